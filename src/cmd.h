@@ -1,0 +1,29 @@
+/* The subcommand table: one entry per `nfscheck COMMAND`, like git's and tmux's. */
+#ifndef NFSCHECK_CMD_H
+#define NFSCHECK_CMD_H
+
+#include <stdio.h>
+
+struct nf_command {
+	const char *name;
+	int (*run)(int argc, char **argv);  /* argv[0] is the command name */
+	const char *summary;                /* one line for `nfscheck --help` */
+	const char *help;                   /* the full text for `nfscheck help NAME` */
+};
+
+const struct nf_command *nf_command_find(const char *name);
+void nf_command_help(const struct nf_command *cmd, FILE *out);
+
+int cmd_diagnose(int argc, char **argv);
+int cmd_fix(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_server(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+extern const char cmd_diagnose_help[];
+extern const char cmd_fix_help[];
+extern const char cmd_config_help[];
+extern const char cmd_server_help[];
+extern const char cmd_help_help[];
+
+#endif

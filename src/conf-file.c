@@ -1,0 +1,427 @@
+/*
+ * inih drives the parse: it tracks the current [table] and calls us once per
+ * key. What the INI format cannot carry -- quoted and dotted keys, values
+ * that span lines, values longer than inih's line buffer (r55 splits those
+ * silently), '#' and ';' inside strings -- never passes through it. Our
+ * stream reader (toml-lines.c) assembles each logical line and gives inih a
+ * short token in its place: "[sN]" for a header, "kN=" for a key. inih then
+ * hands the tokens back to the handler, which decodes the real text. This
+ * works the same with Debian's patched libinih and with upstream builds.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf-file.h"
+#include "toml-lines.h"
+#include "xalloc.h"
+
+struct bridge {
+	struct sc_file *f;
+	unsigned version;
+	const char *on_failure;
+	struct problem_list *pl;
+
+	struct tl_reader *rd;
+	struct tl_line cur;       /* the logical line inih is handling */
+	unsigned key_token;
+	struct tv **sections;     /* section token N -> its table */
+	size_t nsections;
+	struct tv *scratch;       /* keys under a broken header go here */
+};
+
+static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...) NF_PRINTF(3, 4);
+
+static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		nf_die(2, "out of memory");
+	va_end(ap);
+	problem_add(b->pl, PR_ERROR, b->f->path, line, b->on_failure, "%s", msg);
+	if (!b->f->decode_failed) {
+		b->f->decode_failed = true;
+		b->f->decode_error = msg;
+		b->f->decode_error_line = line;
+	} else {
+		free(msg);
+	}
+}
+
+static char *join_key(char **parts, size_t n)
+{
+	size_t len = 1;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(parts[i]) + 1;
+	out = xcalloc(1, len);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(out, ".");
+		strcat(out, parts[i]);
+	}
+	return out;
+}
+
+static struct tv *child(struct tv *t, const char *key)
+{
+	for (size_t i = 0; i < t->u.tab.n; i++)
+		if (strcmp(t->u.tab.keys[i], key) == 0)
+			return t->u.tab.vals[i];
+	return NULL;
+}
+
+static void put(struct tv *t, const char *key, struct tv *v)
+{
+	t->u.tab.keys = xreallocarray(t->u.tab.keys, t->u.tab.n + 1, sizeof(char *));
+	t->u.tab.vals = xreallocarray(t->u.tab.vals, t->u.tab.n + 1, sizeof(struct tv *));
+	t->u.tab.keys[t->u.tab.n] = xstrdup(key);
+	t->u.tab.vals[t->u.tab.n++] = v;
+}
+
+static struct tv *new_table(enum tv_origin origin, unsigned line)
+{
+	struct tv *t = xcalloc(1, sizeof(*t));
+
+	t->type = TV_TABLE;
+	t->origin = origin;
+	t->line = line;
+	return t;
+}
+
+/* Step into KEY of T while opening a header or a dotted key. */
+static struct tv *descend(struct bridge *b, struct tv *t, const char *key, enum tv_origin make,
+			  unsigned line, const char *whole)
+{
+	struct tv *c = child(t, key);
+
+	if (!c) {
+		c = new_table(make, line);
+		put(t, key, c);
+		return c;
+	}
+	if (c->type == TV_ARRAY && c->origin == TVO_ARRAY_TABLE && c->u.arr.n)
+		return c->u.arr.items[c->u.arr.n - 1];
+	if (c->type != TV_TABLE) {
+		decode_error(b, line, "'%s': '%s' is already a value set on line %u, not a table", whole, key, c->line);
+		return NULL;
+	}
+	if (c->origin == TVO_VALUE) {
+		decode_error(b, line, "'%s': the inline table '%s' cannot be extended", whole, key);
+		return NULL;
+	}
+	return c;
+}
+
+static struct tv *open_table(struct bridge *b, const struct tl_line *l)
+{
+	struct tv *t = b->f->doc, *c;
+	char *whole = join_key(l->key, l->nkey);
+	const char *last = l->key[l->nkey - 1];
+
+	for (size_t i = 0; i + 1 < l->nkey && t; i++)
+		t = descend(b, t, l->key[i], TVO_IMPLICIT, l->lineno, whole);
+	if (!t)
+		goto out;
+	c = child(t, last);
+	if (l->kind == TL_ARRAY_TABLE) {
+		if (!c) {
+			c = xcalloc(1, sizeof(*c));
+			c->type = TV_ARRAY;
+			c->origin = TVO_ARRAY_TABLE;
+			c->line = l->lineno;
+			put(t, last, c);
+		} else if (c->type != TV_ARRAY || c->origin != TVO_ARRAY_TABLE) {
+			decode_error(b, l->lineno, "[[%s]]: '%s' is already defined on line %u", whole, whole, c->line);
+			t = NULL;
+			goto out;
+		}
+		c->u.arr.items = xreallocarray(c->u.arr.items, c->u.arr.n + 1, sizeof(struct tv *));
+		t = c->u.arr.items[c->u.arr.n++] = new_table(TVO_ARRAY_TABLE, l->lineno);
+		goto out;
+	}
+	if (!c) {
+		c = new_table(TVO_HEADER, l->lineno);
+		put(t, last, c);
+		t = c;
+		goto out;
+	}
+	if (c->type != TV_TABLE || c->origin == TVO_VALUE) {
+		decode_error(b, l->lineno, "[%s]: '%s' is already a value set on line %u", whole, whole, c->line);
+		t = NULL;
+	} else if (c->origin == TVO_HEADER || c->origin == TVO_DOTTED) {
+		decode_error(b, l->lineno, "[%s]: table defined twice (first on line %u)", whole, c->line);
+		t = NULL;
+	} else {
+		c->origin = TVO_HEADER;
+		c->line = l->lineno;
+		t = c;
+	}
+out:
+	free(whole);
+	return t;
+}
+
+/* Values inside arrays and inline tables get the line they start on. */
+static void set_lines(struct tv *v, const struct tl_line *l)
+{
+	v->line = tl_value_line(l, v->off);
+	if (v->type == TV_ARRAY)
+		for (size_t i = 0; i < v->u.arr.n; i++)
+			set_lines(v->u.arr.items[i], l);
+	else if (v->type == TV_TABLE)
+		for (size_t i = 0; i < v->u.tab.n; i++)
+			set_lines(v->u.tab.vals[i], l);
+}
+
+static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
+{
+	char *whole = join_key(l->key, l->nkey), *err = NULL;
+	size_t off = 0;
+	struct tv *v;
+
+	v = tv_parse(l->value, l->value_len, &off, &err);
+	if (!v) {
+		decode_error(b, tl_value_line(l, off), "%s: %s", whole, err);
+		goto out;
+	}
+	set_lines(v, l);
+	v->line = l->lineno;
+	for (size_t i = 0; i + 1 < l->nkey && t; i++)
+		t = descend(b, t, l->key[i], TVO_DOTTED, l->lineno, whole);
+	if (!t) {
+		tv_free(v);
+		goto out;
+	}
+	if (child(t, l->key[l->nkey - 1])) {
+		decode_error(b, l->lineno, "%s: key defined twice (first on line %u)", whole,
+			     child(t, l->key[l->nkey - 1])->line);
+		tv_free(v);
+		goto out;
+	}
+	put(t, l->key[l->nkey - 1], v);
+out:
+	free(err);
+	free(whole);
+}
+
+static char *bridge_reader(char *str, int num, void *stream)
+{
+	struct bridge *b = stream;
+
+	for (;;) {
+		tl_line_clear(&b->cur);
+		if (!tl_next(b->rd, &b->cur))
+			return NULL;
+		if (b->cur.kind == TL_BAD) {
+			decode_error(b, b->cur.error_line, "%s", b->cur.error);
+			continue;
+		}
+		if (b->cur.kind == TL_KEYVAL) {
+			snprintf(str, (size_t)num, "k%u=", ++b->key_token);
+			return str;
+		}
+		b->sections = xreallocarray(b->sections, b->nsections + 1, sizeof(*b->sections));
+		b->sections[b->nsections] = open_table(b, &b->cur);
+		if (!b->sections[b->nsections])
+			b->sections[b->nsections] = b->scratch;
+		snprintf(str, (size_t)num, "[s%zu]", b->nsections++);
+		return str;
+	}
+}
+
+static int bridge_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct bridge *b = user;
+	struct tv *t = b->f->doc;
+	unsigned token;
+	size_t sec;
+
+	(void)value;
+	/* The tokens are ours; anything else means the stream lost sync. */
+	if (sscanf(name, "k%u", &token) != 1 || token != b->key_token || b->cur.kind != TL_KEYVAL)
+		return 0;
+	if (*section) {
+		if (sscanf(section, "s%zu", &sec) != 1 || sec >= b->nsections)
+			return 0;
+		t = b->sections[sec];
+	}
+	add_keyval(b, t, &b->cur);
+	return 1;
+}
+
+static bool uint32_value(const struct tv *v)
+{
+	return v->type == TV_INTEGER && v->u.i >= 0 && v->u.i <= 0xFFFFFFFFLL;
+}
+
+static bool all_strings(const struct tv *v)
+{
+	if (v->type != TV_ARRAY)
+		return false;
+	for (size_t i = 0; i < v->u.arr.n; i++)
+		if (v->u.arr.items[i]->type != TV_STRING)
+			return false;
+	return true;
+}
+
+/* Podman 6's Slice: strings, plus tables whose only key is a boolean "append". */
+static const char *slice_fault(const struct tv *v)
+{
+	if (v->type != TV_ARRAY)
+		return "expected an array";
+	for (size_t i = 0; i < v->u.arr.n; i++) {
+		const struct tv *it = v->u.arr.items[i];
+
+		if (it->type == TV_STRING)
+			continue;
+		if (it->type != TV_TABLE)
+			return "array items must be strings or {append = true}";
+		for (size_t k = 0; k < it->u.tab.n; k++) {
+			if (strcmp(it->u.tab.keys[k], "append") != 0)
+				return "the only attribute in an array is 'append'";
+			if (it->u.tab.vals[k]->type != TV_BOOL)
+				return "'append' must be true or false";
+		}
+	}
+	return NULL;
+}
+
+static bool string_map(const struct tv *v)
+{
+	if (v->type != TV_TABLE)
+		return false;
+	for (size_t i = 0; i < v->u.tab.n; i++)
+		if (v->u.tab.vals[i]->type != TV_STRING)
+			return false;
+	return true;
+}
+
+static void decode_table(struct bridge *b, const struct tv *t, enum sc_key parent, const char *prefix);
+
+static void decode_value(struct bridge *b, const struct sc_field *f, const struct tv *v,
+			 const char *written)
+{
+	const char *why = NULL;
+	bool ok;
+
+	switch (f->type) {
+	case ST_TABLE: ok = v->type == TV_TABLE; break;
+	case ST_STRING: ok = v->type == TV_STRING; break;
+	case ST_BOOL: ok = v->type == TV_BOOL; break;
+	case ST_UINT32:
+	case ST_FILEMODE: ok = uint32_value(v); break;
+	case ST_STRLIST: ok = all_strings(v); break;
+	case ST_SLICE: why = slice_fault(v); ok = !why; break;
+	case ST_STRMAP: ok = string_map(v); break;
+	default: ok = false; break;
+	}
+	if (!ok) {
+		if (why)
+			decode_error(b, v->line, "%s: %s", written, why);
+		else if (v->type == TV_INTEGER && (f->type == ST_UINT32 || f->type == ST_FILEMODE))
+			decode_error(b, v->line, "%s: %lld is out of range for %s", written, v->u.i,
+				     sc_type_name(f->type));
+		else if (v->type == TV_BOOL && f->type == ST_STRING)
+			decode_error(b, v->line, "%s: must be a quoted string such as \"%s\", not a TOML boolean",
+				     written, v->u.b ? "true" : "false");
+		else if (v->type == TV_STRING && f->type == ST_BOOL)
+			decode_error(b, v->line, "%s: must be a TOML boolean (%s without quotes), not a string",
+				     written, v->u.str.s);
+		else
+			decode_error(b, v->line, "%s: TOML value has type %s; Podman expects %s", written,
+				     tv_type_name(v->type), sc_type_name(f->type));
+		return;
+	}
+	if (b->f->set[f->key].value) {
+		problem_add(b->pl, PR_WARNING, b->f->path, v->line,
+			    "Podman uses one of them, chosen at random",
+			    "%s: also set as '%s' on line %u; keys differ only in case",
+			    written, b->f->set[f->key].written, b->f->set[f->key].line);
+		return;
+	}
+	b->f->set[f->key].value = v;
+	b->f->set[f->key].line = v->line;
+	b->f->set[f->key].written = xstrdup(written);
+	if (f->type == ST_TABLE)
+		decode_table(b, v, f->key, written);
+}
+
+static void decode_table(struct bridge *b, const struct tv *t, enum sc_key parent, const char *prefix)
+{
+	for (size_t i = 0; i < t->u.tab.n; i++) {
+		const struct tv *v = t->u.tab.vals[i];
+		char *written = prefix ? xasprintf("%s.%s", prefix, t->u.tab.keys[i])
+				       : xstrdup(t->u.tab.keys[i]);
+		struct sc_field f;
+		bool folded;
+
+		if (!sc_lookup(parent, t->u.tab.keys[i], b->version, &f, &folded)) {
+			problem_add(b->pl, PR_WARNING, b->f->path, v->line,
+				    b->version >= PV(6, 0) ? "Podman ignores it without a word"
+							   : "Podman warns \"Failed to decode the keys\" and ignores it",
+				    "%s: unknown key for this Podman release", written);
+		} else {
+			if (folded)
+				problem_add(b->pl, PR_NOTE, b->f->path, v->line, "Podman matches it anyway",
+					    "%s: differs in case from '%s'", written, f.name);
+			decode_value(b, &f, v, written);
+		}
+		free(written);
+	}
+}
+
+void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
+		   unsigned version, const char *on_failure, struct problem_list *pl)
+{
+	struct bridge b = {.f = f, .version = version, .on_failure = on_failure, .pl = pl};
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->path = xstrdup(path);
+	f->doc = new_table(TVO_HEADER, 0);
+	b.scratch = new_table(TVO_HEADER, 0);
+	b.rd = tl_new(buf, len);
+	rc = ini_parse_stream(bridge_reader, &b, bridge_handler, &b);
+	if (rc == -2)
+		nf_die(2, "out of memory");
+	if (rc != 0 && !f->decode_failed)
+		decode_error(&b, b.cur.lineno, "internal error: the configuration reader lost its place");
+	tl_line_clear(&b.cur);
+	tl_free(b.rd);
+	free(b.sections);
+	tv_free(b.scratch);
+	/* Go decodes nothing from a file it cannot parse. */
+	if (!f->decode_failed)
+		decode_table(&b, f->doc, SK_NONE, NULL);
+	if (f->decode_failed)
+		for (int k = 0; k < SK__COUNT; k++) {
+			free(f->set[k].written);
+			memset(&f->set[k], 0, sizeof(f->set[k]));
+		}
+}
+
+void sc_file_free(struct sc_file *f)
+{
+	for (int k = 0; k < SK__COUNT; k++)
+		free(f->set[k].written);
+	tv_free(f->doc);
+	free(f->decode_error);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
+}
+
+const char *sc_file_string(const struct sc_file *f, enum sc_key key)
+{
+	const struct tv *v = f->set[key].value;
+
+	return v && v->type == TV_STRING ? v->u.str.s : NULL;
+}

@@ -1,0 +1,257 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsx.h"
+#include "xalloc.h"
+
+struct req {
+	const char *path;
+	size_t max;
+	int op;
+};
+
+enum { OP_STAT, OP_LSTAT, OP_STATFS, OP_REALPATH, OP_READ, OP_LIST };
+
+/* Child side: the result goes back as bytes; the exit status is the errno. */
+static int do_read(const struct req *r, struct guard_out *out)
+{
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	char buf[65536];
+
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) != 0)
+		return errno;
+	if (S_ISDIR(st.st_mode))
+		return EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return EINVAL; /* a FIFO or device would block or never end */
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > r->max)
+			return EFBIG;
+		guard_out_add(out, buf, (size_t)n);
+	}
+	/* NFS reports some write-back and read errors only here. */
+	if (close(fd) != 0)
+		return errno;
+	return 0;
+}
+
+static int do_list(const struct req *r, struct guard_out *out)
+{
+	DIR *d = opendir(r->path);
+	struct dirent *e;
+
+	if (!d)
+		return errno;
+	errno = 0;
+	while ((e = readdir(d))) {
+		char kind;
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		/* d_type is DT_UNKNOWN on some filesystems; stat follows links as Go's os.Stat does. */
+		if (fstatat(dirfd(d), e->d_name, &st, 0) == 0)
+			kind = S_ISDIR(st.st_mode) ? 'd' : 'f';
+		else
+			kind = 'f';
+		guard_out_add(out, &kind, 1);
+		guard_out_add(out, e->d_name, strlen(e->d_name) + 1);
+		errno = 0;
+	}
+	if (errno) {
+		int err = errno;
+
+		closedir(d);
+		return err;
+	}
+	closedir(d);
+	return 0;
+}
+
+static int child(void *arg, struct guard_out *out)
+{
+	const struct req *r = arg;
+	struct stat st;
+	struct statfs sf;
+	char *p;
+
+	switch (r->op) {
+	case OP_STAT:
+	case OP_LSTAT:
+		if ((r->op == OP_STAT ? stat(r->path, &st) : lstat(r->path, &st)) != 0)
+			return errno;
+		guard_out_add(out, &st, sizeof(st));
+		return 0;
+	case OP_STATFS:
+		if (statfs(r->path, &sf) != 0)
+			return errno;
+		guard_out_add(out, &sf, sizeof(sf));
+		return 0;
+	case OP_REALPATH:
+		p = realpath(r->path, NULL);
+		if (!p)
+			return errno;
+		guard_out_add(out, p, strlen(p) + 1);
+		free(p);
+		return 0;
+	case OP_READ:
+		return do_read(r, out);
+	case OP_LIST:
+		return do_list(r, out);
+	}
+	return EINVAL;
+}
+
+static int call(const struct fsx *x, struct req *r, struct guard_out *out)
+{
+	int status;
+
+	switch (guard_run(x ? x->as : NULL, x && x->timeout_ms ? x->timeout_ms : FSX_CALL_MS,
+			  child, r, &status, out)) {
+	case GUARD_OK:
+		if (status != 0) {
+			free(out->data);
+			out->data = NULL;
+		}
+		return status;
+	case GUARD_DEADLINE:
+		return NF_EDEADLINE;
+	case GUARD_FAILED:
+		break;
+	}
+	return ECHILD;
+}
+
+static int call_fixed(const struct fsx *x, int op, const char *path, void *dst, size_t size)
+{
+	struct req r = {.path = path, .op = op};
+	struct guard_out out;
+	int err = call(x, &r, &out);
+
+	if (err == 0 && out.len != size)
+		err = EIO;
+	if (err == 0)
+		memcpy(dst, out.data, size);
+	free(out.data);
+	return err;
+}
+
+int fsx_stat(const struct fsx *x, const char *path, struct stat *st)
+{
+	return call_fixed(x, OP_STAT, path, st, sizeof(*st));
+}
+
+int fsx_lstat(const struct fsx *x, const char *path, struct stat *st)
+{
+	return call_fixed(x, OP_LSTAT, path, st, sizeof(*st));
+}
+
+int fsx_statfs(const struct fsx *x, const char *path, struct statfs *sf)
+{
+	return call_fixed(x, OP_STATFS, path, sf, sizeof(*sf));
+}
+
+int fsx_realpath(const struct fsx *x, const char *path, char **res)
+{
+	struct req r = {.path = path, .op = OP_REALPATH};
+	struct guard_out out;
+	int err = call(x, &r, &out);
+
+	*res = NULL;
+	if (err == 0 && (out.len == 0 || out.data[out.len - 1] != '\0'))
+		err = EIO;
+	if (err == 0)
+		*res = xstrdup(out.data);
+	free(out.data);
+	return err;
+}
+
+int fsx_read_file(const struct fsx *x, const char *path, size_t max, char **buf, size_t *len)
+{
+	struct req r = {.path = path, .op = OP_READ, .max = max};
+	struct guard_out out;
+	int err = call(x, &r, &out);
+
+	*buf = NULL;
+	*len = 0;
+	if (err == 0) {
+		*buf = xmalloc(out.len + 1);
+		if (out.len)
+			memcpy(*buf, out.data, out.len);
+		(*buf)[out.len] = '\0';
+		*len = out.len;
+	}
+	free(out.data);
+	return err;
+}
+
+struct entry {
+	char *name;
+	bool dir;
+};
+
+static int cmp_entries(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+int fsx_list_dir(const struct fsx *x, const char *path, char ***names, bool **dirs, size_t *n)
+{
+	struct req r = {.path = path, .op = OP_LIST};
+	struct guard_out out;
+	struct entry *e;
+	size_t count = 0, i, k = 0;
+	int err = call(x, &r, &out);
+
+	*names = NULL;
+	*dirs = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	for (i = 0; i < out.len; i++)
+		if (out.data[i] == '\0')
+			count++;
+	e = xcalloc(count ? count : 1, sizeof(*e));
+	/* Each record is a kind byte ('d' or 'f'), the name, and a NUL. */
+	for (i = 0; i < out.len && k < count; k++) {
+		e[k].dir = out.data[i] == 'd';
+		e[k].name = xstrdup(out.data + i + 1);
+		i += strlen(out.data + i) + 1;
+	}
+	free(out.data);
+	qsort(e, k, sizeof(*e), cmp_entries);
+	*names = xcalloc(k ? k : 1, sizeof(char *));
+	*dirs = xcalloc(k ? k : 1, sizeof(bool));
+	for (i = 0; i < k; i++) {
+		(*names)[i] = e[i].name;
+		(*dirs)[i] = e[i].dir;
+	}
+	free(e);
+	*n = k;
+	return 0;
+}
+
+void fsx_free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}

@@ -1,0 +1,36 @@
+/*
+ * Filesystem calls on paths that may sit on a network filesystem, each run
+ * as a guarded call (guard.h): under a deadline, and as the user when one
+ * is given. Every function returns 0 or an errno value (NF_EDEADLINE when
+ * the deadline passed).
+ */
+#ifndef NFSCHECK_FSX_H
+#define NFSCHECK_FSX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "guard.h"
+
+/* Per-call limit; the run's --timeout may cut it shorter. */
+#define FSX_CALL_MS 3000
+
+struct fsx {
+	const struct identity *as; /* NULL: as ourselves */
+	int timeout_ms;            /* 0: FSX_CALL_MS */
+};
+
+int fsx_stat(const struct fsx *x, const char *path, struct stat *st);
+int fsx_lstat(const struct fsx *x, const char *path, struct stat *st);
+int fsx_statfs(const struct fsx *x, const char *path, struct statfs *sf);
+/* Go's filepath.EvalSymlinks: the resolved absolute path, in *OUT. */
+int fsx_realpath(const struct fsx *x, const char *path, char **out);
+/* Read a regular file of at most MAX bytes (EFBIG beyond). */
+int fsx_read_file(const struct fsx *x, const char *path, size_t max, char **buf, size_t *len);
+/* The names in a directory, sorted, without "." and "..". *DIRS marks subdirectories. */
+int fsx_list_dir(const struct fsx *x, const char *path, char ***names, bool **dirs, size_t *n);
+void fsx_free_names(char **names, size_t n);
+
+#endif

@@ -1,0 +1,269 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guard.h"
+#include "xalloc.h"
+
+static struct timespec run_deadline;
+static bool have_run_deadline;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void guard_set_run_deadline(int ms)
+{
+	long long at;
+
+	have_run_deadline = ms > 0;
+	if (!have_run_deadline)
+		return;
+	at = now_ms() + ms;
+	run_deadline.tv_sec = at / 1000;
+	run_deadline.tv_nsec = (at % 1000) * 1000000;
+}
+
+int guard_remaining_ms(void)
+{
+	long long left;
+
+	if (!have_run_deadline)
+		return INT_MAX;
+	left = (long long)run_deadline.tv_sec * 1000 + run_deadline.tv_nsec / 1000000 - now_ms();
+	if (left < 0)
+		return 0;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+const char *nf_strerror(int err)
+{
+	if (err == NF_EDEADLINE)
+		return "no answer before the deadline (timed out)";
+	return strerror(err);
+}
+
+static int fill_identity(const struct passwd *pw, struct identity *id)
+{
+	int n = 32;
+
+	memset(id, 0, sizeof(*id));
+	id->uid = pw->pw_uid;
+	id->gid = pw->pw_gid;
+	id->name = xstrdup(pw->pw_name);
+	id->home = xstrdup(pw->pw_dir ? pw->pw_dir : "");
+	id->shell = xstrdup(pw->pw_shell ? pw->pw_shell : "");
+	for (;;) {
+		int want = n;
+
+		id->groups = xreallocarray(id->groups, (size_t)n, sizeof(gid_t));
+		if (getgrouplist(pw->pw_name, pw->pw_gid, id->groups, &want) >= 0) {
+			id->ngroups = want;
+			return 0;
+		}
+		if (want <= n)
+			want = n * 2;
+		n = want;
+	}
+}
+
+int identity_lookup(const char *name, struct identity *id)
+{
+	struct passwd *pw;
+	char *end;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw) {
+		unsigned long uid = strtoul(name, &end, 10);
+
+		if (*name && !*end && uid <= (unsigned long)INT_MAX)
+			return identity_from_uid((uid_t)uid, id);
+		return errno ? errno : ENOENT;
+	}
+	return fill_identity(pw, id);
+}
+
+int identity_from_uid(uid_t uid, struct identity *id)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwuid(uid);
+	if (!pw)
+		return errno ? errno : ENOENT;
+	return fill_identity(pw, id);
+}
+
+void identity_free(struct identity *id)
+{
+	free(id->groups);
+	free(id->name);
+	free(id->home);
+	free(id->shell);
+	memset(id, 0, sizeof(*id));
+}
+
+int identity_become(const struct identity *id)
+{
+	uid_t r, e, s;
+
+	if (setgroups((size_t)id->ngroups, id->groups) != 0 ||
+	    setresgid(id->gid, id->gid, id->gid) != 0 ||
+	    setresuid(id->uid, id->uid, id->uid) != 0)
+		return errno;
+	/* Refuse to go on if root could be regained. */
+	if (getresuid(&r, &e, &s) != 0 || r != id->uid || e != id->uid || s != id->uid)
+		return EPERM;
+	if (id->uid != 0 && setuid(0) == 0)
+		return EPERM;
+	return 0;
+}
+
+void guard_out_add(struct guard_out *o, const void *p, size_t n)
+{
+	if (o->len + n > o->cap) {
+		o->cap = (o->len + n) * 2 + 64;
+		o->data = xrealloc(o->data, o->cap);
+	}
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Exit codes the child uses for its own failures, outside FN's range. */
+#define CHILD_SETUP_FAILED 254
+
+static _Noreturn void child_main(int fd, const struct identity *as, guard_fn fn, void *arg)
+{
+	struct guard_out out = {0};
+	int rc;
+
+	/* If nfscheck dies, its helpers must not outlive it on a dead mount. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_IGN);
+	if (as && identity_become(as) != 0)
+		_exit(CHILD_SETUP_FAILED);
+	rc = fn(arg, &out);
+	if (out.len && !write_all(fd, out.data, out.len))
+		_exit(CHILD_SETUP_FAILED);
+	/* _exit: the parent's atexit handlers and stdio buffers are not ours. */
+	_exit(rc & 0xFF);
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	/* A task in uninterruptible I/O may take a moment to die; don't wait forever. */
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return;
+		usleep(10000);
+	}
+}
+
+enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn fn, void *arg,
+			    int *status, struct guard_out *out)
+{
+	int fds[2], wst;
+	long long end;
+	pid_t pid;
+	int left = guard_remaining_ms();
+
+	memset(out, 0, sizeof(*out));
+	*status = -1;
+	if (timeout_ms <= 0 || timeout_ms > left)
+		timeout_ms = left;
+	if (timeout_ms <= 0)
+		return GUARD_DEADLINE;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return GUARD_FAILED;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return GUARD_FAILED;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(fds[1], as, fn, arg);
+	}
+	close(fds[1]);
+	end = now_ms() + timeout_ms;
+	for (;;) {
+		struct pollfd p = {.fd = fds[0], .events = POLLIN};
+		long long wait = end - now_ms();
+		char buf[8192];
+		ssize_t n;
+		int r;
+
+		if (wait <= 0) {
+			close(fds[0]);
+			kill_and_reap(pid);
+			free(out->data);
+			memset(out, 0, sizeof(*out));
+			return GUARD_DEADLINE;
+		}
+		r = poll(&p, 1, (int)wait);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		n = read(fds[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		guard_out_add(out, buf, (size_t)n);
+	}
+	close(fds[0]);
+	/* The pipe closed at the child's exit; collect it within the deadline. */
+	while (waitpid(pid, &wst, WNOHANG) == 0) {
+		if (now_ms() >= end) {
+			kill_and_reap(pid);
+			free(out->data);
+			memset(out, 0, sizeof(*out));
+			return GUARD_DEADLINE;
+		}
+		usleep(200);
+	}
+	if (!WIFEXITED(wst) || WEXITSTATUS(wst) == CHILD_SETUP_FAILED) {
+		free(out->data);
+		memset(out, 0, sizeof(*out));
+		return GUARD_FAILED;
+	}
+	*status = WEXITSTATUS(wst);
+	return GUARD_OK;
+}

@@ -1,0 +1,73 @@
+/*
+ * Guarded calls: run a function in a child process under a deadline, as
+ * ourselves or as another user. A hard NFS mount whose server is gone blocks
+ * stat(), statfs() and realpath() in the kernel until SIGKILL; only a child
+ * we can kill keeps nfscheck's promise to return. Running as the user, not
+ * root, is what works on a root-squashed home and follows no link the user
+ * planted with root's rights.
+ */
+#ifndef NFSCHECK_GUARD_H
+#define NFSCHECK_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* An errno-like code for "the deadline passed"; never a real errno. */
+#define NF_EDEADLINE 10000
+
+struct identity {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;  /* supplementary groups */
+	int ngroups;
+	char *name;
+	char *home;     /* from the passwd entry */
+	char *shell;
+};
+
+/* Fill *ID from the passwd entry of NAME (or a numeric UID). 0 or errno. */
+int identity_lookup(const char *name, struct identity *id);
+int identity_from_uid(uid_t uid, struct identity *id);
+void identity_free(struct identity *id);
+
+/* Switch this process to ID for good; 0 or errno. For children only. */
+int identity_become(const struct identity *id);
+
+/*
+ * A deadline for the whole run (--timeout): every guarded call ends by it.
+ * MS <= 0 removes it.
+ */
+void guard_set_run_deadline(int ms);
+/* Milliseconds left of the run's deadline; INT_MAX without one. */
+int guard_remaining_ms(void);
+
+struct guard_out {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* In the child: append bytes to the result sent back. */
+void guard_out_add(struct guard_out *o, const void *p, size_t n);
+
+typedef int (*guard_fn)(void *arg, struct guard_out *out);
+
+enum guard_status {
+	GUARD_OK,        /* FN ran; *STATUS is its return value (0-255) */
+	GUARD_DEADLINE,  /* killed at the deadline */
+	GUARD_FAILED,    /* could not fork, could not switch user, or FN crashed */
+};
+
+/*
+ * Run FN(ARG, OUT) in a child as AS (NULL: as ourselves), for at most
+ * TIMEOUT_MS (and never past the run's deadline). The child's output is
+ * returned in *OUT, which the caller frees with free(out->data).
+ */
+enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn fn, void *arg,
+			    int *status, struct guard_out *out);
+
+/* strerror() that also knows NF_EDEADLINE. */
+const char *nf_strerror(int err);
+
+#endif

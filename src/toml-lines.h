@@ -1,0 +1,43 @@
+/*
+ * Splits a storage.conf into logical lines: a [table] header, or a key with
+ * its complete value text (an array or multi-line string may span several
+ * physical lines), with comments outside strings removed. Each logical line
+ * remembers the physical line it starts on, so every message can name
+ * FILE:LINE.
+ */
+#ifndef NFSCHECK_TOML_LINES_H
+#define NFSCHECK_TOML_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tl_kind {
+	TL_KEYVAL,
+	TL_TABLE,       /* [a.b] */
+	TL_ARRAY_TABLE, /* [[a.b]] */
+	TL_BAD,
+};
+
+struct tl_line {
+	enum tl_kind kind;
+	unsigned lineno;       /* physical line the logical line starts on */
+	char **key;            /* key or header components, unquoted */
+	size_t nkey;
+	char *value;           /* TL_KEYVAL: value text, may contain '\n' */
+	size_t value_len;
+	char *error;           /* TL_BAD: what is wrong */
+	unsigned error_line;   /* TL_BAD: physical line of the fault */
+};
+
+struct tl_reader;
+
+struct tl_reader *tl_new(const char *buf, size_t len);
+/* Fills *LINE with the next logical line; false at the end of input. */
+bool tl_next(struct tl_reader *r, struct tl_line *line);
+void tl_line_clear(struct tl_line *line);
+void tl_free(struct tl_reader *r);
+
+/* The physical line of byte OFF inside a logical line's value text. */
+unsigned tl_value_line(const struct tl_line *line, size_t off);
+
+#endif

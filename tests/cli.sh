@@ -1,0 +1,47 @@
+#!/bin/bash
+# The command line: the table of commands, help, version, usage errors and exit codes.
+. "$TESTS_SRCDIR/lib.sh"
+
+run "$NFSCHECK" --version
+ok $(( rc != 0 )) "--version exits 0"
+[[ $out == "nfscheck "[0-9]* ]]; ok $? "--version prints the version"
+
+run "$NFSCHECK" --help
+ok $(( rc != 0 )) "--help exits 0"
+for c in diagnose fix config server help; do
+	grep -q "^  $c " <<<"$out"; ok $? "--help lists $c"
+done
+grep -q '^  77 ' <<<"$out"; ok $? "--help documents exit status 77"
+
+run "$NFSCHECK"
+ok $(( rc != 64 )) "no command exits 64"
+
+run "$NFSCHECK" frobnicate
+ok $(( rc != 64 )) "unknown command exits 64"
+[[ $err == "nfscheck: 'frobnicate' is not an nfscheck command"*"Try 'nfscheck --help' for more information." ]]
+ok $? "unknown command: one line and the hint"
+
+run "$NFSCHECK" --frobnicate
+ok $(( rc != 64 )) "unknown option exits 64"
+[[ $err == *"unknown option '--frobnicate'"*"Try 'nfscheck --help'"* ]]; ok $? "unknown option: message and hint"
+[ "$(wc -l <<<"$err")" -eq 2 ]; ok $? "unknown option: exactly two lines"
+
+for c in diagnose fix config server; do
+	run "$NFSCHECK" "$c" --frobnicate
+	ok $(( rc != 64 )) "$c: unknown option exits 64"
+	[[ $err == *"unknown option '--frobnicate'"*"Try 'nfscheck $c --help'"* ]]; ok $? "$c: unknown option names the hint"
+	run "$NFSCHECK" help "$c"
+	ok $(( rc != 0 )) "help $c exits 0"
+	run2=$out
+	run "$NFSCHECK" "$c" --help
+	[ "$out" = "$run2" ] && [ -n "$out" ]; ok $? "'$c --help' and 'help $c' agree"
+done
+
+run "$NFSCHECK" help nosuch
+ok $(( rc != 64 )) "help for an unknown command exits 64"
+
+# A closed stdout must be an error, not a silent success.
+"$NFSCHECK" --help >/dev/full 2>/dev/null
+ok $(( $? != 2 )) "a write error on stdout exits 2"
+
+done_testing

@@ -1,0 +1,54 @@
+/* A few TAP helpers for the unit tests; the automake TAP driver reads them. */
+#ifndef NFSCHECK_TAP_H
+#define NFSCHECK_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+__attribute__((format(printf, 2, 3)))
+static int ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		tap_failed++;
+	return cond;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int is_str(const char *got, const char *want, const char *fmt, ...)
+{
+	int cond = got && want && strcmp(got, want) == 0;
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond) {
+		tap_failed++;
+		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)", want ? want : "(null)");
+	}
+	return cond;
+}
+
+#define is_int(got, want, ...) \
+	(ok((long long)(got) == (long long)(want), __VA_ARGS__) || \
+	 (printf("#   got:  %lld\n#   want: %lld\n", (long long)(got), (long long)(want)), 0))
+
+static int done_testing(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
