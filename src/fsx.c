@@ -13,11 +13,14 @@
 
 struct req {
 	const char *path;
+	const char *arg;
 	size_t max;
 	int op;
+	int mode;
 };
 
-enum { OP_STAT, OP_LSTAT, OP_STATFS, OP_REALPATH, OP_READ, OP_LIST };
+enum { OP_STAT, OP_LSTAT, OP_STATFS, OP_REALPATH, OP_READ, OP_LIST, OP_ACCESS,
+       OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH };
 
 /* Child side: the result goes back as bytes; the exit status is the errno. */
 static int do_read(const struct req *r, struct guard_out *out)
@@ -86,6 +89,96 @@ static int do_list(const struct req *r, struct guard_out *out)
 	return 0;
 }
 
+/* Deepest existing ancestor of PATH (PATH itself when it exists). */
+static char *existing_prefix(const char *path, bool *whole)
+{
+	char *p = xstrdup(path);
+	struct stat st;
+
+	*whole = true;
+	for (;;) {
+		char *slash;
+
+		if (lstat(p, &st) == 0 || errno != ENOENT)
+			return p;
+		*whole = false;
+		slash = strrchr(p, '/');
+		if (!slash || slash == p) {
+			strcpy(p, slash == p ? "/" : ".");
+			return p;
+		}
+		*slash = '\0';
+	}
+}
+
+static int do_mkdir_would(const struct req *r, struct guard_out *out)
+{
+	bool whole;
+	char *anc = existing_prefix(r->path, &whole);
+	char what;
+	struct stat st;
+
+	if (whole)
+		what = FSX_MKDIR_EXISTS;
+	else if (stat(anc, &st) == 0 && S_ISDIR(st.st_mode) && access(anc, W_OK | X_OK) == 0)
+		what = FSX_MKDIR_WOULD_MAKE;
+	else
+		what = FSX_MKDIR_CANNOT;
+	free(anc);
+	guard_out_add(out, &what, 1);
+	return 0;
+}
+
+static int do_resolve_prefix(const struct req *r, struct guard_out *out)
+{
+	bool whole;
+	char *anc = existing_prefix(r->path, &whole);
+	char *real = realpath(anc, NULL);
+	const char *rest = r->path + strlen(anc);
+
+	if (!real) {
+		int err = errno;
+
+		free(anc);
+		return err;
+	}
+	guard_out_add(out, real, strlen(real));
+	if (*rest && *rest != '/' && strcmp(real, "/") != 0)
+		guard_out_add(out, "/", 1);
+	guard_out_add(out, rest, strlen(rest) + 1);
+	free(real);
+	free(anc);
+	return 0;
+}
+
+static int do_lookpath(const struct req *r, struct guard_out *out)
+{
+	const char *s = r->arg;
+
+	/* exec.LookPath: a name with a slash is taken as is. */
+	if (strchr(r->path, '/')) {
+		if (access(r->path, X_OK) != 0)
+			return errno;
+		guard_out_add(out, r->path, strlen(r->path) + 1);
+		return 0;
+	}
+	for (;;) {
+		size_t n = strcspn(s, ":");
+		char *cand = n ? xasprintf("%.*s/%s", (int)n, s, r->path) : xasprintf("./%s", r->path);
+		struct stat st;
+
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
+			guard_out_add(out, cand, strlen(cand) + 1);
+			free(cand);
+			return 0;
+		}
+		free(cand);
+		if (!s[n])
+			return ENOENT;
+		s += n + 1;
+	}
+}
+
 static int child(void *arg, struct guard_out *out)
 {
 	const struct req *r = arg;
@@ -116,6 +209,14 @@ static int child(void *arg, struct guard_out *out)
 		return do_read(r, out);
 	case OP_LIST:
 		return do_list(r, out);
+	case OP_ACCESS:
+		return access(r->path, r->mode) == 0 ? 0 : errno;
+	case OP_MKDIR_WOULD:
+		return do_mkdir_would(r, out);
+	case OP_RESOLVE_PREFIX:
+		return do_resolve_prefix(r, out);
+	case OP_LOOKPATH:
+		return do_lookpath(r, out);
 	}
 	return EINVAL;
 }
@@ -169,17 +270,61 @@ int fsx_statfs(const struct fsx *x, const char *path, struct statfs *sf)
 	return call_fixed(x, OP_STATFS, path, sf, sizeof(*sf));
 }
 
-int fsx_realpath(const struct fsx *x, const char *path, char **res)
+static int call_string(const struct fsx *x, struct req *r, char **res)
 {
-	struct req r = {.path = path, .op = OP_REALPATH};
 	struct guard_out out;
-	int err = call(x, &r, &out);
+	int err = call(x, r, &out);
 
 	*res = NULL;
 	if (err == 0 && (out.len == 0 || out.data[out.len - 1] != '\0'))
 		err = EIO;
 	if (err == 0)
 		*res = xstrdup(out.data);
+	free(out.data);
+	return err;
+}
+
+int fsx_realpath(const struct fsx *x, const char *path, char **res)
+{
+	struct req r = {.path = path, .op = OP_REALPATH};
+
+	return call_string(x, &r, res);
+}
+
+int fsx_resolve_prefix(const struct fsx *x, const char *path, char **res)
+{
+	struct req r = {.path = path, .op = OP_RESOLVE_PREFIX};
+
+	return call_string(x, &r, res);
+}
+
+int fsx_lookpath(const struct fsx *x, const char *name, const char *search, char **res)
+{
+	struct req r = {.path = name, .arg = search ? search : "", .op = OP_LOOKPATH};
+
+	return call_string(x, &r, res);
+}
+
+int fsx_access(const struct fsx *x, const char *path, int mode)
+{
+	struct req r = {.path = path, .op = OP_ACCESS, .mode = mode};
+	struct guard_out out;
+	int err = call(x, &r, &out);
+
+	free(out.data);
+	return err;
+}
+
+int fsx_mkdir_would(const struct fsx *x, const char *path, enum fsx_mkdir *what)
+{
+	struct req r = {.path = path, .op = OP_MKDIR_WOULD};
+	struct guard_out out;
+	int err = call(x, &r, &out);
+
+	if (err == 0 && out.len != 1)
+		err = EIO;
+	if (err == 0)
+		*what = (enum fsx_mkdir)out.data[0];
 	free(out.data);
 	return err;
 }

@@ -32,5 +32,25 @@ int fsx_read_file(const struct fsx *x, const char *path, size_t max, char **buf,
 /* The names in a directory, sorted, without "." and "..". *DIRS marks subdirectories. */
 int fsx_list_dir(const struct fsx *x, const char *path, char ***names, bool **dirs, size_t *n);
 void fsx_free_names(char **names, size_t n);
+/* access(2) as the user. */
+int fsx_access(const struct fsx *x, const char *path, int mode);
+
+/* What MkdirAll(PATH) would find: */
+enum fsx_mkdir {
+	FSX_MKDIR_EXISTS,      /* PATH is already there (any type) */
+	FSX_MKDIR_WOULD_MAKE,  /* missing; the user may create it */
+	FSX_MKDIR_CANNOT,      /* missing; creating it would fail */
+};
+/* Decide without creating anything. 0 or errno; *WHAT says which. */
+int fsx_mkdir_would(const struct fsx *x, const char *path, enum fsx_mkdir *what);
+
+/*
+ * The path PATH would resolve to once its missing tail were created:
+ * realpath() of the longest existing prefix, plus the rest, cleaned.
+ */
+int fsx_resolve_prefix(const struct fsx *x, const char *path, char **out);
+
+/* Go's exec.LookPath(NAME) over the PATH value SEARCH; *OUT is the full path. */
+int fsx_lookpath(const struct fsx *x, const char *name, const char *search, char **out);
 
 #endif

@@ -165,11 +165,15 @@ static bool write_all(int fd, const char *p, size_t n)
 /* Exit codes the child uses for its own failures, outside FN's range. */
 #define CHILD_SETUP_FAILED 254
 
+/* The child's end of the result pipe, for exec_child. */
+static int exec_out_fd = -1;
+
 static _Noreturn void child_main(int fd, const struct identity *as, guard_fn fn, void *arg)
 {
 	struct guard_out out = {0};
 	int rc;
 
+	exec_out_fd = fd;
 	/* If nfscheck dies, its helpers must not outlive it on a dead mount. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
@@ -180,6 +184,19 @@ static _Noreturn void child_main(int fd, const struct identity *as, guard_fn fn,
 		_exit(CHILD_SETUP_FAILED);
 	/* _exit: the parent's atexit handlers and stdio buffers are not ours. */
 	_exit(rc & 0xFF);
+}
+
+static int exec_child(void *arg, struct guard_out *out)
+{
+	char *const *argv = arg;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	(void)out;
+	/* The result pipe becomes the program's stdout (dup2 clears CLOEXEC). */
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 2) < 0 || dup2(exec_out_fd, 1) < 0)
+		return 127;
+	execvp(argv[0], argv);
+	return 127;
 }
 
 static void kill_and_reap(pid_t pid)
@@ -266,4 +283,10 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	}
 	*status = WEXITSTATUS(wst);
 	return GUARD_OK;
+}
+
+enum guard_status guard_exec(const struct identity *as, int timeout_ms, char *const argv[],
+			     int *status, struct guard_out *out)
+{
+	return guard_run(as, timeout_ms, exec_child, (void *)argv, status, out);
 }

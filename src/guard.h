@@ -67,6 +67,14 @@ enum guard_status {
 enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn fn, void *arg,
 			    int *status, struct guard_out *out);
 
+/*
+ * Run the program ARGV (searched in PATH) the same way, its standard output
+ * collected in *OUT, standard input and error on /dev/null. *STATUS is its
+ * exit status; 127 when it could not be run.
+ */
+enum guard_status guard_exec(const struct identity *as, int timeout_ms, char *const argv[],
+			     int *status, struct guard_out *out);
+
 /* strerror() that also knows NF_EDEADLINE. */
 const char *nf_strerror(int err);
 
