@@ -186,16 +186,24 @@ static _Noreturn void child_main(int fd, const struct identity *as, guard_fn fn,
 	_exit(rc & 0xFF);
 }
 
+struct exec_req {
+	char *const *argv;
+	char *const *envp;  /* NULL: keep ours */
+};
+
 static int exec_child(void *arg, struct guard_out *out)
 {
-	char *const *argv = arg;
+	const struct exec_req *r = arg;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	(void)out;
 	/* The result pipe becomes the program's stdout (dup2 clears CLOEXEC). */
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 2) < 0 || dup2(exec_out_fd, 1) < 0)
 		return 127;
-	execvp(argv[0], argv);
+	if (r->envp)
+		execvpe(r->argv[0], r->argv, r->envp);
+	else
+		execvp(r->argv[0], r->argv);
 	return 127;
 }
 
@@ -288,5 +296,15 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 enum guard_status guard_exec(const struct identity *as, int timeout_ms, char *const argv[],
 			     int *status, struct guard_out *out)
 {
-	return guard_run(as, timeout_ms, exec_child, (void *)argv, status, out);
+	struct exec_req r = {argv, NULL};
+
+	return guard_run(as, timeout_ms, exec_child, &r, status, out);
+}
+
+enum guard_status guard_exec_env(const struct identity *as, int timeout_ms, char *const argv[],
+				 char *const envp[], int *status, struct guard_out *out)
+{
+	struct exec_req r = {argv, envp};
+
+	return guard_run(as, timeout_ms, exec_child, &r, status, out);
 }

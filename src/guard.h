@@ -74,6 +74,9 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
  */
 enum guard_status guard_exec(const struct identity *as, int timeout_ms, char *const argv[],
 			     int *status, struct guard_out *out);
+/* The same with exactly the environment ENVP. */
+enum guard_status guard_exec_env(const struct identity *as, int timeout_ms, char *const argv[],
+				 char *const envp[], int *status, struct guard_out *out);
 
 /* strerror() that also knows NF_EDEADLINE. */
 const char *nf_strerror(int err);

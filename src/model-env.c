@@ -63,12 +63,38 @@ char *data_home(const struct userenv *e)
 	return d;
 }
 
+static void remember_made(struct mctx *c, const char *path)
+{
+	c->made = xreallocarray(c->made, c->nmade + 1, sizeof(char *));
+	c->made[c->nmade++] = xstrdup(path);
+}
+
+static bool under_made(const struct mctx *c, const char *path)
+{
+	for (size_t i = 0; i < c->nmade; i++) {
+		size_t n = strlen(c->made[i]);
+
+		if (strncmp(path, c->made[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
 char *eval_symlinks(struct mctx *c, const char *path, int *err)
 {
 	char *out = NULL;
 
 	/* Go's EvalSymlinks("") is "." */
 	*err = fsx_realpath(&c->fs, *path ? path : ".", &out);
+	if (*err == ENOENT && under_made(c, path)) {
+		char *r = NULL;
+
+		if (fsx_resolve_prefix(&c->fs, path, &r) == 0) {
+			out = go_clean_path(r);
+			free(r);
+			*err = 0;
+		}
+	}
 	if (*err == NF_EDEADLINE)
 		problem_add(&c->m->problems, PR_ERROR, NULL, 0,
 			    "Podman would hang here: the filesystem does not answer",
@@ -109,6 +135,21 @@ static void probe_dir(struct mctx *c, const char *path, bool follow, struct dirc
 	}
 	if (fsx_mkdir_would(&c->fs, path, &what) == 0 && what == FSX_MKDIR_WOULD_MAKE)
 		d->would_make = true;
+}
+
+/* Podman ran MkdirAll(PATH) and went on with PATH: remember it exists now. */
+static void made(struct mctx *c, const struct dircheck *d, const char *path)
+{
+	if (d->would_make)
+		remember_made(c, path);
+}
+
+void mctx_made(struct mctx *c, const char *path)
+{
+	struct dircheck d;
+
+	probe_dir(c, path, true, &d);
+	made(c, &d, path);
 }
 
 /* The owner and mode tests on a directory that exists or would be made 0700. */
@@ -155,8 +196,10 @@ char *runtime_dir_old(struct mctx *c, const struct userenv *e, char **err)
 	dir = xasprintf("%s/containers-user-%u", tmp, (unsigned)e->uid);
 	free(tmp);
 	probe_dir(c, dir, false, &d);
-	if (d.would_make || dir_ok(&d, e->uid, 0766, 0700))
+	if (d.would_make || dir_ok(&d, e->uid, 0766, 0700)) {
+		made(c, &d, dir);
 		return dir;
+	}
 	free(dir);
 	home = homedir_get(e);
 	if (!*home) {
@@ -192,8 +235,10 @@ char *runtime_dir_new(struct mctx *c, const struct userenv *e, char **err)
 	}
 	run = xasprintf("/run/user/%u", (unsigned)e->uid);
 	probe_dir(c, run, false, &d);
-	if (dir_ok(&d, e->uid, 0722, 0700))
+	if (dir_ok(&d, e->uid, 0722, 0700)) {
+		made(c, &d, run);
 		return run;
+	}
 	free(run);
 	tmp = tempdir_get(e);
 	dir = xasprintf("%s/storage-run-%u", tmp, (unsigned)e->uid);
@@ -201,8 +246,10 @@ char *runtime_dir_new(struct mctx *c, const struct userenv *e, char **err)
 	free(dir);
 	free(tmp);
 	probe_dir(c, resolved, false, &d);
-	if (dir_ok(&d, e->uid, 0722, 0700))
+	if (dir_ok(&d, e->uid, 0722, 0700)) {
+		made(c, &d, resolved);
 		return resolved;
+	}
 	*err = xasprintf("path \"%s\" exists and it is not writeable only by the current user", resolved);
 	free(resolved);
 	return NULL;
@@ -232,6 +279,7 @@ static char *podman4_runtime_dir(struct mctx *c, const struct userenv *e, char *
 		if (d.would_make || (d.exists && d.st.st_uid == e->uid && (d.st.st_mode & 0700) == 0700)) {
 			char *keep = cand[i];
 
+			made(c, &d, keep);
 			free(cand[1 - i]);
 			return keep;
 		}
@@ -283,6 +331,7 @@ static char *podman_config_home(struct mctx *c, const struct userenv *e, char **
 		free(dir);
 		return NULL;
 	}
+	made(c, &d, dir);
 	return dir;
 }
 

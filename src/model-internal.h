@@ -18,6 +18,10 @@ struct mctx {
 	struct fsx fs;
 	const struct userenv *env0;
 	unsigned v;
+	/* Directories Podman would have created by now (it runs MkdirAll; we
+	 * only predict), so that later steps find them as Podman would. */
+	char **made;
+	size_t nmade;
 };
 
 /* --- settings and origins (model-setting.c) --- */
@@ -51,6 +55,8 @@ const char *env_nonempty(const struct userenv *e, const char *name); /* NULL whe
 char *homedir_get(const struct userenv *e);    /* $HOME, else the passwd entry */
 char *tempdir_get(const struct userenv *e);    /* os.TempDir() */
 char *data_home(const struct userenv *e);      /* XDG_DATA_HOME or ~/.local/share */
+/* Podman creates PATH (MkdirAll) at this point; later lookups see it. */
+void mctx_made(struct mctx *c, const char *path);
 /* Go's filepath.EvalSymlinks, or NULL with *ERR set. */
 char *eval_symlinks(struct mctx *c, const char *path, int *err);
 /* expandEnvPath: $UID, then $VAR, then EvalSymlinks or Clean. */

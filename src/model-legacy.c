@@ -449,6 +449,8 @@ static void baseline(struct lproc *p, const struct userenv *e, struct sopts *o)
 	{
 		char *rr = go_join(dir, "containers");
 
+		/* GetRootlessRuntimeDir creates it before anything else looks. */
+		mctx_made(c, rr);
 		setting_set(&o->runroot, rr, &og);
 		free(rr);
 	}

@@ -136,6 +136,9 @@ int model_build(struct model *m, const struct model_request *req)
 	if (!m->fatal)
 		derive_effective(&c);
 	check_values(&c);
+	for (size_t i = 0; i < c.nmade; i++)
+		free(c.made[i]);
+	free(c.made);
 	if (m->fatal)
 		problem_add(&m->problems, PR_ERROR, NULL, 0, "Podman refuses to start", "%s", m->fatal_message);
 	return 0;

@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guard.h"
 #include "podman-version.h"
@@ -44,16 +46,56 @@ static unsigned podman_for_buildah(unsigned buildah)
 	return best;
 }
 
-/* Run "PROG --version" and find "version X.Y" in what it prints. */
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/*
+ * Run "PROG --version" and find "version X.Y" in what it prints. Even that
+ * makes Podman set up /tmp/podman-run-UID and more, which would change the
+ * very answer nfscheck is computing: so it runs with every directory
+ * pointing into a scratch directory that is removed afterwards, and as
+ * nobody when we are root.
+ */
 static bool ask(const char *prog, unsigned *version, char **found)
 {
 	char *argv[] = {(char *)prog, (char *)"--version", NULL};
-	struct guard_out out;
+	char dir[] = "/tmp/nfscheck-version-XXXXXX";
+	char *envp[8];
+	const char *path = getenv("PATH");
+	struct identity nobody, *as = NULL;
+	struct guard_out out = {0};
+	enum guard_status gs;
 	const char *v;
-	int status;
+	int status, n = 0;
 	bool ok = false;
 
-	if (guard_exec(NULL, PODMAN_VERSION_MS, argv, &status, &out) != GUARD_OK || status != 0) {
+	if (!mkdtemp(dir))
+		return false;
+	if (geteuid() == 0 && identity_lookup("nobody", &nobody) == 0) {
+		if (chown(dir, nobody.uid, nobody.gid) == 0)
+			as = &nobody;
+		else
+			identity_free(&nobody);
+	}
+	envp[n++] = xasprintf("PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+	envp[n++] = xasprintf("HOME=%s", dir);
+	envp[n++] = xasprintf("TMPDIR=%s", dir);
+	envp[n++] = xasprintf("XDG_RUNTIME_DIR=%s", dir);
+	envp[n++] = xasprintf("XDG_CONFIG_HOME=%s", dir);
+	envp[n++] = xasprintf("XDG_DATA_HOME=%s", dir);
+	envp[n++] = xstrdup("LC_ALL=C");
+	envp[n] = NULL;
+	gs = guard_exec_env(as, PODMAN_VERSION_MS, argv, envp, &status, &out);
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	for (int i = 0; i < n; i++)
+		free(envp[i]);
+	if (as)
+		identity_free(as);
+	if (gs != GUARD_OK || status != 0) {
 		free(out.data);
 		return false;
 	}

@@ -12,6 +12,7 @@ ok() {
 	else
 		echo "not ok $TAP_N - $2"
 		TAP_FAILED=$((TAP_FAILED + 1))
+		return 1
 	fi
 }
 

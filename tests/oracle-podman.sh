@@ -10,73 +10,34 @@
 # second run after podman checks the database path.
 . "$TESTS_SRCDIR/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || skip_all "needs root for private mount namespaces and a throwaway user"
 command -v podman >/dev/null || skip_all "podman is not installed"
 command -v jq >/dev/null || skip_all "jq is not installed"
-command -v unshare >/dev/null && command -v setpriv >/dev/null || skip_all "util-linux unshare/setpriv missing"
 
-OUID=4321
-ONAME=nfsoracle
-top=$(mktemp -d /var/tmp/nfscheck-oracle.XXXXXX)
-chmod 755 "$top"
-cleanup() {
-	pkill -KILL -U "$OUID" 2>/dev/null
-	rm -rf "$top"
-}
-trap cleanup EXIT
+. "$TESTS_SRCDIR/nscase.sh"
+ns_require
 
-# A case directory with the files the namespace will see.
-new_case() {
-	case_dir=$top/$1
-	mkdir -p "$case_dir"/{home,etc-containers,usr-containers,cwd}
-	cp -a /etc/containers/. "$case_dir/etc-containers/" 2>/dev/null
-	cp -a /usr/share/containers/. "$case_dir/usr-containers/" 2>/dev/null
-	rm -f "$case_dir/etc-containers/storage.conf" "$case_dir/usr-containers/storage.conf"
-	home=$case_dir/home/$ONAME
-	mkdir -p "$home"
-	chown "$OUID:$OUID" "$home" "$case_dir/cwd"
-	grep -v "^$ONAME:" /etc/passwd >"$case_dir/passwd"
-	echo "$ONAME:x:$OUID:$OUID::$home:/bin/sh" >>"$case_dir/passwd"
-	grep -v "^$ONAME:" /etc/group >"$case_dir/group"
-	echo "$ONAME:x:$OUID:" >>"$case_dir/group"
-	echo "$ONAME:200000:65536" >"$case_dir/subuid"
-	echo "$ONAME:200000:65536" >"$case_dir/subgid"
-	ENV=(HOME="$home" USER="$ONAME" LOGNAME="$ONAME" PATH=/usr/local/bin:/usr/bin:/bin)
-}
-
-# user_file TEXT: ~/.config/containers/storage.conf
-user_file() {
-	install -d -o "$OUID" -g "$OUID" "$home/.config" "$home/.config/containers"
-	printf '%s\n' "$1" >"$home/.config/containers/storage.conf"
-	chown "$OUID:$OUID" "$home/.config/containers/storage.conf"
-}
-
-# run_in_ns: run nfscheck (twice: before and after podman) and podman info.
+# nfscheck before and after podman, so both prediction and read-back are tested.
 run_in_ns() {
-	local q
-	q=$(printf '%q ' "${ENV[@]}")
-	unshare --mount --propagation private -- bash -s <<-EOF >"$case_dir/ns.log" 2>&1
-		mount -t tmpfs -o mode=1777 oracle-tmp /tmp
-		mount --bind "$case_dir/etc-containers" /etc/containers
-		mount --bind "$case_dir/usr-containers" /usr/share/containers
-		for f in passwd group subuid subgid; do mount --bind "$case_dir/\$f" /etc/\$f; done
-		cd "$case_dir/cwd"
-		as_user() { setpriv --reuid=$OUID --regid=$OUID --clear-groups env -i $q "\$@"; }
-		as_user "$NFSCHECK" config --json >"$case_dir/before.json" 2>"$case_dir/before.err"
-		echo \$? >"$case_dir/before.rc"
-		as_user podman info --format json >"$case_dir/podman.out" 2>"$case_dir/podman.err"
-		echo \$? >"$case_dir/podman.rc"
-		pkill -KILL -U $OUID; sleep 0.2
-		as_user "$NFSCHECK" config --json >"$case_dir/after.json" 2>"$case_dir/after.err"
-		echo \$? >"$case_dir/after.rc"
-		pkill -KILL -U $OUID
-	EOF
+	ns_run <<EOF
+find /tmp "$home" | sort >"$case_dir/files-pre"
+as_user "$NFSCHECK" config --json >"$case_dir/before.json" 2>"$case_dir/before.err"
+echo \$? >"$case_dir/before.rc"
+find /tmp "$home" | sort >"$case_dir/files-post"
+as_user podman info --format json >"$case_dir/podman.out" 2>"$case_dir/podman.err"
+echo \$? >"$case_dir/podman.rc"
+pkill -KILL -U $NS_UID; sleep 0.2
+as_user "$NFSCHECK" config --json >"$case_dir/after.json" 2>"$case_dir/after.err"
+echo \$? >"$case_dir/after.rc"
+EOF
 }
 
 # check NAME [fails]: compare; "fails" means podman must refuse to start.
 check() {
 	local name=$1 expect=${2:-works} prc p g r d
 	prc=$(cat "$case_dir/podman.rc")
+	cmp -s "$case_dir/files-pre" "$case_dir/files-post"
+	ok $? "$name: nfscheck config created nothing in /tmp or \$HOME" ||
+		diag "$(diff "$case_dir/files-pre" "$case_dir/files-post")"
 	if [ "$expect" = fails ]; then
 		[ "$prc" -ne 0 ]; ok $? "$name: podman refuses this configuration (exit $prc)"
 		jq -e '.fatal != null' "$case_dir/before.json" >/dev/null; ok $? "$name: nfscheck predicts the refusal"
@@ -113,7 +74,7 @@ oracle "no storage.conf anywhere"
 
 # 2. A runtime directory from a login session.
 new_case xdg-runtime
-install -d -m 700 -o "$OUID" -g "$OUID" "$case_dir/run"
+install -d -m 700 -o "$NS_UID" -g "$NS_UID" "$case_dir/run"
 ENV+=(XDG_RUNTIME_DIR="$case_dir/run")
 oracle "XDG_RUNTIME_DIR set"
 
@@ -151,7 +112,7 @@ oracle "system file rootless_storage_path with \$HOME, \$USER, \$UID"
 
 # 7. The same system file, and a user file: the user file replaces it.
 new_case system-rsp-user
-cp "$top/system-rsp/etc-containers/storage.conf" "$case_dir/etc-containers/"
+cp "$ns_top/system-rsp/etc-containers/storage.conf" "$case_dir/etc-containers/"
 user_file '[storage]
 driver = "vfs"'
 oracle "system rootless_storage_path and a user file"
@@ -163,14 +124,14 @@ oracle "only /usr/share/containers/storage.conf"
 
 # 9. XDG_CONFIG_HOME elsewhere, with a file there.
 new_case xdg-config
-install -d -o "$OUID" -g "$OUID" "$home/cfg" "$home/cfg/containers"
+install -d -o "$NS_UID" -g "$NS_UID" "$home/cfg" "$home/cfg/containers"
 printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/xdg-store"\n' "$home" >"$home/cfg/containers/storage.conf"
 ENV+=(XDG_CONFIG_HOME="$home/cfg")
 oracle "XDG_CONFIG_HOME with a storage.conf"
 
 # 10. XDG_DATA_HOME moves the default graphroot.
 new_case xdg-data
-install -d -o "$OUID" -g "$OUID" "$home/data"
+install -d -o "$NS_UID" -g "$NS_UID" "$home/data"
 ENV+=(XDG_DATA_HOME="$home/data")
 oracle "XDG_DATA_HOME set"
 
@@ -231,7 +192,7 @@ oracle "user file without a [storage] value"
 
 # 19. A runtime directory and a system rootless_storage_path with a user file.
 new_case xdg-runtime-rsp-user
-install -d -m 700 -o "$OUID" -g "$OUID" "$case_dir/run"
+install -d -m 700 -o "$NS_UID" -g "$NS_UID" "$case_dir/run"
 printf '[storage]\nrootless_storage_path = "%s/rspS"\n' "$home" >"$case_dir/etc-containers/storage.conf"
 user_file '[storage]
 driver = "vfs"'
