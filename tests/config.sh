@@ -211,6 +211,17 @@ EOF
 [ "$(cat "$case_dir/out.rc")" -eq 77 ]; ok $? "--user as a normal user exits 77"
 grep -q "only root" "$case_dir/out.err"; ok $? "and says why"
 
+# Every document above matches the shipped schema.
+schema=$TESTS_SRCDIR/../data/nfscheck-config.schema.json
+if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+	docs=$(find "$ns_top" "$tmp" -name 'out.json' -size +0)
+	res=$(/usr/bin/python3 "$TESTS_SRCDIR/validate-json.py" "$schema" $docs 2>&1)
+	ok $? "every config --json document matches data/nfscheck-config.schema.json ($(wc -w <<<"$docs") documents)" ||
+		diag "$res"
+else
+	skip "python3-jsonschema is not installed"
+fi
+
 run "$NFSCHECK" config --user no-such-user-here
 ok $(( rc != 64 )) "--user with an unknown name exits 64"
 run "$NFSCHECK" config --podman-version banana

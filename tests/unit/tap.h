@@ -8,8 +8,8 @@
 
 static int tap_n, tap_failed;
 
-__attribute__((format(printf, 2, 3)))
-static int ok(int cond, const char *fmt, ...)
+__attribute__((format(printf, 2, 3), unused))
+static inline int ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -23,8 +23,8 @@ static int ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int is_str(const char *got, const char *want, const char *fmt, ...)
+__attribute__((format(printf, 3, 4), unused))
+static inline int is_str(const char *got, const char *want, const char *fmt, ...)
 {
 	int cond = got && want && strcmp(got, want) == 0;
 	va_list ap;
@@ -45,7 +45,7 @@ static int is_str(const char *got, const char *want, const char *fmt, ...)
 	(ok((long long)(got) == (long long)(want), __VA_ARGS__) || \
 	 (printf("#   got:  %lld\n#   want: %lld\n", (long long)(got), (long long)(want)), 0))
 
-static int done_testing(void)
+static inline int done_testing(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
