@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck source-path=SCRIPTDIR
 # guest-init.sh - PID 1 of the user-mode Linux guest started by uml-run.sh.
 #
 # Not meant to be run by hand.  The kernel starts it with the host's / as a
@@ -78,6 +79,8 @@ run() {
 is_mounted() { mountpoint -q "$1"; }
 
 # ------------------------------------------- phase 1: run dir, overlay root
+# (mount -n: /run is still the read-only host directory, where libmount
+# would try to record some mounts.)
 
 [ "$$" -eq 1 ] || { echo "guest-init.sh must run as PID 1 inside UML" >&2; exit 2; }
 
@@ -85,7 +88,7 @@ is_mounted() { mountpoint -q "$1"; }
 # written through hostfs) for this line to know that the guest booted.
 echo "uml-init: init started"
 
-mount -t proc proc /proc || die "mount /proc"
+mount -n -t proc proc /proc || die "mount /proc"
 
 case $RUN_DIR in
     /*) ;;
@@ -95,7 +98,7 @@ esac
 
 # The root hostfs is read-only; this second hostfs instance, rooted at the
 # run dir, is the guest's only writable window onto the host.
-mount -t hostfs -o "$RUN_DIR" uml-run "$RUN_DIR" || die "mount hostfs on $RUN_DIR"
+mount -n -t hostfs -o "$RUN_DIR" uml-run "$RUN_DIR" || die "mount hostfs on $RUN_DIR"
 
 INIT_LOG=$RUN_DIR/init.log
 exec >>"$INIT_LOG" 2>&1
@@ -122,23 +125,27 @@ fi
 
 SCRATCH=$RUN_DIR/root           # created (empty) by uml-run.sh
 [ -d "$SCRATCH" ] || die "$SCRATCH missing"
-run "mount scratch tmpfs" mount -t tmpfs -o mode=0755 uml-scratch "$SCRATCH"
+run "mount scratch tmpfs" mount -n -t tmpfs -o mode=0755 uml-scratch "$SCRATCH"
 mkdir -p "$SCRATCH/upper" "$SCRATCH/work" "$SCRATCH/new"
-run "mount overlay root" mount -t overlay \
+run "mount overlay root" mount -n -t overlay \
     -o "lowerdir=/,upperdir=$SCRATCH/upper,workdir=$SCRATCH/work" \
     uml-root "$SCRATCH/new"
 NEWROOT=$SCRATCH/new
 
-run "mount /tmp" mount -t tmpfs -o mode=1777,nosuid,nodev uml-tmp "$NEWROOT/tmp"
-run "mount /run" mount -t tmpfs -o mode=0755,nosuid,nodev uml-runfs "$NEWROOT/run"
-mkdir -p "$NEWROOT$RUN_DIR" "$NEWROOT/run/uml/oldroot"
-run "bind run dir" mount --bind "$RUN_DIR" "$NEWROOT$RUN_DIR"
-is_mounted /dev || mount -t devtmpfs devtmpfs /dev
-run "move /dev" mount --move /dev "$NEWROOT/dev"
-run "move /proc" mount --move /proc "$NEWROOT/proc"
+# /tmp stays the overlay (private, but the host's files stay visible: the
+# guest script or the tree it tests may live in /tmp).
+run "mount /run" mount -n -t tmpfs -o mode=0755,nosuid,nodev uml-runfs "$NEWROOT/run"
+# The run dir is parked at /run/uml/rundir and moved to its own path once
+# all of the guest's tmpfs mounts are in place (it may be below /var/tmp).
+mkdir -p "$NEWROOT/run/uml/rundir" "$NEWROOT/run/uml/oldroot"
+run "bind run dir" mount -n --bind "$RUN_DIR" "$NEWROOT/run/uml/rundir"
+is_mounted /dev || mount -n -t devtmpfs devtmpfs /dev
+run "move /dev" mount -n --move /dev "$NEWROOT/dev"
+run "move /proc" mount -n --move /proc "$NEWROOT/proc"
 cd "$NEWROOT" || die "cd $NEWROOT"
 run "pivot_root" pivot_root . run/uml/oldroot
 cd / || die "cd /"
+RUN_DIR=/run/uml/rundir
 umount -l /run/uml/oldroot || die "cannot detach old root"
 rmdir /run/uml/oldroot 2>/dev/null
 
@@ -162,6 +169,12 @@ mount -t tmpfs -o mode=0755 uml-varlog /var/log || die "mount /var/log"
 mkdir -p /run/lock /run/user /run/uml/pids /run/uml/log
 chmod 1777 /run/lock
 chmod 0755 /run/user
+mkdir -p "$UML_RUN_DIR" || die "mkdir $UML_RUN_DIR"
+run "move run dir" mount --move /run/uml/rundir "$UML_RUN_DIR"
+RUN_DIR=$UML_RUN_DIR
+# Shared propagation, as systemd sets it up (podman warns otherwise).
+# (After the moves: a mount below a shared one cannot be moved.)
+mount --make-rshared / || log "warning: cannot make / shared"
 
 UML_LOG_DIR=$RUN_DIR/logs
 UML_PID_DIR=/run/uml/pids
@@ -176,9 +189,7 @@ ip link set lo up || die "ip link set lo up"
 # /usr/lib/uml/modules/<version>.  The directory is created in the overlay.
 mkdir -p "/usr/lib/modules/$KVER" || die "mkdir /usr/lib/modules/$KVER"
 run "bind modules" mount --bind "$MODSRC" "/usr/lib/modules/$KVER"
-for m in loop fuse overlay; do
-    run "modprobe $m" modprobe "$m"
-done
+run "modprobe loop fuse overlay" modprobe -a loop fuse overlay
 mark base_done
 
 # -------------------------------------------------- configuration defaults
@@ -195,6 +206,7 @@ mark base_done
 : "${NFSD_THREADS:=4}"
 : "${NFSD_GRACE_TIME:=10}"
 : "${NFSD_LEASE_TIME:=10}"
+: "${NFS_FAST_GRACE:=1}"
 : "${TEST_USER:=nfsuser}"
 : "${TEST_UID:=2345}"
 : "${TEST_GID:=2345}"
@@ -241,11 +253,14 @@ if [ "$NFS_HOME" = 1 ]; then
     esac
 fi
 
-# The source of the NFS mount.  With fsid=0 the export is the NFSv4
-# pseudo-root, mounted as "/"; otherwise the path works for v3 and v4.
+# The export gets fsid=0 unless NFS_EXPORT_OPTS has an fsid= of its own:
+# tmpfs needs an fsid, and NFSv4 needs the export to be its pseudo-root
+# (nfsd cannot make one from the guest's overlay root).  With fsid=0 the
+# NFSv4 source is "SERVER:/"; NFSv3 always mounts the path.
 case ,$NFS_EXPORT_OPTS, in
     *,fsid=0,*) FSID0=1 ;;
-    *) FSID0=0 ;;
+    *,fsid=*) FSID0=0 ;;
+    *) FSID0=1; NFS_EXPORT_OPTS=$NFS_EXPORT_OPTS,fsid=0 ;;
 esac
 if [ "$FSID0" = 1 ] && [ "${NFS_VERS%%.*}" = 4 ]; then
     NFS_SOURCE=$NFS_SERVER:/
@@ -254,13 +269,13 @@ else
 fi
 
 export NFS_ENABLE NFS_VERS NFS_EXPORT NFS_MNT NFS_EXPORT_FS NFS_EXPORT_SIZE \
-    NFS_EXPORT_OPTS NFS_MOUNT_OPTS NFS_HOME NFSD_THREADS NFSD_GRACE_TIME \
+    NFS_EXPORT_OPTS NFS_MOUNT_OPTS NFS_HOME NFS_FAST_GRACE NFSD_THREADS NFSD_GRACE_TIME \
     NFSD_LEASE_TIME NFS_SERVER NFS_SOURCE TEST_USER TEST_UID TEST_GID \
     TEST_HOME TEST_HOME_MODE TEST_SUBID_START TEST_SUBID_COUNT
 
 GUEST_LIB=$UML_DIR/guest-lib.sh
 [ -r "$GUEST_LIB" ] || die "$GUEST_LIB missing"
-# shellcheck source=tests/uml/guest-lib.sh
+# shellcheck source=guest-lib.sh
 . "$GUEST_LIB" || die "cannot load $GUEST_LIB"
 
 # ------------------------------------------------------------ phase 3: user
@@ -306,13 +321,10 @@ fi
 # ------------------------------------------------------- phase 4: NFS server
 
 if [ "$NFS_ENABLE" = 1 ]; then
-    for m in sunrpc lockd nfsd nfs nfsv3 nfsv4; do
-        run "modprobe $m" modprobe "$m"
-    done
-    is_mounted /proc/fs/nfsd || run "mount nfsd" mount -t nfsd nfsd /proc/fs/nfsd
+    run "modprobe NFS modules" modprobe -a sunrpc lockd nfsd nfs nfsv3 nfsv4
+    run "mount nfsd" mount -t nfsd nfsd /proc/fs/nfsd
     mkdir -p /run/rpc_pipefs
-    is_mounted /run/rpc_pipefs || mount -t rpc_pipefs sunrpc /run/rpc_pipefs ||
-        log "warning: cannot mount rpc_pipefs"
+    mount -t rpc_pipefs sunrpc /run/rpc_pipefs || log "warning: cannot mount rpc_pipefs"
 
     # Fresh NFS state, not the host's.
     run "mount /var/lib/nfs" mount -t tmpfs -o mode=0755 uml-nfsstate /var/lib/nfs
@@ -346,12 +358,7 @@ if [ "$NFS_ENABLE" = 1 ]; then
             ;;
     esac
 
-    opts=$NFS_EXPORT_OPTS
-    case ,$opts, in
-        *,fsid=*) ;;
-        *) opts=$opts,fsid=1 ;;   # tmpfs has no UUID; harmless for the others
-    esac
-    printf '%s %s(%s)\n' "$NFS_EXPORT" "$NFS_SERVER" "$opts" >/etc/exports ||
+    printf '%s %s(%s)\n' "$NFS_EXPORT" "$NFS_SERVER" "$NFS_EXPORT_OPTS" >/etc/exports ||
         die "write /etc/exports"
     rm -rf /etc/exports.d
 
@@ -359,9 +366,9 @@ if [ "$NFS_ENABLE" = 1 ]; then
     _uml_wait_for 10 rpcinfo -p 127.0.0.1 || die "rpcbind does not answer"
     run "exportfs" exportfs -ra
     run "start rpc.mountd" _uml_start_daemon mountd rpc.mountd --foreground
-    _uml_wait_for 10 _uml_rpc_registered mountd || die "rpc.mountd did not register"
     run "start rpc.statd" start_statd
-    run "start rpc.nfsd" start_nfs_server
+    _uml_wait_for 10 _uml_rpc_registered mountd || die "rpc.mountd did not register"
+    run "start rpc.nfsd" start_nfs_server --no-wait
 
     if [ "$NFS_HOME" = 1 ]; then
         run "create home on the export" make_home "$NFS_EXPORT/${TEST_HOME#"$NFS_MNT"/}"
@@ -375,6 +382,7 @@ if [ "$NFS_ENABLE" = 1 ]; then
     run "mount $NFS_SOURCE" timeout -s KILL 60 \
         mount -t nfs -o "$mopts" "$NFS_SOURCE" "$NFS_MNT"
     log "mounted: $(findmnt -n -o SOURCE,FSTYPE,OPTIONS "$NFS_MNT")"
+    wait_nfs_grace
     mark nfs_done
 fi
 export UML_LOG_DIR UML_PID_DIR GUEST_LIB
@@ -395,7 +403,7 @@ declare -a script_env=(
     NFS_EXPORT="$NFS_EXPORT" NFS_MNT="$NFS_MNT" NFS_SOURCE="$NFS_SOURCE"
     NFS_EXPORT_FS="$NFS_EXPORT_FS" NFS_EXPORT_OPTS="$NFS_EXPORT_OPTS"
     NFS_MOUNT_OPTS="$NFS_MOUNT_OPTS" NFS_MOUNT_OPTIONS="${NFS_MOUNT_OPTIONS:-}"
-    NFS_HOME="$NFS_HOME" NFSD_THREADS="$NFSD_THREADS"
+    NFS_HOME="$NFS_HOME" NFS_FAST_GRACE="$NFS_FAST_GRACE" NFSD_THREADS="$NFSD_THREADS"
     NFSD_GRACE_TIME="$NFSD_GRACE_TIME" NFSD_LEASE_TIME="$NFSD_LEASE_TIME"
     TEST_USER="$TEST_USER" TEST_UID="$TEST_UID" TEST_GID="$TEST_GID"
     TEST_HOME="$TEST_HOME" TEST_SUBID_START="$TEST_SUBID_START"
@@ -410,7 +418,7 @@ if [ -n "${UML_HOST_PWD:-}" ] && [ -d "$UML_HOST_PWD" ]; then
 fi
 
 [ "${#GUEST_ARGV[@]}" -gt 0 ] || die "no guest script given"
-log "running ${GUEST_ARGV[*]} (cwd $cwd, ${remaining}s left)"
+log "running$(printf ' %q' "${GUEST_ARGV[@]}") (cwd $cwd, ${remaining}s left)"
 mark script_start
 SECONDS=0
 (

@@ -37,19 +37,22 @@ _uml_start_daemon() {
 # _uml_stop_daemon NAME : SIGTERM the daemon started by _uml_start_daemon,
 # wait up to 5 s for it to end, then SIGKILL it.
 _uml_stop_daemon() {
-    local name=$1 pid i
+    local name=$1 pid
     [ -r "$UML_PID_DIR/$name.pid" ] || return 0
     pid=$(cat "$UML_PID_DIR/$name.pid")
     rm -f "$UML_PID_DIR/$name.pid"
     [ -n "$pid" ] || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 50); do
-        _uml_alive "$pid" || return 0
-        # Reap it if it is our child (it is when this shell started it).
-        wait "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do
+        if ! _uml_alive "$pid"; then
+            # Reap the zombie if this shell started the daemon.
+            wait "$pid" 2>/dev/null || true
+            return 0
+        fi
         sleep 0.1
     done
     kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     uml_msg "$name (pid $pid) did not stop on SIGTERM; killed"
     return 0
 }
@@ -110,16 +113,56 @@ stop_statd() {
     return 0
 }
 
-# start_nfs_server : start the kernel NFS server (rpc.nfsd) again, with the
-# grace and lease times used at boot.  (Exports, rpc.mountd and rpcbind are
-# left running by stop_nfs_server, so this is enough.)
+# start_nfs_server [--no-wait] : start the kernel NFS server (rpc.nfsd NFSD_THREADS)
+# again after stop_nfs_server (exports, rpc.mountd and rpcbind stay up).
+# With NFS_FAST_GRACE=1 (the default) it also ends the grace periods, so
+# that locks work as soon as it returns: NFSv4's is ended through
+# /proc/fs/nfsd/v4_end_grace; lockd's, which blocks NFSv4 locks too, is cut
+# to 3 s (sysctls fs.nfs.nlm_grace_period=3 and fs.nfs.nlm_timeout=3;
+# the latter is also the NLM client's RPC timeout) and waited out here.
+# With NFS_FAST_GRACE=0 the server has normal grace periods
+# (NFSD_GRACE_TIME, default 10 s, for both) and lock requests made during
+# them wait (the client retries with back-off: up to ~13 s).
 start_nfs_server() {
-    rpc.nfsd --grace-time "${NFSD_GRACE_TIME:-10}" \
-        --lease-time "${NFSD_LEASE_TIME:-10}" "${NFSD_THREADS:-4}" || return 1
+    local -a opts=(--lease-time "${NFSD_LEASE_TIME:-10}")
+    if [ "${NFS_FAST_GRACE:-1}" = 1 ]; then
+        # Not rpc.nfsd --grace-time: it sets lockd's grace period too.
+        echo "${NFSD_GRACE_TIME:-10}" >/proc/fs/nfsd/nfsv4gracetime 2>/dev/null || true
+        if ! echo 3 >/proc/sys/fs/nfs/nlm_timeout ||
+            ! echo 3 >/proc/sys/fs/nfs/nlm_grace_period; then
+            uml_msg "cannot shorten lockd's grace period"
+            return 1
+        fi
+    else
+        opts+=(--grace-time "${NFSD_GRACE_TIME:-10}")
+    fi
+    rpc.nfsd "${opts[@]}" "${NFSD_THREADS:-4}" || return 1
+    # lockd (re)started inside rpc.nfsd at the latest: its grace period,
+    # roundup(nlm_grace_period, nlm_timeout) = 3 s, ends by now + 3 s.
+    local grace_end_us=$(( ${EPOCHREALTIME/./} + 3200000 ))
     _uml_wait_for 10 _uml_rpc_registered nfs || {
         uml_msg "nfsd did not register with rpcbind"
         return 1
     }
+    if [ "${NFS_FAST_GRACE:-1}" = 1 ]; then
+        if [ "$(cat /proc/fs/nfsd/v4_end_grace 2>/dev/null)" != Y ]; then
+            echo Y >/proc/fs/nfsd/v4_end_grace 2>/dev/null || true
+        fi
+        mkdir -p "$UML_PID_DIR"
+        echo "$grace_end_us" >"$UML_PID_DIR/grace-end"
+        [ "${1:-}" = --no-wait ] || wait_nfs_grace
+    fi
+}
+
+# wait_nfs_grace : wait until the shortened lockd grace period started by
+# start_nfs_server --no-wait is over.
+wait_nfs_grace() {
+    local end now
+    end=$(cat "$UML_PID_DIR/grace-end" 2>/dev/null) || return 0
+    now=${EPOCHREALTIME/./}
+    if [ "$now" -lt "$end" ]; then
+        sleep "$(( (end - now) / 1000000 )).$(printf '%06d' $(( (end - now) % 1000000 )))"
+    fi
 }
 
 # stop_nfs_server : stop every nfsd thread and close nfsd's sockets
@@ -159,28 +202,36 @@ as_user() {
         "$@"
 }
 
-# with_deadline SECONDS CMD [ARGS...] : run CMD, SIGKILL it after SECONDS.
-# Returns CMD's status, or 137 if it had to be killed.  Use it for anything
-# that may touch a dead hard NFS mount: such processes sleep killably.
+# with_deadline SECONDS CMD [ARGS...] : run CMD, SIGKILL it (and everything
+# it started in its process group) after SECONDS.  Returns CMD's status, or
+# 137 if it had to be killed.  CMD may be a shell function (as_user ...):
+# it then runs in a new bash that gets this shell's function definitions.
+# Use it for anything that may touch a dead hard NFS mount: such processes
+# sleep killably.
 with_deadline() {
     local secs=$1
     shift
-    timeout -s KILL "$secs" "$@"
+    if [ "$(type -t "$1")" = function ]; then
+        timeout -s KILL "$secs" bash -c "$(declare -f)"$'\n''"$@"' with_deadline "$@"
+    else
+        timeout -s KILL "$secs" "$@"
+    fi
 }
 
-# use_local_podman_storage [DIR] : give the test user a
-# ~/.config/containers/storage.conf whose graphroot is on local tmpfs
-# (default /var/tmp/podman-storage-UID; printed on stdout), and whose
-# runroot is in XDG_RUNTIME_DIR.  The directories are created as the user.
+# use_local_podman_storage [DIR [DRIVER]] : give the test user a
+# ~/.config/containers/storage.conf with the storage driver DRIVER (default
+# overlay), graphroot DIR on local tmpfs (default
+# /var/tmp/podman-storage-UID; printed on stdout) and runroot in
+# XDG_RUNTIME_DIR.  The directories are created as the user.
 use_local_podman_storage() {
-    local dir=${1:-/var/tmp/podman-storage-$TEST_UID}
-    # shellcheck disable=SC2016  # $HOME is expanded by the user's shell
+    local dir=${1:-/var/tmp/podman-storage-$TEST_UID} driver=${2:-overlay}
+    # shellcheck disable=SC2016  # $HOME etc. are expanded by the user's shell
     as_user sh -c '
         set -e
         mkdir -p "$1" "$HOME/.config/containers"
-        printf "[storage]\ngraphroot = \"%s\"\nrunroot = \"%s\"\n" \
-            "$1" "$XDG_RUNTIME_DIR/containers" \
+        printf "[storage]\ndriver = \"%s\"\ngraphroot = \"%s\"\nrunroot = \"%s\"\n" \
+            "$2" "$1" "$XDG_RUNTIME_DIR/containers" \
             >"$HOME/.config/containers/storage.conf"
-    ' sh "$dir" || return 1
+    ' sh "$dir" "$driver" || return 1
     printf '%s\n' "$dir"
 }

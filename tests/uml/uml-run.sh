@@ -107,10 +107,12 @@ while [ "$#" -gt 0 ]; do
 done
 [ "$#" -ge 1 ] || { usage >&2; err "no guest script given"; }
 
-is_uint "$timeout_secs" && [ "$timeout_secs" -ge 10 ] ||
+if ! is_uint "$timeout_secs" || [ "$timeout_secs" -lt 10 ]; then
     err "--timeout must be a number of seconds >= 10, not '$timeout_secs'"
-is_uint "$boot_timeout" && [ "$boot_timeout" -ge 1 ] ||
+fi
+if ! is_uint "$boot_timeout" || [ "$boot_timeout" -lt 1 ]; then
     err "--boot-timeout must be a number of seconds, not '$boot_timeout'"
+fi
 [[ $mem =~ ^[0-9]+[KkMmGg]?$ ]] || err "--mem must look like 1500M, not '$mem'"
 
 for a in "${guest_env[@]}"; do
@@ -126,21 +128,33 @@ shift
 [ -f "$script" ] || err "guest script '$script' not found"
 [ -x "$script" ] || err "guest script '$script' is not executable"
 script=$(realpath -- "$script")
+# The guest mounts its own file systems over these host directories.
+for p in "$script" "$HERE"; do
+    case $p in
+        /run/*|/var/tmp/*|/var/log/*|/var/lib/nfs/*|/dev/*|/proc/*|/sys/*)
+            err "$p is hidden inside the guest (it mounts tmpfs on /run, /var/tmp, /var/log, /var/lib/nfs, /dev/shm); put it elsewhere"
+            ;;
+    esac
+done
 
 # ------------------------------------------------------------ can we boot?
 
 kernel=${UML_KERNEL:-$(command -v linux.uml || true)}
-[ -n "$kernel" ] && [ -x "$kernel" ] ||
+if [ -z "$kernel" ] || [ ! -x "$kernel" ]; then
     skip "linux.uml not found (apt-get install user-mode-linux)"
-kver=$("$kernel" --version 2>/dev/null | awk '/User Mode Linux/ { sub(/^v/, "", $NF); print $NF; exit }') || true
-[ -n "$kver" ] || skip "$kernel --version does not work"
+fi
+kver=$("$kernel" --version 2>/dev/null) || true
+kver=${kver%%$'\n'*}
+[[ $kver =~ ^[0-9]+\.[0-9]+[^/[:space:]]*$ ]] || skip "$kernel --version does not work"
 [ -d "/usr/lib/uml/modules/$kver" ] ||
     skip "no modules for UML $kver in /usr/lib/uml/modules (package user-mode-linux)"
 
 # ------------------------------------------------------------- run dir
 
 uml_pid=
+launcher_pid=
 cleanup_done=0
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
     local rc=$?
     [ "$cleanup_done" = 0 ] || return 0
@@ -173,11 +187,14 @@ fi
 # option: keep it to harmless characters.
 [[ $run_dir =~ ^/[A-Za-z0-9._/+-]+$ ]] ||
     err "run dir path '$run_dir' has characters that cannot go on the kernel command line"
+case $run_dir in
+    /dev/*|/proc/*|/sys/*) err "the run dir cannot be below /dev, /proc or /sys (TMPDIR=$TMPDIR?)" ;;
+esac
 
 mkdir "$run_dir/root" "$run_dir/uml" "$run_dir/logs"
 install -m 0755 "$HERE/guest-init.sh" "$run_dir/init"
 
-deadline_epoch=$(( ${EPOCHSECONDS} + timeout_secs ))
+deadline_epoch=$(( EPOCHSECONDS + timeout_secs ))
 {
     printf '# written by %s; sourced by guest-init.sh\n' "$PROG"
     printf 'UML_DIR=%q\n' "$HERE"
@@ -213,64 +230,105 @@ fi
 
 # ------------------------------------------------------------------ boot
 
-umid=uml-run-$$-${run_dir##*.}
+umid=uml-run-$$
+# shellcheck disable=SC2054  # the commas belong to the arguments
 declare -a kargs=(
     "mem=$mem"
     root=/dev/root rootfstype=hostfs rootflags=/ ro
     "init=$run_dir/init"
     "umid=$umid" "uml_dir=$run_dir/uml"
     con=null con0=null,fd:1 ssl=null
-    panic=1
     "UML_RUN_DIR=$run_dir"
 )
-[ "$debug" = 1 ] || kargs+=(quiet)
 
 # All processes of UML share one new session (and process group) whose id
 # is the kernel process's PID: setsid does not fork here, because a
 # background child of a non-interactive shell is not a group leader.
+proc_stat() {
+    # proc_stat PID : "STATE PPID PGRP SESSION" of PID, or fail.
+    local line st ppid pgrp sess rest
+    { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+    line=${line##*) }
+    read -r st ppid pgrp sess rest <<<"$line"
+    printf '%s %s %s %s\n' "$st" "$ppid" "$pgrp" "$sess"
+}
+
+alive() {
+    # alive PID : PID exists and is not a zombie.
+    local st
+    st=$(proc_stat "$1") || return 1
+    case $st in Z*|X*) return 1 ;; esac
+}
+
 session_pids() {
     # PIDs of live processes in session $1.
-    local f s
-    for f in /proc/[0-9]*/stat; do
-        s=$(sed -n 's/^.*) [A-Za-z] [0-9-]* [0-9-]* \([0-9-]*\) .*$/\1/p' "$f" 2>/dev/null) || continue
-        if [ "$s" = "$1" ]; then
-            f=${f#/proc/}
-            printf '%s\n' "${f%/stat}"
+    local f pid st ppid pgrp sess
+    for f in /proc/[0-9]*; do
+        pid=${f#/proc/}
+        read -r st ppid pgrp sess < <(proc_stat "$pid") || continue
+        if [ "$sess" = "$1" ] && [ "$st" != Z ]; then
+            printf '%s\n' "$pid"
         fi
     done
 }
 
 kill_uml() {
-    # Kill UML's process group and anything else left in its session.
-    local i pids
-    kill -KILL -- "-$uml_pid" 2>/dev/null
-    for i in $(seq 50); do
+    # Kill UML's process group and anything else left in its session, and
+    # reap the kernel process.  (Never fails: runs under set -e.)
+    local pids
+    if [ -n "$(session_pids "$uml_pid")" ]; then
+        kill -KILL -- "-$uml_pid" 2>/dev/null || true
+    fi
+    for _ in $(seq 50); do
         pids=$(session_pids "$uml_pid")
         [ -n "$pids" ] || break
         # shellcheck disable=SC2086
-        kill -KILL $pids 2>/dev/null
+        kill -KILL $pids 2>/dev/null || true
         sleep 0.1
     done
-    wait "$uml_pid" 2>/dev/null
+    if [ -n "${launcher_pid:-}" ]; then
+        wait "$launcher_pid" 2>/dev/null || true
+    fi
     pids=$(session_pids "$uml_pid")
-    [ -z "$pids" ] || msg "warning: UML processes left over: $(echo $pids)"
+    if [ -n "$pids" ]; then
+        msg "warning: UML processes left over: $(echo "$pids" | tr '\n' ' ')"
+    fi
     uml_pid=
 }
 
+# The launcher subshell runs UML as its own background job, so that the
+# shell's "Aborted"-style notice of a crashed UML goes to console.log and
+# not to our stderr.  It writes UML's PID to uml.pid.
 t_start=$(now)
 (
     cd "$run_dir" || exit 99
-    exec env -i PATH="$PATH" ${preload:+LD_PRELOAD="$preload"} \
-        setsid "$kernel" "${kargs[@]}"
+    ulimit -c 0
+    env -i PATH="$PATH" ${preload:+LD_PRELOAD="$preload"} \
+        setsid "$kernel" "${kargs[@]}" &
+    echo "$!" >uml.pid
+    wait "$!"
 ) </dev/null >"$run_dir/console.log" 2>&1 &
-uml_pid=$!
+launcher_pid=$!
+for _ in $(seq 100); do
+    [ -s "$run_dir/uml.pid" ] && break
+    sleep 0.05
+done
+uml_pid=$(cat "$run_dir/uml.pid" 2>/dev/null) || true
+if ! is_uint "$uml_pid"; then
+    kill -KILL "$launcher_pid" 2>/dev/null || true
+    err "could not start $kernel"
+fi
+# UML's session id must be its PID (setsid did not fork), or we could not
+# find all its processes later.
+read -r _ _ _ uml_sid < <(proc_stat "$uml_pid") || true
+if alive "$uml_pid" && [ "${uml_sid:-}" != "$uml_pid" ]; then
+    msg "warning: UML (pid $uml_pid) is in session ${uml_sid:-?}, not its own"
+fi
 
 booted=0
 state=running
 while :; do
-    if ! kill -0 "$uml_pid" 2>/dev/null; then
-        break
-    fi
+    alive "$uml_pid" || break
     if [ "$booted" = 0 ]; then
         if grep -q '^uml-init: init started' "$run_dir/console.log" 2>/dev/null; then
             booted=1
@@ -289,7 +347,7 @@ done
 
 if [ "$state" = running ]; then
     set +e
-    wait "$uml_pid"
+    wait "$launcher_pid"
     uml_rc=$?
     set -e
 else
