@@ -3,12 +3,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libmount.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fsx.h"
+#include "goexpand.h"
+#include "mounts.h"
 #include "xalloc.h"
 
 struct req {
@@ -221,10 +224,66 @@ static int child(void *arg, struct guard_out *out)
 	return EINVAL;
 }
 
+/*
+ * Mounts that did not answer before a deadline in this run. Asking them
+ * again would only wait out another deadline; every later call on a path
+ * under them fails at once.
+ */
+static char **dead;
+static size_t ndead;
+
+static char *mount_of(const char *path)
+{
+	struct mount_table t = {0};
+	struct libmnt_fs *fs;
+	char *clean = go_clean_path(path), *mp = NULL;
+
+	if (clean[0] == '/' && mount_table_load(&t, NULL) == 0 && (fs = mount_table_find(&t, clean)))
+		mp = xstrdup(mnt_fs_get_target(fs));
+	mount_table_free(&t);
+	free(clean);
+	return mp;
+}
+
+static bool on_dead_mount(const char *path)
+{
+	char *mp;
+	bool yes = false;
+
+	if (!ndead)
+		return false;
+	mp = mount_of(path);
+	for (size_t i = 0; mp && i < ndead && !yes; i++)
+		yes = strcmp(dead[i], mp) == 0;
+	free(mp);
+	return yes;
+}
+
+static void mark_dead(const char *path)
+{
+	char *mp = mount_of(path);
+
+	/* "/" going dead would silence everything; that verdict is not ours to make. */
+	if (!mp || strcmp(mp, "/") == 0) {
+		free(mp);
+		return;
+	}
+	dead = xreallocarray(dead, ndead + 1, sizeof(char *));
+	dead[ndead++] = mp;
+}
+
+bool fsx_mount_dead(const char *path)
+{
+	return on_dead_mount(path);
+}
+
 static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 {
 	int status;
 
+	memset(out, 0, sizeof(*out));
+	if (r->path && on_dead_mount(r->path))
+		return NF_EDEADLINE;
 	switch (guard_run(x ? x->as : NULL, x && x->timeout_ms ? x->timeout_ms : FSX_CALL_MS,
 			  child, r, &status, out)) {
 	case GUARD_OK:
@@ -234,10 +293,16 @@ static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 		}
 		return status;
 	case GUARD_DEADLINE:
+		free(out->data);
+		out->data = NULL;
+		if (r->path && !guard_interrupted())
+			mark_dead(r->path);
 		return NF_EDEADLINE;
 	case GUARD_FAILED:
 		break;
 	}
+	free(out->data);
+	out->data = NULL;
 	return ECHILD;
 }
 

@@ -50,6 +50,9 @@ int fsx_mkdir_would(const struct fsx *x, const char *path, enum fsx_mkdir *what)
  */
 int fsx_resolve_prefix(const struct fsx *x, const char *path, char **out);
 
+/* True when a call on a path under PATH's mount already ran out of time. */
+bool fsx_mount_dead(const char *path);
+
 /* Go's exec.LookPath(NAME) over the PATH value SEARCH; *OUT is the full path. */
 int fsx_lookpath(const struct fsx *x, const char *name, const char *search, char **out);
 

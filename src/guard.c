@@ -20,6 +20,35 @@
 
 static struct timespec run_deadline;
 static bool have_run_deadline;
+static volatile sig_atomic_t interrupted;
+static bool interruptible = true;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+void guard_catch_signals(void)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: poll() must return so the child can be stopped. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int guard_interrupted(void)
+{
+	return interrupted;
+}
+
+void guard_set_interruptible(bool yes)
+{
+	interruptible = yes;
+}
 
 static long long now_ms(void)
 {
@@ -165,8 +194,24 @@ static bool write_all(int fd, const char *p, size_t n)
 /* Exit codes the child uses for its own failures, outside FN's range. */
 #define CHILD_SETUP_FAILED 254
 
-/* The child's end of the result pipe, for exec_child. */
+/* The child's end of the result pipe, for exec_child and guard_send_now. */
 static int exec_out_fd = -1;
+
+void guard_send_now(const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n && exec_out_fd >= 0) {
+		ssize_t w = write(exec_out_fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
 
 static _Noreturn void child_main(int fd, const struct identity *as, guard_fn fn, void *arg)
 {
@@ -177,6 +222,11 @@ static _Noreturn void child_main(int fd, const struct identity *as, guard_fn fn,
 	/* If nfscheck dies, its helpers must not outlive it on a dead mount. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
+	/* ^C reaches the whole process group; nfscheck itself decides what
+	 * to stop and cleans up, so its helpers do not die half-way. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
 	if (as && identity_become(as) != 0)
 		_exit(CHILD_SETUP_FAILED);
 	rc = fn(arg, &out);
@@ -230,7 +280,7 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	*status = -1;
 	if (timeout_ms <= 0 || timeout_ms > left)
 		timeout_ms = left;
-	if (timeout_ms <= 0)
+	if (timeout_ms <= 0 || (interrupted && interruptible))
 		return GUARD_DEADLINE;
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return GUARD_FAILED;
@@ -254,11 +304,9 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 		ssize_t n;
 		int r;
 
-		if (wait <= 0) {
+		if (wait <= 0 || (interrupted && interruptible)) {
 			close(fds[0]);
 			kill_and_reap(pid);
-			free(out->data);
-			memset(out, 0, sizeof(*out));
 			return GUARD_DEADLINE;
 		}
 		r = poll(&p, 1, (int)wait);
@@ -276,10 +324,8 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	close(fds[0]);
 	/* The pipe closed at the child's exit; collect it within the deadline. */
 	while (waitpid(pid, &wst, WNOHANG) == 0) {
-		if (now_ms() >= end) {
+		if (now_ms() >= end || (interrupted && interruptible)) {
 			kill_and_reap(pid);
-			free(out->data);
-			memset(out, 0, sizeof(*out));
 			return GUARD_DEADLINE;
 		}
 		usleep(200);

@@ -50,19 +50,31 @@ struct guard_out {
 
 /* In the child: append bytes to the result sent back. */
 void guard_out_add(struct guard_out *o, const void *p, size_t n);
+/* In the child: send bytes now, so the parent has them even if the child
+ * is killed at the deadline a moment later. */
+void guard_send_now(const void *p, size_t n);
+
+/* SIGINT, SIGTERM and SIGHUP end the guarded call under way (the child is
+ * killed) instead of nfscheck; the caller cleans up and exits. */
+void guard_catch_signals(void);
+/* The signal that interrupted us, or 0. */
+int guard_interrupted(void);
+/* While false, a pending interrupt does not cut calls short (for cleanup). */
+void guard_set_interruptible(bool yes);
 
 typedef int (*guard_fn)(void *arg, struct guard_out *out);
 
 enum guard_status {
 	GUARD_OK,        /* FN ran; *STATUS is its return value (0-255) */
-	GUARD_DEADLINE,  /* killed at the deadline */
+	GUARD_DEADLINE,  /* killed at the deadline, or on an interrupt */
 	GUARD_FAILED,    /* could not fork, could not switch user, or FN crashed */
 };
 
 /*
  * Run FN(ARG, OUT) in a child as AS (NULL: as ourselves), for at most
  * TIMEOUT_MS (and never past the run's deadline). The child's output is
- * returned in *OUT, which the caller frees with free(out->data).
+ * returned in *OUT -- what arrived before the deadline, when it passed --
+ * and the caller frees it with free(out->data).
  */
 enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn fn, void *arg,
 			    int *status, struct guard_out *out);

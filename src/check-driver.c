@@ -1,0 +1,117 @@
+/*
+ * Driver viability: can the configured driver run on the graphroot's
+ * filesystem, and what ignore_chown_errors and force_mask imply.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "diag.h"
+#include "xalloc.h"
+
+#define G_DRIVER "Storage driver"
+
+static bool kernel_native_overlay(char *rel, size_t n)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) != 0)
+		return false;
+	snprintf(rel, n, "%s", u.release);
+	sscanf(u.release, "%d.%d", &major, &minor);
+	/* Unprivileged overlay mounts in a user namespace arrived in 5.13. */
+	return major > 5 || (major == 5 && minor >= 13);
+}
+
+static void overlay(struct diag *d, struct check **cp, bool net)
+{
+	struct fsx x = {.as = d->t.as};
+	const char *mp = d->m.mount_program.value;
+	char rel[65], *fuse = NULL;
+	bool native = kernel_native_overlay(rel, sizeof(rel));
+	bool xattr_ok = d->probe_ran && d->probe.step[PS_XATTR].done && !d->probe.step[PS_XATTR].err;
+	struct check *c;
+
+	fsx_lookpath(&x, "fuse-overlayfs", userenv_get(&d->t.env, "PATH"), &fuse);
+	if (net) {
+		const char *prog = mp ? mp : fuse;
+
+		if (!prog) {
+			c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "overlay cannot use a network filesystem without "
+				     "fuse-overlayfs");
+			check_detail(c, "Podman stops: \"a network file system with user namespaces is not supported. "
+					"Please use a mount_program\"");
+			remedy_move_graphroot(d, c);
+		} else if (d->probe_ran && !xattr_ok) {
+			c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "overlay through %s needs user xattrs, which the "
+				     "graphroot's filesystem refuses", prog);
+			check_detail(c, "on a network filesystem Podman enforces force_mask=\"700\" and records "
+					"ownership in user.containers.override_stat xattrs");
+			remedy_move_graphroot(d, c);
+		} else {
+			c = diag_add(d, "driver", G_DRIVER, CS_WARN, "overlay through %s with force_mask", prog);
+			check_detail(c, "works only while the network filesystem keeps user xattrs (NFSv4.2 on "
+					"Linux 5.9 or later); real ownership lives in xattrs, not in the files");
+		}
+	} else if (mp) {
+		c = diag_add(d, "driver", G_DRIVER, CS_OK, "overlay through %s", mp);
+	} else if (native) {
+		c = diag_add(d, "driver", G_DRIVER, CS_OK, "native overlay (kernel %s)", rel);
+	} else if (fuse) {
+		c = diag_add(d, "driver", G_DRIVER, CS_OK, "overlay through %s (kernel %s has no rootless overlay)",
+			     fuse, rel);
+	} else {
+		c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "kernel %s has no rootless overlay and fuse-overlayfs "
+			     "is not installed", rel);
+		check_remedy(c, "install fuse-overlayfs");
+		check_fix(c, FIX_PACKAGES, "sudo apt-get install fuse-overlayfs");
+	}
+	if (d->m.force_mask.value && !mp && !(net && fuse)) {
+		c->status = CS_FAIL;
+		check_detail(c, "force_mask = %s needs a mount_program (fuse-overlayfs): the overlay driver "
+				"refuses it for writable layers", d->m.force_mask.value);
+	}
+	check_value_bool(c, "native_overlay_kernel", native);
+	check_value_str(c, "kernel", rel);
+	check_value_str(c, "fuse_overlayfs", fuse);
+	free(fuse);
+	*cp = c;
+}
+
+void check_driver(struct diag *d)
+{
+	const char *drv = d->model_ok ? d->m.driver.value : NULL;
+	bool net = d->have_fs_graphroot && fsinfo_is_network(&d->fs_graphroot);
+	struct check *c;
+
+	if (!drv) {
+		diag_add(d, "driver", G_DRIVER, CS_SKIP, "no driver known");
+		return;
+	}
+	if (strcmp(drv, "overlay") == 0) {
+		overlay(d, &c, net);
+	} else if (strcmp(drv, "vfs") == 0) {
+		c = diag_add(d, "driver", G_DRIVER, CS_OK, "vfs: works on any filesystem, but copies every layer "
+			     "in full (slow, uses much disk)");
+	} else if (strcmp(drv, "btrfs") == 0 || strcmp(drv, "zfs") == 0) {
+		bool same = d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, drv) == 0;
+
+		c = diag_add(d, "driver", G_DRIVER, same ? CS_OK : CS_FAIL, "%s%s", drv,
+			     same ? "" : " needs the graphroot on that filesystem");
+	} else {
+		c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "driver \"%s\" is not one rootless Podman has", drv);
+	}
+	if (diag_ignore_chown(d) && c->status == CS_OK) {
+		c->status = CS_WARN;
+		check_detail(c, "ignore_chown_errors is on: images unpack even where chown is refused, and then "
+				"every file is owned by you; there is no separation between users in the container");
+	}
+	check_value_str(c, "driver", drv);
+	check_value_str(c, "mount_program", d->m.mount_program.value);
+	check_value_str(c, "ignore_chown_errors", d->m.ignore_chown_errors.value);
+	check_value_str(c, "force_mask", d->m.force_mask.value);
+}

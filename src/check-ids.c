@@ -1,0 +1,260 @@
+/*
+ * Subordinate IDs and the helpers that map them. No range at all is its
+ * own cause (Podman falls back to one ID, and images with several owners
+ * fail), and a newuidmap that is neither setuid nor given file capabilities
+ * is another; neither is a filesystem problem.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/stat.h>
+
+#include "diag.h"
+#include "xalloc.h"
+
+#define G_IDS "Subordinate IDs"
+
+/* How to install a package here, from /etc/os-release. */
+static char *install_cmd(const char *debian_pkg, const char *fedora_pkg, const char *other_pkg)
+{
+	FILE *f = fopen("/etc/os-release", "re");
+	char line[256], id[64] = "", like[128] = "";
+	const char *tool = NULL;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "ID=%63s", id) == 1 || sscanf(line, "ID_LIKE=%127[^\n]", like) == 1)
+			continue;
+	}
+	if (f)
+		fclose(f);
+	if (strstr(id, "debian") || strstr(id, "ubuntu") || strstr(like, "debian"))
+		return xasprintf("sudo apt-get install %s", debian_pkg);
+	if (strstr(id, "fedora") || strstr(id, "rhel") || strstr(id, "centos") || strstr(like, "fedora") ||
+	    strstr(like, "rhel"))
+		return xasprintf("sudo dnf install %s", fedora_pkg);
+	if (strstr(id, "suse") || strstr(like, "suse"))
+		tool = "sudo zypper install";
+	else if (strstr(id, "arch"))
+		tool = "sudo pacman -S";
+	return tool ? xasprintf("%s %s", tool, other_pkg) : NULL;
+}
+
+void check_subids(struct diag *d)
+{
+	const char *name = d->t.env.user ? d->t.env.user : d->user;
+	const char *user_env = userenv_get(&d->t.env, "USER");
+	struct subids *s = &d->ids;
+	struct check *c;
+	unsigned long tu, tg;
+	bool own_line_broken = false;
+
+	if (d->rootful) {
+		diag_add(d, "subids", G_IDS, CS_SKIP, "root maps every ID; no subordinate range is needed");
+		return;
+	}
+	subids_lookup(s, user_env, name, d->t.env.uid);
+	d->have_ids = true;
+	tu = idranges_total(&s->uid);
+	tg = idranges_total(&s->gid);
+	if (!s->uid.n || !s->gid.n) {
+		unsigned long start = subids_free_start(s, SUBID_RECOMMENDED);
+		char *q = shell_quote(name);
+
+		c = diag_add(d, "subids", G_IDS, CS_FAIL, "no subordinate %s range for %s",
+			     !s->uid.n && !s->gid.n ? "UID or GID" : !s->uid.n ? "UID" : "GID", name);
+		check_detail(c, "Podman falls back to a single mapping: only your own ID exists in the namespace, "
+				"and any image whose files have other owners fails to unpack (\"potentially "
+				"insufficient UIDs or GIDs\"); this is not a filesystem problem");
+		if (s->uid.failed || s->gid.failed)
+			check_detail(c, "libsubid reported an error from the '%s' backend", s->backend);
+		if (strcmp(s->backend, "files") != 0)
+			check_remedy(c, "ask the administrator of the '%s' subid backend for a range of %d IDs "
+					"for %s, then run 'podman system migrate'", s->backend, SUBID_RECOMMENDED, name);
+		else {
+			check_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
+					"migrate'", name, SUBID_RECOMMENDED);
+			check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
+				  start + SUBID_RECOMMENDED - 1, start, start + SUBID_RECOMMENDED - 1, q);
+			check_fix(c, FIX_AFTER, "podman system migrate");
+		}
+		free(q);
+	} else if (tu < SUBID_RECOMMENDED || tg < SUBID_RECOMMENDED) {
+		c = diag_add(d, "subids", G_IDS, CS_WARN, "%lu subordinate UIDs and %lu GIDs for %s (fewer than %d)",
+			     tu, tg, name, SUBID_RECOMMENDED);
+		check_detail(c, "an image whose files belong to an ID above the range fails to unpack");
+		check_remedy(c, "widen the range to %d IDs, then run 'podman system migrate'", SUBID_RECOMMENDED);
+	} else {
+		c = diag_add(d, "subids", G_IDS, CS_OK, "%lu subordinate UIDs and %lu GIDs for %s (from %s)", tu, tg,
+			     s->uid.asked, s->backend);
+	}
+	/* Ranges that overlap another user's, or include the user's own ID. */
+	for (int which = 0; which < 2; which++) {
+		const struct idranges *r = which ? &s->gid : &s->uid;
+
+		for (size_t i = 0; i < r->n; i++) {
+			const struct subid_entry *o = subids_overlap(&s->files[which], &r->v[i], name, d->t.env.uid);
+
+			if (o) {
+				c->status = CS_FAIL;
+				check_detail(c, "%s range %lu-%lu overlaps %s's range %lu-%lu (%s:%u): containers of "
+						"both users can read and write each other's files",
+					     which ? "GID" : "UID", r->v[i].start, r->v[i].start + r->v[i].count - 1,
+					     o->owner, o->start, o->start + o->count - 1, s->files[which].path, o->line);
+				check_remedy(c, "give each user a range of its own in %s", s->files[which].path);
+			}
+			if (!which && d->t.env.uid >= r->v[i].start && d->t.env.uid < r->v[i].start + r->v[i].count) {
+				c->status = CS_FAIL;
+				check_detail(c, "the UID range %lu-%lu includes %s's own UID %u; newuidmap refuses it",
+					     r->v[i].start, r->v[i].start + r->v[i].count - 1, name, (unsigned)d->t.env.uid);
+			}
+		}
+	}
+	for (size_t i = 0; i < s->problems.n; i++) {
+		const struct problem *p = &s->problems.v[i];
+
+		check_detail(c, "%s:%u: %s (%s)", p->file, p->line, p->message, p->podman);
+		own_line_broken = true;
+	}
+	if (own_line_broken && c->status == CS_OK)
+		c->status = CS_WARN;
+	{
+		struct json_object *ru = json_object_new_array(), *rg = json_object_new_array();
+
+		for (size_t i = 0; i < s->uid.n; i++) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "start", json_object_new_int64((int64_t)s->uid.v[i].start));
+			json_object_object_add(o, "count", json_object_new_int64((int64_t)s->uid.v[i].count));
+			json_object_array_add(ru, o);
+		}
+		for (size_t i = 0; i < s->gid.n; i++) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "start", json_object_new_int64((int64_t)s->gid.v[i].start));
+			json_object_object_add(o, "count", json_object_new_int64((int64_t)s->gid.v[i].count));
+			json_object_array_add(rg, o);
+		}
+		check_value(c, "uid_ranges", ru);
+		check_value(c, "gid_ranges", rg);
+		check_value_str(c, "backend", s->backend);
+		check_value_str(c, "looked_up_as", s->uid.asked ? s->uid.asked : name);
+	}
+}
+
+/* ---- newuidmap and newgidmap ---- */
+
+struct tool_arg {
+	const char *path;
+	cap_value_t cap;
+};
+
+struct tool_facts {
+	struct stat st;
+	int stat_err;
+	bool cap_permitted, cap_effective;
+	char caps[128];
+};
+
+static int tool_child(void *arg, struct guard_out *out)
+{
+	const struct tool_arg *a = arg;
+	struct tool_facts f = {0};
+	cap_t caps;
+
+	if (stat(a->path, &f.st) != 0)
+		f.stat_err = errno;
+	caps = f.stat_err ? NULL : cap_get_file(a->path);
+	if (caps) {
+		cap_flag_value_t v = CAP_CLEAR;
+		char *text = cap_to_text(caps, NULL);
+
+		cap_get_flag(caps, a->cap, CAP_PERMITTED, &v);
+		f.cap_permitted = v == CAP_SET;
+		cap_get_flag(caps, a->cap, CAP_EFFECTIVE, &v);
+		f.cap_effective = v == CAP_SET;
+		if (text)
+			snprintf(f.caps, sizeof(f.caps), "%s", text);
+		cap_free(text);
+		cap_free(caps);
+	}
+	guard_out_add(out, &f, sizeof(f));
+	return 0;
+}
+
+static void tool_check(struct diag *d, const char *id, const char *tool, cap_value_t cap, const char *capname,
+		       char **usable)
+{
+	struct fsx x = {.as = d->t.as};
+	struct tool_arg a = {NULL, cap};
+	struct tool_facts f = {0};
+	struct guard_out out;
+	struct check *c;
+	char *path = NULL;
+	int status, err;
+
+	if (d->rootful) {
+		diag_add(d, id, G_IDS, CS_SKIP, "root needs no %s", tool);
+		return;
+	}
+	err = fsx_lookpath(&x, tool, userenv_get(&d->t.env, "PATH"), &path);
+	if (err) {
+		char *inst = install_cmd("uidmap", "shadow-utils", "shadow");
+
+		c = diag_add(d, id, G_IDS, CS_FAIL, "%s not found in PATH", tool);
+		check_detail(c, "Podman stops: \"command required for rootless mode with multiple IDs: exec: "
+				"\\\"%s\\\": executable file not found in $PATH\"", tool);
+		if (inst) {
+			check_remedy(c, "install it: %s", inst);
+			check_fix(c, FIX_PACKAGES, "%s", inst);
+		} else {
+			check_remedy(c, "install the shadow package that provides %s", tool);
+		}
+		free(inst);
+		return;
+	}
+	a.path = path;
+	if (guard_run(x.as, FSX_CALL_MS, tool_child, &a, &status, &out) == GUARD_OK && out.len == sizeof(f))
+		memcpy(&f, out.data, sizeof(f));
+	else
+		f.stat_err = EIO;
+	free(out.data);
+	if (f.stat_err) {
+		c = diag_add(d, id, G_IDS, CS_FAIL, "%s: %s", path, nf_strerror(f.stat_err));
+	} else if (f.st.st_uid == 0 && (f.st.st_mode & S_ISUID)) {
+		c = diag_add(d, id, G_IDS, CS_OK, "%s is setuid root", path);
+		*usable = xstrdup(path);
+	} else if (f.cap_permitted && f.cap_effective) {
+		c = diag_add(d, id, G_IDS, CS_OK, "%s has file capabilities (%s)", path, f.caps);
+		*usable = xstrdup(path);
+	} else {
+		char *q = shell_quote(path);
+
+		c = diag_add(d, id, G_IDS, CS_FAIL, "%s is neither setuid root nor has %s", path, capname);
+		check_detail(c, "Podman stops: \"cannot set up namespace using \\\"%s\\\": should have setuid or "
+				"have filecaps %s\"", path, capname + 4);
+		check_remedy(c, "give it the capability (or make it setuid root, as Debian does)");
+		check_fix(c, FIX_IDMAP, "sudo setcap %s+ep %s", capname, q);
+		free(q);
+	}
+	check_value_str(c, "path", path);
+	if (!f.stat_err) {
+		char mode[8];
+
+		snprintf(mode, sizeof(mode), "%04o", (unsigned)(f.st.st_mode & 07777));
+		check_value_str(c, "mode", mode);
+		check_value_int(c, "owner", f.st.st_uid);
+		check_value_bool(c, "setuid_root", f.st.st_uid == 0 && (f.st.st_mode & S_ISUID));
+		check_value_str(c, "file_capabilities", f.caps[0] ? f.caps : NULL);
+	}
+	free(path);
+}
+
+void check_idmap_tools(struct diag *d)
+{
+	tool_check(d, "newuidmap", "newuidmap", CAP_SETUID, "cap_setuid", &d->newuidmap);
+	tool_check(d, "newgidmap", "newgidmap", CAP_SETGID, "cap_setgid", &d->newgidmap);
+}

@@ -1,0 +1,209 @@
+/*
+ * The probe check: run the probe on the graphroot's filesystem and say
+ * what its errnos mean. A single mapping (no subordinate IDs, or no usable
+ * newuidmap) makes chown fail with EINVAL whatever the filesystem; that is
+ * charged to the ID checks, and only the steps that do not need a second
+ * ID decide the filesystem's verdict.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "xalloc.h"
+
+#define G_PROBE "Probe: what Podman does, done for real"
+
+/* How long the probe may take, leaving time to clean up within --timeout. */
+#define PROBE_MAX_MS 8000
+#define PROBE_CLEANUP_MS 1200
+
+static bool needs_second_id(enum probe_step s)
+{
+	return s == PS_CHOWN_FILE || s == PS_CHOWN_DIR;
+}
+
+static struct json_object *steps_json(const struct probe_result *r)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int s = 0; s < PS__COUNT; s++) {
+		struct json_object *o = json_object_new_object();
+		const struct probe_step_result *sr = &r->step[s];
+
+		json_object_object_add(o, "id", json_object_new_string(probe_step_id(s)));
+		json_object_object_add(o, "text", json_object_new_string(probe_step_text(s)));
+		json_object_object_add(o, "ran", json_object_new_boolean(sr->done));
+		json_object_object_add(o, "ok", json_object_new_boolean(sr->done && !sr->err));
+		json_object_object_add(o, "errno", sr->done && sr->err ? json_object_new_string(errno_name(sr->err))
+								       : sr->begun && !sr->done
+										 ? json_object_new_string("ETIMEDOUT")
+										 : NULL);
+		json_object_object_add(o, "message", sr->done && sr->err ? json_object_new_string(strerror(sr->err))
+									 : NULL);
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void setup_failure(struct diag *d, const struct probe_result *r, const char *dir)
+{
+	const char *st = r->setup_stage;
+	struct check *c;
+
+	if (strcmp(st, "mkdir") == 0) {
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "cannot create a directory in %s: %s", dir,
+			     errno_name(r->setup_err));
+		check_detail(c, "%s cannot create files where the graphroot is (or would be created), so "
+				"Podman cannot either", d->user);
+		remedy_move_graphroot(d, c);
+	} else if (strcmp(st, "unshare") == 0 && !d->userns_works) {
+		c = diag_add(d, "probe", G_PROBE, CS_SKIP, "not run: no user namespace (see userns)");
+	} else if (strcmp(st, "uid_map") == 0 || strcmp(st, "gid_map") == 0) {
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "mapping the namespace failed (%s): %s%s%s", st,
+			     errno_name(r->setup_err), r->setup_message ? ": " : "",
+			     r->setup_message ? r->setup_message : "");
+		check_detail(c, "Podman maps its namespace the same way and fails the same way");
+		check_remedy(c, "see the subids, newuidmap and newgidmap checks");
+	} else {
+		c = diag_add(d, "probe", G_PROBE, CS_SKIP, "could not start (%s): %s", st, nf_strerror(r->setup_err));
+		d->incomplete = true;
+	}
+	check_value_str(c, "setup_stage", st);
+	check_value_str(c, "setup_errno", errno_name(r->setup_err));
+}
+
+void check_probe(struct diag *d)
+{
+	const struct fsinfo *fi = &d->fs_graphroot;
+	struct probe_request rq = {0};
+	struct probe_result *r = &d->probe;
+	struct idranges none = {0};
+	struct check *c;
+	const char *dir;
+	const char *fs = fi->fstype ? fi->fstype : "the filesystem";
+	int budget, fail_step = -1, xattr_err = 0;
+	bool single;
+
+	if (!d->model_ok || !d->have_fs_graphroot) {
+		diag_add(d, "probe", G_PROBE, CS_SKIP, "no graphroot to test");
+		return;
+	}
+	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE) {
+		diag_add(d, "probe", G_PROBE, CS_SKIP, "not run: %s does not answer (see filesystem.graphroot)",
+			 fi->mountpoint ? fi->mountpoint : "the filesystem");
+		return;
+	}
+	dir = fi->exists ? fi->resolved : fi->existing;
+	budget = guard_remaining_ms() - PROBE_CLEANUP_MS;
+	if (budget > PROBE_MAX_MS)
+		budget = PROBE_MAX_MS;
+	if (!dir || budget < 500) {
+		diag_add(d, "probe", G_PROBE, CS_SKIP, "not run: %s", dir ? "no time left" : "no directory to test in");
+		return;
+	}
+	/* Without a usable multi-ID mapping, Podman's own fallback: one ID. */
+	single = !d->rootful && (!d->ids.uid.n || !d->ids.gid.n || !d->newuidmap || !d->newgidmap);
+	rq.dir = dir;
+	rq.as = d->t.as;
+	rq.uid = d->t.env.uid;
+	rq.gid = d->t.env.gid;
+	rq.uids = single ? &none : &d->ids.uid;
+	rq.gids = single ? &none : &d->ids.gid;
+	rq.newuidmap = d->newuidmap;
+	rq.newgidmap = d->newgidmap;
+	rq.no_userns = d->rootful;
+	rq.timeout_ms = budget;
+	probe_run(&rq, r);
+	d->probe_ran = true;
+
+	if (r->interrupted) {
+		c = diag_add(d, "probe", G_PROBE, CS_SKIP, "interrupted");
+		goto values;
+	}
+	if (r->setup_stage && !r->timed_out) {
+		setup_failure(d, r, dir);
+		c = &d->v[d->n - 1];
+		goto values;
+	}
+	if (r->timed_out) {
+		int stuck = -1;
+
+		for (int s = 0; s < PS__COUNT; s++)
+			if (r->step[s].begun && !r->step[s].done)
+				stuck = s;
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "no answer from %s while trying to %s: server not responding",
+			     fs, stuck >= 0 ? probe_step_text(stuck) : "start");
+		check_detail(c, "the probe was stopped after %.1f s; Podman would hang there", budget / 1000.0);
+		goto values;
+	}
+	for (int s = 0; s < PS__COUNT && fail_step < 0; s++) {
+		int err = r->step[s].err;
+
+		if (!r->step[s].done || !err || s == PS_XATTR)
+			continue;
+		/* EINVAL: the target ID is not mapped, which says nothing of the filesystem. */
+		if (needs_second_id(s) && (single || err == EINVAL))
+			continue;
+		if (needs_second_id(s) && err == EPERM && diag_ignore_chown(d))
+			continue;
+		fail_step = s;
+	}
+	xattr_err = r->step[PS_XATTR].done ? r->step[PS_XATTR].err : 0;
+	if (fail_step >= 0) {
+		int err = r->step[fail_step].err;
+
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "%s on %s: %s (%s)", probe_step_text(fail_step), fs,
+			     errno_name(err), strerror(err));
+		if (fail_step == PS_LOCK)
+			check_detail(c, "containers-storage takes fcntl locks in the graphroot; %s", err == ENOLCK
+					? "the NFS lock manager (lockd, statd) does not answer"
+					: "they fail here");
+		else if (fsinfo_is_network(fi))
+			check_detail(c, "on %s the server checks ownership and permissions itself and ignores the "
+					"user namespace: this is the failure Podman reports as \"lchown ...: operation "
+					"not permitted\" or \"setting up pivot dir: permission denied\"", fi->kind->label);
+		remedy_move_graphroot(d, c);
+	} else if (single) {
+		c = diag_add(d, "probe", G_PROBE, CS_WARN,
+			     "%s allows what one ID can do; chown to a second ID was not tested (no %s)", fs,
+			     !d->ids.uid.n || !d->ids.gid.n ? "subordinate IDs" : "usable newuidmap/newgidmap");
+	} else if (diag_ignore_chown(d) && (r->step[PS_CHOWN_FILE].err || r->step[PS_CHOWN_DIR].err)) {
+		c = diag_add(d, "probe", G_PROBE, CS_WARN, "chown to a subordinate ID is refused on %s (%s); "
+			     "ignore_chown_errors hides it", fs, errno_name(r->step[PS_CHOWN_FILE].err));
+		check_detail(c, "images unpack, but every file belongs to you: no separation between users in "
+				"the container");
+	} else {
+		c = diag_add(d, "probe", G_PROBE, CS_OK, "chown into subordinate IDs works on %s", fs);
+	}
+	if (xattr_err && c->status != CS_FAIL) {
+		if (d->m.force_mask.value) {
+			c->status = CS_FAIL;
+			check_detail(c, "force_mask is set, and it keeps ownership in user.* xattrs, which %s refuses (%s)",
+				     fs, errno_name(xattr_err));
+		} else {
+			check_detail(c, "user.* xattrs are refused (%s): force_mask could not be used here",
+				     errno_name(xattr_err));
+		}
+	}
+values:
+	for (int s = 0; s < PS__COUNT; s++)
+		if (r->step[s].done)
+			check_detail(c, "  %-62s %s", probe_step_text(s), r->step[s].err ? errno_name(r->step[s].err) : "ok");
+		else if (r->step[s].begun)
+			check_detail(c, "  %-62s %s", probe_step_text(s), "no answer");
+	if (r->leftovers_removed)
+		check_detail(c, "removed %d directory left by an earlier run that was killed", r->leftovers_removed);
+	if (r->scratch && !r->scratch_removed)
+		check_detail(c, "could not remove %s; the next run removes it", r->scratch);
+	check_value_str(c, "directory", dir);
+	check_value_str(c, "scratch", r->scratch);
+	check_value_str(c, "mapping", single ? "single: 0 -> your ID only" : r->mapping);
+	check_value_bool(c, "single_mapping", single);
+	check_value(c, "steps", steps_json(r));
+	check_value_bool(c, "timed_out", r->timed_out);
+	check_value_int(c, "leftovers_removed", r->leftovers_removed);
+	check_value_bool(c, "left_behind", r->scratch && !r->scratch_removed);
+}

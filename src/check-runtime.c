@@ -1,0 +1,92 @@
+/*
+ * XDG_RUNTIME_DIR: the login's runtime directory, where Podman keeps its
+ * runroot, sockets and locks. A login without a systemd session (su, sudo,
+ * Slurm's pam_slurm_adopt) has none, or one that belongs to someone else.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "diag.h"
+#include "xalloc.h"
+
+#define G_RUNTIME "Runtime directory"
+
+void check_runtime_dir(struct diag *d)
+{
+	const char *dir = userenv_get(&d->t.env, "XDG_RUNTIME_DIR");
+	struct fsx x = {.as = d->t.as};
+	struct check *c;
+	struct stat st;
+	struct fsinfo fi;
+	char *q, *run;
+	int err;
+
+	if (d->rootful) {
+		diag_add(d, "runtime-dir", G_RUNTIME, CS_SKIP, "root uses /run/containers");
+		return;
+	}
+	run = xasprintf("/run/user/%u", (unsigned)d->t.env.uid);
+	if (!dir || !*dir) {
+		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_WARN, "XDG_RUNTIME_DIR is not set%s",
+			     d->t.env.assumed ? " (assumed: a login without a systemd session)" : "");
+		check_detail(c, "Podman falls back to %s; sockets and locks there are not cleaned up at logout, "
+				"and su, sudo or batch jobs may see a different one than your login",
+			     d->model_ok && d->m.runroot.value ? d->m.runroot.value : "a directory under /tmp");
+		check_remedy(c, "log in through a systemd session (ssh, machinectl shell), or export "
+				"XDG_RUNTIME_DIR=%s when that directory exists and is yours", run);
+		free(run);
+		return;
+	}
+	q = shell_quote(dir);
+	err = fsx_stat(&x, dir, &st);
+	if (err) {
+		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s: %s", dir, nf_strerror(err));
+		check_detail(c, "Podman 5 and later stop at once; Podman 4 silently falls back to a directory "
+				"under /tmp, so containers started from different shells do not see each other");
+		check_remedy(c, "create it for %s, mode 0700, or unset XDG_RUNTIME_DIR", d->user);
+		if (err == ENOENT)
+			check_fix(c, FIX_RUNTIME, "sudo install -d -m 0700 -o %u -g %u %s", (unsigned)d->t.env.uid,
+				  (unsigned)d->t.env.gid, q);
+	} else if (!S_ISDIR(st.st_mode)) {
+		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s is not a directory", dir);
+		check_remedy(c, "point XDG_RUNTIME_DIR at a directory of %s, mode 0700", d->user);
+	} else if (st.st_uid != d->t.env.uid) {
+		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s belongs to uid %u, not %s",
+			     dir, (unsigned)st.st_uid, d->user);
+		check_detail(c, "Podman stops: \"XDG_RUNTIME_DIR directory \\\"%s\\\" is not owned by the current "
+				"user\" (typical after su or sudo, which keep the caller's variable)", dir);
+		check_remedy(c, "unset XDG_RUNTIME_DIR, or set it to %s's own directory", d->user);
+	} else if ((st.st_mode & 0777) != 0700) {
+		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s has mode %04o, not 0700", dir,
+			     (unsigned)(st.st_mode & 0777));
+		check_detail(c, "containers-storage accepts a runtime directory only when no one else can "
+				"write to it; with this one it falls back to another directory");
+		check_remedy(c, "make it private to %s", d->user);
+		check_fix(c, FIX_RUNTIME, "chmod 0700 %s", q);
+	} else {
+		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_OK, "XDG_RUNTIME_DIR=%s, owned by %s, mode 0700", dir,
+			     d->user);
+	}
+	if (err == 0) {
+		fsinfo_get(&fi, dir, &x);
+		if (fsinfo_is_network(&fi) || fi.statfs_err == NF_EDEADLINE) {
+			char *desc = fsinfo_describe(&fi);
+
+			c->status = CS_FAIL;
+			check_detail(c, "it is on %s: sockets and locks need a local filesystem", desc);
+			check_remedy(c, "use a local runtime directory such as %s", run);
+			free(desc);
+		}
+		check_value_str(c, "fstype", fi.fstype);
+		fsinfo_free(&fi);
+		check_value_int(c, "owner", st.st_uid);
+		check_value_int(c, "mode", st.st_mode & 07777);
+	}
+	check_value_str(c, "path", dir);
+	free(q);
+	free(run);
+}

@@ -1,0 +1,411 @@
+/*
+ * The storage checks: the configuration, the filesystem under each place
+ * Podman writes or reads, and the hazards of where a local graphroot sits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "goexpand.h"
+#include "report.h"
+#include "xalloc.h"
+
+#define G_CONFIG "Configuration"
+#define G_FS "Filesystems"
+#define G_LOCATION "Location of the graphroot"
+
+static struct fsx user_fs(const struct diag *d)
+{
+	struct fsx x = {.as = d->t.as};
+
+	return x;
+}
+
+void check_configuration(struct diag *d)
+{
+	struct check *c;
+	size_t errors, warnings;
+	char *origin;
+
+	if (!d->model_ok) {
+		diag_add(d, "config", G_CONFIG, CS_FAIL, "could not work out the storage configuration");
+		return;
+	}
+	errors = problem_count(&d->m.problems, PR_ERROR);
+	warnings = problem_count(&d->m.problems, PR_WARNING) - errors;
+	origin = origin_text(&d->m.graphroot.origin);
+	if (d->m.fatal) {
+		c = diag_add(d, "config", G_CONFIG, CS_FAIL, "Podman refuses this configuration: %s",
+			     d->m.fatal_message);
+		check_remedy(c, "correct the file and line named below; 'nfscheck config' shows every problem");
+	} else if (errors) {
+		c = diag_add(d, "config", G_CONFIG, CS_FAIL, "%zu error%s in the storage configuration", errors,
+			     errors == 1 ? "" : "s");
+		check_remedy(c, "correct the files and lines named below");
+	} else {
+		c = diag_add(d, "config", G_CONFIG, warnings ? CS_WARN : CS_OK, "driver %s, graphroot %s (%s)",
+			     d->m.driver.value ? d->m.driver.value : "(none)",
+			     d->m.graphroot.value ? d->m.graphroot.value : "(none)", origin);
+	}
+	for (size_t i = 0; i < d->m.problems.n; i++) {
+		const struct problem *p = &d->m.problems.v[i];
+
+		if (p->severity == PR_NOTE)
+			continue;
+		if (p->file && p->line)
+			check_detail(c, "%s:%u: %s: %s", p->file, p->line, problem_severity_name(p->severity), p->message);
+		else
+			check_detail(c, "%s%s%s: %s", p->file ? p->file : "", p->file ? ": " : "",
+				     problem_severity_name(p->severity), p->message);
+	}
+	for (size_t i = 0; i < d->m.nnotes; i++)
+		check_detail(c, "%s", d->m.notes[i]);
+	check_value_str(c, "graphroot", d->m.graphroot.value);
+	check_value_str(c, "graphroot_origin", origin);
+	check_value_str(c, "runroot", d->m.runroot.value);
+	check_value_str(c, "driver", d->m.driver.value);
+	check_value(c, "problems", json_problems(&d->m.problems));
+	free(origin);
+}
+
+/* Values every filesystem check reports. */
+static void fs_values(struct check *c, const struct fsinfo *fi)
+{
+	char magic[16];
+
+	check_value_str(c, "path", fi->path);
+	check_value_str(c, "resolved", fi->resolved);
+	check_value_bool(c, "exists", fi->exists);
+	check_value_str(c, "mountpoint", fi->mountpoint);
+	check_value_str(c, "fstype", fi->fstype);
+	check_value_str(c, "source", fi->source);
+	check_value_str(c, "family", fi->kind ? fs_family_name(fi->kind->family) : NULL);
+	check_value_str(c, "options", fi->vfs_options);
+	check_value_str(c, "fs_options", fi->fs_options);
+	if (fi->autofs)
+		check_value_str(c, "autofs", fi->autofs);
+	if (fi->kind && strcmp(fi->kind->name, "nfs") == 0) {
+		struct json_object *nfs = json_object_new_object();
+
+		json_object_object_add(nfs, "server", fi->server ? json_object_new_string(fi->server) : NULL);
+		json_object_object_add(nfs, "export", fi->export ? json_object_new_string(fi->export) : NULL);
+		json_object_object_add(nfs, "addr", fi->addr ? json_object_new_string(fi->addr) : NULL);
+		json_object_object_add(nfs, "vers", fi->vers ? json_object_new_string(fi->vers) : NULL);
+		json_object_object_add(nfs, "proto", fi->proto ? json_object_new_string(fi->proto) : NULL);
+		json_object_object_add(nfs, "sec", fi->sec ? json_object_new_string(fi->sec) : NULL);
+		json_object_object_add(nfs, "hard", json_object_new_boolean(!fi->soft));
+		json_object_object_add(nfs, "local_lock", fi->local_lock ? json_object_new_string(fi->local_lock) : NULL);
+		json_object_object_add(nfs, "nolock", json_object_new_boolean(fi->nolock));
+		check_value(c, "nfs", nfs);
+	}
+	if (fi->statfs_err == 0) {
+		snprintf(magic, sizeof(magic), "0x%X", fi->magic);
+		check_value_str(c, "statfs_magic", magic);
+		check_value_str(c, "statfs_type", fi->magic_kind ? fi->magic_kind->name : NULL);
+	}
+	check_value_bool(c, "responding", fi->statfs_err != NF_EDEADLINE);
+	check_value_str(c, "statfs_errno", fi->statfs_err ? errno_name(fi->statfs_err) : NULL);
+}
+
+/* A local directory for the graphroot, for the fix command. */
+static char *local_graphroot_suggestion(const struct diag *d)
+{
+	const char *bases[] = {"/var/tmp", "/tmp"};
+	struct fsx x = user_fs(d);
+
+	for (size_t i = 0; i < 2; i++) {
+		struct fsinfo fi;
+		bool local;
+
+		fsinfo_get(&fi, bases[i], &x);
+		local = fi.statfs_err == 0 && !fsinfo_is_network(&fi) && fi.kind->family == FSF_LOCAL &&
+			strcmp(fi.fstype ? fi.fstype : "", "tmpfs") != 0;
+		fsinfo_free(&fi);
+		if (local)
+			return xasprintf("%s/%s/containers/storage", bases[i], d->user);
+	}
+	return NULL;
+}
+
+static char *user_flag(const struct diag *d)
+{
+	char *q;
+	char *s;
+
+	if (!d->t.as)
+		return xstrdup("");
+	q = shell_quote(d->user);
+	s = xasprintf(" --user %s", q);
+	free(q);
+	return s;
+}
+
+bool diag_ignore_chown(const struct diag *d)
+{
+	const char *v = d->m.ignore_chown_errors.value;
+
+	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "t") == 0 ||
+		     strcmp(v, "T") == 0);
+}
+
+void remedy_move_graphroot(struct diag *d, struct check *c)
+{
+	char *local = local_graphroot_suggestion(d), *uf = user_flag(d);
+
+	if (local) {
+		char *q = shell_quote(local);
+
+		check_remedy(c, "point the graphroot at a local disk (%s), or give the store its own XFS "
+				"filesystem in an image: nfscheck fix --image FILE --size SIZE%s", local, uf);
+		check_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s%s", d->t.as ? "sudo " : "", q, uf);
+		free(q);
+	} else {
+		check_remedy(c, "no local directory found for it: give the store its own XFS filesystem in "
+				"an image on a local disk with 'nfscheck fix --image FILE --size SIZE%s'", uf);
+	}
+	free(local);
+	free(uf);
+}
+
+/* ON_NETWORK: what a network filesystem here means (CS_OK for read-only use). */
+static void fs_check(struct diag *d, const char *id, const char *what, const char *path,
+		     enum check_status on_network, struct fsinfo *keep)
+{
+	bool writable = on_network != CS_OK;
+	struct fsx x = user_fs(d);
+	struct fsinfo fi;
+	struct check *c;
+	char *desc;
+
+	if (!path)
+		return;
+	fsinfo_get(&fi, path, &x);
+	desc = fsinfo_describe(&fi);
+	if (fi.statfs_err == NF_EDEADLINE) {
+		c = diag_add(d, id, G_FS, CS_FAIL, "%s: server not responding (%s)", what, desc);
+		check_detail(c, "%s is on %s, which did not answer within the deadline; everything Podman "
+				"does there will hang", path, fi.mountpoint ? fi.mountpoint : "its mount");
+		check_remedy(c, "bring the server back, or move the storage off it");
+	} else if (fsinfo_is_network(&fi) && writable) {
+		bool squash = strcmp(id, "filesystem.graphroot") == 0 && diag_ignore_chown(d);
+
+		c = diag_add(d, id, G_FS, squash ? CS_WARN : on_network, "%s is on %s: %s", what,
+			     fi.kind->family == FSF_NETWORK ? fi.kind->label : fi.magic_kind->label, desc);
+		check_detail(c, "on %s the server decides ownership and knows nothing of user namespaces: "
+				"a chown to a subordinate UID is refused", fi.kind->label);
+		if (squash)
+			check_detail(c, "ignore_chown_errors is set: Podman ignores the refusals and every file "
+					"in every image is owned by you");
+	} else if (fsinfo_is_network(&fi)) {
+		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s (read-only use is fine)", what, desc);
+	} else if (fi.statfs_err && fi.statfs_err != ENOENT) {
+		c = diag_add(d, id, G_FS, CS_WARN, "%s: statfs failed: %s", what, nf_strerror(fi.statfs_err));
+	} else {
+		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s", what, desc);
+	}
+	if (c->status != CS_FAIL && writable && (fi.ro || fi.noexec)) {
+		c->status = CS_FAIL;
+		check_detail(c, "%s is mounted %s: Podman %s", fi.mountpoint, fi.ro ? "read-only" : "noexec",
+			     fi.ro ? "cannot write its store" : "cannot run programs from images stored there");
+	} else if (c->status == CS_OK && writable && fi.nodev && strcmp(id, "filesystem.graphroot") == 0) {
+		c->status = CS_WARN;
+		check_detail(c, "%s is mounted nodev: device files in images will not work", fi.mountpoint);
+	}
+	if (fi.autofs)
+		check_detail(c, "below the automounter at %s", fi.autofs);
+	if (!fi.exists && fi.existing)
+		check_detail(c, "%s does not exist yet; it would be created on the filesystem of %s", path, fi.existing);
+	fs_values(c, &fi);
+	if (c->status == CS_FAIL && strcmp(id, "filesystem.graphroot") == 0 && fi.statfs_err != NF_EDEADLINE)
+		remedy_move_graphroot(d, c);
+	else if (c->status == CS_FAIL && strcmp(id, "filesystem.runroot") == 0)
+		check_remedy(c, "set XDG_RUNTIME_DIR to a local directory you own, mode 0700 (/run/user/%u "
+				"from a systemd login)", (unsigned)d->t.env.uid);
+	else if (c->status == CS_WARN && strcmp(id, "filesystem.tmpdir") == 0)
+		check_remedy(c, "export TMPDIR=/var/tmp (or another local directory) before pulling images");
+	free(desc);
+	if (keep)
+		*keep = fi;
+	else
+		fsinfo_free(&fi);
+}
+
+void check_filesystems(struct diag *d)
+{
+	const char *tmp = userenv_get(&d->t.env, "TMPDIR");
+
+	if (!d->model_ok || !d->m.graphroot.value) {
+		diag_add(d, "filesystem.graphroot", G_FS, CS_SKIP, "no graphroot to look at");
+		return;
+	}
+	fs_check(d, "filesystem.graphroot", "graphroot", d->m.graphroot.value, CS_FAIL, &d->fs_graphroot);
+	d->have_fs_graphroot = true;
+	if (d->m.imagestore.value)
+		fs_check(d, "filesystem.imagestore", "imagestore", d->m.imagestore.value, CS_FAIL, NULL);
+	/* Read-only lower layers: a network filesystem is what they are for. */
+	for (size_t i = 0; i < d->m.additional_image_stores.n; i++)
+		fs_check(d, "filesystem.additionalimagestores", "additional image store",
+			 d->m.additional_image_stores.v[i].text, CS_OK, NULL);
+	fs_check(d, "filesystem.runroot", "runroot", d->m.runroot.value, CS_FAIL, NULL);
+	/* Pulls copy each layer through here first: slow on NFS, but no chown. */
+	fs_check(d, "filesystem.tmpdir", "image copy directory", tmp && *tmp ? tmp : "/var/tmp", CS_WARN, NULL);
+}
+
+/* ---- location hazards of a local graphroot ---- */
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* A tmpfiles.d 'x' or 'X' line that excludes PATH from ageing. */
+static char *tmpfiles_exclusion(const char *path)
+{
+	const char *dirs[] = {"/etc/tmpfiles.d", "/run/tmpfiles.d", "/usr/lib/tmpfiles.d"};
+
+	for (size_t i = 0; i < 3; i++) {
+		char **names = NULL;
+		bool *isdir = NULL;
+		size_t n = 0;
+		struct fsx x = {0};
+
+		if (fsx_list_dir(&x, dirs[i], &names, &isdir, &n) != 0)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			char *p = xasprintf("%s/%s", dirs[i], names[k]);
+			FILE *f = fopen(p, "re");
+			char line[1024];
+			unsigned no = 0;
+
+			while (f && fgets(line, sizeof(line), f)) {
+				char type[8], arg[900];
+
+				no++;
+				if (sscanf(line, "%7s %899s", type, arg) == 2 && (type[0] == 'x' || type[0] == 'X')) {
+					char *star = strchr(arg, '*');
+
+					if (star)
+						*star = '\0';
+					if (*arg && (under(path, arg) || strncmp(path, arg, strlen(arg)) == 0)) {
+						char *res = xasprintf("%s:%u", p, no);
+
+						fclose(f);
+						free(p);
+						fsx_free_names(names, n);
+						free(isdir);
+						return res;
+					}
+				}
+			}
+			if (f)
+				fclose(f);
+			free(p);
+		}
+		fsx_free_names(names, n);
+		free(isdir);
+	}
+	return NULL;
+}
+
+static void worst(struct check *c, enum check_status s)
+{
+	static const int rank[] = {[CS_SKIP] = 0, [CS_OK] = 1, [CS_WARN] = 2, [CS_FAIL] = 3};
+
+	if (rank[s] > rank[c->status])
+		c->status = s;
+}
+
+static void traverse_check(struct diag *d, struct check *c, const char *path)
+{
+	struct fsx x = user_fs(d);
+	char *p = go_clean_path(path);
+
+	/* Every existing ancestor must let the user through (+x). */
+	for (char *slash = p; slash; slash = strchr(slash + 1, '/')) {
+		char save = slash[1];
+		struct stat st;
+		int err;
+
+		slash[1] = '\0';
+		if (fsx_stat(&x, p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			err = fsx_access(&x, p, X_OK);
+			if (err && err != NF_EDEADLINE) {
+				worst(c, CS_FAIL);
+				check_detail(c, "%s cannot pass through %s (mode %04o, owner uid %u): %s", d->user, p,
+					     (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, errno_name(err));
+				check_remedy(c, "let %s through %s (chmod o+x, or a group it is in), or choose "
+						"another graphroot", d->user, p);
+				check_value_str(c, "blocked_by", p);
+			}
+		}
+		slash[1] = save;
+		if (!save)
+			break;
+	}
+	free(p);
+}
+
+void check_location(struct diag *d)
+{
+	const char *g = d->model_ok ? d->m.graphroot.value : NULL;
+	struct check *c;
+	FILE *f;
+	char buf[8] = "";
+
+	if (!g) {
+		diag_add(d, "location", G_LOCATION, CS_SKIP, "no graphroot to look at");
+		return;
+	}
+	c = diag_add(d, "location", G_LOCATION, CS_OK, "%s", g);
+	if (d->have_fs_graphroot && fsinfo_is_network(&d->fs_graphroot)) {
+		c->status = CS_SKIP;
+		free(c->summary);
+		c->summary = xasprintf("%s is on a network filesystem (see filesystem.graphroot)", g);
+		return;
+	}
+	if (under(g, "/tmp") || under(g, "/var/tmp")) {
+		char *excl = tmpfiles_exclusion(g);
+
+		if (excl) {
+			check_detail(c, "under %s, but excluded from ageing by %s", under(g, "/tmp") ? "/tmp" : "/var/tmp",
+				     excl);
+		} else {
+			worst(c, CS_WARN);
+			check_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
+				     under(g, "/tmp") ? "/tmp" : "/var/tmp", under(g, "/tmp") ? "10 days" : "30 days");
+			check_remedy(c, "exclude it: echo 'x %s' | sudo tee /etc/tmpfiles.d/nfscheck-containers.conf", g);
+		}
+		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
+			worst(c, CS_WARN);
+			check_detail(c, "%s is a tmpfs: the store is lost at every reboot", d->fs_graphroot.mountpoint);
+		}
+		check_value_str(c, "tmpfiles_exclusion", excl);
+		free(excl);
+	}
+	traverse_check(d, c, g);
+	f = fopen("/sys/fs/selinux/enforce", "re");
+	if (f && fgets(buf, sizeof(buf), f) && buf[0] == '1') {
+		char *dflt = xasprintf("%s/.local/share/containers", d->t.env.passwd_home ? d->t.env.passwd_home : "~");
+
+		check_value_bool(c, "selinux_enforcing", true);
+		if (!under(g, dflt)) {
+			worst(c, CS_WARN);
+			check_detail(c, "SELinux is enforcing and the graphroot is not under %s, so its files "
+					"may lack the container labels", dflt);
+			check_remedy(c, "sudo semanage fcontext -a -e %s %s && sudo restorecon -R -v %s", dflt, g, g);
+		}
+		free(dflt);
+	}
+	if (f)
+		fclose(f);
+	if (c->status == CS_OK && !c->detail)
+		check_detail(c, "a local directory, reachable by %s", d->user);
+}

@@ -1,0 +1,342 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "guard.h"
+#include "report.h"
+#include "xalloc.h"
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		nf_die(2, "out of memory");
+	return s;
+}
+
+struct check *diag_add(struct diag *d, const char *id, const char *group, enum check_status st,
+		       const char *fmt, ...)
+{
+	struct check *c;
+	va_list ap;
+
+	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
+	c = &d->v[d->n++];
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->group = group;
+	c->status = st;
+	va_start(ap, fmt);
+	c->summary = vfmt(fmt, ap);
+	va_end(ap);
+	c->values = json_object_new_object();
+	return c;
+}
+
+static void append_text(char **dst, char *add)
+{
+	if (*dst) {
+		char *both = xasprintf("%s\n%s", *dst, add);
+
+		free(*dst);
+		free(add);
+		*dst = both;
+	} else {
+		*dst = add;
+	}
+}
+
+void check_detail(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	append_text(&c->detail, vfmt(fmt, ap));
+	va_end(ap);
+}
+
+void check_remedy(struct check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	append_text(&c->remedy, vfmt(fmt, ap));
+	va_end(ap);
+}
+
+void check_fix(struct check *c, enum fix_order order, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->fix = xreallocarray(c->fix, c->nfix + 1, sizeof(*c->fix));
+	c->fix[c->nfix].order = order;
+	va_start(ap, fmt);
+	c->fix[c->nfix++].text = vfmt(fmt, ap);
+	va_end(ap);
+}
+
+void check_value(struct check *c, const char *key, struct json_object *val)
+{
+	json_object_object_add(c->values, key, val);
+}
+
+void check_value_str(struct check *c, const char *key, const char *val)
+{
+	check_value(c, key, val ? json_object_new_string(val) : NULL);
+}
+
+void check_value_int(struct check *c, const char *key, long long val)
+{
+	check_value(c, key, json_object_new_int64(val));
+}
+
+void check_value_bool(struct check *c, const char *key, bool val)
+{
+	check_value(c, key, json_object_new_boolean(val));
+}
+
+void diag_note(struct diag *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->notes = xreallocarray(d->notes, d->nnotes + 1, sizeof(char *));
+	va_start(ap, fmt);
+	d->notes[d->nnotes++] = vfmt(fmt, ap);
+	va_end(ap);
+}
+
+const char *check_status_name(enum check_status s)
+{
+	switch (s) {
+	case CS_OK: return "ok";
+	case CS_WARN: return "warn";
+	case CS_FAIL: return "fail";
+	case CS_SKIP: return "skip";
+	}
+	return "?";
+}
+
+const char *errno_name(int err)
+{
+	const char *n;
+
+	if (err == 0)
+		return "OK";
+	if (err == NF_EDEADLINE)
+		return "ETIMEDOUT";
+	n = strerrorname_np(err);
+	return n ? n : "E?";
+}
+
+char *shell_quote(const char *s)
+{
+	size_t n = 3;
+	char *out, *p;
+
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") == strlen(s))
+		return xstrdup(s);
+	for (const char *q = s; *q; q++)
+		n += *q == '\'' ? 4 : 1;
+	out = p = xmalloc(n);
+	*p++ = '\'';
+	for (; *s; s++) {
+		if (*s == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *s;
+		}
+	}
+	*p++ = '\'';
+	*p = '\0';
+	return out;
+}
+
+int diag_exit_status(const struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].status == CS_FAIL)
+			return 1;
+	if (guard_interrupted() || !d->model_ok || d->incomplete)
+		return 2;
+	return 0;
+}
+
+/* Every fix command of the failed checks, ordered, each once. */
+static const char **fix_block(const struct diag *d, size_t *n)
+{
+	const char **v = NULL;
+	size_t k = 0;
+
+	*n = 0;
+	for (int order = 0; order <= FIX_AFTER; order++)
+		for (size_t i = 0; i < d->n; i++) {
+			const struct check *c = &d->v[i];
+
+			if (c->status != CS_FAIL)
+				continue;
+			for (size_t f = 0; f < c->nfix; f++) {
+				bool seen = false;
+
+				if ((int)c->fix[f].order != order)
+					continue;
+				for (size_t j = 0; j < k; j++)
+					seen = seen || strcmp(v[j], c->fix[f].text) == 0;
+				if (seen)
+					continue;
+				v = xreallocarray(v, k + 1, sizeof(char *));
+				v[k++] = c->fix[f].text;
+			}
+		}
+	*n = k;
+	return v;
+}
+
+static const char *color_of(enum check_status s)
+{
+	switch (s) {
+	case CS_OK: return "\033[32m";
+	case CS_WARN: return "\033[33m";
+	case CS_FAIL: return "\033[1;31m";
+	case CS_SKIP: return "\033[2m";
+	}
+	return "";
+}
+
+static void print_indented(FILE *out, const char *text, const char *indent)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(out, "%s%.*s\n", indent, (int)n, p);
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
+void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
+{
+	static const char *const tags[] = {"[ ok ]", "[warn]", "[FAIL]", "[skip]"};
+	const char *group = NULL;
+	const struct check *first_fail = NULL;
+	const char **fixes;
+	size_t nfix;
+
+	fprintf(out, "nfscheck diagnose: %s (uid %u), Podman %u.%u model\n", d->user,
+		(unsigned)d->t.env.uid, d->m.version / 100, d->m.version % 100);
+	for (size_t i = 0; i < d->nnotes; i++)
+		fprintf(out, "note: %s\n", d->notes[i]);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct check *c = &d->v[i];
+
+		if (!group || strcmp(group, c->group) != 0) {
+			group = c->group;
+			fprintf(out, "\n%s\n", group);
+		}
+		fprintf(out, "  %s%s%s %-20s %s\n", color ? color_of(c->status) : "", tags[c->status],
+			color ? "\033[0m" : "", c->id, c->summary);
+		if (c->detail && (verbose || c->status == CS_FAIL || c->status == CS_WARN))
+			print_indented(out, c->detail, "         ");
+		if (c->remedy && (c->status == CS_FAIL || c->status == CS_WARN)) {
+			fputs("         remedy: ", out);
+			print_indented(out, c->remedy, "");
+		}
+		if (c->status == CS_FAIL && !first_fail)
+			first_fail = c;
+	}
+	fputc('\n', out);
+	if (first_fail)
+		fprintf(out, "Verdict: rootless Podman will fail here: %s: %s\n", first_fail->id, first_fail->summary);
+	else if (diag_exit_status(d) == 2)
+		fputs("Verdict: nfscheck could not complete the diagnosis\n", out);
+	else
+		fputs("Verdict: nothing found that breaks rootless Podman\n", out);
+	fixes = fix_block(d, &nfix);
+	if (nfix) {
+		fputs("\nTo fix it, run these commands in this order:\n\n", out);
+		for (size_t i = 0; i < nfix; i++)
+			fprintf(out, "    %s\n", fixes[i]);
+	}
+	free(fixes);
+}
+
+struct json_object *diag_json(const struct diag *d)
+{
+	struct json_object *root = json_object_new_object(), *checks = json_object_new_array();
+	struct json_object *fix = json_object_new_array(), *notes = json_object_new_array();
+	const char **fixes;
+	size_t nfix;
+	int st = diag_exit_status(d);
+
+	json_object_object_add(root, "verdict",
+			       json_object_new_string(st == 1 ? "fail" : st == 2 ? "incomplete" : "ok"));
+	json_object_object_add(root, "exit_status", json_object_new_int(st));
+	json_object_object_add(root, "timeout", json_object_new_double(d->timeout_ms / 1000.0));
+	for (size_t i = 0; i < d->n; i++) {
+		const struct check *c = &d->v[i];
+		struct json_object *o = json_object_new_object(), *cf = json_object_new_array();
+
+		json_object_object_add(o, "id", json_object_new_string(c->id));
+		json_object_object_add(o, "group", json_object_new_string(c->group));
+		json_object_object_add(o, "status", json_object_new_string(check_status_name(c->status)));
+		json_object_object_add(o, "summary", json_object_new_string(c->summary));
+		json_object_object_add(o, "detail", c->detail ? json_object_new_string(c->detail) : NULL);
+		json_object_object_add(o, "remedy", c->remedy ? json_object_new_string(c->remedy) : NULL);
+		for (size_t f = 0; f < c->nfix; f++)
+			json_object_array_add(cf, json_object_new_string(c->fix[f].text));
+		json_object_object_add(o, "commands", cf);
+		json_object_object_add(o, "values", json_object_get(c->values));
+		json_object_array_add(checks, o);
+	}
+	json_object_object_add(root, "checks", checks);
+	fixes = fix_block(d, &nfix);
+	for (size_t i = 0; i < nfix; i++)
+		json_object_array_add(fix, json_object_new_string(fixes[i]));
+	free(fixes);
+	json_object_object_add(root, "fix", fix);
+	for (size_t i = 0; i < d->nnotes; i++)
+		json_object_array_add(notes, json_object_new_string(d->notes[i]));
+	json_object_object_add(root, "notes", notes);
+	json_object_object_add(root, "config", d->model_ok ? json_model(&d->m) : NULL);
+	return root;
+}
+
+void diag_free(struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct check *c = &d->v[i];
+
+		free(c->summary);
+		free(c->detail);
+		free(c->remedy);
+		for (size_t f = 0; f < c->nfix; f++)
+			free(c->fix[f].text);
+		free(c->fix);
+		json_object_put(c->values);
+	}
+	free(d->v);
+	for (size_t i = 0; i < d->nnotes; i++)
+		free(d->notes[i]);
+	free(d->notes);
+	if (d->model_ok)
+		model_free(&d->m);
+	if (d->have_fs_graphroot)
+		fsinfo_free(&d->fs_graphroot);
+	if (d->have_ids)
+		subids_free(&d->ids);
+	if (d->probe_ran)
+		probe_result_free(&d->probe);
+	free(d->newuidmap);
+	free(d->newgidmap);
+	target_close(&d->t);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,119 @@
+/*
+ * nfscheck diagnose: a list of checks, each with a stable id, a status, a
+ * one-line summary, detail, a remedy, the exact commands that fix it, and
+ * the values it measured. The checks share one context: whose storage,
+ * the effective configuration, and the facts gathered so far.
+ */
+#ifndef NFSCHECK_DIAG_H
+#define NFSCHECK_DIAG_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "fsinfo.h"
+#include "model.h"
+#include "probe.h"
+#include "subids.h"
+#include "target.h"
+
+enum check_status {
+	CS_OK,
+	CS_WARN,
+	CS_FAIL,
+	CS_SKIP,
+};
+
+/* Fix commands are printed in this order: privileges first, storage last. */
+enum fix_order {
+	FIX_PACKAGES = 10,
+	FIX_SUBIDS = 20,
+	FIX_IDMAP = 30,
+	FIX_KERNEL = 40,
+	FIX_RUNTIME = 50,
+	FIX_STORAGE = 60,
+	FIX_AFTER = 90,
+};
+
+struct fix_cmd {
+	enum fix_order order;
+	char *text;
+};
+
+struct check {
+	const char *id;
+	const char *group;
+	enum check_status status;
+	char *summary;
+	char *detail;
+	char *remedy;
+	struct fix_cmd *fix;
+	size_t nfix;
+	struct json_object *values;
+};
+
+struct diag {
+	struct target t;
+	struct model m;
+	bool model_ok;
+	int timeout_ms;
+	bool rootful;              /* root looking at its own storage */
+	const char *user;          /* name for messages */
+
+	struct fsinfo fs_graphroot;
+	bool have_fs_graphroot;
+	struct subids ids;
+	bool have_ids;
+	char *newuidmap, *newgidmap;  /* usable tools, NULL when not */
+	struct probe_result probe;
+	bool probe_ran;
+	bool userns_works;
+	bool incomplete;           /* nfscheck itself could not do a check */
+
+	struct check *v;
+	size_t n;
+	char **notes;
+	size_t nnotes;
+};
+
+/* Add a check; the returned pointer is valid until the next diag_add. */
+struct check *diag_add(struct diag *d, const char *id, const char *group, enum check_status st,
+		       const char *fmt, ...) NF_PRINTF(5, 6);
+void check_detail(struct check *c, const char *fmt, ...) NF_PRINTF(2, 3);
+void check_remedy(struct check *c, const char *fmt, ...) NF_PRINTF(2, 3);
+void check_fix(struct check *c, enum fix_order order, const char *fmt, ...) NF_PRINTF(3, 4);
+void check_value_str(struct check *c, const char *key, const char *val);
+void check_value_int(struct check *c, const char *key, long long val);
+void check_value_bool(struct check *c, const char *key, bool val);
+void check_value(struct check *c, const char *key, struct json_object *val);
+void diag_note(struct diag *d, const char *fmt, ...) NF_PRINTF(2, 3);
+const char *check_status_name(enum check_status s);
+/* The errno's symbolic name ("EPERM"), or "ETIMEDOUT" for a deadline. */
+const char *errno_name(int err);
+
+/* The checks, in the order they run. */
+void check_configuration(struct diag *d);
+void check_filesystems(struct diag *d);
+void check_subids(struct diag *d);
+void check_idmap_tools(struct diag *d);
+void check_userns(struct diag *d);
+void check_probe(struct diag *d);
+void check_runtime_dir(struct diag *d);
+void check_driver(struct diag *d);
+void check_location(struct diag *d);
+
+/* 0 healthy, 1 something will break, 2 could not complete. */
+int diag_exit_status(const struct diag *d);
+void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose);
+struct json_object *diag_json(const struct diag *d);
+void diag_free(struct diag *d);
+
+/* The remedy for a graphroot on the wrong filesystem: move it (fix command). */
+void remedy_move_graphroot(struct diag *d, struct check *c);
+/* True when ignore_chown_errors is on for the driver in use. */
+bool diag_ignore_chown(const struct diag *d);
+
+/* A quoted word for a shell command line. Caller frees. */
+char *shell_quote(const char *s);
+
+#endif

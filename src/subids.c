@@ -1,0 +1,218 @@
+#include "config.h"
+
+#include <errno.h>
+#include <shadow/subid.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "subids.h"
+#include "xalloc.h"
+
+/* libsubid writes its complaints to this stream; ours stay in our report. */
+static FILE *quiet(void)
+{
+	static FILE *null;
+
+	if (!null)
+		null = fopen("/dev/null", "w");
+	return null;
+}
+
+static bool ask(struct idranges *r, const char *who, bool uid)
+{
+	struct subid_range *ranges = NULL;
+	int n;
+
+	if (!who || !*who)
+		return false;
+	n = uid ? subid_get_uid_ranges(who, &ranges) : subid_get_gid_ranges(who, &ranges);
+	if (n < 0)
+		r->failed = true;
+	if (n <= 0) {
+		free(ranges);
+		return false;
+	}
+	r->v = xcalloc((size_t)n, sizeof(*r->v));
+	for (int i = 0; i < n; i++) {
+		r->v[i].start = ranges[i].start;
+		r->v[i].count = ranges[i].count;
+	}
+	r->n = (size_t)n;
+	r->asked = xstrdup(who);
+	free(ranges);
+	return true;
+}
+
+/* As Podman: the name, then the UID as a string. */
+static void lookup(struct idranges *r, const char *name, uid_t uid, bool is_uid)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	if (!ask(r, name, is_uid))
+		ask(r, num, is_uid);
+}
+
+static char *nsswitch_backend(void)
+{
+	FILE *f = fopen("/etc/nsswitch.conf", "re");
+	char line[512];
+	char *found = NULL;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line, *v;
+
+		p += strspn(p, " \t");
+		if (strncmp(p, "subid:", 6) != 0)
+			continue;
+		v = p + 6;
+		v += strspn(v, " \t");
+		v[strcspn(v, " \t\n#")] = '\0';
+		free(found);
+		found = xstrdup(*v ? v : "files");
+	}
+	if (f)
+		fclose(f);
+	return found ? found : xstrdup("files");
+}
+
+static bool parse_ulong(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !errno && !*end;
+}
+
+static void read_file(struct subids *s, struct subid_file *f, const char *path)
+{
+	FILE *fp = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+
+	f->path = xstrdup(path);
+	if (!fp) {
+		f->err = errno;
+		return;
+	}
+	while (getline(&line, &cap, fp) > 0) {
+		char *fields[4], *p = line;
+		int nf = 0;
+		unsigned long start, count;
+
+		lineno++;
+		p[strcspn(p, "\n")] = '\0';
+		if (!*p || *p == '#')
+			continue;
+		/* strsep keeps empty fields: "alice::65536" has three. */
+		while (nf < 4 && (fields[nf] = strsep(&p, ":")))
+			nf++;
+		if (nf != 3) {
+			problem_add(&s->problems, PR_ERROR, path, lineno,
+				    "Podman's own parser rejects the whole file (\"Format not correct\"); "
+				    "libsubid skips the line",
+				    "not 'name:start:count' (%d field%s)", nf, nf == 1 ? "" : "s");
+			continue;
+		}
+		if (!parse_ulong(fields[1], &start) || !parse_ulong(fields[2], &count)) {
+			problem_add(&s->problems, PR_ERROR, path, lineno, "the line is ignored",
+				    "'%s:%s:%s': start and count must be numbers", fields[0], fields[1], fields[2]);
+			continue;
+		}
+		if (count == 0)
+			problem_add(&s->problems, PR_WARNING, path, lineno, "the range gives no IDs",
+				    "'%s': count is 0", fields[0]);
+		f->v = xreallocarray(f->v, f->n + 1, sizeof(*f->v));
+		f->v[f->n].owner = xstrdup(fields[0]);
+		f->v[f->n].start = start;
+		f->v[f->n].count = count;
+		f->v[f->n++].line = lineno;
+	}
+	free(line);
+	fclose(fp);
+}
+
+void subids_lookup(struct subids *s, const char *user_env, const char *name, uid_t uid)
+{
+	/* Podman asks for $USER when it is set, else the passwd name. */
+	const char *who = user_env && *user_env ? user_env : name;
+
+	memset(s, 0, sizeof(*s));
+	subid_init("nfscheck", quiet());
+	s->backend = nsswitch_backend();
+	lookup(&s->uid, who, uid, true);
+	lookup(&s->gid, who, uid, false);
+	read_file(s, &s->files[0], "/etc/subuid");
+	read_file(s, &s->files[1], "/etc/subgid");
+}
+
+unsigned long idranges_total(const struct idranges *r)
+{
+	unsigned long t = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		t += r->v[i].count;
+	return t;
+}
+
+const struct subid_entry *subids_overlap(const struct subid_file *f, const struct idrange *ours,
+					 const char *name, uid_t uid)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct subid_entry *e = &f->v[i];
+
+		if ((name && strcmp(e->owner, name) == 0) || strcmp(e->owner, num) == 0 || !e->count)
+			continue;
+		if (e->start < ours->start + ours->count && ours->start < e->start + e->count)
+			return e;
+	}
+	return NULL;
+}
+
+unsigned long subids_free_start(const struct subids *s, unsigned long count)
+{
+	unsigned long start = 100000;
+	bool moved = true;
+
+	/* Step past every range that collides until none does. */
+	while (moved) {
+		moved = false;
+		for (int f = 0; f < 2; f++)
+			for (size_t i = 0; i < s->files[f].n; i++) {
+				const struct subid_entry *e = &s->files[f].v[i];
+
+				if (e->start < start + count && start < e->start + e->count) {
+					start = e->start + e->count;
+					/* keep ranges aligned as shadow's tools do */
+					start = (start + 65535) / 65536 * 65536;
+					moved = true;
+				}
+			}
+	}
+	return start;
+}
+
+void subids_free(struct subids *s)
+{
+	free(s->uid.v);
+	free(s->gid.v);
+	free(s->uid.asked);
+	free(s->gid.asked);
+	free(s->backend);
+	for (int f = 0; f < 2; f++) {
+		for (size_t i = 0; i < s->files[f].n; i++)
+			free(s->files[f].v[i].owner);
+		free(s->files[f].v);
+		free(s->files[f].path);
+	}
+	problem_list_free(&s->problems);
+	memset(s, 0, sizeof(*s));
+}

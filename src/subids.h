@@ -1,0 +1,65 @@
+/*
+ * Subordinate IDs as Podman finds them: libsubid (so an nsswitch "subid:"
+ * backend such as sss counts) asked for $USER first, then the passwd name,
+ * then the UID as a string. /etc/subuid and /etc/subgid are also read
+ * here, line by line, to name broken lines and overlapping ranges -- which
+ * libsubid cannot tell.
+ */
+#ifndef NFSCHECK_SUBIDS_H
+#define NFSCHECK_SUBIDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "problems.h"
+
+/* What Podman's documentation and shadow's SUB_UID_COUNT give a user. */
+#define SUBID_RECOMMENDED 65536
+
+struct idrange {
+	unsigned long start;
+	unsigned long count;
+};
+
+struct idranges {
+	struct idrange *v;
+	size_t n;
+	char *asked;     /* the name or UID that matched */
+	bool failed;     /* libsubid reported an error, not "no ranges" */
+};
+
+/* One line of /etc/subuid or /etc/subgid. */
+struct subid_entry {
+	char *owner;
+	unsigned long start;
+	unsigned long count;
+	unsigned line;
+};
+
+struct subid_file {
+	char *path;
+	int err;                  /* reading it */
+	struct subid_entry *v;
+	size_t n;
+};
+
+struct subids {
+	struct idranges uid, gid;
+	char *backend;            /* nsswitch "subid:" value, "files" by default */
+	struct subid_file files[2];  /* /etc/subuid, /etc/subgid */
+	struct problem_list problems;
+};
+
+/* USER_ENV is $USER as Podman sees it (NULL when unset); NAME the passwd name. */
+void subids_lookup(struct subids *s, const char *user_env, const char *name, uid_t uid);
+void subids_free(struct subids *s);
+
+unsigned long idranges_total(const struct idranges *r);
+/* Another owner's range in FILE that overlaps OURS; NULL if none. */
+const struct subid_entry *subids_overlap(const struct subid_file *f, const struct idrange *ours,
+					 const char *name, uid_t uid);
+/* The first ID at or above 100000 free in both files for COUNT IDs. */
+unsigned long subids_free_start(const struct subids *s, unsigned long count);
+
+#endif
