@@ -100,6 +100,12 @@ void check_probe(struct diag *d)
 	budget = guard_remaining_ms() - PROBE_CLEANUP_MS;
 	if (budget > PROBE_MAX_MS)
 		budget = PROBE_MAX_MS;
+	if (!dir && fi->resolve_err) {
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "%s cannot reach %s: %s", d->user, d->m.graphroot.value,
+			     errno_name(fi->resolve_err));
+		check_detail(c, "Podman, running as %s, cannot reach it either (see location)", d->user);
+		return;
+	}
 	if (!dir || budget < 500) {
 		diag_add(d, "probe", G_PROBE, CS_SKIP, "not run: %s", dir ? "no time left" : "no directory to test in");
 		return;

@@ -204,6 +204,9 @@ static void fs_check(struct diag *d, const char *id, const char *what, const cha
 					"in every image is owned by you");
 	} else if (fsinfo_is_network(&fi)) {
 		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s (read-only use is fine)", what, desc);
+	} else if (fi.resolve_err && fi.resolve_err != ENOENT) {
+		c = diag_add(d, id, G_FS, writable ? CS_FAIL : CS_WARN, "%s: %s cannot reach %s: %s (on %s)", what,
+			     d->user, path, errno_name(fi.resolve_err), desc);
 	} else if (fi.statfs_err && fi.statfs_err != ENOENT) {
 		c = diag_add(d, id, G_FS, CS_WARN, "%s: statfs failed: %s", what, nf_strerror(fi.statfs_err));
 	} else {
@@ -323,33 +326,39 @@ static void worst(struct check *c, enum check_status s)
 		c->status = s;
 }
 
-static void traverse_check(struct diag *d, struct check *c, const char *path)
+/* DIR exists and the user cannot pass through it: say so. */
+static void check_passable(struct diag *d, struct check *c, const char *dir)
 {
 	struct fsx x = user_fs(d);
+	struct stat st;
+	int err;
+
+	if (fsx_stat(&x, dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return;
+	err = fsx_access(&x, dir, X_OK);
+	if (!err || err == NF_EDEADLINE)
+		return;
+	worst(c, CS_FAIL);
+	check_detail(c, "%s cannot pass through %s (mode %04o, owner uid %u): %s", d->user, dir,
+		     (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, errno_name(err));
+	check_remedy(c, "let %s through %s (chmod o+x, or a group it is in), or choose another graphroot",
+		     d->user, dir);
+	check_value_str(c, "blocked_by", dir);
+}
+
+/* Every existing directory on the way to PATH, and PATH, must let the user through. */
+static void traverse_check(struct diag *d, struct check *c, const char *path)
+{
 	char *p = go_clean_path(path);
 
-	/* Every existing ancestor must let the user through (+x). */
-	for (char *slash = p; slash; slash = strchr(slash + 1, '/')) {
-		char save = slash[1];
-		struct stat st;
-		int err;
-
-		slash[1] = '\0';
-		if (fsx_stat(&x, p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			err = fsx_access(&x, p, X_OK);
-			if (err && err != NF_EDEADLINE) {
-				worst(c, CS_FAIL);
-				check_detail(c, "%s cannot pass through %s (mode %04o, owner uid %u): %s", d->user, p,
-					     (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, errno_name(err));
-				check_remedy(c, "let %s through %s (chmod o+x, or a group it is in), or choose "
-						"another graphroot", d->user, p);
-				check_value_str(c, "blocked_by", p);
-			}
-		}
-		slash[1] = save;
-		if (!save)
-			break;
+	check_passable(d, c, "/");
+	for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		check_passable(d, c, p);
+		*slash = '/';
 	}
+	if (strcmp(p, "/") != 0)
+		check_passable(d, c, p);
 	free(p);
 }
 

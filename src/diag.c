@@ -247,8 +247,11 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 		if (c->detail && (verbose || c->status == CS_FAIL || c->status == CS_WARN))
 			print_indented(out, c->detail, "         ");
 		if (c->remedy && (c->status == CS_FAIL || c->status == CS_WARN)) {
-			fputs("         remedy: ", out);
-			print_indented(out, c->remedy, "");
+			size_t n = strcspn(c->remedy, "\n");
+
+			fprintf(out, "         remedy: %.*s\n", (int)n, c->remedy);
+			if (c->remedy[n])
+				print_indented(out, c->remedy + n + 1, "                 ");
 		}
 		if (c->status == CS_FAIL && !first_fail)
 			first_fail = c;

@@ -117,6 +117,20 @@ static bool stale(const char *name, const char *host)
 		return false;
 	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
 		return true;
+	/* A zombie whose parent was killed is as dead as it gets. */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		char *rp;
+
+		comm[n] = '\0';
+		rp = strrchr(comm, ')');
+		if (rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'))
+			return true;
+	}
 	/* Alive: still ours only if it is an nfscheck. */
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
