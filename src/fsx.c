@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsx.h"
@@ -277,33 +279,67 @@ bool fsx_mount_dead(const char *path)
 	return on_dead_mount(path);
 }
 
+static const char *const op_names[] = {
+	"stat", "lstat", "statfs", "realpath", "read", "list", "access", "mkdir-would", "resolve", "lookpath",
+};
+
+/* NFSCHECK_DEBUG=1 traces every guarded call, as LIBMOUNT_DEBUG does for libmount. */
+static void trace(const struct req *r, long long ms, int err)
+{
+	static int on = -1;
+
+	if (on < 0)
+		on = getenv("NFSCHECK_DEBUG") != NULL;
+	if (on)
+		fprintf(stderr, "nfscheck: debug: %s %s: %lld ms: %s\n", op_names[r->op], r->path ? r->path : "",
+			ms, err ? nf_strerror(err) : "ok");
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 {
-	int status;
+	int per_call = x && x->timeout_ms ? x->timeout_ms : FSX_CALL_MS;
+	bool clamped = guard_remaining_ms() < per_call;
+	long long t0 = mono_ms();
+	int status, err;
 
 	memset(out, 0, sizeof(*out));
-	if (r->path && on_dead_mount(r->path))
+	if (r->path && on_dead_mount(r->path)) {
+		trace(r, 0, NF_EDEADLINE);
 		return NF_EDEADLINE;
-	switch (guard_run(x ? x->as : NULL, x && x->timeout_ms ? x->timeout_ms : FSX_CALL_MS,
-			  child, r, &status, out)) {
+	}
+	switch (guard_run(x ? x->as : NULL, per_call, child, r, &status, out)) {
 	case GUARD_OK:
 		if (status != 0) {
 			free(out->data);
 			out->data = NULL;
 		}
+		trace(r, mono_ms() - t0, status);
 		return status;
 	case GUARD_DEADLINE:
 		free(out->data);
 		out->data = NULL;
-		if (r->path && !guard_interrupted())
+		/* Only a call that had its full time and used it says the mount is dead;
+		 * one cut short by --timeout or a signal says nothing about it. */
+		if (r->path && !guard_interrupted() && !clamped)
 			mark_dead(r->path);
+		trace(r, mono_ms() - t0, NF_EDEADLINE);
 		return NF_EDEADLINE;
 	case GUARD_FAILED:
 		break;
 	}
 	free(out->data);
 	out->data = NULL;
-	return ECHILD;
+	err = ECHILD;
+	trace(r, mono_ms() - t0, err);
+	return err;
 }
 
 static int call_fixed(const struct fsx *x, int op, const char *path, void *dst, size_t size)

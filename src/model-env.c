@@ -86,6 +86,15 @@ char *eval_symlinks(struct mctx *c, const char *path, int *err)
 
 	/* Go's EvalSymlinks("") is "." */
 	*err = fsx_realpath(&c->fs, *path ? path : ".", &out);
+	/* Podman would hang right here; go on with the path as written, so
+	 * the rest of the answer (and the graphroot to report) still comes. */
+	if (*err == NF_EDEADLINE) {
+		problem_add(&c->m->problems, PR_ERROR, NULL, 0,
+			    "Podman would hang here: the filesystem does not answer",
+			    "resolving %s: %s", path, nf_strerror(*err));
+		*err = 0;
+		return go_clean_path(*path ? path : ".");
+	}
 	if (*err == ENOENT && under_made(c, path)) {
 		char *r = NULL;
 
@@ -95,10 +104,6 @@ char *eval_symlinks(struct mctx *c, const char *path, int *err)
 			*err = 0;
 		}
 	}
-	if (*err == NF_EDEADLINE)
-		problem_add(&c->m->problems, PR_ERROR, NULL, 0,
-			    "Podman would hang here: the filesystem does not answer",
-			    "resolving %s: %s", path, nf_strerror(*err));
 	return out;
 }
 

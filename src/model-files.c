@@ -70,6 +70,15 @@ void mctx_mention(struct mctx *c, const char *path, enum file_role role, int err
 int mctx_exists(struct mctx *c, const char *path)
 {
 	struct stat st;
+	int err = fsx_stat(&c->fs, path, &st);
 
-	return fsx_stat(&c->fs, path, &st);
+	/* Podman would hang on this stat; go on as if the file were absent so
+	 * that the rest of the answer still comes, and say so. */
+	if (err == NF_EDEADLINE) {
+		problem_add(&c->m->problems, PR_ERROR, path, 0,
+			    "Podman would hang here: the filesystem does not answer",
+			    "cannot tell whether it exists: %s", nf_strerror(err));
+		return ENOENT;
+	}
+	return err;
 }

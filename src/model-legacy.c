@@ -260,7 +260,7 @@ static struct model_file *load(struct lproc *p, const char *path, enum file_role
 {
 	struct model_file *f = mctx_load(p->c, path, role);
 
-	if (f->err && f->err != ENOENT && fatal)
+	if (f->err && f->err != ENOENT && f->err != NF_EDEADLINE && fatal)
 		lproc_fatal(p, "%s: %s", path, nf_strerror(f->err));
 	else if (f->err == 0 && !f->decoded && fatal)
 		lproc_fatal(p, "%s:%u: %s", path, f->conf.decode_error_line, f->conf.decode_error);

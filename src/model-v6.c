@@ -122,6 +122,8 @@ static bool apply(struct mctx *c, struct merged *mg, const char *path, enum file
 
 	if (f->err == ENOENT)
 		return must_exist ? fail(c, "open %s: no such file or directory", path) : false;
+	if (f->err == NF_EDEADLINE)
+		return false; /* reported by mctx_load; Podman would hang here */
 	if (f->err)
 		return fail(c, "open %s: %s", path, nf_strerror(f->err));
 	if (!f->decoded)

@@ -182,6 +182,8 @@ stop_nfs_server() {
 # clean environment: HOME, USER, LOGNAME, SHELL, PATH, LANG, XDG_RUNTIME_DIR
 # (/run/user/UID, created mode 0700 and owned by the user if missing).
 # Extra variables: as_user env NAME=VALUE CMD ...
+# AS_USER_CWD overrides the working directory (a dead NFS home would hang
+# the chdir itself).
 # Returns CMD's exit status (125/126/127 come from env for a missing
 # directory or command).
 as_user() {
@@ -195,7 +197,7 @@ as_user() {
             install -d -m 0700 -o "$TEST_UID" -g "$TEST_GID" "$rt" || return 1
     fi
     setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --init-groups -- \
-        env -i -C "$TEST_HOME" \
+        env -i -C "${AS_USER_CWD:-$TEST_HOME}" \
         HOME="$TEST_HOME" USER="$TEST_USER" LOGNAME="$TEST_USER" \
         SHELL=/bin/bash PATH=/usr/local/bin:/usr/bin:/bin \
         LANG=C.UTF-8 XDG_RUNTIME_DIR="$rt" \

@@ -1,0 +1,31 @@
+#!/bin/bash
+# `nfscheck diagnose` against a real kernel NFS server and client (user-mode
+# Linux), NFSv4.2 and NFSv3, root_squash, the user's home on NFS: the
+# verdict, the probe's EPERM, the fix after moving the graphroot, real
+# podman agreeing, and a stopped server reported within the deadline.
+. "$TESTS_SRCDIR/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || skip_all "needs root to boot user-mode Linux with an NFS server"
+command -v jq >/dev/null || skip_all "jq is not installed"
+uml=$TESTS_SRCDIR/uml
+
+for vers in 4.2 3; do
+	out=$(mktemp)
+	"$uml/uml-run.sh" -q -t 400 --nfs-vers "$vers" -e NFSCHECK="$NFSCHECK" "$uml/guest-diagnose.sh" >"$out" 2>"$out.err"
+	rc=$?
+	if [ "$rc" -eq 77 ]; then
+		skip "user-mode Linux cannot run here: $(tail -1 "$out.err")"
+		rm -f "$out" "$out.err"
+		continue
+	fi
+	ok $rc "NFSv$vers guest ran to the end (uml-run exit $rc)" || diag "$(tail -20 "$out.err")"
+	while IFS= read -r line; do
+		case $line in
+		"T "*) ok "${line:2:1}" "${line:4}" ;;
+		"D "*) diag "${line:2}" ;;
+		esac
+	done <"$out"
+	rm -f "$out" "$out.err"
+done
+
+done_testing
