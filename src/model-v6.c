@@ -209,7 +209,8 @@ static void apply_dropins(struct mctx *c, struct merged *mg, const struct useren
 		fsx_free_names(names, n);
 		free(isdir);
 	}
-	qsort(d, nd, sizeof(*d), cmp_dropin);
+	if (nd)
+		qsort(d, nd, sizeof(*d), cmp_dropin);
 	for (size_t i = 0; i < nd; i++) {
 		if (!c->m->fatal)
 			apply(c, mg, d[i].path, ROLE_DROPIN, true);

@@ -3,6 +3,7 @@
 # document, origins, problems with FILE:LINE, exit codes, and Debian's own
 # storage.conf. Cases that need /etc run in private mount namespaces.
 . "$TESTS_SRCDIR/lib.sh"
+NS_UID=4322 NS_NAME=nfsconfig
 . "$TESTS_SRCDIR/nscase.sh"
 
 command -v jq >/dev/null || skip_all "jq is not installed"

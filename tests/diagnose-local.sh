@@ -6,6 +6,7 @@
 # killed with SIGKILL in the middle of the probe leaves a directory that the
 # next run removes.
 . "$TESTS_SRCDIR/lib.sh"
+NS_UID=4323 NS_NAME=nfsdiag
 . "$TESTS_SRCDIR/nscase.sh"
 
 command -v jq >/dev/null || skip_all "jq is not installed"
@@ -74,7 +75,7 @@ runtime_dir
 diag
 ok $(( rc != 1 )) "no subids: exit 1"
 is_status subids fail "no subids: the subids check fails"
-jq -e '.fix | any(test("usermod --add-subuids [0-9]+-[0-9]+ --add-subgids [0-9]+-[0-9]+ nfsoracle"))' \
+jq -e --arg n "$NS_NAME" '.fix | any(test("usermod --add-subuids [0-9]+-[0-9]+ --add-subgids [0-9]+-[0-9]+ " + $n))' \
 	"$case_dir/out.json" >/dev/null
 ok $? "no subids: the fix block gives the usermod command"
 jq -e '.fix | any(. == "podman system migrate")' "$case_dir/out.json" >/dev/null
@@ -85,8 +86,8 @@ is_status probe warn "no subids: the probe warns that only one ID could be teste
 # --- overlapping ranges and a broken line ---
 new_case overlap
 runtime_dir
-printf 'nfsoracle:200000:65536\nother:230000:65536\nbroken-line\n' >"$case_dir/subuid"
-printf 'nfsoracle:200000:65536\n' >"$case_dir/subgid"
+printf '%s:200000:65536\nother:230000:65536\nbroken-line\n' "$NS_NAME" >"$case_dir/subuid"
+printf '%s:200000:65536\n' "$NS_NAME" >"$case_dir/subgid"
 diag
 is_status subids fail "overlap: a range shared with another user fails"
 jq -e '.checks[] | select(.id == "subids") | .detail | test("overlaps other.s range") and test("/etc/subuid:3")' \
@@ -126,7 +127,7 @@ ENV+=(XDG_RUNTIME_DIR="$case_dir/no-such-dir")
 diag
 ok $(( rc != 1 )) "missing runtime dir: exit 1"
 is_status runtime-dir fail "missing runtime dir: the runtime-dir check fails"
-jq -e '.fix | any(test("install -d -m 0700 -o 4321 -g 4321"))' "$case_dir/out.json" >/dev/null
+jq -e --arg u "$NS_UID" '.fix | any(test("install -d -m 0700 -o " + $u + " -g " + $u))' "$case_dir/out.json" >/dev/null
 ok $? "missing runtime dir: the fix creates it for the user"
 no_network_verdict "missing runtime dir"
 
@@ -173,6 +174,8 @@ if command -v strace >/dev/null; then
 	ns_run <<-EOF
 		# Hold every lchown for 3 s, so the probe is inside its scratch
 		# directory when nfscheck is killed.
+		# LeakSanitizer cannot run under ptrace; the other sanitizers still do.
+		export ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0
 		strace -f -o /dev/null -e trace=lchown,fchownat -e inject=lchown,fchownat:delay_enter=3s \
 			"$NFSCHECK" diagnose --user $NS_NAME >/dev/null 2>&1 &
 		sleep 1.5
@@ -195,6 +198,7 @@ new_case interrupted
 runtime_dir
 if command -v strace >/dev/null; then
 	ns_run <<-EOF
+		export ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0
 		strace -f -o /dev/null -e trace=lchown,fchownat -e inject=lchown,fchownat:delay_enter=3s \
 			"$NFSCHECK" diagnose --user $NS_NAME >"$case_dir/int.out" 2>&1 &
 		sleep 1.5

@@ -28,4 +28,21 @@ for vers in 4.2 3; do
 	rm -f "$out" "$out.err"
 done
 
+# User namespaces switched off in the guest's own kernel (the host's stays as it is).
+out=$(mktemp)
+"$uml/uml-run.sh" -q -t 200 --no-nfs -e NFSCHECK="$NFSCHECK" "$uml/guest-userns.sh" >"$out" 2>"$out.err"
+rc=$?
+if [ "$rc" -eq 77 ]; then
+	skip "user-mode Linux cannot run here: $(tail -1 "$out.err")"
+else
+	ok $rc "userns guest ran to the end (uml-run exit $rc)" || diag "$(tail -20 "$out.err")"
+	while IFS= read -r line; do
+		case $line in
+		"T "*) ok "${line:2:1}" "${line:4}" ;;
+		"D "*) diag "${line:2}" ;;
+		esac
+	done <"$out"
+fi
+rm -f "$out" "$out.err"
+
 done_testing

@@ -13,6 +13,7 @@
 command -v podman >/dev/null || skip_all "podman is not installed"
 command -v jq >/dev/null || skip_all "jq is not installed"
 
+NS_UID=4321 NS_NAME=nfsoracle
 . "$TESTS_SRCDIR/nscase.sh"
 ns_require
 
