@@ -18,6 +18,9 @@
 #include "guard.h"
 #include "xalloc.h"
 
+/* The exit code a child uses for its own failures, outside FN's range. */
+#define CHILD_SETUP_FAILED 254
+
 static struct timespec run_deadline;
 static bool have_run_deadline;
 static volatile sig_atomic_t interrupted;
@@ -191,8 +194,6 @@ static bool write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-/* Exit codes the child uses for its own failures, outside FN's range. */
-#define CHILD_SETUP_FAILED 254
 
 /* The child's end of the result pipe, for exec_child and guard_send_now. */
 static int exec_out_fd = -1;
@@ -213,14 +214,23 @@ void guard_send_now(const void *p, size_t n)
 	}
 }
 
-static _Noreturn void child_main(int fd, const struct identity *as, guard_fn fn, void *arg)
+void guard_die_with_parent(pid_t parent)
+{
+	/* The kernel clears this setting at every change of credentials, so it
+	 * is armed again after each one; and the parent may already be gone. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(CHILD_SETUP_FAILED);
+}
+
+static _Noreturn void child_main(int fd, pid_t parent, const struct identity *as, guard_fn fn, void *arg)
 {
 	struct guard_out out = {0};
 	int rc;
 
 	exec_out_fd = fd;
 	/* If nfscheck dies, its helpers must not outlive it on a dead mount. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	guard_die_with_parent(parent);
 	signal(SIGPIPE, SIG_IGN);
 	/* ^C reaches the whole process group; nfscheck itself decides what
 	 * to stop and cleans up, so its helpers do not die half-way. */
@@ -229,6 +239,8 @@ static _Noreturn void child_main(int fd, const struct identity *as, guard_fn fn,
 	signal(SIGTERM, SIG_DFL);
 	if (as && identity_become(as) != 0)
 		_exit(CHILD_SETUP_FAILED);
+	if (as)
+		guard_die_with_parent(parent);
 	rc = fn(arg, &out);
 	if (out.len && !write_all(fd, out.data, out.len))
 		_exit(CHILD_SETUP_FAILED);
@@ -273,7 +285,7 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 {
 	int fds[2], wst;
 	long long end;
-	pid_t pid;
+	pid_t pid, self = getpid();
 	int left = guard_remaining_ms();
 
 	memset(out, 0, sizeof(*out));
@@ -293,7 +305,7 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child_main(fds[1], as, fn, arg);
+		child_main(fds[1], self, as, fn, arg);
 	}
 	close(fds[1]);
 	end = now_ms() + timeout_ms;

@@ -90,6 +90,9 @@ enum guard_status guard_exec(const struct identity *as, int timeout_ms, char *co
 enum guard_status guard_exec_env(const struct identity *as, int timeout_ms, char *const argv[],
 				 char *const envp[], int *status, struct guard_out *out);
 
+/* In a child: be killed when PARENT dies (call again after any setuid). */
+void guard_die_with_parent(pid_t parent);
+
 /* strerror() that also knows NF_EDEADLINE. */
 const char *nf_strerror(int err);
 

@@ -250,12 +250,12 @@ static void run_steps(void)
 	sendf("inner-clean done\n");
 }
 
-static _Noreturn void ns_child(int ready, int go, bool no_userns)
+static _Noreturn void ns_child(int ready, int go, bool no_userns, pid_t parent)
 {
 	char c;
 	int err = 0;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	guard_die_with_parent(parent);
 	if (!no_userns && unshare(CLONE_NEWUSER) != 0)
 		err = errno;
 	if (write(ready, &err, sizeof(err)) != sizeof(err) || err)
@@ -267,6 +267,7 @@ static _Noreturn void ns_child(int ready, int go, bool no_userns)
 		sendf("setup setuid %d\n", errno);
 		_exit(1);
 	}
+	guard_die_with_parent(parent);
 	run_steps();
 	_exit(0);
 }
@@ -409,7 +410,7 @@ static int probe_child(void *arg, struct guard_out *out)
 	const struct probe_request *rq = arg;
 	char host[200] = "", name[300], *path;
 	int ready[2], go[2], err, dfd;
-	pid_t pid;
+	pid_t pid, self = getpid();
 	ssize_t n;
 
 	(void)out;
@@ -435,7 +436,7 @@ static int probe_child(void *arg, struct guard_out *out)
 	if (pid == 0) {
 		close(ready[0]);
 		close(go[1]);
-		ns_child(ready[1], go[0], rq->no_userns);
+		ns_child(ready[1], go[0], rq->no_userns, self);
 	}
 	close(ready[1]);
 	close(go[0]);

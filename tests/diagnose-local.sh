@@ -179,7 +179,8 @@ if command -v strace >/dev/null; then
 		strace -f -o /dev/null -e trace=lchown,fchownat -e inject=lchown,fchownat:delay_enter=3s \
 			"$NFSCHECK" diagnose --user $NS_NAME >/dev/null 2>&1 &
 		sleep 1.5
-		pkill -KILL -x nfscheck
+		# only this test's nfscheck: strace's child (others may run in parallel)
+		pkill -KILL -P \$! -x nfscheck
 		wait
 		find "$home" -name '.nfscheck-probe.*' >"$case_dir/after-kill"
 		as_user "$NFSCHECK" diagnose --json >"$case_dir/out.json" 2>"$case_dir/out.err"
@@ -202,7 +203,7 @@ if command -v strace >/dev/null; then
 		strace -f -o /dev/null -e trace=lchown,fchownat -e inject=lchown,fchownat:delay_enter=3s \
 			"$NFSCHECK" diagnose --user $NS_NAME >"$case_dir/int.out" 2>&1 &
 		sleep 1.5
-		pkill -INT -x nfscheck
+		pkill -INT -P \$! -x nfscheck
 		wait \$!
 		echo \$? >"$case_dir/int.rc"
 		find "$home" -name '.nfscheck-probe.*' >"$case_dir/after-int"

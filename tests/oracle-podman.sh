@@ -53,6 +53,8 @@ check() {
 	# Up to 4.3 podman may print "Failed to read ..." on stdout before the JSON.
 	sed -n '/^{/,$p' "$case_dir/podman.out" >"$case_dir/podman.json"
 	for when in before after; do
+		[ -s "$case_dir/$when.json" ] ||
+			diag "nfscheck ($when) printed nothing, exit $(cat "$case_dir/$when.rc"): $(head -c 400 "$case_dir/$when.err")"
 		for f in graphroot:graphRoot runroot:runRoot driver:graphDriverName; do
 			p=$(jq -r ".store.${f#*:}" "$case_dir/podman.json")
 			g=$(jq -r ".storage.${f%%:*}.value" "$case_dir/$when.json" 2>/dev/null)
