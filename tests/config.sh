@@ -38,6 +38,7 @@ has_problem() { # SEVERITY FILE LINE WORD MESSAGE
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+NS_EXTRA_CLEANUP='rm -rf "$tmp"'
 
 printf '[storage]\ndriver = "vfs"\ngraphroot = "/srv/x"\nbogus_key = "1"\n' >"$tmp/s.conf"
 run env -i HOME="$tmp" USER=nobody PATH=/usr/bin:/bin CONTAINERS_STORAGE_CONF="$tmp/s.conf" \

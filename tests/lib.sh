@@ -45,3 +45,15 @@ run() {
 	err=$(cat "$e")
 	rm -f "$o" "$e"
 }
+
+# The tests run nfscheck as throwaway users, who may not be able to reach
+# the build tree (a clone under /root is 0700). Give them a copy in a
+# world-readable directory under BASE (/var/tmp for namespace tests, whose
+# /tmp is private; /tmp for user-mode Linux, whose /var/tmp is private),
+# removed by the caller's cleanup through $NFSCHECK_COPY_DIR.
+nfscheck_for_users() {
+	NFSCHECK_COPY_DIR=$(mktemp -d "${1:-/var/tmp}/nfscheck-bin.XXXXXX") || return 1
+	chmod 755 "$NFSCHECK_COPY_DIR"
+	install -m 755 "$NFSCHECK" "$NFSCHECK_COPY_DIR/nfscheck" || return 1
+	NFSCHECK=$NFSCHECK_COPY_DIR/nfscheck
+}

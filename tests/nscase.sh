@@ -15,7 +15,8 @@ ns_require() {
 	command -v unshare >/dev/null && command -v setpriv >/dev/null || skip_all "util-linux unshare/setpriv missing"
 	ns_top=$(mktemp -d /var/tmp/nfscheck-ns.XXXXXX)
 	chmod 755 "$ns_top"
-	trap 'pkill -KILL -U "$NS_UID" 2>/dev/null; rm -rf "$ns_top"' EXIT
+	nfscheck_for_users /var/tmp || skip_all "cannot copy nfscheck for the test user"
+	trap 'pkill -KILL -U "$NS_UID" 2>/dev/null; rm -rf "$ns_top" "$NFSCHECK_COPY_DIR"; eval "${NS_EXTRA_CLEANUP:-}"' EXIT
 }
 
 new_case() {
