@@ -47,7 +47,6 @@ int cmd_config(int argc, char **argv)
 	struct model m;
 	struct model_request req = {0};
 	const char *user = NULL;
-	unsigned ver;
 	bool json = false;
 	int c, err, status;
 
@@ -61,9 +60,8 @@ int cmd_config(int argc, char **argv)
 			user = optarg;
 			break;
 		case OPT_PODMAN_VERSION:
-			if (!podman_version_parse(optarg, &ver))
-				return nf_usage_error("config", "--podman-version: '%s' is not a release such as 4.3 or 6.0",
-						      optarg);
+			if (target_check_podman_version("config", optarg) != NF_EXIT_OK)
+				return NF_EXIT_USAGE;
 			req.podman_version = optarg;
 			break;
 		case 'h':

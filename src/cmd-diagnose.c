@@ -12,6 +12,7 @@
 #include "exitcode.h"
 #include "msg.h"
 #include "report.h"
+#include "target.h"
 #include "xalloc.h"
 
 /* Long enough for one slow server, short enough for a login script. */
@@ -94,7 +95,6 @@ int cmd_diagnose(int argc, char **argv)
 	struct model_request req = {0};
 	const char *user = NULL;
 	bool json = false, verbose = false;
-	unsigned ver;
 	char *name = NULL;
 	int c, status;
 
@@ -113,9 +113,8 @@ int cmd_diagnose(int argc, char **argv)
 								  "between 0 and 3600", optarg);
 			break;
 		case OPT_PODMAN_VERSION:
-			if (!podman_version_parse(optarg, &ver))
-				return nf_usage_error("diagnose", "--podman-version: '%s' is not a release such as 4.3 "
-								  "or 6.0", optarg);
+			if (target_check_podman_version("diagnose", optarg) != NF_EXIT_OK)
+				return NF_EXIT_USAGE;
 			req.podman_version = optarg;
 			break;
 		case 'v':

@@ -5,23 +5,8 @@
 #include <string.h>
 
 #include "goexpand.h"
+#include "strbuf.h"
 #include "xalloc.h"
-
-struct sb {
-	char *p;
-	size_t n, cap;
-};
-
-static void sb_add(struct sb *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
 
 static int shell_special(char c)
 {
@@ -74,35 +59,34 @@ static void shell_name(const char *s, const char **name, size_t *nlen, size_t *u
 
 char *go_expand_env(const char *s, const struct userenv *env)
 {
-	struct sb b = {0};
+	struct strbuf b = {0};
 	size_t i = 0, j;
 
-	sb_add(&b, "", 0);
 	for (j = 0; s[j]; j++) {
 		const char *name;
 		size_t nlen, used;
 
 		if (s[j] != '$' || !s[j + 1])
 			continue;
-		sb_add(&b, s + i, j - i);
+		strbuf_add(&b, s + i, j - i);
 		shell_name(s + j + 1, &name, &nlen, &used);
 		if (nlen == 0 && used > 0) {
 			/* invalid syntax: the characters are dropped */
 		} else if (nlen == 0) {
-			sb_add(&b, "$", 1);
+			strbuf_add(&b, "$", 1);
 		} else {
 			char *key = xstrndup(name, nlen);
 			const char *val = userenv_get(env, key);
 
 			if (val)
-				sb_add(&b, val, strlen(val));
+				strbuf_add(&b, val, strlen(val));
 			free(key);
 		}
 		j += used;
 		i = j + 1;
 	}
-	sb_add(&b, s + i, strlen(s + i));
-	return b.p;
+	strbuf_adds(&b, s + i);
+	return strbuf_take(&b);
 }
 
 char *go_clean_path(const char *s)
@@ -165,19 +149,19 @@ char *go_join(const char *a, const char *b)
 
 char *go_expand_storage_path(const char *s, const struct userenv *env)
 {
-	struct sb b = {0};
+	struct strbuf b = {0};
 	char uid[32], *res;
 	const char *p = s, *hit;
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)env->uid);
-	sb_add(&b, "", 0);
 	while ((hit = strstr(p, "$UID"))) {
-		sb_add(&b, p, (size_t)(hit - p));
-		sb_add(&b, uid, strlen(uid));
+		strbuf_add(&b, p, (size_t)(hit - p));
+		strbuf_add(&b, uid, strlen(uid));
 		p = hit + 4;
 	}
-	sb_add(&b, p, strlen(p));
-	res = go_expand_env(b.p, env);
-	free(b.p);
+	strbuf_adds(&b, p);
+	p = strbuf_take(&b);
+	res = go_expand_env(p, env);
+	free((char *)p);
 	return res;
 }

@@ -194,24 +194,13 @@ static bool write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-
 /* The child's end of the result pipe, for exec_child and guard_send_now. */
 static int exec_out_fd = -1;
 
 void guard_send_now(const void *p, size_t n)
 {
-	const char *s = p;
-
-	while (n && exec_out_fd >= 0) {
-		ssize_t w = write(exec_out_fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
+	if (exec_out_fd >= 0)
+		write_all(exec_out_fd, p, n);
 }
 
 void guard_die_with_parent(pid_t parent)

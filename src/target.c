@@ -7,6 +7,7 @@
 
 #include "exitcode.h"
 #include "msg.h"
+#include "podman-version.h"
 #include "target.h"
 
 int target_open(struct target *t, const char *user)
@@ -44,4 +45,13 @@ void target_close(struct target *t)
 		identity_free(&t->id);
 	userenv_free(&t->env);
 	memset(t, 0, sizeof(*t));
+}
+
+int target_check_podman_version(const char *command, const char *arg)
+{
+	unsigned v;
+
+	if (podman_version_parse(arg, &v))
+		return NF_EXIT_OK;
+	return nf_usage_error(command, "--podman-version: '%s' is not a release such as 4.3 or 6.0", arg);
 }

@@ -23,4 +23,7 @@ struct target {
 int target_open(struct target *t, const char *user);
 void target_close(struct target *t);
 
+/* Check a --podman-version argument for COMMAND; NF_EXIT_OK or the usage error. */
+int target_check_podman_version(const char *command, const char *arg);
+
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "toml-value.h"
 #include "xalloc.h"
 
@@ -61,24 +62,7 @@ static void skip_ws_nl(struct cursor *c)
 		c->pos++;
 }
 
-/* A growable byte buffer for decoded strings. */
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void buf_add(struct buf *b, const char *p, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void buf_utf8(struct buf *b, uint32_t cp)
+static void buf_utf8(struct strbuf *b, uint32_t cp)
 {
 	char out[4];
 	size_t n;
@@ -102,7 +86,7 @@ static void buf_utf8(struct buf *b, uint32_t cp)
 		out[3] = (char)(0x80 | (cp & 0x3F));
 		n = 4;
 	}
-	buf_add(b, out, n);
+	strbuf_add(b, out, n);
 }
 
 static struct tv *new_value(enum tv_type t)
@@ -113,14 +97,12 @@ static struct tv *new_value(enum tv_type t)
 	return v;
 }
 
-static struct tv *string_value(struct buf *b)
+static struct tv *string_value(struct strbuf *b)
 {
 	struct tv *v = new_value(TV_STRING);
 
-	if (!b->p)
-		buf_add(b, "", 0);
-	v->u.str.s = b->p;
 	v->u.str.len = b->n;
+	v->u.str.s = strbuf_take(b);
 	return v;
 }
 
@@ -130,7 +112,7 @@ static bool bad_control(int ch)
 	return (ch >= 0 && ch < 0x20 && ch != '\t') || ch == 0x7F;
 }
 
-static bool parse_escape(struct cursor *c, struct buf *b)
+static bool parse_escape(struct cursor *c, struct strbuf *b)
 {
 	size_t start = c->pos - 1; /* the backslash */
 	int ch = peek(c);
@@ -139,13 +121,13 @@ static bool parse_escape(struct cursor *c, struct buf *b)
 
 	c->pos++;
 	switch (ch) {
-	case 'b': buf_add(b, "\b", 1); return true;
-	case 't': buf_add(b, "\t", 1); return true;
-	case 'n': buf_add(b, "\n", 1); return true;
-	case 'f': buf_add(b, "\f", 1); return true;
-	case 'r': buf_add(b, "\r", 1); return true;
-	case '"': buf_add(b, "\"", 1); return true;
-	case '\\': buf_add(b, "\\", 1); return true;
+	case 'b': strbuf_add(b, "\b", 1); return true;
+	case 't': strbuf_add(b, "\t", 1); return true;
+	case 'n': strbuf_add(b, "\n", 1); return true;
+	case 'f': strbuf_add(b, "\f", 1); return true;
+	case 'r': strbuf_add(b, "\r", 1); return true;
+	case '"': strbuf_add(b, "\"", 1); return true;
+	case '\\': strbuf_add(b, "\\", 1); return true;
 	case 'u': digits = 4; break;
 	case 'U': digits = 8; break;
 	default:
@@ -168,7 +150,7 @@ static bool parse_escape(struct cursor *c, struct buf *b)
 static struct tv *parse_basic_string(struct cursor *c)
 {
 	size_t start = c->pos;
-	struct buf b = {0};
+	struct strbuf b = {0};
 
 	c->pos++; /* opening quote */
 	for (;;) {
@@ -194,14 +176,14 @@ static struct tv *parse_basic_string(struct cursor *c)
 			fail(c, c->pos - 1, "control character in string");
 			return NULL;
 		}
-		buf_add(&b, c->s + c->pos - 1, 1);
+		strbuf_add(&b, c->s + c->pos - 1, 1);
 	}
 }
 
 static struct tv *parse_literal_string(struct cursor *c)
 {
 	size_t start = c->pos;
-	struct buf b = {0};
+	struct strbuf b = {0};
 
 	c->pos++;
 	for (;;) {
@@ -220,7 +202,7 @@ static struct tv *parse_literal_string(struct cursor *c)
 			fail(c, c->pos - 1, "control character in string");
 			return NULL;
 		}
-		buf_add(&b, c->s + c->pos - 1, 1);
+		strbuf_add(&b, c->s + c->pos - 1, 1);
 	}
 }
 
@@ -229,7 +211,7 @@ static struct tv *parse_literal_string(struct cursor *c)
 static struct tv *parse_multiline_string(struct cursor *c, char q)
 {
 	size_t start = c->pos;
-	struct buf b = {0};
+	struct strbuf b = {0};
 	const char closer[4] = {q, q, q, '\0'};
 
 	c->pos += 3;
@@ -248,7 +230,7 @@ static struct tv *parse_multiline_string(struct cursor *c, char q)
 
 			while (extra < 2 && c->pos + 3 + extra < c->len && c->s[c->pos + 3 + extra] == q)
 				extra++;
-			buf_add(&b, c->s + c->pos, extra);
+			strbuf_add(&b, c->s + c->pos, extra);
 			c->pos += 3 + extra;
 			return string_value(&b);
 		}
@@ -276,7 +258,7 @@ static struct tv *parse_multiline_string(struct cursor *c, char q)
 			fail(c, c->pos - 1, "control character in string");
 			return NULL;
 		}
-		buf_add(&b, c->s + c->pos - 1, 1);
+		strbuf_add(&b, c->s + c->pos - 1, 1);
 	}
 }
 

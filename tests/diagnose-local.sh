@@ -167,27 +167,32 @@ diag
 is_status location fail "a graphroot under a directory the user cannot enter fails"
 is_status probe fail "and the probe cannot create anything there"
 
+# probe_then SIGNAL OUT: run diagnose with every lchown held for 3 s, so that
+# the probe is inside its scratch directory when SIGNAL reaches nfscheck.
+probe_then() {
+	ns_run <<-EOF
+		# LeakSanitizer cannot run under ptrace; the other sanitizers still do.
+		export ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0
+		strace -f -o /dev/null -e trace=lchown,fchownat -e inject=lchown,fchownat:delay_enter=3s \\
+			"$NFSCHECK" diagnose --user $NS_NAME >"$case_dir/$2" 2>&1 &
+		sleep 1.5
+		# only this test's nfscheck: strace's child (others may run in parallel)
+		pkill -$1 -P \$! -x nfscheck
+		wait \$!
+		echo \$? >"$case_dir/$2.rc"
+		find "$home" -name '.nfscheck-probe.*' >"$case_dir/$2.left"
+		as_user "$NFSCHECK" diagnose --json >"$case_dir/out.json" 2>"$case_dir/out.err"
+		find "$home" -name '.nfscheck-probe.*' >"$case_dir/$2.after"
+	EOF
+}
+
 # --- killed with SIGKILL in the middle of the probe, then a normal run ---
 new_case killed
 runtime_dir
 if command -v strace >/dev/null; then
-	ns_run <<-EOF
-		# Hold every lchown for 3 s, so the probe is inside its scratch
-		# directory when nfscheck is killed.
-		# LeakSanitizer cannot run under ptrace; the other sanitizers still do.
-		export ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0
-		strace -f -o /dev/null -e trace=lchown,fchownat -e inject=lchown,fchownat:delay_enter=3s \
-			"$NFSCHECK" diagnose --user $NS_NAME >/dev/null 2>&1 &
-		sleep 1.5
-		# only this test's nfscheck: strace's child (others may run in parallel)
-		pkill -KILL -P \$! -x nfscheck
-		wait
-		find "$home" -name '.nfscheck-probe.*' >"$case_dir/after-kill"
-		as_user "$NFSCHECK" diagnose --json >"$case_dir/out.json" 2>"$case_dir/out.err"
-		find "$home" -name '.nfscheck-probe.*' >"$case_dir/after-run"
-	EOF
-	[ -s "$case_dir/after-kill" ]; ok $? "killed run: it did leave its scratch directory behind"
-	[ ! -s "$case_dir/after-run" ]; ok $? "the next normal run removed it"
+	probe_then KILL kill.out
+	[ -s "$case_dir/kill.out.left" ]; ok $? "killed run: it did leave its scratch directory behind"
+	[ ! -s "$case_dir/kill.out.after" ]; ok $? "the next normal run removed it"
 	jq -e '.checks[] | select(.id == "probe") | .values.leftovers_removed == 1' "$case_dir/out.json" >/dev/null
 	ok $? "and reported removing one leftover"
 else
@@ -198,18 +203,9 @@ fi
 new_case interrupted
 runtime_dir
 if command -v strace >/dev/null; then
-	ns_run <<-EOF
-		export ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0
-		strace -f -o /dev/null -e trace=lchown,fchownat -e inject=lchown,fchownat:delay_enter=3s \
-			"$NFSCHECK" diagnose --user $NS_NAME >"$case_dir/int.out" 2>&1 &
-		sleep 1.5
-		pkill -INT -P \$! -x nfscheck
-		wait \$!
-		echo \$? >"$case_dir/int.rc"
-		find "$home" -name '.nfscheck-probe.*' >"$case_dir/after-int"
-	EOF
-	[ "$(cat "$case_dir/int.rc")" -eq 2 ]; ok $? "SIGINT: exit 2 (got $(cat "$case_dir/int.rc"))"
-	[ ! -s "$case_dir/after-int" ]; ok $? "SIGINT: the scratch directory is gone"
+	probe_then INT int.out
+	[ "$(cat "$case_dir/int.out.rc")" -eq 2 ]; ok $? "SIGINT: exit 2 (got $(cat "$case_dir/int.out.rc"))"
+	[ ! -s "$case_dir/int.out.left" ]; ok $? "SIGINT: the scratch directory is gone"
 else
 	skip "strace is not installed"
 fi

@@ -8,18 +8,24 @@
 
 static int tap_n, tap_failed;
 
+static inline int vreport(int cond, const char *fmt, va_list ap)
+{
+	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
+	vprintf(fmt, ap);
+	putchar('\n');
+	if (!cond)
+		tap_failed++;
+	return cond;
+}
+
 __attribute__((format(printf, 2, 3), unused))
 static inline int ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	cond = vreport(cond, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	if (!cond)
-		tap_failed++;
 	return cond;
 }
 
@@ -29,15 +35,11 @@ static inline int is_str(const char *got, const char *want, const char *fmt, ...
 	int cond = got && want && strcmp(got, want) == 0;
 	va_list ap;
 
-	printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vreport(cond, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	if (!cond) {
-		tap_failed++;
+	if (!cond)
 		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)", want ? want : "(null)");
-	}
 	return cond;
 }
 
