@@ -12,6 +12,7 @@ struct tl_reader {
 	size_t len;
 	size_t pos;
 	unsigned lineno;
+	bool eol;
 };
 
 /* Where a value's lexer is between physical lines. */
@@ -48,7 +49,8 @@ void tl_line_clear(struct tl_line *line)
 	memset(line, 0, sizeof(*line));
 }
 
-/* Next physical line without its "\n" or "\r\n"; false at end of input. */
+/* Next physical line without its "\n" or "\r\n"; false at end of input.
+ * R->eol says whether it had a newline. */
 static bool physical_line(struct tl_reader *r, const char **start, size_t *n)
 {
 	const char *nl;
@@ -59,6 +61,7 @@ static bool physical_line(struct tl_reader *r, const char **start, size_t *n)
 	nl = memchr(*start, '\n', r->len - r->pos);
 	*n = nl ? (size_t)(nl - *start) : r->len - r->pos;
 	r->pos += *n + (nl ? 1 : 0);
+	r->eol = nl != NULL;
 	if (*n && (*start)[*n - 1] == '\r')
 		(*n)--;
 	r->lineno++;
@@ -78,7 +81,7 @@ static void append(char **dst, size_t *dlen, const char *src, size_t n)
  * starts outside strings, and track whether the value continues on the
  * next line (an open array, inline table or multi-line string).
  */
-static void scan_segment(struct scan *st, const char *s, size_t n, char **out, size_t *olen)
+static size_t scan_segment(struct scan *st, const char *s, size_t n, char **out, size_t *olen)
 {
 	size_t i, keep = n;
 
@@ -153,6 +156,15 @@ static void scan_segment(struct scan *st, const char *s, size_t n, char **out, s
 	/* A backslash at the end of a multi-line basic line escapes the newline. */
 	if (st->mode == M_ML_BASIC)
 		st->escape = false;
+	return keep;
+}
+
+/* Just past the last non-blank byte of S[0..N). */
+static size_t trimmed(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
 }
 
 static void set_bad(struct tl_line *line, unsigned at, const char *msg)
@@ -203,7 +215,7 @@ static void read_header(const char *s, size_t n, struct tl_line *line)
 static void read_keyval(struct tl_reader *r, const char *s, size_t n, struct tl_line *line)
 {
 	struct scan st = {M_CODE, 0, false};
-	size_t i, used;
+	size_t i, used, keep;
 	char *err = NULL;
 
 	line->kind = TL_KEYVAL;
@@ -221,7 +233,14 @@ static void read_keyval(struct tl_reader *r, const char *s, size_t n, struct tl_
 		return;
 	}
 	i++;
-	scan_segment(&st, s + i, n - i, &line->value, &line->value_len);
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	line->value_off = (size_t)(s + i - r->buf);
+	keep = scan_segment(&st, s + i, n - i, &line->value, &line->value_len);
+	if (trimmed(s + i, keep))
+		line->value_end = line->value_off + trimmed(s + i, keep);
+	else
+		line->value_end = line->value_off;
 	while (st.depth > 0 || st.mode == M_ML_BASIC || st.mode == M_ML_LITERAL) {
 		const char *next;
 		size_t nn;
@@ -229,7 +248,9 @@ static void read_keyval(struct tl_reader *r, const char *s, size_t n, struct tl_
 		if (!physical_line(r, &next, &nn))
 			break; /* the decoder reports what is left open */
 		append(&line->value, &line->value_len, "\n", 1);
-		scan_segment(&st, next, nn, &line->value, &line->value_len);
+		keep = scan_segment(&st, next, nn, &line->value, &line->value_len);
+		if (trimmed(next, keep))
+			line->value_end = (size_t)(next - r->buf) + trimmed(next, keep);
 	}
 	/* Trailing blanks are not part of the value. */
 	while (line->value_len && strchr(" \t\n", line->value[line->value_len - 1]))
@@ -246,6 +267,9 @@ bool tl_next(struct tl_reader *r, struct tl_line *line)
 		if (!physical_line(r, &s, &n))
 			return false;
 		line->lineno = r->lineno;
+		line->start_off = (size_t)(s - r->buf);
+		line->end_off = r->pos;
+		line->eol = r->eol;
 		if (memchr(s, '\0', n)) {
 			set_bad(line, r->lineno, "NUL byte in file");
 			return true;
@@ -254,10 +278,13 @@ bool tl_next(struct tl_reader *r, struct tl_line *line)
 			;
 		if (i == n || s[i] == '#')
 			continue;
+		line->start_off = (size_t)(s - r->buf);
 		if (s[i] == '[')
 			read_header(s + i, n - i, line);
 		else
 			read_keyval(r, s + i, n - i, line);
+		line->end_off = r->pos;
+		line->eol = r->eol;
 		return true;
 	}
 }

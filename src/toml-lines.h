@@ -27,6 +27,13 @@ struct tl_line {
 	size_t value_len;
 	char *error;           /* TL_BAD: what is wrong */
 	unsigned error_line;   /* TL_BAD: physical line of the fault */
+
+	/* Where it is in the buffer, for editors that must change only it. */
+	size_t start_off;      /* first byte of the first physical line */
+	size_t end_off;        /* just past the last physical line's newline */
+	size_t value_off;      /* TL_KEYVAL: first byte of the value */
+	size_t value_end;      /* TL_KEYVAL: just past the value's last byte */
+	bool eol;              /* the last physical line ends with a newline */
 };
 
 struct tl_reader;

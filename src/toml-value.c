@@ -797,3 +797,38 @@ const struct tv *tv_table_get(const struct tv *table, const char *key)
 			return table->u.tab.vals[i];
 	return NULL;
 }
+
+bool tv_equal(const struct tv *a, const struct tv *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case TV_STRING:
+		return a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+	case TV_INTEGER:
+		return a->u.i == b->u.i;
+	case TV_FLOAT:
+		return a->u.f == b->u.f || (a->u.f != a->u.f && b->u.f != b->u.f);
+	case TV_BOOL:
+		return a->u.b == b->u.b;
+	case TV_DATETIME:
+		return strcmp(a->u.datetime, b->u.datetime) == 0;
+	case TV_ARRAY:
+		if (a->u.arr.n != b->u.arr.n)
+			return false;
+		for (size_t i = 0; i < a->u.arr.n; i++)
+			if (!tv_equal(a->u.arr.items[i], b->u.arr.items[i]))
+				return false;
+		return true;
+	case TV_TABLE:
+		if (a->u.tab.n != b->u.tab.n)
+			return false;
+		for (size_t i = 0; i < a->u.tab.n; i++)
+			if (!tv_equal(a->u.tab.vals[i], tv_table_get(b, a->u.tab.keys[i])))
+				return false;
+		return true;
+	}
+	return false;
+}

@@ -72,6 +72,9 @@ void tv_free_parts(char **parts, size_t n);
 /* TOML's name for the type, as Go's decoder reports it ("string", "bool"...). */
 const char *tv_type_name(enum tv_type t);
 
+/* Same type and same value (tables compare key by key, in any order). */
+bool tv_equal(const struct tv *a, const struct tv *b);
+
 /* Look up KEY in an inline table; NULL when absent. */
 const struct tv *tv_table_get(const struct tv *table, const char *key);
 
