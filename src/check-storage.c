@@ -390,7 +390,7 @@ void check_location(struct diag *d)
 			worst(c, CS_WARN);
 			check_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
 				     under(g, "/tmp") ? "/tmp" : "/var/tmp", under(g, "/tmp") ? "10 days" : "30 days");
-			check_remedy(c, "exclude it: echo 'x %s' | sudo tee /etc/tmpfiles.d/nfscheck-containers.conf", g);
+			check_remedy(c, "exclude it: echo 'x %s' | sudo tee /etc/tmpfiles.d/nfscheck-%s.conf", g, d->user);
 		}
 		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
 			worst(c, CS_WARN);

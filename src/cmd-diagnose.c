@@ -15,8 +15,6 @@
 #include "target.h"
 #include "xalloc.h"
 
-/* Long enough for one slow server, short enough for a login script. */
-#define DEFAULT_TIMEOUT_S 15
 
 const char cmd_diagnose_help[] =
 	"Usage: nfscheck diagnose [--json] [--user NAME] [--timeout SECONDS]\n"
@@ -79,60 +77,17 @@ static void run_checks(struct diag *d)
 	}
 }
 
-int cmd_diagnose(int argc, char **argv)
+int diagnose_run(const struct diag_options *o)
 {
-	enum { OPT_JSON = 256, OPT_PODMAN_VERSION };
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, OPT_JSON},
-		{"user", required_argument, NULL, 'u'},
-		{"timeout", required_argument, NULL, 't'},
-		{"podman-version", required_argument, NULL, OPT_PODMAN_VERSION},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	struct diag d = {.timeout_ms = DEFAULT_TIMEOUT_S * 1000};
+	struct diag d = {.timeout_ms = o->timeout_ms};
 	struct model_request req = {0};
-	const char *user = NULL;
-	bool json = false, verbose = false;
-	char *name = NULL;
-	int c, status;
+	char *name;
+	int status;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:t:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'u':
-			user = optarg;
-			break;
-		case 't':
-			if (parse_timeout(optarg, &d.timeout_ms) != 0)
-				return nf_usage_error("diagnose", "--timeout: '%s' is not a number of seconds "
-								  "between 0 and 3600", optarg);
-			break;
-		case OPT_PODMAN_VERSION:
-			if (target_check_podman_version("diagnose", optarg) != NF_EXIT_OK)
-				return NF_EXIT_USAGE;
-			req.podman_version = optarg;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			fputs(cmd_diagnose_help, stdout);
-			return NF_EXIT_OK;
-		default:
-			return nf_option_error("diagnose", c, argv);
-		}
-	}
-	if (optind < argc)
-		return nf_usage_error("diagnose", "diagnose: unexpected argument '%s'", argv[optind]);
 	/* The deadline covers everything from here, the user lookup included. */
 	guard_catch_signals();
 	guard_set_run_deadline(d.timeout_ms);
-	status = target_open(&d.t, user);
+	status = target_open(&d.t, o->user);
 	if (status != NF_EXIT_OK)
 		return status;
 	name = d.t.env.user ? xstrdup(d.t.env.user) : xasprintf("uid %u", (unsigned)d.t.env.uid);
@@ -146,14 +101,64 @@ int cmd_diagnose(int argc, char **argv)
 			      "entry; no XDG_* variables)", name);
 	req.env = &d.t.env;
 	req.as = d.t.as;
+	req.podman_version = o->podman_version;
 	d.model_ok = model_build(&d.m, &req) == 0;
 	run_checks(&d);
-	if (json)
+	if (o->json)
 		json_print(diag_json(&d));
 	else
-		diag_print_text(&d, stdout, use_color(), verbose);
+		diag_print_text(&d, stdout, use_color(), o->verbose);
 	status = diag_exit_status(&d);
 	diag_free(&d);
 	free(name);
 	return status;
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	enum { OPT_JSON = 256, OPT_PODMAN_VERSION };
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, OPT_JSON},
+		{"user", required_argument, NULL, 'u'},
+		{"timeout", required_argument, NULL, 't'},
+		{"podman-version", required_argument, NULL, OPT_PODMAN_VERSION},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct diag_options o = {.timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":u:t:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &o.timeout_ms) != 0)
+				return nf_usage_error("diagnose", "--timeout: '%s' is not a number of seconds "
+								  "between 0 and 3600", optarg);
+			break;
+		case OPT_PODMAN_VERSION:
+			if (target_check_podman_version("diagnose", optarg) != NF_EXIT_OK)
+				return NF_EXIT_USAGE;
+			o.podman_version = optarg;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'h':
+			fputs(cmd_diagnose_help, stdout);
+			return NF_EXIT_OK;
+		default:
+			return nf_option_error("diagnose", c, argv);
+		}
+	}
+	if (optind < argc)
+		return nf_usage_error("diagnose", "diagnose: unexpected argument '%s'", argv[optind]);
+	return diagnose_run(&o);
 }

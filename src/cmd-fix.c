@@ -2,30 +2,108 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "exitcode.h"
+#include "fix.h"
 #include "msg.h"
+#include "target.h"
 
 const char cmd_fix_help[] =
-	"Usage: nfscheck fix [OPTIONS]\n"
+	"Usage: nfscheck fix --graphroot PATH [--runroot PATH] [--user NAME] [--force]\n"
+	"                    [--tmpfiles] [--dry-run]\n"
+	"       nfscheck fix --system --graphroot-template TEMPLATE [--dry-run]\n"
+	"       nfscheck fix --image FILE --size SIZE [--mountpoint DIR] [--user NAME]\n"
+	"                    [--persist] [--move-aside] [--dry-run]\n"
+	"       nfscheck fix --undo [--image FILE] [--mountpoint DIR] [--user NAME]\n"
 	"\n"
-	"Not implemented yet: exits 2.\n"
+	"Move rootless Podman's storage off a network filesystem.\n"
+	"\n"
+	"--graphroot edits the storage.conf Podman reads for the user (only the\n"
+	"graphroot line changes; a new file keeps what the user had), atomically\n"
+	"and with a backup, creates the directory, and runs the diagnose checks.\n"
+	"--system sets the graphroot of every rootless user (root). --image makes\n"
+	"an XFS image with reflink in FILE, in the user's name, and mounts it on the\n"
+	"user's ~/.local/share/containers (root); --undo unmounts it again.\n"
 	"\n"
 	"Options:\n"
-	"  -h, --help  show this help and exit\n";
+	"      --graphroot PATH     the new graphroot ($USER, $UID and $HOME are expanded\n"
+	"                           as Podman does)\n"
+	"      --runroot PATH       also move the runroot\n"
+	"      --system             edit the site-wide setting (root)\n"
+	"      --graphroot-template TEMPLATE\n"
+	"                           with --system: the graphroot of each user, such as\n"
+	"                           '/var/tmp/$USER/containers/storage'\n"
+	"      --image FILE         the image file to create or attach (root)\n"
+	"      --size SIZE          its size, such as 20G (K, M, G, T)\n"
+	"      --mountpoint DIR     where to mount it (default: the user's\n"
+	"                           ~/.local/share/containers)\n"
+	"      --persist            re-attach it at boot with a systemd unit\n"
+	"      --move-aside         rename what is in the mountpoint instead of refusing\n"
+	"      --undo               unmount and detach the image, remove the unit\n"
+	"  -u, --user NAME          fix user NAME's storage (root only)\n"
+	"      --force              accept a graphroot on a network filesystem\n"
+	"      --tmpfiles           exclude a graphroot in /tmp or /var/tmp from\n"
+	"                           systemd-tmpfiles ageing (root)\n"
+	"      --podman-version X.Y model this Podman release instead of the installed one\n"
+	"  -n, --dry-run            show what would change, change nothing\n"
+	"  -h, --help               show this help and exit\n"
+	"\n"
+	"Exit status: 0 done and the checks pass, 1 refused or problems remain,\n"
+	"2 nfscheck could not complete, 64 usage error, 77 a privilege is missing.\n";
 
 int cmd_fix(int argc, char **argv)
 {
+	enum {
+		OPT_GRAPHROOT = 256, OPT_RUNROOT, OPT_SYSTEM, OPT_TEMPLATE, OPT_IMAGE, OPT_SIZE, OPT_MOUNTPOINT,
+		OPT_PERSIST, OPT_MOVE_ASIDE, OPT_UNDO, OPT_FORCE, OPT_TMPFILES, OPT_PODMAN_VERSION,
+	};
 	static const struct option opts[] = {
+		{"graphroot", required_argument, NULL, OPT_GRAPHROOT},
+		{"runroot", required_argument, NULL, OPT_RUNROOT},
+		{"system", no_argument, NULL, OPT_SYSTEM},
+		{"graphroot-template", required_argument, NULL, OPT_TEMPLATE},
+		{"image", required_argument, NULL, OPT_IMAGE},
+		{"size", required_argument, NULL, OPT_SIZE},
+		{"mountpoint", required_argument, NULL, OPT_MOUNTPOINT},
+		{"persist", no_argument, NULL, OPT_PERSIST},
+		{"move-aside", no_argument, NULL, OPT_MOVE_ASIDE},
+		{"undo", no_argument, NULL, OPT_UNDO},
+		{"user", required_argument, NULL, 'u'},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"tmpfiles", no_argument, NULL, OPT_TMPFILES},
+		{"podman-version", required_argument, NULL, OPT_PODMAN_VERSION},
+		{"dry-run", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	struct fix_options o = {0};
+	int c, modes;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":u:nh", opts, NULL)) != -1) {
 		switch (c) {
+		case OPT_GRAPHROOT: o.graphroot = optarg; break;
+		case OPT_RUNROOT: o.runroot = optarg; break;
+		case OPT_SYSTEM: o.system = true; break;
+		case OPT_TEMPLATE: o.template = optarg; break;
+		case OPT_IMAGE: o.image = optarg; break;
+		case OPT_SIZE: o.size = optarg; break;
+		case OPT_MOUNTPOINT: o.mountpoint = optarg; break;
+		case OPT_PERSIST: o.persist = true; break;
+		case OPT_MOVE_ASIDE: o.move_aside = true; break;
+		case OPT_UNDO: o.undo = true; break;
+		case 'u': o.user = optarg; break;
+		case OPT_FORCE: o.force = true; break;
+		case OPT_TMPFILES: o.tmpfiles = true; break;
+		case OPT_PODMAN_VERSION:
+			if (target_check_podman_version("fix", optarg) != NF_EXIT_OK)
+				return NF_EXIT_USAGE;
+			o.podman_version = optarg;
+			break;
+		case 'n': o.dry_run = true; break;
 		case 'h':
 			fputs(cmd_fix_help, stdout);
 			return NF_EXIT_OK;
@@ -33,6 +111,29 @@ int cmd_fix(int argc, char **argv)
 			return nf_option_error("fix", c, argv);
 		}
 	}
-	nf_error("fix: not implemented yet");
-	return NF_EXIT_INCOMPLETE;
+	if (optind < argc)
+		return nf_usage_error("fix", "fix: unexpected argument '%s'", argv[optind]);
+	modes = (o.graphroot && !o.system) + o.system + (o.image && !o.undo) + o.undo;
+	if (modes != 1)
+		return nf_usage_error("fix", "fix: give exactly one of --graphroot, --system, --image and --undo");
+	if (o.system && !o.template)
+		return nf_usage_error("fix", "fix: --system needs --graphroot-template");
+	if (!o.system && o.template)
+		return nf_usage_error("fix", "fix: --graphroot-template goes with --system");
+	if (o.image && !o.undo && !o.size)
+		return nf_usage_error("fix", "fix: --image needs --size");
+	if ((o.persist || o.move_aside) && !o.image)
+		return nf_usage_error("fix", "fix: --persist and --move-aside go with --image");
+	if (o.runroot && !o.graphroot)
+		return nf_usage_error("fix", "fix: --runroot goes with --graphroot");
+	if ((o.force || o.tmpfiles) && !o.graphroot)
+		return nf_usage_error("fix", "fix: --force and --tmpfiles go with --graphroot");
+	guard_catch_signals();
+	if (o.system)
+		return fix_system(&o);
+	if (o.undo)
+		return fix_image_undo(&o);
+	if (o.image)
+		return fix_image(&o);
+	return fix_graphroot(&o);
 }

@@ -102,6 +102,20 @@ void check_runtime_dir(struct diag *d);
 void check_driver(struct diag *d);
 void check_location(struct diag *d);
 
+struct diag_options {
+	const char *user;            /* --user, or NULL */
+	const char *podman_version;  /* --podman-version, or NULL */
+	int timeout_ms;
+	bool json;
+	bool verbose;
+};
+
+/* Run every check and print the report; returns the exit status. */
+int diagnose_run(const struct diag_options *o);
+/* diagnose's --timeout when none is given: long enough for one slow
+ * server, short enough for a login script. */
+#define DIAG_DEFAULT_TIMEOUT_MS 15000
+
 /* 0 healthy, 1 something will break, 2 could not complete. */
 int diag_exit_status(const struct diag *d);
 void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose);

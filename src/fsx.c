@@ -25,7 +25,7 @@ struct req {
 };
 
 enum { OP_STAT, OP_LSTAT, OP_STATFS, OP_REALPATH, OP_READ, OP_LIST, OP_ACCESS,
-       OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH };
+       OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH, OP_MKDIRS };
 
 /* Child side: the result goes back as bytes; the exit status is the errno. */
 static int do_read(const struct req *r, struct guard_out *out)
@@ -184,6 +184,27 @@ static int do_lookpath(const struct req *r, struct guard_out *out)
 	}
 }
 
+static int do_mkdirs(const struct req *r)
+{
+	char *p = xstrdup(r->path);
+	int err = 0;
+
+	for (char *s = p + 1; !err; s++) {
+		bool end = !*s;
+
+		if (*s != '/' && !end)
+			continue;
+		*s = '\0';
+		if (mkdir(p, (mode_t)r->mode) != 0 && errno != EEXIST)
+			err = errno;
+		if (end)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return err;
+}
+
 static int child(void *arg, struct guard_out *out)
 {
 	const struct req *r = arg;
@@ -222,6 +243,8 @@ static int child(void *arg, struct guard_out *out)
 		return do_resolve_prefix(r, out);
 	case OP_LOOKPATH:
 		return do_lookpath(r, out);
+	case OP_MKDIRS:
+		return do_mkdirs(r);
 	}
 	return EINVAL;
 }
@@ -281,6 +304,7 @@ bool fsx_mount_dead(const char *path)
 
 static const char *const op_names[] = {
 	"stat", "lstat", "statfs", "realpath", "read", "list", "access", "mkdir-would", "resolve", "lookpath",
+	"mkdirs",
 };
 
 /* NFSCHECK_DEBUG=1 traces every guarded call, as LIBMOUNT_DEBUG does for libmount. */
@@ -500,4 +524,14 @@ void fsx_free_names(char **names, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+int fsx_mkdirs(const struct fsx *x, const char *path, mode_t mode)
+{
+	struct req r = {.path = path, .op = OP_MKDIRS, .mode = (int)mode};
+	struct guard_out out;
+	int err = call(x, &r, &out);
+
+	free(out.data);
+	return err;
 }

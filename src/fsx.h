@@ -16,6 +16,8 @@
 
 /* Per-call limit; the run's --timeout may cut it shorter. */
 #define FSX_CALL_MS 3000
+/* Writes wait for a slow server's commit a little longer. */
+#define FSX_WRITE_MS 10000
 
 struct fsx {
 	const struct identity *as; /* NULL: as ourselves */
@@ -49,6 +51,9 @@ int fsx_mkdir_would(const struct fsx *x, const char *path, enum fsx_mkdir *what)
  * realpath() of the longest existing prefix, plus the rest, cleaned.
  */
 int fsx_resolve_prefix(const struct fsx *x, const char *path, char **out);
+
+/* mkdir -p PATH with MODE for the directories it makes. */
+int fsx_mkdirs(const struct fsx *x, const char *path, mode_t mode);
 
 /* True when a call on a path under PATH's mount already ran out of time. */
 bool fsx_mount_dead(const char *path);

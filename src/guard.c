@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "ioutil.h"
 #include "xalloc.h"
 
 /* The exit code a child uses for its own failures, outside FN's range. */
@@ -179,20 +180,6 @@ void guard_out_add(struct guard_out *o, const void *p, size_t n)
 	o->len += n;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
 
 /* The child's end of the result pipe, for exec_child and guard_send_now. */
 static int exec_out_fd = -1;
@@ -200,7 +187,7 @@ static int exec_out_fd = -1;
 void guard_send_now(const void *p, size_t n)
 {
 	if (exec_out_fd >= 0)
-		write_all(exec_out_fd, p, n);
+		write_full(exec_out_fd, p, n);
 }
 
 void guard_die_with_parent(pid_t parent)
@@ -231,7 +218,7 @@ static _Noreturn void child_main(int fd, pid_t parent, const struct identity *as
 	if (as)
 		guard_die_with_parent(parent);
 	rc = fn(arg, &out);
-	if (out.len && !write_all(fd, out.data, out.len))
+	if (out.len && !write_full(fd, out.data, out.len))
 		_exit(CHILD_SETUP_FAILED);
 	/* _exit: the parent's atexit handlers and stdio buffers are not ours. */
 	_exit(rc & 0xFF);

@@ -35,11 +35,7 @@ const char *env_nonempty(const struct userenv *e, const char *name)
 
 char *homedir_get(const struct userenv *e)
 {
-	const char *h = env_nonempty(e, "HOME");
-
-	if (h)
-		return xstrdup(h);
-	return xstrdup(e->passwd_home ? e->passwd_home : "");
+	return userenv_home(e);
 }
 
 char *tempdir_get(const struct userenv *e)

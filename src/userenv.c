@@ -113,3 +113,10 @@ void userenv_free(struct userenv *e)
 	free(e->passwd_home);
 	memset(e, 0, sizeof(*e));
 }
+
+char *userenv_home(const struct userenv *e)
+{
+	const char *h = userenv_get(e, "HOME");
+
+	return xstrdup(h && *h ? h : e->passwd_home ? e->passwd_home : "");
+}

@@ -29,5 +29,7 @@ const char *userenv_get(const struct userenv *e, const char *name);
 /* Set NAME, or unset it when VALUE is NULL. */
 void userenv_set(struct userenv *e, const char *name, const char *value);
 void userenv_free(struct userenv *e);
+/* homedir.Get(): $HOME when set and not empty, else the passwd entry's. Caller frees. */
+char *userenv_home(const struct userenv *e);
 
 #endif

@@ -1,0 +1,466 @@
+/*
+ * fix --graphroot: point the graphroot at PATH in the file Podman reads for
+ * this user, without losing a byte of anything else, and prove it worked.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic-write.h"
+#include "conf-edit.h"
+#include "diag.h"
+#include "exitcode.h"
+#include "fix.h"
+#include "fsinfo.h"
+#include "goexpand.h"
+#include "model.h"
+#include "msg.h"
+#include "strbuf.h"
+#include "target.h"
+#include "toml-lines.h"
+#include "xalloc.h"
+
+/* The name of the user drop-in for Podman 6: late in name order, so it wins. */
+#define DROPIN_NAME "99-nfscheck.conf"
+
+struct target_file {
+	char *path;
+	const char *key;
+	bool dropin;
+	char *why;
+};
+
+static void target_file_free(struct target_file *tf)
+{
+	free(tf->path);
+	free(tf->why);
+}
+
+/* The file whose [storage] KEY decides the graphroot for this user, under
+ * the model of release V. */
+static int pick_file(const struct userenv *env, unsigned v, struct target_file *tf)
+{
+	const char *csc = userenv_get(env, "CONTAINERS_STORAGE_CONF");
+	const char *xdg = userenv_get(env, "XDG_CONFIG_HOME");
+	char *home = NULL;
+
+	memset(tf, 0, sizeof(*tf));
+	tf->key = "graphroot";
+	if (csc && (*csc || v < PV(6, 0))) {
+		if (!*csc) {
+			nf_error("fix: CONTAINERS_STORAGE_CONF is set but empty: Podman refuses that; unset it first");
+			return NF_EXIT_PROBLEMS;
+		}
+		tf->path = xstrdup(csc);
+		if (v >= PV(4, 2) && v < PV(5, 6)) {
+			tf->key = "rootless_storage_path";
+			tf->why = xstrdup("CONTAINERS_STORAGE_CONF is set, and Podman 4.2 to 5.5 ignores its graphroot "
+					  "for rootless users: rootless_storage_path decides");
+		} else {
+			tf->why = xstrdup("CONTAINERS_STORAGE_CONF is set: Podman reads that file");
+		}
+		return NF_EXIT_OK;
+	}
+	if (v >= PV(6, 0)) {
+		char *dir;
+
+		/* Set but empty would be relative to wherever Podman runs. */
+		if (xdg && !*xdg) {
+			nf_error("fix: XDG_CONFIG_HOME is set but empty: unset it or give it a directory first");
+			return NF_EXIT_PROBLEMS;
+		}
+		home = userenv_home(env);
+		dir = xdg ? go_join(xdg, "containers/storage.conf.d") : go_join(home, ".config/containers/storage.conf.d");
+		tf->path = go_join(dir, DROPIN_NAME);
+		tf->dropin = true;
+		tf->why = xstrdup("Podman 6 merges drop-ins in name order after the main file: this one comes last");
+		free(dir);
+		free(home);
+		return NF_EXIT_OK;
+	}
+	if (xdg && *xdg) {
+		tf->path = go_join(xdg, "containers/storage.conf");
+	} else {
+		home = userenv_home(env);
+		tf->path = go_join(home, ".config/containers/storage.conf");
+		free(home);
+	}
+	tf->why = xstrdup("Podman up to 5.8 reads this user file and nothing else once it exists");
+	return NF_EXIT_OK;
+}
+
+/* A new legacy user file replaces the system file: carry over what the user took from it. */
+static char *new_user_file(const struct model *m, const struct target_file *tf, const char *value,
+			   const char *runroot, struct strbuf *said)
+{
+	struct strbuf b = {0};
+	const char *qerr = NULL;
+	char *q, stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d", &tm);
+	strbuf_adds(&b, "# Written by nfscheck fix on ");
+	strbuf_adds(&b, stamp);
+	strbuf_adds(&b, tf->dropin ? ": moves the graphroot off a network filesystem.\n"
+				   : ": once this file exists, Podman reads no other storage.conf\n"
+				     "# for this user, so the settings taken from the system file are kept here.\n");
+	strbuf_adds(&b, "[storage]\n");
+	if (!tf->dropin && m->driver.value && *m->driver.value) {
+		char *o = origin_text(&m->driver.origin);
+
+		q = toml_quote(m->driver.value, &qerr);
+		strbuf_adds(&b, "driver = ");
+		strbuf_adds(&b, q);
+		strbuf_adds(&b, "\n");
+		strbuf_adds(said, "  driver = ");
+		strbuf_adds(said, q);
+		strbuf_adds(said, ", as Podman uses it now (");
+		strbuf_adds(said, o);
+		strbuf_adds(said, ")\n");
+		free(q);
+		free(o);
+	}
+	q = toml_quote(value, &qerr);
+	strbuf_adds(&b, tf->key);
+	strbuf_adds(&b, " = ");
+	strbuf_adds(&b, q);
+	strbuf_adds(&b, "\n");
+	free(q);
+	if (runroot) {
+		q = toml_quote(runroot, &qerr);
+		strbuf_adds(&b, "runroot = ");
+		strbuf_adds(&b, q);
+		strbuf_adds(&b, "\n");
+		free(q);
+	}
+	if (!tf->dropin && m->ignore_chown_errors.value && m->driver.value &&
+	    (strcmp(m->driver.value, "overlay") == 0 || strcmp(m->driver.value, "vfs") == 0)) {
+		char *o = origin_text(&m->ignore_chown_errors.origin);
+
+		q = toml_quote(m->ignore_chown_errors.value, &qerr);
+		strbuf_adds(&b, "\n[storage.options.");
+		strbuf_adds(&b, m->driver.value);
+		strbuf_adds(&b, "]\nignore_chown_errors = ");
+		strbuf_adds(&b, q);
+		strbuf_adds(&b, "\n");
+		strbuf_adds(said, "  ignore_chown_errors = ");
+		strbuf_adds(said, q);
+		strbuf_adds(said, " (");
+		strbuf_adds(said, o);
+		strbuf_adds(said, ")\n");
+		free(q);
+		free(o);
+	}
+	return strbuf_take(&b);
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Where the new graphroot would live: refuse a network filesystem. */
+static int check_destination(const struct fix_options *o, const struct target *t, const char *what,
+			     const char *path)
+{
+	struct fsx x = {.as = t->as};
+	struct fsinfo fi;
+	int st = NF_EXIT_OK;
+
+	fsinfo_get(&fi, path, &x);
+	if (fi.statfs_err == NF_EDEADLINE || fi.resolve_err == NF_EDEADLINE) {
+		nf_error("fix: %s %s: its filesystem does not answer", what, path);
+		st = NF_EXIT_PROBLEMS;
+	} else if (fsinfo_is_network(&fi)) {
+		char *d = fsinfo_describe(&fi);
+
+		if (o->force) {
+			nf_warning("%s %s is on %s; --force given, going on", what, path, d);
+		} else {
+			nf_error("fix: %s %s is on %s, where the same chown failures would follow it; choose a local "
+				 "directory, or give --force", what, path, d);
+			st = NF_EXIT_PROBLEMS;
+		}
+		free(d);
+	}
+	fsinfo_free(&fi);
+	return st;
+}
+
+/* A [engine] static_dir in containers.conf pins the database, and with it the old graphroot. */
+static void warn_static_dir(const struct userenv *env)
+{
+	char *home = userenv_home(env), *user = go_join(home, ".config/containers/containers.conf");
+	const char *files[] = {"/usr/share/containers/containers.conf", "/etc/containers/containers.conf", user};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct fsx x = {0};
+		struct tl_reader *r;
+		struct tl_line l;
+		char *buf = NULL, *table = NULL;
+		size_t len;
+
+		if (fsx_read_file(&x, files[i], 1 << 20, &buf, &len) != 0)
+			continue;
+		r = tl_new(buf, len);
+		while (tl_next(r, &l)) {
+			if (l.kind == TL_TABLE && l.nkey == 1) {
+				free(table);
+				table = xstrdup(l.key[0]);
+			} else if (l.kind == TL_KEYVAL && table && strcasecmp(table, "engine") == 0 && l.nkey == 1 &&
+				   strcasecmp(l.key[0], "static_dir") == 0) {
+				printf("note: %s:%u sets static_dir: Podman's database stays there and keeps the old "
+				       "graphroot; run 'podman system reset' first (it deletes all images and "
+				       "containers), or remove static_dir\n", files[i], l.lineno);
+			}
+			tl_line_clear(&l);
+		}
+		free(table);
+		tl_free(r);
+		free(buf);
+	}
+	free(user);
+	free(home);
+}
+
+static int rebuild(const struct target *t, const char *podman_version, struct model *m)
+{
+	struct model_request req = {.env = &t->env, .as = t->as, .podman_version = podman_version};
+
+	return model_build(m, &req);
+}
+
+static int write_tmpfiles(const struct target *t, const char *path, bool dry_run)
+{
+	struct aw_request rq = {0};
+	struct aw_result res;
+	char *file = xasprintf("/etc/tmpfiles.d/nfscheck-%s.conf", t->env.user ? t->env.user : "user");
+	char *text = xasprintf("# Written by nfscheck fix: keep systemd-tmpfiles away from this graphroot.\n"
+			       "x %s\n", path);
+	struct fsx x = {0};
+	char *old = NULL;
+	size_t old_len = 0;
+	int err = fsx_read_file(&x, file, 1 << 16, &old, &old_len);
+
+	if (geteuid() != 0) {
+		nf_error("fix: --tmpfiles writes /etc/tmpfiles.d and needs root");
+		free(file);
+		free(text);
+		free(old);
+		return NF_EXIT_NOPERM;
+	}
+	if (old && strcmp(old, text) == 0) {
+		printf("%s already excludes %s from ageing\n", file, path);
+	} else if (dry_run) {
+		fix_print_diff(file, old, old_len, text, strlen(text));
+	} else {
+		rq.path = file;
+		rq.trusted = "/etc/tmpfiles.d";
+		rq.expect = err == 0 ? old : NULL;
+		rq.expect_len = old_len;
+		rq.data = text;
+		rq.len = strlen(text);
+		rq.new_mode = 0644;
+		rq.make_dirs = true;
+		rq.keep_owner = true;
+		if (atomic_write(NULL, &rq, &res) != 0) {
+			nf_error("fix: %s", res.message);
+			aw_result_free(&res);
+			free(file);
+			free(text);
+			free(old);
+			return NF_EXIT_INCOMPLETE;
+		}
+		printf("wrote %s: systemd-tmpfiles will not age out %s\n", file, path);
+		aw_result_free(&res);
+	}
+	free(file);
+	free(text);
+	free(old);
+	return NF_EXIT_OK;
+}
+
+void fix_print_diff(const char *path, const char *old, size_t old_len, const char *new, size_t new_len)
+{
+	char *d = unified_diff(path, old, old_len, new, new_len);
+
+	fputs(d, stdout);
+	free(d);
+}
+
+/* PATH as containers-storage reads it for this user: $UID, then $VAR. */
+static char *expand_for(const struct target *t, const char *path)
+{
+	char *x = go_expand_storage_path(path, &t->env), *c = go_clean_path(x);
+
+	free(x);
+	return c;
+}
+
+int fix_graphroot(const struct fix_options *o)
+{
+	struct target t;
+	struct model before = {0}, after = {0};
+	struct target_file tf = {0};
+	struct strbuf said = {0};
+	struct conf_edit e = {0};
+	struct aw_result res = {0};
+	struct fsx x;
+	char *gr = NULL, *rr = NULL, *old = NULL, *text = NULL, *home = NULL;
+	size_t old_len = 0, len;
+	bool exists, changed;
+	int st, err;
+
+	st = target_open(&t, o->user);
+	if (st != NF_EXIT_OK)
+		return st;
+	x.as = t.as;
+	x.timeout_ms = 0;
+	gr = expand_for(&t, o->graphroot);
+	rr = o->runroot ? expand_for(&t, o->runroot) : NULL;
+	if (gr[0] != '/' || (rr && rr[0] != '/')) {
+		st = nf_usage_error("fix", "fix: %s expands to '%s', which is not an absolute path",
+				    gr[0] != '/' ? o->graphroot : o->runroot, gr[0] != '/' ? gr : rr);
+		goto out;
+	}
+	if (t.env.uid == 0) {
+		nf_error("fix: root's own storage is rootful; use --user NAME for a user's graphroot");
+		st = NF_EXIT_USAGE;
+		goto out;
+	}
+	if ((st = check_destination(o, &t, "graphroot", gr)) != NF_EXIT_OK ||
+	    (rr && (st = check_destination(o, &t, "runroot", rr)) != NF_EXIT_OK))
+		goto out;
+	if (rebuild(&t, o->podman_version, &before) != 0) {
+		nf_error("fix: cannot work out the current configuration");
+		st = NF_EXIT_INCOMPLETE;
+		goto out;
+	}
+	if ((st = pick_file(&t.env, before.version, &tf)) != NF_EXIT_OK)
+		goto out;
+	err = fsx_read_file(&x, tf.path, 1 << 20, &old, &old_len);
+	exists = err == 0;
+	if (err && err != ENOENT) {
+		nf_error("fix: cannot read %s: %s", tf.path, nf_strerror(err));
+		st = NF_EXIT_INCOMPLETE;
+		goto out;
+	}
+	if (exists) {
+		if (conf_edit_set(tf.path, old, old_len, tf.key, o->graphroot, before.version, &e) != 0 ||
+		    (o->runroot && conf_edit_set(tf.path, (text = e.text), e.len, "runroot", o->runroot,
+						 before.version, &e) != 0)) {
+			nf_error("fix: %s", e.error);
+			free(text);
+			st = NF_EXIT_PROBLEMS;
+			goto out;
+		}
+		free(text);
+		text = e.text;
+		len = e.len;
+		e.text = NULL;
+		changed = old_len != len || memcmp(old, text, len) != 0;
+	} else {
+		text = new_user_file(&before, &tf, o->graphroot, o->runroot, &said);
+		len = strlen(text);
+		changed = true;
+	}
+	printf("%s: %s\n", tf.path, tf.why);
+	if (o->dry_run) {
+		if (changed)
+			fix_print_diff(tf.path, exists ? old : NULL, old_len, text, len);
+		else
+			printf("nothing to change: %s already sets %s = \"%s\"\n", tf.path, tf.key, o->graphroot);
+		printf("would create %s%s%s for %s (mode 0700) if missing\n", gr, rr ? " and " : "", rr ? rr : "",
+		       t.env.user ? t.env.user : "the user");
+		if (o->tmpfiles)
+			st = write_tmpfiles(&t, gr, true);
+		goto out;
+	}
+	if ((err = fsx_mkdirs(&x, gr, 0700)) != 0 || (rr && (err = fsx_mkdirs(&x, rr, 0700)) != 0)) {
+		nf_error("fix: cannot create %s as %s: %s", err ? gr : rr, t.env.user ? t.env.user : "the user",
+			 nf_strerror(err));
+		st = NF_EXIT_PROBLEMS;
+		goto out;
+	}
+	if (!changed) {
+		printf("nothing to change: %s already sets %s = \"%s\"\n", tf.path, tf.key, o->graphroot);
+	} else {
+		struct aw_request rq = {
+			.path = tf.path, .trusted = (home = userenv_home(&t.env)), .expect = exists ? old : NULL,
+			.expect_len = old_len, .data = text, .len = len, .new_mode = 0644, .make_dirs = true,
+		};
+
+		if (atomic_write(t.as, &rq, &res) != 0) {
+			nf_error("fix: %s", res.message);
+			st = res.err == ELOOP ? NF_EXIT_PROBLEMS : NF_EXIT_INCOMPLETE;
+			goto out;
+		}
+		if (res.backup)
+			printf("wrote %s (the old one is kept as %s)\n", tf.path, res.backup);
+		else
+			printf("created %s%s\n", tf.path, said.n ? ", carrying over what Podman used before:" : "");
+		if (said.n)
+			fputs(said.p, stdout);
+	}
+	if (o->tmpfiles && (st = write_tmpfiles(&t, gr, false)) != NF_EXIT_OK)
+		goto out;
+	if ((under(gr, "/tmp") || under(gr, "/var/tmp")) && !o->tmpfiles)
+		printf("warning: systemd-tmpfiles deletes files in %s after %s unused; as root, add --tmpfiles to "
+		       "exclude %s\n", under(gr, "/tmp") ? "/tmp" : "/var/tmp", under(gr, "/tmp") ? "10 days" : "30 days",
+		       gr);
+	/* Prove it: Podman's own rules must now give the new graphroot. */
+	if (rebuild(&t, o->podman_version, &after) != 0 || !after.graphroot.value ||
+	    strcmp(after.graphroot.value, gr) != 0) {
+		char *why = after.graphroot.value ? origin_text(&after.graphroot.origin) : xstrdup("?");
+
+		nf_error("fix: Podman would still use %s (from %s), not %s", after.graphroot.value ? after.graphroot.value
+												    : "(nothing)", why, gr);
+		free(why);
+		st = NF_EXIT_PROBLEMS;
+		goto out;
+	}
+	if (before.graphroot.value && strcmp(before.graphroot.value, gr) != 0) {
+		struct stat sb;
+
+		if (fsx_stat(&x, before.graphroot.value, &sb) == 0)
+			printf("Images and containers under %s are not moved. When you no longer need them, remove "
+			       "them%s with:\n    podman unshare rm -rf %s\n", before.graphroot.value,
+			       t.as ? " as the user" : "", before.graphroot.value);
+		printf("Podman keeps its database under the graphroot, so it starts with an empty store at %s; "
+		       "stop running containers first (podman ps), no reset or migrate is needed.\n", gr);
+		warn_static_dir(&t.env);
+	}
+	fflush(stdout);
+	/* The diagnose checks, on the configuration just written. */
+	{
+		struct diag_options d = {.user = o->user, .podman_version = o->podman_version,
+					 .timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};
+
+		putchar('\n');
+		st = diagnose_run(&d);
+	}
+out:
+	model_free(&before);
+	model_free(&after);
+	target_file_free(&tf);
+	conf_edit_free(&e);
+	aw_result_free(&res);
+	free(said.p);
+	free(gr);
+	free(rr);
+	free(old);
+	free(text);
+	free(home);
+	target_close(&t);
+	return st;
+}

@@ -1,0 +1,38 @@
+/*
+ * nfscheck fix: move the graphroot (--graphroot), set it for every user
+ * (--system), or give the store its own XFS filesystem (--image).
+ */
+#ifndef NFSCHECK_FIX_H
+#define NFSCHECK_FIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct fix_options {
+	const char *user;
+	const char *graphroot;
+	const char *runroot;
+	const char *template;       /* --system --graphroot-template */
+	const char *image;
+	const char *size;
+	const char *mountpoint;
+	const char *podman_version;
+	bool system;
+	bool undo;
+	bool persist;
+	bool move_aside;
+	bool dry_run;
+	bool force;
+	bool tmpfiles;
+	int timeout_ms;
+};
+
+int fix_graphroot(const struct fix_options *o);
+int fix_system(const struct fix_options *o);
+int fix_image(const struct fix_options *o);
+int fix_image_undo(const struct fix_options *o);
+
+/* Print what a write changes, as a unified diff (shared by the modes). */
+void fix_print_diff(const char *path, const char *old, size_t old_len, const char *new, size_t new_len);
+
+#endif
