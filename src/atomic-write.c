@@ -124,6 +124,28 @@ static bool pwrite_full(int fd, const char *p, size_t n)
 	return true;
 }
 
+static int read_back(const char *path, const char *want, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char *buf;
+	size_t got = 0;
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	buf = xmalloc(len + 1);
+	while ((n = read(fd, buf + got, len + 1 - got)) > 0 && got + (size_t)n <= len + 1)
+		got += (size_t)n;
+	if (n < 0)
+		err = errno;
+	else if (got != len || memcmp(buf, want, len) != 0)
+		err = EIO;
+	free(buf);
+	close(fd);
+	return err;
+}
+
 /* Read the current file and compare with what the edit was made from. */
 static int check_unchanged(int dfd, const char *base, const struct aw_request *rq, struct stat *st,
 			   struct guard_out *out)
@@ -247,6 +269,12 @@ static int writer(void *arg, struct guard_out *out)
 	fd = -1;
 	if (err) {
 		report(out, err, "close", "closing %s failed: %s; the old file is untouched", tmp, strerror(err));
+		goto out;
+	}
+	/* Read it back before it replaces anything: what reached the file is what counts. */
+	if ((err = read_back(tmp, rq->data, rq->len)) != 0) {
+		report(out, err, "verify", "%s does not read back as written (%s); the old file is untouched", tmp,
+		       strerror(err));
 		goto out;
 	}
 	if ((rq->expect ? renameat(dfd, strrchr(tmp, '/') + 1, dfd, base)
