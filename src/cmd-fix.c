@@ -18,6 +18,7 @@ const char cmd_fix_help[] =
 	"       nfscheck fix --image FILE --size SIZE [--mountpoint DIR] [--user NAME]\n"
 	"                    [--persist] [--move-aside] [--dry-run]\n"
 	"       nfscheck fix --undo [--image FILE] [--mountpoint DIR] [--user NAME]\n"
+	"                    [--keep-unit]\n"
 	"\n"
 	"Move rootless Podman's storage off a network filesystem.\n"
 	"\n"
@@ -43,6 +44,7 @@ const char cmd_fix_help[] =
 	"      --persist            re-attach it at boot with a systemd unit\n"
 	"      --move-aside         rename what is in the mountpoint instead of refusing\n"
 	"      --undo               unmount and detach the image, remove the unit\n"
+	"      --keep-unit          with --undo: leave the systemd unit (its own ExecStop)\n"
 	"  -u, --user NAME          fix user NAME's storage (root only)\n"
 	"      --force              accept a graphroot on a network filesystem\n"
 	"      --tmpfiles           exclude a graphroot in /tmp or /var/tmp from\n"
@@ -58,7 +60,7 @@ int cmd_fix(int argc, char **argv)
 {
 	enum {
 		OPT_GRAPHROOT = 256, OPT_RUNROOT, OPT_SYSTEM, OPT_TEMPLATE, OPT_IMAGE, OPT_SIZE, OPT_MOUNTPOINT,
-		OPT_PERSIST, OPT_MOVE_ASIDE, OPT_UNDO, OPT_FORCE, OPT_TMPFILES, OPT_PODMAN_VERSION,
+		OPT_PERSIST, OPT_MOVE_ASIDE, OPT_UNDO, OPT_KEEP_UNIT, OPT_FORCE, OPT_TMPFILES, OPT_PODMAN_VERSION,
 	};
 	static const struct option opts[] = {
 		{"graphroot", required_argument, NULL, OPT_GRAPHROOT},
@@ -71,6 +73,7 @@ int cmd_fix(int argc, char **argv)
 		{"persist", no_argument, NULL, OPT_PERSIST},
 		{"move-aside", no_argument, NULL, OPT_MOVE_ASIDE},
 		{"undo", no_argument, NULL, OPT_UNDO},
+		{"keep-unit", no_argument, NULL, OPT_KEEP_UNIT},
 		{"user", required_argument, NULL, 'u'},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"tmpfiles", no_argument, NULL, OPT_TMPFILES},
@@ -95,6 +98,7 @@ int cmd_fix(int argc, char **argv)
 		case OPT_PERSIST: o.persist = true; break;
 		case OPT_MOVE_ASIDE: o.move_aside = true; break;
 		case OPT_UNDO: o.undo = true; break;
+		case OPT_KEEP_UNIT: o.keep_unit = true; break;
 		case 'u': o.user = optarg; break;
 		case OPT_FORCE: o.force = true; break;
 		case OPT_TMPFILES: o.tmpfiles = true; break;
@@ -122,6 +126,8 @@ int cmd_fix(int argc, char **argv)
 		return nf_usage_error("fix", "fix: --graphroot-template goes with --system");
 	if (o.image && !o.undo && !o.size)
 		return nf_usage_error("fix", "fix: --image needs --size");
+	if (o.keep_unit && !o.undo)
+		return nf_usage_error("fix", "fix: --keep-unit goes with --undo");
 	if ((o.persist || o.move_aside) && !o.image)
 		return nf_usage_error("fix", "fix: --persist and --move-aside go with --image");
 	if (o.runroot && !o.graphroot)

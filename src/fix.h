@@ -19,6 +19,7 @@ struct fix_options {
 	const char *podman_version;
 	bool system;
 	bool undo;
+	bool keep_unit;             /* --undo from the unit's own ExecStop */
 	bool persist;
 	bool move_aside;
 	bool dry_run;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,6 +191,58 @@ void guard_send_now(const void *p, size_t n)
 		write_full(exec_out_fd, p, n);
 }
 
+bool guard_send_fds(const int *fds, int n)
+{
+	char byte = 0, ctl[CMSG_SPACE(sizeof(int) * GUARD_MAX_FDS)];
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+
+	if (exec_out_fd < 0 || n <= 0 || n > GUARD_MAX_FDS)
+		return false;
+	memset(ctl, 0, sizeof(ctl));
+	msg.msg_control = ctl;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)n);
+	return sendmsg(exec_out_fd, &msg, MSG_NOSIGNAL) == 1;
+}
+
+void guard_out_close_fds(struct guard_out *o)
+{
+	for (int i = 0; i < o->nfds; i++)
+		close(o->fds[i]);
+	o->nfds = 0;
+}
+
+/* read(2) that also takes file descriptors passed along with the bytes. */
+static ssize_t recv_some(int fd, char *buf, size_t n, struct guard_out *out)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * GUARD_MAX_FDS)];
+	struct iovec iov = {buf, n};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *cm;
+	ssize_t r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+
+	for (cm = r > 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		int *in = (int *)CMSG_DATA(cm);
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (int i = 0; i < k; i++) {
+			if (out->nfds < GUARD_MAX_FDS)
+				out->fds[out->nfds++] = in[i];
+			else
+				close(in[i]);
+		}
+	}
+	return r;
+}
+
 void guard_die_with_parent(pid_t parent)
 {
 	/* The kernel clears this setting at every change of credentials, so it
@@ -270,7 +323,8 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 		timeout_ms = left;
 	if (timeout_ms <= 0 || (interrupted && interruptible))
 		return GUARD_DEADLINE;
-	if (pipe2(fds, O_CLOEXEC) != 0)
+	/* A socket, not a pipe: the child may hand back file descriptors. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
 		return GUARD_FAILED;
 	fflush(NULL);
 	pid = fork();
@@ -295,6 +349,7 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 		if (wait <= 0 || (interrupted && interruptible)) {
 			close(fds[0]);
 			kill_and_reap(pid);
+			guard_out_close_fds(out);
 			return GUARD_DEADLINE;
 		}
 		r = poll(&p, 1, (int)wait);
@@ -302,7 +357,7 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 			continue;
 		if (r <= 0)
 			continue;
-		n = read(fds[0], buf, sizeof(buf));
+		n = recv_some(fds[0], buf, sizeof(buf), out);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -314,11 +369,13 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	while (waitpid(pid, &wst, WNOHANG) == 0) {
 		if (now_ms() >= end || (interrupted && interruptible)) {
 			kill_and_reap(pid);
+			guard_out_close_fds(out);
 			return GUARD_DEADLINE;
 		}
 		usleep(200);
 	}
 	if (!WIFEXITED(wst) || WEXITSTATUS(wst) == CHILD_SETUP_FAILED) {
+		guard_out_close_fds(out);
 		free(out->data);
 		memset(out, 0, sizeof(*out));
 		return GUARD_FAILED;

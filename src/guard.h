@@ -42,10 +42,15 @@ void guard_set_run_deadline(int ms);
 /* Milliseconds left of the run's deadline; INT_MAX without one. */
 int guard_remaining_ms(void);
 
+/* Most file descriptors a child can hand back. */
+#define GUARD_MAX_FDS 4
+
 struct guard_out {
 	char *data;
 	size_t len;
 	size_t cap;
+	int fds[GUARD_MAX_FDS];  /* received with guard_send_fds; the caller closes them */
+	int nfds;
 };
 
 /* In the child: append bytes to the result sent back. */
@@ -53,6 +58,13 @@ void guard_out_add(struct guard_out *o, const void *p, size_t n);
 /* In the child: send bytes now, so the parent has them even if the child
  * is killed at the deadline a moment later. */
 void guard_send_now(const void *p, size_t n);
+
+/* In the child: hand open file descriptors to the parent (with one NUL byte
+ * of data). How root gets a file that only the user can open on a
+ * root-squashed NFS home. */
+bool guard_send_fds(const int *fds, int n);
+/* Close what a guarded call handed back. */
+void guard_out_close_fds(struct guard_out *o);
 
 /* SIGINT, SIGTERM and SIGHUP end the guarded call under way (the child is
  * killed) instead of nfscheck; the caller cleans up and exits. */

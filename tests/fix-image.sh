@@ -1,0 +1,162 @@
+#!/bin/bash
+# `nfscheck fix --image` with real loop devices and XFS, as root for a
+# throwaway user in a private mount namespace: create, mount, reflink,
+# idempotence, --undo, re-attach, the refusals (an ext4 image, data without
+# a filesystem, a non-empty mountpoint), --persist's unit, and podman
+# importing into the new store.
+. "$TESTS_SRCDIR/lib.sh"
+NS_UID=4325 NS_NAME=nfsimg
+. "$TESTS_SRCDIR/nscase.sh"
+
+command -v mkfs.xfs >/dev/null || skip_all "xfsprogs is not installed"
+[ -e /dev/loop-control ] || skip_all "no loop devices here"
+ns_require
+
+# In the namespace: a private unit directory, so --persist never touches the host.
+NS_PRE='mkdir -p "$case_dir/units"; mount --bind "$case_dir/units" /etc/systemd/system'
+
+# img ARGS...: nfscheck fix as root for the user; mountinfo, loops and listings saved
+img() {
+	ns_run <<-EOF
+		$(eval echo "\"$NS_PRE\"")
+		"$NFSCHECK" fix --user $NS_NAME $* >"$case_dir/out" 2>"$case_dir/err"
+		echo \$? >"$case_dir/rc"
+		grep " $home/" /proc/self/mountinfo >"$case_dir/mounts" || true
+		losetup -j "$home/store.img" >"$case_dir/loops" 2>/dev/null || true
+		ls -la "$case_dir/units" >"$case_dir/unit-list" 2>&1
+		cat "$case_dir/units"/nfscheck-image-*.service >"$case_dir/unit" 2>/dev/null || true
+		${NS_AFTER:-}
+	EOF
+	rc=$(cat "$case_dir/rc")
+}
+
+image=store.img
+
+new_case create
+img --image "$home/$image" --size 1G --dry-run
+ok $(( rc != 0 )) "dry-run: exit 0"
+[ ! -e "$home/$image" ] && [ ! -s "$case_dir/mounts" ]; ok $? "dry-run: no image, no mount"
+
+img --image "$home/$image" --size 1G
+ok $(( rc != 0 )) "create: exit 0" || diag "$(cat "$case_dir/err")" "$(tail -20 "$case_dir/out")"
+[ "$(stat -c '%u %a' "$home/$image")" = "$NS_UID 600" ]; ok $? "create: the image belongs to the user, mode 0600"
+[ "$(blkid -p -o value -s TYPE "$home/$image")" = xfs ] &&
+	[ "$(blkid -p -o value -s LABEL "$home/$image")" = nfscheck ]; ok $? "create: blkid sees XFS labelled nfscheck"
+[ "$(du -k "$home/$image" | cut -f1)" -lt 200000 ]; ok $? "create: the image is sparse ($(du -h "$home/$image" | cut -f1) of 1G)"
+grep -q "$home/.local/share/containers rw,.* - xfs /dev/loop" "$case_dir/mounts"
+ok $? "create: XFS is mounted read-write on ~/.local/share/containers" || diag "$(cat "$case_dir/mounts")"
+grep -q 'ok   reflink: FICLONE works' "$case_dir/out"; ok $? "create: reflink verified with FICLONE"
+grep -q 'ok   probe: chown into subordinate IDs works' "$case_dir/out"; ok $? "create: the diagnose probe passes on it"
+grep -q 'Verdict: nothing found that breaks rootless Podman' "$case_dir/out"; ok $? "create: diagnose passes afterwards"
+
+# Everything above ran in a namespace that is gone now; mount it again for the rest.
+NS_AFTER='ls -la "$home/.local/share/containers" > "$case_dir/root-listing" 2>&1'
+img --image "$home/$image" --size 1G
+ok $(( rc != 0 )) "re-attach an existing nfscheck image: exit 0" || diag "$(cat "$case_dir/err")"
+grep -q '^created ' "$case_dir/out"; ok $(( ! $? )) "re-attach: no new filesystem was made"
+uuid1=$(blkid -p -o value -s UUID "$home/$image")
+
+# Idempotent, --undo and re-attach in one namespace, where the mount stays between runs.
+ns_run <<EOF
+$(eval echo "\"$NS_PRE\"")
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/o1" 2>&1; echo \$? >"$case_dir/r1"
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/o2" 2>&1; echo \$? >"$case_dir/r2"
+grep -c " $home/.local/share/containers " /proc/self/mountinfo >"$case_dir/n2"
+"$NFSCHECK" fix --user $NS_NAME --undo --image "$home/$image" >"$case_dir/o3" 2>&1; echo \$? >"$case_dir/r3"
+grep -c " $home/.local/share/containers " /proc/self/mountinfo >"$case_dir/n3"
+losetup -j "$home/$image" >"$case_dir/l3"
+"$NFSCHECK" fix --user $NS_NAME --undo >"$case_dir/o4" 2>&1; echo \$? >"$case_dir/r4"
+EOF
+[ "$(cat "$case_dir/r2")" -eq 0 ] && grep -q 'already attached .*nothing to change' "$case_dir/o2"
+ok $? "second identical run: nothing to change"
+[ "$(cat "$case_dir/n2")" -eq 1 ]; ok $? "second identical run: still one mount, not two"
+[ "$(cat "$case_dir/r3")" -eq 0 ] && [ "$(cat "$case_dir/n3")" -eq 0 ]; ok $? "--undo: unmounted"
+[ ! -s "$case_dir/l3" ]; ok $? "--undo: the loop device is gone"
+[ -f "$home/$image" ] && [ "$(blkid -p -o value -s UUID "$home/$image")" = "$uuid1" ]; ok $? "--undo: the image is kept"
+[ "$(cat "$case_dir/r4")" -eq 0 ] && grep -q 'nothing is mounted' "$case_dir/o4"; ok $? "--undo again: nothing to do"
+
+# --- refusals ---
+new_case ext4
+truncate -s 400M "$home/$image"
+mkfs.ext4 -q -F "$home/$image"
+chown "$NS_UID:$NS_UID" "$home/$image"
+sum=$(sha256sum <"$home/$image")
+img --image "$home/$image" --size 1G
+ok $(( rc != 1 )) "an ext4 image: refused (exit $rc)"
+grep -q 'holds ext4' "$case_dir/err"; ok $? "an ext4 image: the message names ext4" || diag "$(cat "$case_dir/err")"
+[ "$(sha256sum <"$home/$image")" = "$sum" ]; ok $? "an ext4 image: untouched"
+
+new_case data
+head -c 1048576 /dev/urandom >"$home/$image"
+chown "$NS_UID:$NS_UID" "$home/$image"
+sum=$(sha256sum <"$home/$image")
+img --image "$home/$image" --size 1G
+ok $(( rc != 1 )) "a file with data but no filesystem: refused"
+[ "$(sha256sum <"$home/$image")" = "$sum" ]; ok $? "and untouched"
+
+new_case nonempty
+install -d -o "$NS_UID" -g "$NS_UID" "$home/.local" "$home/.local/share" "$home/.local/share/containers"
+echo keep >"$home/.local/share/containers/old-data"
+img --image "$home/$image" --size 1G
+ok $(( rc != 1 )) "a non-empty mountpoint: refused without --move-aside"
+[ ! -e "$home/$image" ]; ok $? "and no image was made"
+img --image "$home/$image" --size 1G --move-aside
+ok $(( rc != 0 )) "--move-aside: done (exit $rc)" || diag "$(cat "$case_dir/err")"
+[ "$(cat "$home"/.local/share/containers.nfscheck-moved-*/old-data 2>/dev/null)" = keep ]; ok $? "--move-aside: the old data was moved, not lost"
+
+new_case small
+img --image "$home/$image" --size 100M
+ok $(( rc != 64 )) "a size below 300M is a usage error"
+
+# --- --persist: a systemd unit that re-attaches the same way ---
+new_case persist
+img --image "$home/$image" --size 1G --persist
+ok $(( rc != 0 )) "--persist: exit 0" || diag "$(cat "$case_dir/err")"
+grep -q '^After=network-online.target remote-fs.target$' "$case_dir/unit"; ok $? "--persist: the unit waits for remote filesystems"
+grep -q "^ExecStart=\"[^\"]*nfscheck\" fix --image \"$home/$image\" .*--mountpoint \"$home/.local/share/containers\"" "$case_dir/unit"
+ok $? "--persist: ExecStart re-attaches this image with nfscheck" || diag "$(grep Exec "$case_dir/unit")"
+grep -q -- '--user "'"$NS_NAME"'"' "$case_dir/unit"; ok $? "--persist: in the user's name"
+grep -q "nfscheck-image-$NS_NAME.service" "$case_dir/unit-list"; ok $? "--persist: the unit is installed"
+ns_run <<EOF
+$(eval echo "\"$NS_PRE\"")
+ls "$case_dir/units/multi-user.target.wants" >"$case_dir/wants" 2>&1
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G --persist >/dev/null 2>&1
+"$NFSCHECK" fix --user $NS_NAME --undo >"$case_dir/undo-out" 2>&1
+ls "$case_dir/units" "$case_dir/units/multi-user.target.wants" >"$case_dir/after-undo" 2>&1
+EOF
+grep -q "nfscheck-image-$NS_NAME.service" "$case_dir/wants"; ok $? "--persist: and enabled for multi-user.target"
+! grep -q nfscheck-image "$case_dir/after-undo"; ok $? "--undo removes the unit and its link"
+if command -v systemd-analyze >/dev/null && [ -s "$case_dir/unit" ]; then
+	cp "$case_dir/unit" "$case_dir/nfscheck-image-test.service"
+	out=$(systemd-analyze verify --man=no "$case_dir/nfscheck-image-test.service" 2>&1 | grep -v -e 'not found' -e 'No such file')
+	[ -z "$out" ]; ok $? "systemd-analyze verify accepts the unit" || diag "$out"
+else
+	skip "systemd-analyze is not installed"
+fi
+
+# --- podman uses it: the default graphroot lands inside the XFS filesystem ---
+new_case podman
+if command -v podman >/dev/null; then
+	install -d -m 700 -o "$NS_UID" -g "$NS_UID" "$case_dir/run"
+	ENV+=(XDG_RUNTIME_DIR="$case_dir/run")
+	mkdir -p "$case_dir/tar/etc" && echo hello >"$case_dir/tar/etc/owned-by-60"
+	tar --owner=60 --group=60 -C "$case_dir/tar" -cf "$case_dir/img.tar" . && chmod 644 "$case_dir/img.tar"
+	ns_run <<-EOF
+		$(eval echo "\"$NS_PRE\"")
+		"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/out" 2>&1
+		as_user podman import "$case_dir/img.tar" nfscheck-test:xfs >"$case_dir/podman" 2>&1
+		echo \$? >"$case_dir/prc"
+		as_user podman info --format '{{.Store.GraphRoot}} {{.Store.GraphDriverName}}' >"$case_dir/pinfo" 2>/dev/null
+		pkill -KILL -U $NS_UID; sleep 0.3
+		"$NFSCHECK" fix --user $NS_NAME --undo >>"$case_dir/out" 2>&1
+	EOF
+	[ "$(cat "$case_dir/prc")" -eq 0 ]; ok $? "podman import of a UID-60 tarball works in the image" || diag "$(tail -3 "$case_dir/podman")"
+	grep -q "^$home/.local/share/containers/storage " "$case_dir/pinfo"; ok $? "podman's graphroot is inside the image ($(cat "$case_dir/pinfo"))"
+else
+	skip "podman is not installed"
+fi
+
+run "$NFSCHECK" fix --image /tmp/x.img --size 1G --user nobody
+[ "$(id -u)" -eq 0 ] && skip "--image without root: run as root here" || ok $(( rc != 77 )) "--image without root exits 77"
+
+done_testing
