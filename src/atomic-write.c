@@ -207,6 +207,20 @@ static int backup(int dfd, const char *base, const char *data, size_t len, const
 	return EEXIST;
 }
 
+/* Rename without replacing: NFS refuses RENAME_NOREPLACE with EINVAL, but a
+ * hard link is just as atomic and just as refusing. */
+static int put_new(int dfd, const char *tmp, const char *base)
+{
+	if (renameat2(dfd, tmp, dfd, base, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (linkat(dfd, tmp, dfd, base, 0) != 0)
+		return -1;
+	unlinkat(dfd, tmp, 0);
+	return 0;
+}
+
 static int writer(void *arg, struct guard_out *out)
 {
 	const struct aw_request *rq = arg;
@@ -278,7 +292,7 @@ static int writer(void *arg, struct guard_out *out)
 		goto out;
 	}
 	if ((rq->expect ? renameat(dfd, strrchr(tmp, '/') + 1, dfd, base)
-			: renameat2(dfd, strrchr(tmp, '/') + 1, dfd, base, RENAME_NOREPLACE)) != 0) {
+			: put_new(dfd, strrchr(tmp, '/') + 1, base)) != 0) {
 		report(out, errno, "rename", "cannot put the new %s in place: %s; the old file is untouched", rq->path,
 		       strerror(errno));
 		goto out;

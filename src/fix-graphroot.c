@@ -185,10 +185,12 @@ static int check_destination(const struct fix_options *o, const struct target *t
 		char *d = fsinfo_describe(&fi);
 
 		if (o->force) {
-			nf_warning("%s %s is on %s; --force given, going on", what, path, d);
+			nf_warning("%s %s is on %s (%s); --force given, going on", what, path,
+				   fi.kind->family == FSF_NETWORK ? fi.kind->label : fi.magic_kind->label, d);
 		} else {
-			nf_error("fix: %s %s is on %s, where the same chown failures would follow it; choose a local "
-				 "directory, or give --force", what, path, d);
+			nf_error("fix: %s %s is on %s (%s), where the same chown failures would follow it; choose a "
+				 "local directory, or give --force", what, path,
+				 fi.kind->family == FSF_NETWORK ? fi.kind->label : fi.magic_kind->label, d);
 			st = NF_EXIT_PROBLEMS;
 		}
 		free(d);

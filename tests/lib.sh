@@ -57,3 +57,26 @@ nfscheck_for_users() {
 	install -m 755 "$NFSCHECK" "$NFSCHECK_COPY_DIR/nfscheck" || return 1
 	NFSCHECK=$NFSCHECK_COPY_DIR/nfscheck
 }
+
+# uml_guest NAME UML-DIR UML-OPTIONS... GUEST-SCRIPT: boot user-mode Linux
+# with $NFSCHECK passed in, and turn the guest's "T 0|1 message" and
+# "D text" lines into TAP.
+uml_guest() {
+	local name=$1 dir=$2 out rc line
+	shift 2
+	out=$(mktemp)
+	"$dir/uml-run.sh" -q -t 400 -e NFSCHECK="$NFSCHECK" "$@" >"$out" 2>"$out.err"
+	rc=$?
+	if [ "$rc" -eq 77 ]; then
+		skip "user-mode Linux cannot run here: $(tail -1 "$out.err")"
+	else
+		ok $rc "$name guest ran to the end (uml-run exit $rc)" || diag "$(tail -20 "$out.err")"
+		while IFS= read -r line; do
+			case $line in
+			"T "*) ok "${line:2:1}" "${line:4}" ;;
+			"D "*) diag "${line:2}" ;;
+			esac
+		done <"$out"
+	fi
+	rm -f "$out" "$out.err"
+}
