@@ -156,7 +156,13 @@ else
 	skip "podman is not installed"
 fi
 
-run "$NFSCHECK" fix --image /tmp/x.img --size 1G --user nobody
-[ "$(id -u)" -eq 0 ] && skip "--image without root: run as root here" || ok $(( rc != 77 )) "--image without root exits 77"
+new_case unprivileged
+ns_run <<EOF
+as_user "$NFSCHECK" fix --image "$home/x.img" --size 1G >"$case_dir/out" 2>"$case_dir/err"
+echo \$? >"$case_dir/rc"
+EOF
+[ "$(cat "$case_dir/rc")" -eq 77 ]; ok $? "--image without root exits 77"
+grep -q 'needs root' "$case_dir/err"; ok $? "and says it needs root"
+[ ! -e "$home/x.img" ]; ok $? "and makes nothing"
 
 done_testing
