@@ -13,6 +13,7 @@
 
 #include "atomic-write.h"
 #include "fsx.h"
+#include "ioutil.h"
 #include "xalloc.h"
 
 /* Longest file this writer reads back to compare (storage.conf is a few KB). */
@@ -98,30 +99,6 @@ static int make_dirs(const char *dir)
 	}
 	free(p);
 	return 0;
-}
-
-
-/* The data goes out with pwrite(2), which nothing else in nfscheck uses,
- * so that fault injection (strace -e inject=pwrite64) hits only this. */
-static bool pwrite_full(int fd, const char *p, size_t n)
-{
-	off_t off = 0;
-
-	while (n) {
-		ssize_t w = pwrite(fd, p, n, off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return false;
-		}
-		p += w;
-		off += w;
-		n -= (size_t)w;
-	}
-	return true;
 }
 
 static int read_back(const char *path, const char *want, size_t len)

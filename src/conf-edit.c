@@ -183,6 +183,18 @@ static unsigned line_at(const char *buf, size_t off)
 	return n;
 }
 
+/* A new `key = "value"` line; the edit remembers where it landed. */
+static void put_key_line(struct strbuf *out, struct conf_edit *e, const char *prefix, const char *key,
+			 const char *quoted, const char *eol)
+{
+	e->line = line_at(out->p, out->n);
+	strbuf_adds(out, prefix);
+	strbuf_adds(out, key);
+	strbuf_adds(out, " = ");
+	strbuf_adds(out, quoted);
+	strbuf_adds(out, eol);
+}
+
 int conf_edit_set(const char *path, const char *buf, size_t len, const char *key, const char *value,
 		  unsigned version, struct conf_edit *e)
 {
@@ -227,11 +239,7 @@ int conf_edit_set(const char *path, const char *buf, size_t len, const char *key
 		strbuf_add(&out, buf, sc.header_end);
 		if (!sc.header_eol)
 			strbuf_adds(&out, eol);
-		e->line = line_at(out.p, out.n);
-		strbuf_adds(&out, key);
-		strbuf_adds(&out, " = ");
-		strbuf_adds(&out, quoted);
-		strbuf_adds(&out, eol);
+		put_key_line(&out, e, "", key, quoted, eol);
 		strbuf_add(&out, buf + sc.header_end, len - sc.header_end);
 		e->changed = true;
 	} else if (sc.root_storage_keys) {
@@ -242,12 +250,7 @@ int conf_edit_set(const char *path, const char *buf, size_t len, const char *key
 		strbuf_add(&out, buf, at);
 		if (at && buf[at - 1] != '\n')
 			strbuf_adds(&out, eol);
-		e->line = line_at(out.p, out.n);
-		strbuf_adds(&out, "storage.");
-		strbuf_adds(&out, key);
-		strbuf_adds(&out, " = ");
-		strbuf_adds(&out, quoted);
-		strbuf_adds(&out, eol);
+		put_key_line(&out, e, "storage.", key, quoted, eol);
 		strbuf_add(&out, buf + at, len - at);
 		e->changed = true;
 	} else {
@@ -258,11 +261,7 @@ int conf_edit_set(const char *path, const char *buf, size_t len, const char *key
 			strbuf_adds(&out, eol);
 		strbuf_adds(&out, "[storage]");
 		strbuf_adds(&out, eol);
-		e->line = line_at(out.p, out.n);
-		strbuf_adds(&out, key);
-		strbuf_adds(&out, " = ");
-		strbuf_adds(&out, quoted);
-		strbuf_adds(&out, eol);
+		put_key_line(&out, e, "", key, quoted, eol);
 		e->changed = true;
 	}
 	tl_line_clear(&sc.match);

@@ -95,13 +95,41 @@ static int pick_file(const struct userenv *env, unsigned v, struct target_file *
 	return NF_EXIT_OK;
 }
 
+/*
+ * One `key = "value"` line for a new file; with SAID, also the line that
+ * tells the user the setting was carried over, and from where.
+ */
+static void put_setting(struct strbuf *b, const char *key, const char *value, struct strbuf *said,
+			const char *said_as, const struct origin *from)
+{
+	const char *qerr = NULL;
+	char *q = toml_quote(value, &qerr);
+
+	strbuf_adds(b, key);
+	strbuf_adds(b, " = ");
+	strbuf_adds(b, q);
+	strbuf_adds(b, "\n");
+	if (said) {
+		char *o = origin_text(from);
+
+		strbuf_adds(said, "  ");
+		strbuf_adds(said, key);
+		strbuf_adds(said, " = ");
+		strbuf_adds(said, q);
+		strbuf_adds(said, said_as);
+		strbuf_adds(said, o);
+		strbuf_adds(said, ")\n");
+		free(o);
+	}
+	free(q);
+}
+
 /* A new legacy user file replaces the system file: carry over what the user took from it. */
 static char *new_user_file(const struct model *m, const struct target_file *tf, const char *value,
 			   const char *runroot, struct strbuf *said)
 {
 	struct strbuf b = {0};
-	const char *qerr = NULL;
-	char *q, stamp[32];
+	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -113,51 +141,18 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 				   : ": once this file exists, Podman reads no other storage.conf\n"
 				     "# for this user, so the settings taken from the system file are kept here.\n");
 	strbuf_adds(&b, "[storage]\n");
-	if (!tf->dropin && m->driver.value && *m->driver.value) {
-		char *o = origin_text(&m->driver.origin);
-
-		q = toml_quote(m->driver.value, &qerr);
-		strbuf_adds(&b, "driver = ");
-		strbuf_adds(&b, q);
-		strbuf_adds(&b, "\n");
-		strbuf_adds(said, "  driver = ");
-		strbuf_adds(said, q);
-		strbuf_adds(said, ", as Podman uses it now (");
-		strbuf_adds(said, o);
-		strbuf_adds(said, ")\n");
-		free(q);
-		free(o);
-	}
-	q = toml_quote(value, &qerr);
-	strbuf_adds(&b, tf->key);
-	strbuf_adds(&b, " = ");
-	strbuf_adds(&b, q);
-	strbuf_adds(&b, "\n");
-	free(q);
-	if (runroot) {
-		q = toml_quote(runroot, &qerr);
-		strbuf_adds(&b, "runroot = ");
-		strbuf_adds(&b, q);
-		strbuf_adds(&b, "\n");
-		free(q);
-	}
+	if (!tf->dropin && m->driver.value && *m->driver.value)
+		put_setting(&b, "driver", m->driver.value, said, ", as Podman uses it now (", &m->driver.origin);
+	put_setting(&b, tf->key, value, NULL, NULL, NULL);
+	if (runroot)
+		put_setting(&b, "runroot", runroot, NULL, NULL, NULL);
 	if (!tf->dropin && m->ignore_chown_errors.value && m->driver.value &&
 	    (strcmp(m->driver.value, "overlay") == 0 || strcmp(m->driver.value, "vfs") == 0)) {
-		char *o = origin_text(&m->ignore_chown_errors.origin);
-
-		q = toml_quote(m->ignore_chown_errors.value, &qerr);
 		strbuf_adds(&b, "\n[storage.options.");
 		strbuf_adds(&b, m->driver.value);
-		strbuf_adds(&b, "]\nignore_chown_errors = ");
-		strbuf_adds(&b, q);
-		strbuf_adds(&b, "\n");
-		strbuf_adds(said, "  ignore_chown_errors = ");
-		strbuf_adds(said, q);
-		strbuf_adds(said, " (");
-		strbuf_adds(said, o);
-		strbuf_adds(said, ")\n");
-		free(q);
-		free(o);
+		strbuf_adds(&b, "]\n");
+		put_setting(&b, "ignore_chown_errors", m->ignore_chown_errors.value, said, " (",
+			    &m->ignore_chown_errors.origin);
 	}
 	return strbuf_take(&b);
 }

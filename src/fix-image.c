@@ -229,6 +229,26 @@ static int open_child(void *arg, struct guard_out *out)
 	return guard_send_fds(fds, n) ? 0 : EIO;
 }
 
+/*
+ * Descriptors opened as the user: image (when given) then mountpoint, in
+ * out->fds. Returns 0 or an errno; on failure no descriptor stays open.
+ */
+static int open_as_user(const struct target *t, const char *image, const char *mountpoint, struct guard_out *out)
+{
+	struct open_arg oa = {image, mountpoint};
+	int want = image ? 2 : 1, status = 0;
+	enum guard_status r;
+
+	memset(out, 0, sizeof(*out));
+	r = guard_run(t->as, FSX_CALL_MS, open_child, &oa, &status, out);
+	free(out->data);
+	out->data = NULL;
+	if (r == GUARD_OK && status == 0 && out->nfds == want)
+		return 0;
+	guard_out_close_fds(out);
+	return status > 0 ? status : EIO;
+}
+
 struct aside_arg {
 	const char *dir;
 	char *moved;
@@ -768,19 +788,10 @@ int fix_image(const struct fix_options *o)
 		st = NF_EXIT_INCOMPLETE;
 		goto out;
 	}
-	{
-		struct open_arg oa = {image, mpres};
-
-		memset(&out, 0, sizeof(out));
-		if (guard_run(t.as, FSX_CALL_MS, open_child, &oa, &status, &out) != GUARD_OK || status || out.nfds != 2) {
-			nf_error("fix: %s cannot open %s read-write: %s", t.id.name, image, strerror(status > 0 ? status : EIO));
-			guard_out_close_fds(&out);
-			free(out.data);
-			st = NF_EXIT_INCOMPLETE;
-			goto out;
-		}
-		free(out.data);
-		out.data = NULL;
+	if ((err = open_as_user(&t, image, mpres, &out)) != 0) {
+		nf_error("fix: %s cannot open %s read-write: %s", t.id.name, image, strerror(err));
+		st = NF_EXIT_INCOMPLETE;
+		goto out;
 	}
 	err = loop_attach(out.fds[0], image, &dev, &lfd);
 	if (err) {
@@ -911,7 +922,7 @@ int fix_image_undo(const struct fix_options *o)
 	struct guard_out out = {0};
 	struct fsx x;
 	char *mp = NULL, *mpres = NULL, *imgres = NULL, *back = NULL, *dev = NULL, target[64];
-	int st, status;
+	int st, err;
 
 	st = resolve_user(o, &t);
 	if (st != NF_EXIT_OK)
@@ -948,17 +959,10 @@ int fix_image_undo(const struct fix_options *o)
 		       dev, back);
 		goto out;
 	}
-	{
-		struct open_arg oa = {NULL, mpres};
-
-		if (guard_run(t.as, FSX_CALL_MS, open_child, &oa, &status, &out) != GUARD_OK || status || out.nfds != 1) {
-			nf_error("fix: %s cannot open %s: %s", t.id.name, mpres, strerror(status > 0 ? status : EIO));
-			guard_out_close_fds(&out);
-			free(out.data);
-			st = NF_EXIT_INCOMPLETE;
-			goto out;
-		}
-		free(out.data);
+	if ((err = open_as_user(&t, NULL, mpres, &out)) != 0) {
+		nf_error("fix: %s cannot open %s: %s", t.id.name, mpres, strerror(err));
+		st = NF_EXIT_INCOMPLETE;
+		goto out;
 	}
 	/*
 	 * The user's descriptor of the mounted directory is the only way root

@@ -1,16 +1,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "ioutil.h"
 
-bool write_full(int fd, const void *buf, size_t n)
+/* OFF < 0: write(2) at the file position; otherwise pwrite(2) from OFF. */
+static bool put_all(int fd, const char *p, size_t n, off_t off)
 {
-	const char *p = buf;
-
 	while (n) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = off < 0 ? write(fd, p, n) : pwrite(fd, p, n, off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -21,6 +21,18 @@ bool write_full(int fd, const void *buf, size_t n)
 		}
 		p += w;
 		n -= (size_t)w;
+		if (off >= 0)
+			off += w;
 	}
 	return true;
+}
+
+bool write_full(int fd, const void *buf, size_t n)
+{
+	return put_all(fd, buf, n, -1);
+}
+
+bool pwrite_full(int fd, const void *buf, size_t n)
+{
+	return put_all(fd, buf, n, 0);
 }

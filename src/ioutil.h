@@ -8,4 +8,10 @@
 /* write(2) until all N bytes are out; false with errno set otherwise. */
 bool write_full(int fd, const void *p, size_t n);
 
+/*
+ * The same from offset 0 with pwrite(2), which only the file writer uses,
+ * so that fault injection (strace -e inject=pwrite64) hits only that.
+ */
+bool pwrite_full(int fd, const void *p, size_t n);
+
 #endif
