@@ -432,6 +432,19 @@ static char *render_unit(const struct target *t, const char *image, const char *
 	return strbuf_take(&b);
 }
 
+/* A running systemd learns of a unit file change only when told. */
+static void daemon_reload(void)
+{
+	char *argv[] = {(char *)"systemctl", (char *)"daemon-reload", NULL};
+	struct guard_out out;
+	int status;
+
+	if (access("/run/systemd/system", F_OK) != 0)
+		return;
+	guard_exec(NULL, 20000, argv, &status, &out);
+	free(out.data);
+}
+
 static int write_unit(const struct target *t, const char *image, const char *size, const char *mp, bool dry_run)
 {
 	char *path = unit_path(t), *text = render_unit(t, image, size, mp), *old = NULL, *link, *target;
@@ -462,14 +475,7 @@ static int write_unit(const struct target *t, const char *image, const char *siz
 		st = NF_EXIT_INCOMPLETE;
 		goto out;
 	}
-	if (access("/run/systemd/system", F_OK) == 0) {
-		char *argv[] = {(char *)"systemctl", (char *)"daemon-reload", NULL};
-		struct guard_out out;
-		int status;
-
-		guard_exec(NULL, 20000, argv, &status, &out);
-		free(out.data);
-	}
+	daemon_reload();
 	printf("%s: re-attaches the image at boot, after remote filesystems are up\n", path);
 out:
 	aw_result_free(&res);
@@ -490,14 +496,7 @@ static void remove_unit(const struct target *t)
 	unlink(link);
 	if (had) {
 		printf("removed %s\n", path);
-		if (access("/run/systemd/system", F_OK) == 0) {
-			char *argv[] = {(char *)"systemctl", (char *)"daemon-reload", NULL};
-			struct guard_out out;
-			int status;
-
-			guard_exec(NULL, 20000, argv, &status, &out);
-			free(out.data);
-		}
+		daemon_reload();
 	}
 	free(path);
 	free(link);

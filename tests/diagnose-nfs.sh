@@ -5,12 +5,8 @@
 # podman agreeing, and a stopped server reported within the deadline.
 . "$TESTS_SRCDIR/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || skip_all "needs root to boot user-mode Linux with an NFS server"
 command -v jq >/dev/null || skip_all "jq is not installed"
-uml=$TESTS_SRCDIR/uml
-# The guest's /tmp is the host's (its /var/tmp is private).
-nfscheck_for_users /tmp || skip_all "cannot copy nfscheck for the test user"
-trap 'rm -rf "$NFSCHECK_COPY_DIR"' EXIT
+uml_prepare
 
 for vers in 4.2 3; do
 	uml_guest "NFSv$vers" "$uml" --nfs-vers "$vers" "$uml/guest-diagnose.sh"

@@ -80,3 +80,13 @@ uml_guest() {
 	fi
 	rm -f "$out" "$out.err"
 }
+
+# uml_prepare: what every user-mode Linux test needs first: root, and a
+# copy of nfscheck the guest's test user can run (the guest's /tmp is the
+# host's; its /var/tmp is private). Sets $uml to the guest scripts' folder.
+uml_prepare() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root to boot user-mode Linux with an NFS server"
+	uml=$TESTS_SRCDIR/uml
+	nfscheck_for_users /tmp || skip_all "cannot copy nfscheck for the test user"
+	trap 'rm -rf "$NFSCHECK_COPY_DIR"' EXIT
+}
