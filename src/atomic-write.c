@@ -76,29 +76,27 @@ static int check_links(const struct aw_request *rq, struct guard_out *out)
 	return rc;
 }
 
-static int make_dirs(const char *dir)
+/* Missing directories get exactly MODE, whatever the umask. */
+static int make_dirs(const char *dir, mode_t mode)
 {
 	char *p = xstrdup(dir);
+	mode_t mask = umask(0);
+	int err = 0;
 
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
+	for (char *s = p + 1; !err; s++)
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
 			*s = '\0';
-			if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-				int err = errno;
-
-				free(p);
-				return err;
-			}
-			*s = '/';
+			if (mkdir(p, mode) != 0 && errno != EEXIST)
+				err = errno;
+			*s = c;
+			if (!c)
+				break;
 		}
-	if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-		int err = errno;
-
-		free(p);
-		return err;
-	}
+	umask(mask);
 	free(p);
-	return 0;
+	return err;
 }
 
 static int read_back(const char *path, const char *want, size_t len)
@@ -211,7 +209,7 @@ static int writer(void *arg, struct guard_out *out)
 	umask(077);
 	if (check_links(rq, out))
 		goto out;
-	if (rq->make_dirs && (err = make_dirs(dir)) != 0) {
+	if (rq->dir_mode && (err = make_dirs(dir, rq->dir_mode)) != 0) {
 		report(out, err, "mkdir", "cannot create %s: %s", dir, strerror(err));
 		goto out;
 	}

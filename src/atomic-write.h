@@ -23,7 +23,7 @@ struct aw_request {
 	const char *data;
 	size_t len;
 	mode_t new_mode;         /* for a file that did not exist */
-	bool make_dirs;          /* create missing directories, mode 0700 */
+	mode_t dir_mode;         /* create missing directories with this mode; 0: do not */
 	bool keep_owner;         /* give the new file the old one's owner (root editing for others) */
 };
 

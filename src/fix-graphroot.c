@@ -268,7 +268,7 @@ static int write_tmpfiles(const struct target *t, const char *path, bool dry_run
 		rq.data = text;
 		rq.len = strlen(text);
 		rq.new_mode = 0644;
-		rq.make_dirs = true;
+		rq.dir_mode = 0755;
 		rq.keep_owner = true;
 		if (atomic_write(NULL, &rq, &res) != 0) {
 			nf_error("fix: %s", res.message);
@@ -394,7 +394,7 @@ int fix_graphroot(const struct fix_options *o)
 	} else {
 		struct aw_request rq = {
 			.path = tf.path, .trusted = (home = userenv_home(&t.env)), .expect = exists ? old : NULL,
-			.expect_len = old_len, .data = text, .len = len, .new_mode = 0644, .make_dirs = true,
+			.expect_len = old_len, .data = text, .len = len, .new_mode = 0644, .dir_mode = 0700,
 		};
 
 		if (atomic_write(t.as, &rq, &res) != 0) {

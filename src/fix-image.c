@@ -453,7 +453,7 @@ static int write_unit(const struct target *t, const char *image, const char *siz
 	int err = fsx_read_file(&x, path, 1 << 16, &old, &old_len), st = NF_EXIT_OK;
 	struct aw_request rq = {.path = path, .trusted = UNIT_DIR, .expect = err == 0 ? old : NULL,
 				.expect_len = old_len, .data = text, .len = strlen(text), .new_mode = 0644,
-				.make_dirs = true, .keep_owner = true};
+				.dir_mode = 0755, .keep_owner = true};
 	struct aw_result res = {0};
 
 	link = xasprintf("%s/multi-user.target.wants/%s", UNIT_DIR, strrchr(path, '/') + 1);

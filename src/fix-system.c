@@ -162,7 +162,7 @@ int fix_system(const struct fix_options *o)
 	} else {
 		struct aw_request rq = {
 			.path = path, .trusted = "/etc/containers", .expect = exists ? old : NULL, .expect_len = old_len,
-			.data = e.text, .len = e.len, .new_mode = 0644, .make_dirs = true, .keep_owner = true,
+			.data = e.text, .len = e.len, .new_mode = 0644, .dir_mode = 0755, .keep_owner = true,
 		};
 
 		if (atomic_write(NULL, &rq, &res) != 0) {
