@@ -145,6 +145,31 @@ cfg_json --podman-version 6.0
 [ "$(jq -r .storage.graphroot.value "$case_dir/cfg.json")" = "$store-v6/storage" ]
 ok $? "6.0: the drop-in wins over /etc's graphroot"
 
+# --- a graphroot in /var/tmp: warned about, and --tmpfiles keeps systemd-tmpfiles away ---
+new_case tmpfiles
+mkdir -p "$case_dir/tmpfiles.d"
+fix --graphroot "$store-tmpfiles/storage"
+grep -q 'warning: systemd-tmpfiles deletes files in' "$case_dir/out"; ok $? "/var/tmp graphroot: the ageing is warned about"
+fix --graphroot "$store-tmpfiles/storage" --tmpfiles
+ok $(( rc != 77 )) "--tmpfiles as the user: needs root (exit $rc)"
+if command -v systemd-tmpfiles >/dev/null && [ -d /etc/tmpfiles.d ]; then
+	NS_PRE="mount --bind '$case_dir/tmpfiles.d' /etc/tmpfiles.d" as_root_fix --graphroot "$store-tmpfiles/storage" --tmpfiles
+	excl=$case_dir/tmpfiles.d/nfscheck-$NS_NAME.conf
+	ok $(( rc > 1 )) "--tmpfiles as root: exit $rc" || diag "$(cat "$case_dir/err")"
+	[ "$(stat -c '%a %u' "$excl" 2>/dev/null)" = "644 0" ]; ok $? "--tmpfiles: $excl written, root's, mode 0644"
+	# What the exclusion is for: an ageing rule over the store's parent
+	# keeps an old layer file only with nfscheck's line.
+	old=$store-tmpfiles/storage/old-layer-file
+	printf 'e %s - - - m:1s\n' "$store-tmpfiles" >"$case_dir/age.conf"
+	touch -d '40 days ago' "$old"
+	systemd-tmpfiles --clean "$case_dir/age.conf" "$excl" >/dev/null 2>&1
+	[ -e "$old" ]; ok $? "--tmpfiles: systemd-tmpfiles --clean keeps the graphroot's old files"
+	systemd-tmpfiles --clean "$case_dir/age.conf" >/dev/null 2>&1
+	[ ! -e "$old" ]; ok $? "and without the exclusion the same run deletes them (the test can fail)"
+else
+	skip "systemd-tmpfiles is not installed"
+fi
+
 # --- CONTAINERS_STORAGE_CONF with Podman 4.3: rootless_storage_path decides ---
 new_case csc
 printf '[storage]\ndriver = "vfs"\ngraphroot = "/ignored/for/rootless"\n' >"$home/csc.conf"

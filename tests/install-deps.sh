@@ -10,7 +10,7 @@ run="uidmap xfsprogs util-linux mount"
 # The tests use real parts: podman, a kernel NFS server under user-mode
 # Linux, loop devices, and the sanitizers and valgrind.
 test="podman fuse-overlayfs user-mode-linux kmod nfs-kernel-server rpcbind
-strace patch valgrind e2fsprogs attr acl iproute2 procps jq
+strace patch systemd valgrind e2fsprogs attr acl iproute2 procps jq
 python3-jsonschema groff-base"
 
 sudo=
