@@ -156,6 +156,16 @@ else
 	skip "podman is not installed"
 fi
 
+# xfsprogs missing (mkfs.xfs lives in /usr/sbin on Debian): a clear message, and no image left
+new_case no-mkfs
+ns_run <<EOF
+PATH=/usr/bin:/bin "$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/out" 2>"$case_dir/err"
+echo \$? >"$case_dir/rc"
+EOF
+[ "$(cat "$case_dir/rc")" -eq 2 ] && grep -q 'mkfs.xfs not found: install xfsprogs' "$case_dir/err"
+ok $? "no mkfs.xfs: exit 2, and says to install xfsprogs" || diag "$(cat "$case_dir/rc" "$case_dir/err")"
+[ ! -e "$home/$image" ]; ok $? "no mkfs.xfs: the empty image it began is removed"
+
 new_case unprivileged
 ns_run <<EOF
 as_user "$NFSCHECK" fix --image "$home/x.img" --size 1G >"$case_dir/out" 2>"$case_dir/err"
