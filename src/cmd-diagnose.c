@@ -43,19 +43,6 @@ const char cmd_diagnose_help[] =
 	"Exit status: 0 nothing found that breaks rootless Podman, 1 something will,\n"
 	"2 nfscheck could not complete, 64 usage error, 77 --user without root.\n";
 
-static int parse_timeout(const char *s, int *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || v <= 0 || v > 3600)
-		return -1;
-	*ms = (int)(v * 1000);
-	return 0;
-}
-
 static bool use_color(void)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -108,7 +95,7 @@ int cmd_diagnose(int argc, char **argv)
 			user = optarg;
 			break;
 		case 't':
-			if (parse_timeout(optarg, &d.timeout_ms) != 0)
+			if (nf_parse_seconds(optarg, &d.timeout_ms) != 0)
 				return nf_usage_error("diagnose", "--timeout: '%s' is not a number of seconds "
 								  "between 0 and 3600", optarg);
 			break;
