@@ -287,7 +287,7 @@ static int server_child(void *arg, struct guard_out *out)
 	guard_set_run_deadline(left > 2 * CHILD_MARGIN_MS ? left - CHILD_MARGIN_MS : left);
 	if (!resolve(rq, &ss, &len))
 		return 0;
-	alive = ask_nfs(rq, &ss, len);
+	alive = rq->rpcbind_only || ask_nfs(rq, &ss, len);
 	if (rq->rpcbind_port > 0)
 		ask_rpcbind(rq, &ss, len, alive);
 	return 0;
@@ -571,29 +571,33 @@ static int cmp_u32(const void *a, const void *b)
 char *nfs_server_service_text(const struct nfs_server_report *r, uint32_t prog)
 {
 	uint32_t *vers = xcalloc(r->nregs + 1, sizeof(uint32_t));
-	struct strbuf b = {0}, where = {0};
-	size_t nv = 0;
+	int *ports = xcalloc(r->nregs + 1, sizeof(int));
+	struct strbuf b = {0};
+	size_t nv = 0, np = 0;
+	bool udp = false;
 	char t[64];
 
 	for (size_t i = 0; i < r->nregs; i++) {
+		const struct rpc_reg *g = &r->regs[i];
 		bool seen = false;
 
-		if (r->regs[i].prog != prog)
+		if (g->prog != prog)
 			continue;
 		for (size_t k = 0; k < nv; k++)
-			seen = seen || vers[k] == r->regs[i].vers;
+			seen = seen || vers[k] == g->vers;
 		if (!seen)
-			vers[nv++] = r->regs[i].vers;
-		snprintf(t, sizeof(t), "%s port %d", r->regs[i].netid, r->regs[i].port);
-		if (r->regs[i].port > 0 && (!where.p || !strstr(where.p, t))) {
-			if (where.n)
-				strbuf_adds(&where, ", ");
-			strbuf_adds(&where, t);
-		}
+			vers[nv++] = g->vers;
+		udp = udp || strncmp(g->netid, "udp", 3) == 0;
+		/* IPv4 TCP is what nfscheck and most clients use; mountd has a port per version. */
+		seen = false;
+		for (size_t k = 0; k < np; k++)
+			seen = seen || ports[k] == g->port;
+		if (strcmp(g->netid, "tcp") == 0 && g->port > 0 && !seen)
+			ports[np++] = g->port;
 	}
 	if (!nv) {
 		free(vers);
-		free(where.p);
+		free(ports);
 		return NULL;
 	}
 	qsort(vers, nv, sizeof(uint32_t), cmp_u32);
@@ -602,13 +606,16 @@ char *nfs_server_service_text(const struct nfs_server_report *r, uint32_t prog)
 		snprintf(t, sizeof(t), "%s%u", k ? ", " : "", (unsigned)vers[k]);
 		strbuf_adds(&b, t);
 	}
-	if (where.n) {
-		strbuf_adds(&b, " (");
-		strbuf_adds(&b, where.p);
-		strbuf_adds(&b, ")");
+	if (np)
+		strbuf_adds(&b, np == 1 ? " on tcp port " : " on tcp ports ");
+	for (size_t k = 0; k < np; k++) {
+		snprintf(t, sizeof(t), "%s%d", k ? ", " : "", ports[k]);
+		strbuf_adds(&b, t);
 	}
-	free(where.p);
+	if (udp)
+		strbuf_adds(&b, np ? " (udp too)" : " on udp");
 	free(vers);
+	free(ports);
 	return strbuf_take(&b);
 }
 
@@ -654,8 +661,7 @@ static struct json_object *jstr(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
-/* Milliseconds with one decimal, printed as such. */
-static struct json_object *json_ms(double ms)
+struct json_object *nfs_json_ms(double ms)
 {
 	char t[32];
 
@@ -672,7 +678,7 @@ static struct json_object *json_step(const struct nfs_step *s)
 	json_object_object_add(o, "completed", json_object_new_boolean(s->done));
 	json_object_object_add(o, "error", jstr(s->o.code));
 	json_object_object_add(o, "message", jstr(s->o.message));
-	json_object_object_add(o, "ms", json_ms(s->o.ms));
+	json_object_object_add(o, "ms", nfs_json_ms(s->o.ms));
 	return o;
 }
 

@@ -27,6 +27,7 @@ struct nfs_server_request {
 	int rpcbind_port;    /* RPC_PORT_RPCBIND; 0 skips rpcbind */
 	int call_ms;         /* per call; 0: NFS_CALL_MS */
 	int budget_ms;       /* for everything; the run's --timeout may cut it shorter */
+	bool rpcbind_only;   /* ask only rpcbind (this machine's, for rpc.statd) */
 };
 
 struct nfs_step {
@@ -82,6 +83,8 @@ char *nfs_server_service_text(const struct nfs_server_report *r, uint32_t prog);
  * nothing (or when rpcbind was not asked). Caller frees. */
 char *nfs_server_lock_gap(const struct nfs_server_report *r);
 
+/* Milliseconds with one decimal, printed as such. */
+struct json_object *nfs_json_ms(double ms);
 /* The measured facts (the "server" object of the JSON documents). */
 struct json_object *nfs_server_json(const struct nfs_server_report *r);
 

@@ -146,7 +146,7 @@ static void test_full_server(void)
 	ok(t == NULL, "nothing missing for NFSv3 locks");
 	free(t);
 	t = nfs_server_service_text(&r, RPC_PROG_NLM);
-	ok(t && strstr(t, "version 4 (tcp port "), "nlockmgr as text: %s", t ? t : "(null)");
+	ok(t && strstr(t, "version 4 on tcp port "), "nlockmgr as text: %s", t ? t : "(null)");
 	free(t);
 	t = nfs_server_problem(&r);
 	ok(t == NULL, "no problem");
