@@ -43,9 +43,9 @@ const char cmd_server_help[] =
 	"      --rpcbind-port PORT  ask rpcbind on PORT instead of 111; 0 skips it\n"
 	"  -h, --help               show this help and exit\n"
 	"\n"
-	"Exit status: 0 the server answers NFS and NFSv3 locking has what it needs,\n"
-	"1 it does not answer, or NFSv3 is all it offers and locks would fail,\n"
-	"2 nfscheck could not complete (the name did not resolve), 64 usage error.\n";
+	"Exit status: 0 the server answers NFS, 1 it does not, or it offers only\n"
+	"NFSv3 and lacks what NFSv3 locks need, 2 nfscheck could not complete (the\n"
+	"name did not resolve), 64 usage error.\n";
 
 enum level { L_OK, L_WARN, L_FAIL };
 

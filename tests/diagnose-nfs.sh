@@ -12,31 +12,10 @@ uml=$TESTS_SRCDIR/uml
 nfscheck_for_users /tmp || skip_all "cannot copy nfscheck for the test user"
 trap 'rm -rf "$NFSCHECK_COPY_DIR"' EXIT
 
-# guest NAME UML-OPTIONS... GUEST-SCRIPT: boot it and turn its T/D lines into TAP.
-guest() {
-	local name=$1 out rc
-	shift
-	out=$(mktemp)
-	"$uml/uml-run.sh" -q -t 400 -e NFSCHECK="$NFSCHECK" "$@" >"$out" 2>"$out.err"
-	rc=$?
-	if [ "$rc" -eq 77 ]; then
-		skip "user-mode Linux cannot run here: $(tail -1 "$out.err")"
-	else
-		ok $rc "$name guest ran to the end (uml-run exit $rc)" || diag "$(tail -20 "$out.err")"
-		while IFS= read -r line; do
-			case $line in
-			"T "*) ok "${line:2:1}" "${line:4}" ;;
-			"D "*) diag "${line:2}" ;;
-			esac
-		done <"$out"
-	fi
-	rm -f "$out" "$out.err"
-}
-
 for vers in 4.2 3; do
-	guest "NFSv$vers" --nfs-vers "$vers" "$uml/guest-diagnose.sh"
+	uml_guest "NFSv$vers" --nfs-vers "$vers" "$uml/guest-diagnose.sh"
 done
 # User namespaces switched off in the guest's own kernel (the host's stays as it is).
-guest userns --no-nfs "$uml/guest-userns.sh"
+uml_guest userns --no-nfs "$uml/guest-userns.sh"
 
 done_testing

@@ -57,3 +57,29 @@ nfscheck_for_users() {
 	install -m 755 "$NFSCHECK" "$NFSCHECK_COPY_DIR/nfscheck" || return 1
 	NFSCHECK=$NFSCHECK_COPY_DIR/nfscheck
 }
+
+# uml_guest NAME UML-RUN-OPTIONS... GUEST-SCRIPT [ARGS...]: boot user-mode
+# Linux with tests/uml/uml-run.sh, run GUEST-SCRIPT in it with NFSCHECK set,
+# and turn the guest's "T 0|1 text" lines (guest_ok in guest-lib.sh) into
+# TAP results and its "D text" lines into diagnostics. One skip when UML
+# cannot run here.
+uml_guest() {
+	local name=$1 out rc line
+	shift
+	out=$(mktemp)
+	"$TESTS_SRCDIR/uml/uml-run.sh" -q -t "${UML_GUEST_TIMEOUT:-400}" -e NFSCHECK="$NFSCHECK" "$@" \
+		>"$out" 2>"$out.err"
+	rc=$?
+	if [ "$rc" -eq 77 ]; then
+		skip "user-mode Linux cannot run here: $(tail -1 "$out.err")"
+	else
+		ok $rc "$name guest ran to the end (uml-run exit $rc)" || diag "$(tail -20 "$out.err")"
+		while IFS= read -r line; do
+			case $line in
+			"T "*) ok "${line:2:1}" "${line:4}" ;;
+			"D "*) diag "${line:2}" ;;
+			esac
+		done <"$out"
+	fi
+	rm -f "$out" "$out.err"
+}
