@@ -120,6 +120,24 @@ static void explain(struct diag *d, struct nfs_places *ps, struct check *c, cons
 	}
 }
 
+/* A lock that works now may owe it to the kernel's memory: it asks
+ * rpc.statd once per server, so with statd gone the next reboot or
+ * remount is when locks start to block. */
+static void statd_gone_here(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+{
+	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
+
+	if (!lo || (lo->rpcbind_proto && nfs_server_registered(lo, RPC_PROG_NSM) &&
+		    nfs_server_service_answers(lo, RPC_PROG_NSM) != 0))
+		return;
+	c->status = CS_WARN;
+	check_detail(c, "but %s on this machine: this machine's lock manager already knows the server, so "
+			"locks work for now; after a reboot or a remount every NFSv3 lock will wait or fail",
+		     lo->rpcbind_proto ? "rpc.statd is not running" : "rpcbind does not answer");
+	check_remedy(c, "start it: sudo systemctl enable --now %s", lo->rpcbind_proto ? "rpc-statd" : "rpcbind rpc-statd");
+	check_value_str(c, "cause", lo->rpcbind_proto ? "statd-here" : "rpcbind-here");
+}
+
 /* The probe's lock step, if it got that far, as a lock result. */
 static bool from_probe(const struct diag *d, const struct fsinfo *fi, struct lock_result *lr)
 {
@@ -169,6 +187,8 @@ static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinf
 			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (the probe's)", dir);
 		else
 			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (%.1f ms)", dir, lr.ms);
+		if (nfs_is_v3(fi) && !nfs_local_locks(fi))
+			statd_gone_here(ps, c, fi);
 		break;
 	case LOCK_FAILED:
 		c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s fails: %s (%s)", dir,

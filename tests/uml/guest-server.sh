@@ -94,6 +94,18 @@ t $? "nfs.locks: its own lock in ~/.config works"
 [ -z "$(find "$TEST_HOME" -name '.nfscheck-probe.*')" ]
 t $? "nfs.locks leaves nothing behind"
 
+# 3b. NFSv3, rpc.statd stopped after a lock has worked: the kernel still
+#     knows the server, locks work for now, and nfs.locks warns.
+if [ "$v" = 3 ]; then
+	stop_statd
+	as_user "$N" diagnose --json --timeout 30 >/tmp/s3b.json 2>/tmp/s3b.err
+	nfs_checks /tmp/s3b.json
+	check nfs.locks '.status == "warn" and .values.outcome == "works" and .values.cause == "statd-here" and
+		(.detail | test("after a reboot or a remount"))' /tmp/s3b.json
+	t $? "statd stopped after a lock: nfs.locks warns that locks work only for now"
+	start_statd
+fi
+
 # 4. The default graphroot, on NFS: the probe's lock step answers for the mount.
 as_user rm -f "$TEST_HOME/.config/containers/storage.conf"
 as_user "$N" diagnose --json --timeout 30 >/tmp/s4.json 2>/tmp/s4.err
