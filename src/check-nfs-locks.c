@@ -23,7 +23,7 @@
 #define LOCK_MIN_MS 500
 /* Kept back for the checks after this one. */
 #define LOCK_RESERVE_MS 300
-/* This machine's rpcbind, asked only when a lock failed. */
+/* This machine's rpcbind, asked once an NFSv3 lock has been tried. */
 #define LOCAL_RPCBIND_MS 3000
 #define LOCAL_RPCBIND_MIN_MS 500
 
@@ -58,7 +58,7 @@ static const struct nfs_server_report *local_rpcbind(struct nfs_places *ps, cons
 	return &ps->local;
 }
 
-static void explain_v3(struct diag *d, struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
 {
 	struct nfs_server_entry *s = nfs_server_of(ps, fi);
 	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
@@ -66,7 +66,6 @@ static void explain_v3(struct diag *d, struct nfs_places *ps, struct check *c, c
 	bool here = s && loopback(s->host);
 	const char *cause = NULL;
 
-	(void)d;
 	if (lo && !lo->rpcbind_proto) {
 		cause = "rpcbind-here";
 		check_detail(c, "cause: rpcbind does not answer on this machine%s, so the kernel's lock manager "
@@ -106,10 +105,10 @@ static void explain_v3(struct diag *d, struct nfs_places *ps, struct check *c, c
 	free(gap);
 }
 
-static void explain(struct diag *d, struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+static void explain(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
 {
 	if (nfs_is_v3(fi) && !nfs_local_locks(fi)) {
-		explain_v3(d, ps, c, fi);
+		explain_v3(ps, c, fi);
 		return;
 	}
 	if (!nfs_local_locks(fi)) {
@@ -181,8 +180,9 @@ static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinf
 	switch (lr.outcome) {
 	case LOCK_WORKS:
 		if (nfs_local_locks(fi))
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works, locally only (%s)", dir,
-				     fi->nolock ? "nolock" : "local_lock=all");
+			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works, locally only (%s%s)", dir,
+				     fi->nolock ? "" : "local_lock=",
+				     fi->nolock ? "nolock" : fi->local_lock);
 		else if (probe)
 			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (the probe's)", dir);
 		else
@@ -219,7 +219,7 @@ static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinf
 	}
 	check_detail(c, "Podman takes fcntl locks here for: %s", on);
 	if (lr.outcome == LOCK_FAILED || lr.outcome == LOCK_BLOCKED)
-		explain(d, ps, c, fi);
+		explain(ps, c, fi);
 	if (probe)
 		check_detail(c, "from the probe's lock step (F_SETLK in the user namespace, on the graphroot's "
 				"filesystem)");

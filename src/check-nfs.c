@@ -112,7 +112,7 @@ static void places_free(struct nfs_places *ps)
 		nfs_server_report_free(&ps->local);
 }
 
-/* "graphroot, ~/.config": the places on the same mount as P. */
+/* "graphroot, ~/.config": the places on the mount of FI. */
 char *nfs_places_on(const struct nfs_places *ps, const struct fsinfo *fi, bool locks_only)
 {
 	char *s = NULL;
@@ -179,9 +179,9 @@ static void options_check(struct diag *d, const struct nfs_places *ps, const str
 	}
 	if (nfs_local_locks(fi)) {
 		worst(c, CS_WARN);
-		check_detail(c, "%s: fcntl locks are local to this machine; fine while only this machine uses the "
+		check_detail(c, "%s%s: fcntl locks are local to this machine; fine while only this machine uses the "
 				"storage, unsafe if containers on several machines use the same home at once",
-			     fi->nolock ? "nolock" : "local_lock=all");
+			     fi->nolock ? "" : "local_lock=", fi->nolock ? "nolock" : fi->local_lock);
 		check_remedy(c, "use the storage from one machine at a time, or mount without nolock/local_lock");
 	} else if (nfs_is_v3(fi)) {
 		check_detail(c, "NFSv3: fcntl locks go to the server's lock manager (nlockmgr), and need rpc.statd "
