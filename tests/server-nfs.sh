@@ -2,7 +2,8 @@
 # nfscheck server and diagnose's NFS checks against a real kernel NFS server
 # with rpcbind, rpc.statd and nfsd under user-mode Linux, NFSv4.2 and NFSv3:
 # versions and registrations, rpc.statd stopped (NFSv3 locks block, and
-# the cause is named), and nfsd stopped (not responding, within deadlines).
+# the cause is named), nfsd stopped (not responding, within deadlines), and
+# a soft,nolock mount.
 . "$TESTS_SRCDIR/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root to boot user-mode Linux with an NFS server"
@@ -14,5 +15,7 @@ trap 'rm -rf "$NFSCHECK_COPY_DIR"' EXIT
 for vers in 4.2 3; do
 	uml_guest "NFSv$vers" --nfs-vers "$vers" "$TESTS_SRCDIR/uml/guest-server.sh"
 done
+# The mount options that warn.
+uml_guest "NFSv3 soft,nolock" --nfs-vers 3 --mount-opts soft,nolock "$TESTS_SRCDIR/uml/guest-nfs-options.sh"
 
 done_testing
