@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check-nfs.h"
+#include "mounts.h"
 #include "xalloc.h"
 
 /* At most this for one server, so that a dead one leaves time for the rest. */
@@ -329,12 +330,38 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
 	free(mounts);
 }
 
+/* No NFS mount, and no automounter that could bring one: nothing to look
+ * at, decided from mountinfo without a single call on a path. */
+static bool nfs_possible(void)
+{
+	struct mount_table t = {0};
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+	bool yes = false;
+
+	if (mount_table_load(&t, NULL) != 0 || !(it = mnt_new_iter(MNT_ITER_FORWARD))) {
+		mount_table_free(&t);
+		return true;
+	}
+	while (!yes && mnt_table_next_fs(t.tb, it, &fs) == 0) {
+		const char *ty = mnt_fs_get_fstype(fs);
+
+		yes = ty && (strcmp(ty, "nfs") == 0 || strcmp(ty, "nfs4") == 0 || strcmp(ty, "autofs") == 0);
+	}
+	mnt_free_iter(it);
+	mount_table_free(&t);
+	return yes;
+}
+
 void check_nfs(struct diag *d)
 {
 	struct nfs_places ps = {0};
-	char *cfg = config_dir(d);
 	bool locks_later = false;
+	char *cfg;
 
+	if (!nfs_possible())
+		return;
+	cfg = config_dir(d);
 	if (d->model_ok) {
 		add_place(d, &ps, "graphroot", d->m.graphroot.value, true);
 		add_place(d, &ps, "imagestore", d->m.imagestore.value, false);
