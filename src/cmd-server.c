@@ -148,7 +148,7 @@ static int exit_status(const struct nfs_server_report *r, const struct findings 
 	return NF_EXIT_OK;
 }
 
-static char *verdict(const struct nfs_server_report *r, const struct findings *f)
+static char *verdict(const struct nfs_server_report *r)
 {
 	char *problem = nfs_server_problem(r), *vers, *gap, *s;
 	const char *a = r->address ? r->address : r->host;
@@ -172,7 +172,6 @@ static char *verdict(const struct nfs_server_report *r, const struct findings *f
 		free(vers);
 		free(gap);
 	}
-	(void)f;
 	free(problem);
 	return s;
 }
@@ -185,7 +184,7 @@ static const char *level_name(enum level l)
 static void print_text(const struct nfs_server_report *r, const struct findings *f, int timeout_ms)
 {
 	static const char *const tags[] = {"[ ok ]", "[warn]", "[FAIL]"};
-	char *v = verdict(r, f);
+	char *v = verdict(r);
 
 	printf("nfscheck server: %s port %d", r->host, r->port);
 	if (r->address && strcmp(r->address, r->host) != 0)
@@ -203,7 +202,7 @@ static struct json_object *json_doc(const struct nfs_server_report *r, const str
 				    int status)
 {
 	struct json_object *o = nfs_server_json(r), *fa = json_object_new_array();
-	char *v = verdict(r, f);
+	char *v = verdict(r);
 
 	for (size_t i = 0; i < f->n; i++) {
 		struct json_object *x = json_object_new_object();
