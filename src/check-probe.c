@@ -140,8 +140,13 @@ void check_probe(struct diag *d)
 		for (int s = 0; s < PS__COUNT; s++)
 			if (r->step[s].begun && !r->step[s].done)
 				stuck = s;
-		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "no answer from %s while trying to %s: server not responding",
-			     fs, stuck >= 0 ? probe_step_text(stuck) : "start");
+		/* A server that answers everything but locks is not "not responding". */
+		if (stuck == PS_LOCK && fsinfo_is_network(fi))
+			c = diag_add(d, "probe", G_PROBE, CS_FAIL, "an fcntl lock on %s did not return (see nfs.locks)", fs);
+		else
+			c = diag_add(d, "probe", G_PROBE, CS_FAIL,
+				     "no answer from %s while trying to %s: server not responding", fs,
+				     stuck >= 0 ? probe_step_text(stuck) : "start");
 		check_detail(c, "the probe was stopped after %.1f s; Podman would hang there", budget / 1000.0);
 		goto values;
 	}

@@ -41,19 +41,6 @@ const char cmd_diagnose_help[] =
 	"Exit status: 0 nothing found that breaks rootless Podman, 1 something will,\n"
 	"2 nfscheck could not complete, 64 usage error, 77 --user without root.\n";
 
-static int parse_timeout(const char *s, int *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || v <= 0 || v > 3600)
-		return -1;
-	*ms = (int)(v * 1000);
-	return 0;
-}
-
 static bool use_color(void)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -65,7 +52,7 @@ static void run_checks(struct diag *d)
 {
 	static void (*const checks[])(struct diag *) = {
 		check_configuration, check_filesystems, check_subids, check_idmap_tools,
-		check_userns, check_probe, check_runtime_dir, check_driver, check_location,
+		check_userns, check_probe, check_nfs, check_runtime_dir, check_driver, check_location,
 	};
 
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
@@ -139,7 +126,7 @@ int cmd_diagnose(int argc, char **argv)
 			o.user = optarg;
 			break;
 		case 't':
-			if (parse_timeout(optarg, &o.timeout_ms) != 0)
+			if (nf_parse_seconds(optarg, &o.timeout_ms) != 0)
 				return nf_usage_error("diagnose", "--timeout: '%s' is not a number of seconds "
 								  "between 0 and 3600", optarg);
 			break;

@@ -12,6 +12,8 @@ struct nf_command {
 };
 
 const struct nf_command *nf_command_find(const char *name);
+/* A --timeout argument: seconds, more than 0 and at most 3600, in *MS. 0 or -1. */
+int nf_parse_seconds(const char *s, int *ms);
 void nf_command_help(const struct nf_command *cmd, FILE *out);
 
 int cmd_diagnose(int argc, char **argv);

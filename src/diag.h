@@ -98,6 +98,7 @@ void check_subids(struct diag *d);
 void check_idmap_tools(struct diag *d);
 void check_userns(struct diag *d);
 void check_probe(struct diag *d);
+void check_nfs(struct diag *d);
 void check_runtime_dir(struct diag *d);
 void check_driver(struct diag *d);
 void check_location(struct diag *d);

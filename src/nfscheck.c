@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,20 @@ const struct nf_command *nf_command_find(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+int nf_parse_seconds(const char *s, int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v <= 0 || v > 3600)
+		return -1;
+	/* Never 0 ms: that would mean no deadline at all. */
+	*ms = v < 0.001 ? 1 : (int)(v * 1000);
+	return 0;
 }
 
 void nf_command_help(const struct nf_command *cmd, FILE *out)

@@ -9,9 +9,9 @@ command -v jq >/dev/null || skip_all "jq is not installed"
 uml_prepare
 
 for vers in 4.2 3; do
-	uml_guest "NFSv$vers" "$uml" --nfs-vers "$vers" "$uml/guest-diagnose.sh"
+	uml_guest "NFSv$vers" --nfs-vers "$vers" "$uml/guest-diagnose.sh"
 done
 # User namespaces switched off in the guest's own kernel (the host's stays as it is).
-uml_guest userns "$uml" --no-nfs "$uml/guest-userns.sh"
+uml_guest userns --no-nfs "$uml/guest-userns.sh"
 
 done_testing

@@ -8,7 +8,7 @@
 uml_prepare
 
 for vers in 4.2 3; do
-	uml_guest "NFSv$vers" "$uml" --nfs-vers "$vers" "$uml/guest-fix.sh"
+	uml_guest "NFSv$vers" --nfs-vers "$vers" "$uml/guest-fix.sh"
 done
 
 done_testing

@@ -58,14 +58,17 @@ nfscheck_for_users() {
 	NFSCHECK=$NFSCHECK_COPY_DIR/nfscheck
 }
 
-# uml_guest NAME UML-DIR UML-OPTIONS... GUEST-SCRIPT: boot user-mode Linux
-# with $NFSCHECK passed in, and turn the guest's "T 0|1 message" and
-# "D text" lines into TAP.
+# uml_guest NAME UML-RUN-OPTIONS... GUEST-SCRIPT [ARGS...]: boot user-mode
+# Linux with tests/uml/uml-run.sh, run GUEST-SCRIPT in it with NFSCHECK set,
+# and turn the guest's "T 0|1 text" lines (guest_ok in guest-lib.sh) into
+# TAP results and its "D text" lines into diagnostics. One skip when UML
+# cannot run here.
 uml_guest() {
-	local name=$1 dir=$2 out rc line
-	shift 2
+	local name=$1 out rc line
+	shift
 	out=$(mktemp)
-	"$dir/uml-run.sh" -q -t 400 -e NFSCHECK="$NFSCHECK" "$@" >"$out" 2>"$out.err"
+	"$TESTS_SRCDIR/uml/uml-run.sh" -q -t "${UML_GUEST_TIMEOUT:-400}" -e NFSCHECK="$NFSCHECK" "$@" \
+		>"$out" 2>"$out.err"
 	rc=$?
 	if [ "$rc" -eq 77 ]; then
 		skip "user-mode Linux cannot run here: $(tail -1 "$out.err")"

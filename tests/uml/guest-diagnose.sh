@@ -5,8 +5,8 @@
 . "$GUEST_LIB"
 N=$NFSCHECK
 v=$NFS_VERS
-t() { echo "T $(( $1 != 0 )) v$v: $2"; }
-d() { printf '%s\n' "$@" | sed 's/^/D /'; }
+t() { guest_ok "$1" "v$v: $2"; }
+d() { guest_diag "$@"; }
 check() { # CHECK-ID JQ-FILTER-ON-CHECK FILE
 	jq -e --arg id "$1" ".checks[] | select(.id == \$id) | $2" "$3" >/dev/null
 }

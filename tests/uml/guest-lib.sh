@@ -17,6 +17,17 @@ uml_msg() {
     printf 'uml: %s\n' "$*" >&2
 }
 
+# guest_ok STATUS TEXT : one assertion for the host's TAP output (uml_guest
+# in tests/lib.sh): prints "T 0 TEXT" when STATUS is 0, else "T 1 TEXT".
+guest_ok() {
+    echo "T $(( $1 != 0 )) $2"
+}
+
+# guest_diag TEXT... : lines shown as TAP diagnostics on the host ("D TEXT").
+guest_diag() {
+    printf '%s\n' "$@" | sed 's/^/D /'
+}
+
 # Directory with PID files of the daemons that these functions start.
 UML_PID_DIR=${UML_PID_DIR:-/run/uml/pids}
 

@@ -1,0 +1,265 @@
+/*
+ * nfs.locks: an fcntl lock where Podman takes them (the graphroot's
+ * filesystem, ~/.config), one per NFS mount. The probe already locks a file
+ * on the graphroot's filesystem; its answer is used when it has one. A lock
+ * that fails or blocks is explained: on NFSv3 by what is missing on this
+ * machine (rpc.statd, rpcbind) or on the server; otherwise by the grace
+ * period a restarted server keeps.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check-nfs.h"
+#include "fsx.h"
+#include "nfslock.h"
+#include "xalloc.h"
+
+/* How long a lock may wait: a working server answers in milliseconds; a
+ * missing statd or a grace period makes it wait a minute or more. */
+#define LOCK_MS 4000
+#define LOCK_MIN_MS 500
+/* Kept back for the checks after this one. */
+#define LOCK_RESERVE_MS 300
+/* This machine's rpcbind, asked once an NFSv3 lock has been tried. */
+#define LOCAL_RPCBIND_MS 3000
+#define LOCAL_RPCBIND_MIN_MS 500
+
+static bool loopback(const char *h)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (!h)
+		return false;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* What this machine's rpcbind lists: the server's own report when the
+ * server is this machine, else asked once. */
+static const struct nfs_server_report *local_rpcbind(struct nfs_places *ps, const struct fsinfo *fi)
+{
+	struct nfs_server_entry *s = nfs_server_of(ps, fi);
+	struct nfs_server_request rq = {.host = "127.0.0.1", .port = RPC_PORT_NFS, .rpcbind_port = RPC_PORT_RPCBIND,
+					.rpcbind_only = true, .budget_ms = LOCAL_RPCBIND_MS};
+
+	if (s && s->probed && loopback(s->host))
+		return &s->r;
+	if (!ps->have_local) {
+		if (guard_remaining_ms() < LOCAL_RPCBIND_MIN_MS)
+			return NULL;
+		nfs_server_probe(&rq, &ps->local);
+		ps->have_local = true;
+	}
+	return &ps->local;
+}
+
+static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+{
+	struct nfs_server_entry *s = nfs_server_of(ps, fi);
+	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
+	char *gap = s && s->probed && !loopback(s->host) ? nfs_server_lock_gap(&s->r) : NULL;
+	bool here = s && loopback(s->host);
+	const char *cause = NULL;
+
+	if (lo && !lo->rpcbind_proto) {
+		cause = "rpcbind-here";
+		check_detail(c, "cause: rpcbind does not answer on this machine%s, so the kernel's lock manager "
+				"cannot reach rpc.statd, which every NFSv3 lock needs", here ? " (also the server)" : "");
+		check_remedy(c, "start rpcbind and rpc.statd here: sudo systemctl enable --now rpcbind rpc-statd");
+		check_fix(c, FIX_PACKAGES, "sudo systemctl enable --now rpcbind rpc-statd");
+	} else if (lo && (!nfs_server_registered(lo, RPC_PROG_NSM) ||
+			  nfs_server_service_answers(lo, RPC_PROG_NSM) == 0)) {
+		cause = "statd-here";
+		check_detail(c, "cause: rpc.statd is not running on this machine%s (%s): the kernel's lock manager "
+				"needs the status monitor for every NFSv3 lock, and without it the lock waits (about a "
+				"minute) or fails with ENOLCK", here ? ", which is also the server" : "",
+			     nfs_server_registered(lo, RPC_PROG_NSM) ? "registered with rpcbind, but it does not answer"
+								     : "no status monitor, program 100024, is "
+								       "registered with rpcbind");
+		check_remedy(c, "start it: sudo systemctl enable --now rpc-statd");
+		check_fix(c, FIX_PACKAGES, "sudo systemctl enable --now rpc-statd");
+	} else if (here && lo && !nfs_server_registered(lo, RPC_PROG_NLM)) {
+		cause = "server-lock-services";
+		check_detail(c, "cause: no lock manager (nlockmgr) is registered with rpcbind on this machine, "
+				"which is also the server");
+	}
+	if (gap) {
+		cause = cause ? cause : "server-lock-services";
+		check_detail(c, "cause: on the server %s: %s", s->host, gap);
+		check_remedy(c, "on the server: systemctl start rpc-statd nfs-server; or mount with vers=4.2, which "
+				"has locking built in");
+	}
+	if (!cause) {
+		cause = "grace-or-lockd";
+		check_detail(c, "the server's lock manager and status monitor answer, and rpc.statd runs here: the "
+				"server is probably in its grace period after a restart (up to 90 s), when locks wait");
+		check_remedy(c, "try again in two minutes; if it persists, look at the lock manager on both "
+				"machines (journalctl -k | grep lockd)");
+	}
+	check_value_str(c, "cause", cause);
+	free(gap);
+}
+
+static void explain(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+{
+	if (nfs_is_v3(fi) && !nfs_local_locks(fi)) {
+		explain_v3(ps, c, fi);
+		return;
+	}
+	if (!nfs_local_locks(fi)) {
+		check_detail(c, "NFSv4 locks wait while the server is in its grace period after a restart (90 s "
+				"by default), or when it has stopped answering (see nfs.server)");
+		check_remedy(c, "try again in two minutes; if it persists, look at the server");
+		check_value_str(c, "cause", "grace-or-server");
+	}
+}
+
+/* A lock that works now may owe it to the kernel's memory: it asks
+ * rpc.statd once per server, so with statd gone the next reboot or
+ * remount is when locks start to block. */
+static void statd_gone_here(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+{
+	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
+
+	if (!lo || (lo->rpcbind_proto && nfs_server_registered(lo, RPC_PROG_NSM) &&
+		    nfs_server_service_answers(lo, RPC_PROG_NSM) != 0))
+		return;
+	c->status = CS_WARN;
+	check_detail(c, "but %s on this machine: this machine's lock manager already knows the server, so "
+			"locks work for now; after a reboot or a remount every NFSv3 lock will wait or fail",
+		     lo->rpcbind_proto ? "rpc.statd is not running" : "rpcbind does not answer");
+	check_remedy(c, "start it: sudo systemctl enable --now %s", lo->rpcbind_proto ? "rpc-statd" : "rpcbind rpc-statd");
+	check_value_str(c, "cause", lo->rpcbind_proto ? "statd-here" : "rpcbind-here");
+}
+
+/* The probe's lock step, if it got that far, as a lock result. */
+static bool from_probe(const struct diag *d, const struct fsinfo *fi, struct lock_result *lr)
+{
+	const struct probe_step_result *s = &d->probe.step[PS_LOCK];
+
+	if (!d->probe_ran || !d->have_fs_graphroot || !nfs_same_mount(&d->fs_graphroot, fi) || !s->begun)
+		return false;
+	memset(lr, 0, sizeof(*lr));
+	if (s->done) {
+		lr->outcome = s->err ? LOCK_FAILED : LOCK_WORKS;
+		lr->err = s->err;
+	} else if (d->probe.timed_out) {
+		lr->outcome = LOCK_BLOCKED;
+		lr->err = NF_EDEADLINE;
+	} else {
+		return false;
+	}
+	lr->ms = -1;
+	return true;
+}
+
+static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinfo *fi)
+{
+	const char *dir = fi->exists ? fi->resolved : fi->existing;
+	char *on = nfs_places_on(ps, fi, true);
+	struct lock_result lr = {.outcome = LOCK_NOT_RUN};
+	bool probe = false;
+	struct check *c;
+	int ms = guard_remaining_ms() - LOCK_RESERVE_MS;
+
+	if (ms > LOCK_MS)
+		ms = LOCK_MS;
+	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE || (dir && fsx_mount_dead(dir))) {
+		c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, the server does not answer (see nfs.server)",
+			     fi->mountpoint);
+		goto values;
+	}
+	probe = from_probe(d, fi, &lr);
+	if (!probe && dir && ms >= LOCK_MIN_MS)
+		lock_test(dir, d->t.as, ms, &lr);
+	switch (lr.outcome) {
+	case LOCK_WORKS:
+		if (nfs_local_locks(fi))
+			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works, locally only (%s%s)", dir,
+				     fi->nolock ? "" : "local_lock=",
+				     fi->nolock ? "nolock" : fi->local_lock);
+		else if (probe)
+			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (the probe's)", dir);
+		else
+			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (%.1f ms)", dir, lr.ms);
+		if (nfs_is_v3(fi) && !nfs_local_locks(fi))
+			statd_gone_here(ps, c, fi);
+		break;
+	case LOCK_FAILED:
+		c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s fails: %s (%s)", dir,
+			     errno_name(lr.err), strerror(lr.err));
+		break;
+	case LOCK_BLOCKED:
+		if (probe)
+			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked until the probe's "
+				     "deadline", dir);
+		else
+			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked: no answer within "
+				     "%.1f s", dir, lr.ms / 1000.0);
+		check_detail(c, "Podman would wait there, or fail with ENOLCK");
+		break;
+	case LOCK_NO_FILE:
+		if (lr.err == NF_EDEADLINE)
+			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "no answer creating a file in %s: server not "
+				     "responding", dir);
+		else
+			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "not tried: %s cannot create a file in %s: %s",
+				     d->user, dir, errno_name(lr.err));
+		break;
+	case LOCK_NOT_RUN:
+	default:
+		c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, %s", fi->mountpoint,
+			     dir ? "no time left" : "no directory to try in");
+		break;
+	}
+	check_detail(c, "Podman takes fcntl locks here for: %s", on);
+	if (lr.outcome == LOCK_FAILED || lr.outcome == LOCK_BLOCKED)
+		explain(ps, c, fi);
+	if (probe)
+		check_detail(c, "from the probe's lock step (F_SETLK in the user namespace, on the graphroot's "
+				"filesystem)");
+	if (lr.leftovers_removed)
+		check_detail(c, "removed %d file left by an earlier run that was killed", lr.leftovers_removed);
+	if (lr.left_behind)
+		check_detail(c, "could not remove %s; the next run removes it", lr.file);
+values:
+	check_value_str(c, "mountpoint", fi->mountpoint);
+	check_value_str(c, "directory", dir);
+	{
+		struct json_object *a = json_object_new_array();
+
+		for (size_t i = 0; i < ps->n; i++)
+			if (ps->v[i].locks && nfs_same_mount(ps->v[i].fi, fi))
+				json_object_array_add(a, json_object_new_string(ps->v[i].what));
+		check_value(c, "used_by", a);
+	}
+	check_value_str(c, "outcome", lock_outcome_name(lr.outcome));
+	check_value_str(c, "errno", lr.err ? errno_name(lr.err) : NULL);
+	check_value(c, "ms", lr.ms >= 0 && (lr.outcome == LOCK_WORKS || lr.outcome == LOCK_FAILED ||
+					     lr.outcome == LOCK_BLOCKED)
+				     ? nfs_json_ms(lr.ms)
+				     : NULL);
+	check_value_bool(c, "from_probe", probe);
+	check_value_str(c, "locks", nfs_local_locks(fi) ? "local" : nfs_is_v3(fi) ? "nlm" : "nfsv4");
+	check_value_bool(c, "left_behind", lr.left_behind);
+	lock_result_free(&lr);
+	free(on);
+}
+
+void check_nfs_locks(struct diag *d, struct nfs_places *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		bool first = ps->v[i].locks;
+
+		for (size_t k = 0; first && k < i; k++)
+			if (ps->v[k].locks && nfs_same_mount(ps->v[k].fi, ps->v[i].fi))
+				first = false;
+		if (first)
+			lock_check(d, ps, ps->v[i].fi);
+	}
+}

@@ -1,0 +1,394 @@
+/*
+ * The NFS checks, run only when a place Podman uses (graphroot, imagestore,
+ * runroot, ~/.config) is on NFS. nfs.options reads what the mount options
+ * mean, from mountinfo alone; nfs.server asks each server over the network
+ * (nfsserver.h); nfs.locks takes an fcntl lock where Podman takes them
+ * (check-nfs-locks.c).
+ */
+#include "config.h"
+
+#include <libmount.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check-nfs.h"
+#include "mounts.h"
+#include "xalloc.h"
+
+/* At most this for one server, so that a dead one leaves time for the rest. */
+#define SERVER_MAX_MS 9000
+/* Below this, asking a server would only be cut off. */
+#define SERVER_MIN_MS 300
+
+bool nfs_place_is_nfs(const struct fsinfo *fi)
+{
+	return fi->kind && strcmp(fi->kind->name, "nfs") == 0;
+}
+
+bool nfs_same_mount(const struct fsinfo *a, const struct fsinfo *b)
+{
+	return a->mountpoint && b->mountpoint && strcmp(a->mountpoint, b->mountpoint) == 0 &&
+	       ((!a->source && !b->source) || (a->source && b->source && strcmp(a->source, b->source) == 0));
+}
+
+bool nfs_is_v3(const struct fsinfo *fi)
+{
+	/* The kernel calls v4 mounts nfs4 and prints vers=3 (or 2) for the rest. */
+	return fi->fstype && strcmp(fi->fstype, "nfs") == 0 && (!fi->vers || fi->vers[0] == '3' || fi->vers[0] == '2');
+}
+
+bool nfs_local_locks(const struct fsinfo *fi)
+{
+	/* fcntl locks are POSIX locks; nolock makes both kinds local. */
+	return fi->nolock ||
+	       (fi->local_lock && (strcmp(fi->local_lock, "all") == 0 || strcmp(fi->local_lock, "posix") == 0));
+}
+
+/* The NFS port from the mount's port= option (the kernel prints it when set). */
+static int mount_port(const struct fsinfo *fi)
+{
+	char *val = NULL, *end;
+	size_t len = 0;
+	long v;
+
+	if (!fi->fs_options || mnt_optstr_get_option(fi->fs_options, "port", &val, &len) != 0 || !val || !len)
+		return RPC_PORT_NFS;
+	v = strtol(val, &end, 10);
+	return end == val + len && v > 0 && v <= 65535 ? (int)v : RPC_PORT_NFS;
+}
+
+const char *nfs_mount_host(const struct fsinfo *fi)
+{
+	return fi->addr && *fi->addr ? fi->addr : fi->server;
+}
+
+static char *config_dir(const struct diag *d)
+{
+	const char *x = userenv_get(&d->t.env, "XDG_CONFIG_HOME"), *h = userenv_get(&d->t.env, "HOME");
+
+	if (x && x[0] == '/')
+		return xstrdup(x);
+	if (!h || !*h)
+		h = d->t.env.passwd_home;
+	return h && *h ? xasprintf("%s/.config", h) : NULL;
+}
+
+static void add_place(struct diag *d, struct nfs_places *ps, const char *what, const char *path, bool locks)
+{
+	struct nfs_place *p;
+	struct fsx x = {.as = d->t.as};
+
+	if (!path || ps->n >= sizeof(ps->v) / sizeof(ps->v[0]))
+		return;
+	p = &ps->v[ps->n];
+	memset(p, 0, sizeof(*p));
+	p->what = what;
+	p->locks = locks;
+	if (strcmp(what, "graphroot") == 0 && d->have_fs_graphroot) {
+		p->fi = &d->fs_graphroot;
+	} else {
+		p->fi = &p->own;
+		fsinfo_get(&p->own, path, &x);
+		p->owned = true;
+	}
+	if (!nfs_place_is_nfs(p->fi)) {
+		if (p->owned)
+			fsinfo_free(&p->own);
+		return;
+	}
+	ps->n++;
+}
+
+static void places_free(struct nfs_places *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->v[i].owned)
+			fsinfo_free(&ps->v[i].own);
+	for (size_t i = 0; i < ps->nservers; i++) {
+		nfs_server_report_free(&ps->servers[i].r);
+		free(ps->servers[i].host);
+	}
+	free(ps->servers);
+	if (ps->have_local)
+		nfs_server_report_free(&ps->local);
+}
+
+/* "graphroot, ~/.config": the places on the mount of FI. */
+char *nfs_places_on(const struct nfs_places *ps, const struct fsinfo *fi, bool locks_only)
+{
+	char *s = NULL;
+
+	for (size_t i = 0; i < ps->n; i++) {
+		char *t;
+
+		if (!nfs_same_mount(ps->v[i].fi, fi) || (locks_only && !ps->v[i].locks))
+			continue;
+		t = s ? xasprintf("%s, %s", s, ps->v[i].what) : xstrdup(ps->v[i].what);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static struct json_object *places_json(const struct nfs_places *ps, const struct fsinfo *fi)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < ps->n; i++)
+		if (nfs_same_mount(ps->v[i].fi, fi))
+			json_object_array_add(a, json_object_new_string(ps->v[i].what));
+	return a;
+}
+
+/* The first place on each mount stands for the mount. */
+bool nfs_first_on_mount(const struct nfs_places *ps, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (nfs_same_mount(ps->v[k].fi, ps->v[i].fi))
+			return false;
+	return true;
+}
+
+/* ---- nfs.options ---- */
+
+static void worst(struct check *c, enum check_status s)
+{
+	static const int rank[] = {[CS_SKIP] = 0, [CS_OK] = 1, [CS_WARN] = 2, [CS_FAIL] = 3};
+
+	if (rank[s] > rank[c->status])
+		c->status = s;
+}
+
+static void options_check(struct diag *d, const struct nfs_places *ps, const struct fsinfo *fi)
+{
+	char *desc = fsinfo_describe(fi), *on = nfs_places_on(ps, fi, false);
+	struct json_object *o = json_object_new_object();
+	struct check *c = diag_add(d, "nfs.options", G_NFS, CS_OK, "%s: %s, for %s", fi->mountpoint, desc, on);
+
+	if (fi->soft) {
+		worst(c, CS_WARN);
+		check_detail(c, "soft: when the server is slow, reads and writes fail with EIO instead of "
+				"waiting; under the load of a pull, a layer can be left half written");
+		check_remedy(c, "mount it hard (the default), or keep the storage off this mount");
+	}
+	if (fi->sec && strncmp(fi->sec, "krb5", 4) == 0) {
+		worst(c, CS_WARN);
+		check_detail(c, "sec=%s: every access needs a valid Kerberos ticket; a long pull or build fails "
+				"with EACCES or EKEYEXPIRED when the ticket expires", fi->sec);
+		check_remedy(c, "keep the ticket renewed for as long as Podman runs (krenew, k5start), or keep "
+				"the storage off this mount");
+	}
+	if (nfs_local_locks(fi)) {
+		worst(c, CS_WARN);
+		check_detail(c, "%s%s: fcntl locks are local to this machine; fine while only this machine uses the "
+				"storage, unsafe if containers on several machines use the same home at once",
+			     fi->nolock ? "" : "local_lock=", fi->nolock ? "nolock" : fi->local_lock);
+		check_remedy(c, "use the storage from one machine at a time, or mount without nolock/local_lock");
+	} else if (nfs_is_v3(fi)) {
+		check_detail(c, "NFSv3: fcntl locks go to the server's lock manager (nlockmgr), and need rpc.statd "
+				"running on this machine and on the server (see nfs.server and nfs.locks)");
+	} else {
+		check_detail(c, "NFSv4: locks are part of the protocol; no lock manager or rpc.statd is needed");
+	}
+	if (fi->proto && strncmp(fi->proto, "udp", 3) == 0)
+		check_detail(c, "proto=%s: the server is asked over TCP here; a server with TCP off may not "
+				"answer nfscheck while the mount works", fi->proto);
+	json_object_object_add(o, "server", fi->server ? json_object_new_string(fi->server) : NULL);
+	json_object_object_add(o, "addr", fi->addr ? json_object_new_string(fi->addr) : NULL);
+	json_object_object_add(o, "export", fi->export ? json_object_new_string(fi->export) : NULL);
+	json_object_object_add(o, "vers", fi->vers ? json_object_new_string(fi->vers) : NULL);
+	json_object_object_add(o, "proto", fi->proto ? json_object_new_string(fi->proto) : NULL);
+	json_object_object_add(o, "sec", fi->sec ? json_object_new_string(fi->sec) : NULL);
+	json_object_object_add(o, "hard", json_object_new_boolean(!fi->soft));
+	json_object_object_add(o, "local_lock", fi->local_lock ? json_object_new_string(fi->local_lock) : NULL);
+	json_object_object_add(o, "nolock", json_object_new_boolean(fi->nolock));
+	check_value_str(c, "mountpoint", fi->mountpoint);
+	check_value_str(c, "source", fi->source);
+	check_value_str(c, "fstype", fi->fstype);
+	check_value(c, "nfs", o);
+	check_value_str(c, "locks", nfs_local_locks(fi) ? "local" : nfs_is_v3(fi) ? "nlm" : "nfsv4");
+	check_value(c, "used_by", places_json(ps, fi));
+	free(desc);
+	free(on);
+}
+
+/* ---- nfs.server ---- */
+
+struct nfs_server_entry *nfs_server_of(struct nfs_places *ps, const struct fsinfo *fi)
+{
+	const char *h = nfs_mount_host(fi);
+	int port = mount_port(fi);
+
+	for (size_t i = 0; h && i < ps->nservers; i++)
+		if (strcmp(ps->servers[i].host, h) == 0 && ps->servers[i].port == port)
+			return &ps->servers[i];
+	return NULL;
+}
+
+static void ask_server(struct nfs_server_entry *s, bool locks_later)
+{
+	struct nfs_server_request rq = {.host = s->host, .port = s->port, .rpcbind_port = RPC_PORT_RPCBIND};
+	int left = guard_remaining_ms();
+
+	/* Keep time for the lock checks that follow. */
+	rq.budget_ms = locks_later ? left / 2 : left;
+	if (rq.budget_ms > SERVER_MAX_MS)
+		rq.budget_ms = SERVER_MAX_MS;
+	if (rq.budget_ms < SERVER_MIN_MS)
+		return;
+	nfs_server_probe(&rq, &s->r);
+	s->probed = true;
+}
+
+/* Mounts from S, "/a, /b", and whether one of them locks through the server on NFSv3. */
+static char *mounts_of(const struct nfs_places *ps, const struct nfs_server_entry *s, bool *v3_locks, bool *v3,
+		       bool *v4)
+{
+	char *m = NULL;
+
+	*v3_locks = *v3 = *v4 = false;
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct fsinfo *fi = ps->v[i].fi;
+		char *t;
+
+		if (!nfs_first_on_mount(ps, i) || !nfs_mount_host(fi) || strcmp(nfs_mount_host(fi), s->host) != 0 ||
+		    mount_port(fi) != s->port)
+			continue;
+		*v3 = *v3 || nfs_is_v3(fi);
+		*v4 = *v4 || !nfs_is_v3(fi);
+		*v3_locks = *v3_locks || (nfs_is_v3(fi) && !nfs_local_locks(fi));
+		t = m ? xasprintf("%s, %s", m, fi->mountpoint) : xstrdup(fi->mountpoint);
+		free(m);
+		m = t;
+	}
+	return m;
+}
+
+static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_server_entry *s)
+{
+	const struct nfs_server_report *r = &s->r;
+	bool v3_locks, v3, v4;
+	char *mounts = mounts_of(ps, s, &v3_locks, &v3, &v4), *problem, *vers, *gap;
+	struct json_object *ma = json_object_new_array();
+	struct check *c;
+
+	for (size_t i = 0; i < ps->n; i++)
+		if (nfs_first_on_mount(ps, i) && nfs_mount_host(ps->v[i].fi) && strcmp(nfs_mount_host(ps->v[i].fi), s->host) == 0 &&
+		    mount_port(ps->v[i].fi) == s->port)
+			json_object_array_add(ma, json_object_new_string(ps->v[i].fi->mountpoint));
+	if (!s->probed) {
+		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not asked, no time left", s->host);
+		check_value(c, "mounts", ma);
+		free(mounts);
+		return;
+	}
+	problem = nfs_server_problem(r);
+	vers = nfs_server_versions_text(r);
+	gap = v3_locks ? nfs_server_lock_gap(r) : NULL;
+	if (problem) {
+		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not responding: %s", s->host, problem);
+		check_detail(c, "everything under %s will hang until it answers again", mounts);
+		check_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
+				"storage off it");
+	} else if (gap) {
+		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s answers %s, but NFSv3 locks will fail: %s", s->host,
+			     vers, gap);
+		check_detail(c, "%s is mounted with NFSv3 and locking on: every fcntl lock Podman takes goes to the "
+				"server's lock manager", mounts);
+		check_remedy(c, "on the server, start the lock services (systemctl start rpc-statd nfs-server), or "
+				"mount with vers=4.2, which has locking built in");
+	} else {
+		char *mountd = nfs_server_service_text(r, RPC_PROG_MOUNT), *nlm = nfs_server_service_text(r, RPC_PROG_NLM),
+		     *nsm = nfs_server_service_text(r, RPC_PROG_NSM);
+
+		c = diag_add(d, "nfs.server", G_NFS, CS_OK, "%s answers %s%s", s->host, vers,
+			     !r->rpcbind_proto ? "; rpcbind does not answer"
+			     : nlm && nsm       ? "; rpcbind lists the lock manager and status monitor"
+						: "");
+		if (r->rpcbind_proto)
+			check_detail(c, "rpcbind (protocol %d): mountd %s; nlockmgr %s; status %s", r->rpcbind_proto,
+				     mountd ? mountd : "not registered", nlm ? nlm : "not registered",
+				     nsm ? nsm : "not registered");
+		else if (v3) {
+			worst(c, CS_WARN);
+			check_detail(c, "rpcbind on %s does not answer; NFSv3 needs it to mount", s->host);
+		}
+		free(mountd);
+		free(nlm);
+		free(nsm);
+	}
+	if (!problem && ((v3 && !r->answers[3]) || (v4 && !r->answers[4]))) {
+		worst(c, CS_WARN);
+		check_detail(c, "a mount uses NFSv%d, which the server does not answer now", v3 && !r->answers[3] ? 3 : 4);
+	}
+	check_detail(c, "mounts from %s: %s", s->host, mounts);
+	check_value(c, "server", nfs_server_json(r));
+	check_value(c, "mounts", ma);
+	free(problem);
+	free(vers);
+	free(gap);
+	free(mounts);
+}
+
+/* No NFS mount, and no automounter that could bring one: nothing to look
+ * at, decided from mountinfo without a single call on a path. */
+static bool nfs_possible(void)
+{
+	struct mount_table t = {0};
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+	bool yes = false;
+
+	if (mount_table_load(&t, NULL) != 0 || !(it = mnt_new_iter(MNT_ITER_FORWARD))) {
+		mount_table_free(&t);
+		return true;
+	}
+	while (!yes && mnt_table_next_fs(t.tb, it, &fs) == 0) {
+		const char *ty = mnt_fs_get_fstype(fs);
+
+		yes = ty && (strcmp(ty, "nfs") == 0 || strcmp(ty, "nfs4") == 0 || strcmp(ty, "autofs") == 0);
+	}
+	mnt_free_iter(it);
+	mount_table_free(&t);
+	return yes;
+}
+
+void check_nfs(struct diag *d)
+{
+	struct nfs_places ps = {0};
+	bool locks_later = false;
+	char *cfg;
+
+	if (!nfs_possible())
+		return;
+	cfg = config_dir(d);
+	if (d->model_ok) {
+		add_place(d, &ps, "graphroot", d->m.graphroot.value, true);
+		add_place(d, &ps, "imagestore", d->m.imagestore.value, false);
+		add_place(d, &ps, "runroot", d->m.runroot.value, false);
+	}
+	add_place(d, &ps, "~/.config", cfg, true);
+	free(cfg);
+	for (size_t i = 0; i < ps.n; i++) {
+		struct nfs_server_entry *s;
+
+		if (!nfs_first_on_mount(&ps, i))
+			continue;
+		options_check(d, &ps, ps.v[i].fi);
+		locks_later = locks_later || ps.v[i].locks;
+		if (!nfs_mount_host(ps.v[i].fi) || nfs_server_of(&ps, ps.v[i].fi))
+			continue;
+		ps.servers = xreallocarray(ps.servers, ps.nservers + 1, sizeof(*ps.servers));
+		s = &ps.servers[ps.nservers++];
+		memset(s, 0, sizeof(*s));
+		s->host = xstrdup(nfs_mount_host(ps.v[i].fi));
+		s->port = mount_port(ps.v[i].fi);
+	}
+	for (size_t i = 0; i < ps.nservers; i++) {
+		ask_server(&ps.servers[i], locks_later);
+		server_check(d, &ps, &ps.servers[i]);
+	}
+	check_nfs_locks(d, &ps);
+	places_free(&ps);
+}
+
