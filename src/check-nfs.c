@@ -162,7 +162,7 @@ static void worst(struct check *c, enum check_status s)
 static void options_check(struct diag *d, const struct nfs_places *ps, const struct fsinfo *fi)
 {
 	char *desc = fsinfo_describe(fi), *on = nfs_places_on(ps, fi, false);
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = nfs_mount_json(fi);
 	struct check *c = diag_add(d, "nfs.options", G_NFS, CS_OK, "%s: %s, for %s", fi->mountpoint, desc, on);
 
 	if (fi->soft) {
@@ -193,15 +193,6 @@ static void options_check(struct diag *d, const struct nfs_places *ps, const str
 	if (fi->proto && strncmp(fi->proto, "udp", 3) == 0)
 		check_detail(c, "proto=%s: the server is asked over TCP here; a server with TCP off may not "
 				"answer nfscheck while the mount works", fi->proto);
-	json_object_object_add(o, "server", fi->server ? json_object_new_string(fi->server) : NULL);
-	json_object_object_add(o, "addr", fi->addr ? json_object_new_string(fi->addr) : NULL);
-	json_object_object_add(o, "export", fi->export ? json_object_new_string(fi->export) : NULL);
-	json_object_object_add(o, "vers", fi->vers ? json_object_new_string(fi->vers) : NULL);
-	json_object_object_add(o, "proto", fi->proto ? json_object_new_string(fi->proto) : NULL);
-	json_object_object_add(o, "sec", fi->sec ? json_object_new_string(fi->sec) : NULL);
-	json_object_object_add(o, "hard", json_object_new_boolean(!fi->soft));
-	json_object_object_add(o, "local_lock", fi->local_lock ? json_object_new_string(fi->local_lock) : NULL);
-	json_object_object_add(o, "nolock", json_object_new_boolean(fi->nolock));
 	check_value_str(c, "mountpoint", fi->mountpoint);
 	check_value_str(c, "source", fi->source);
 	check_value_str(c, "fstype", fi->fstype);

@@ -75,6 +75,23 @@ void check_configuration(struct diag *d)
 }
 
 /* Values every filesystem check reports. */
+/* What mountinfo says of an NFS mount, as the "nfs" value of a check. */
+struct json_object *nfs_mount_json(const struct fsinfo *fi)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "server", fi->server ? json_object_new_string(fi->server) : NULL);
+	json_object_object_add(o, "export", fi->export ? json_object_new_string(fi->export) : NULL);
+	json_object_object_add(o, "addr", fi->addr ? json_object_new_string(fi->addr) : NULL);
+	json_object_object_add(o, "vers", fi->vers ? json_object_new_string(fi->vers) : NULL);
+	json_object_object_add(o, "proto", fi->proto ? json_object_new_string(fi->proto) : NULL);
+	json_object_object_add(o, "sec", fi->sec ? json_object_new_string(fi->sec) : NULL);
+	json_object_object_add(o, "hard", json_object_new_boolean(!fi->soft));
+	json_object_object_add(o, "local_lock", fi->local_lock ? json_object_new_string(fi->local_lock) : NULL);
+	json_object_object_add(o, "nolock", json_object_new_boolean(fi->nolock));
+	return o;
+}
+
 static void fs_values(struct check *c, const struct fsinfo *fi)
 {
 	char magic[16];
@@ -90,20 +107,8 @@ static void fs_values(struct check *c, const struct fsinfo *fi)
 	check_value_str(c, "fs_options", fi->fs_options);
 	if (fi->autofs)
 		check_value_str(c, "autofs", fi->autofs);
-	if (fi->kind && strcmp(fi->kind->name, "nfs") == 0) {
-		struct json_object *nfs = json_object_new_object();
-
-		json_object_object_add(nfs, "server", fi->server ? json_object_new_string(fi->server) : NULL);
-		json_object_object_add(nfs, "export", fi->export ? json_object_new_string(fi->export) : NULL);
-		json_object_object_add(nfs, "addr", fi->addr ? json_object_new_string(fi->addr) : NULL);
-		json_object_object_add(nfs, "vers", fi->vers ? json_object_new_string(fi->vers) : NULL);
-		json_object_object_add(nfs, "proto", fi->proto ? json_object_new_string(fi->proto) : NULL);
-		json_object_object_add(nfs, "sec", fi->sec ? json_object_new_string(fi->sec) : NULL);
-		json_object_object_add(nfs, "hard", json_object_new_boolean(!fi->soft));
-		json_object_object_add(nfs, "local_lock", fi->local_lock ? json_object_new_string(fi->local_lock) : NULL);
-		json_object_object_add(nfs, "nolock", json_object_new_boolean(fi->nolock));
-		check_value(c, "nfs", nfs);
-	}
+	if (fi->kind && strcmp(fi->kind->name, "nfs") == 0)
+		check_value(c, "nfs", nfs_mount_json(fi));
 	if (fi->statfs_err == 0) {
 		snprintf(magic, sizeof(magic), "0x%X", fi->magic);
 		check_value_str(c, "statfs_magic", magic);

@@ -86,6 +86,8 @@ void check_value_str(struct check *c, const char *key, const char *val);
 void check_value_int(struct check *c, const char *key, long long val);
 void check_value_bool(struct check *c, const char *key, bool val);
 void check_value(struct check *c, const char *key, struct json_object *val);
+/* The "nfs" value: what mountinfo says of an NFS mount (check-storage.c). */
+struct json_object *nfs_mount_json(const struct fsinfo *fi);
 void diag_note(struct diag *d, const char *fmt, ...) NF_PRINTF(2, 3);
 const char *check_status_name(enum check_status s);
 /* The errno's symbolic name ("EPERM"), or "ETIMEDOUT" for a deadline. */

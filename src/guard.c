@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,21 @@ void guard_send_now(const void *p, size_t n)
 		write_full(exec_out_fd, p, n);
 }
 
+void guard_sendf(const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		guard_send_now(line, (size_t)n);
+	if (n >= 0)
+		free(line);
+}
+
 bool guard_send_fds(const int *fds, int n)
 {
 	char byte = 0, ctl[CMSG_SPACE(sizeof(int) * GUARD_MAX_FDS)];
@@ -216,6 +232,21 @@ void guard_out_close_fds(struct guard_out *o)
 	for (int i = 0; i < o->nfds; i++)
 		close(o->fds[i]);
 	o->nfds = 0;
+}
+
+char *guard_out_line(struct guard_out *o, size_t *pos)
+{
+	char *line, *nl;
+
+	if (!o->data || *pos >= o->len)
+		return NULL;
+	line = o->data + *pos;
+	nl = memchr(line, '\n', o->len - *pos);
+	if (!nl)
+		return NULL;
+	*nl = '\0';
+	*pos = (size_t)(nl - o->data) + 1;
+	return line;
 }
 
 /* read(2) that also takes file descriptors passed along with the bytes. */

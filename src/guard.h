@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "msg.h"
+
 /* An errno-like code for "the deadline passed"; never a real errno. */
 #define NF_EDEADLINE 10000
 
@@ -58,6 +60,8 @@ void guard_out_add(struct guard_out *o, const void *p, size_t n);
 /* In the child: send bytes now, so the parent has them even if the child
  * is killed at the deadline a moment later. */
 void guard_send_now(const void *p, size_t n);
+/* The same, formatted: one line of a child's running report. */
+void guard_sendf(const char *fmt, ...) NF_PRINTF(1, 2);
 
 /* In the child: hand open file descriptors to the parent (with one NUL byte
  * of data). How root gets a file that only the user can open on a
@@ -65,6 +69,9 @@ void guard_send_now(const void *p, size_t n);
 bool guard_send_fds(const int *fds, int n);
 /* Close what a guarded call handed back. */
 void guard_out_close_fds(struct guard_out *o);
+/* The next complete line of a child's report from *POS on, NUL-terminated
+ * in place, or NULL; a last line cut short by the deadline is not one. */
+char *guard_out_line(struct guard_out *o, size_t *pos);
 
 /* SIGINT, SIGTERM and SIGHUP end the guarded call under way (the child is
  * killed) instead of nfscheck; the caller cleans up and exits. */

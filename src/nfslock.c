@@ -30,21 +30,6 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void sendf(const char *fmt, ...) NF_PRINTF(1, 2);
-
-static void sendf(const char *fmt, ...)
-{
-	char buf[4200];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		guard_send_now(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 struct lock_arg {
 	const char *dir;
 	int timeout_ms;
@@ -119,19 +104,19 @@ static int lock_child(void *arg, struct guard_out *out)
 	gethostname(host, sizeof(host) - 1);
 	/* The probe's prefix: its leftover sweep knows the file by its name. */
 	path = xasprintf("%s/%s%s.%d", a->dir, PROBE_PREFIX, host, (int)getpid());
-	sendf("file %s\n", path);
+	guard_sendf("file %s\n", path);
 	fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-	sendf("created %d\n", fd < 0 ? errno : 0);
+	guard_sendf("created %d\n", fd < 0 ? errno : 0);
 	if (fd < 0) {
 		free(path);
 		return 0;
 	}
 	close(fd);
 	t1 = mono_ms();
-	sendf("begin-lock %.1f\n", t1 - t0);
+	guard_sendf("begin-lock %.1f\n", t1 - t0);
 	err = lock_within(path, a->timeout_ms);
-	sendf("locked %d %.1f\n", err, mono_ms() - t1);
-	sendf("removed %d\n", unlink(path) == 0 ? 0 : errno);
+	guard_sendf("locked %d %.1f\n", err, mono_ms() - t1);
+	guard_sendf("removed %d\n", unlink(path) == 0 ? 0 : errno);
 	free(path);
 	return 0;
 }
@@ -156,7 +141,7 @@ void lock_test(const char *dir, const struct identity *as, int timeout_ms, struc
 	bool created = false, asked = false, removed = false;
 	double before_lock = 0, t0;
 	int status, n, err;
-	char *p, *nl;
+	char *p;
 
 	memset(r, 0, sizeof(*r));
 	r->outcome = LOCK_NOT_RUN;
@@ -167,14 +152,9 @@ void lock_test(const char *dir, const struct identity *as, int timeout_ms, struc
 	/* The child ends the lock's wait itself; this deadline is for a file
 	 * that cannot even be made, or a locker that will not die. */
 	gs = guard_run(as, CREATE_MS + timeout_ms, lock_child, &a, &status, &out);
-	guard_out_add(&out, "", 1);
-	for (p = out.data; p && *p; p = nl + 1) {
+	for (size_t at = 0; (p = guard_out_line(&out, &at));) {
 		double ms;
 
-		nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = '\0';
 		if (strncmp(p, "file ", 5) == 0) {
 			r->file = xstrdup(p + 5);
 		} else if (sscanf(p, "created %d", &err) == 1) {

@@ -27,24 +27,9 @@
 
 /* ---- the child ---- */
 
-static void sendf(const char *fmt, ...) NF_PRINTF(1, 2);
-
-static void sendf(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		guard_send_now(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 static void send_end(const char *id, const struct rpc_outcome *o)
 {
-	sendf("end %s %d %d %.1f %s %s\n", id, o->err, o->stat, o->ms, o->code[0] ? o->code : "-", o->message);
+	guard_sendf("end %s %d %d %.1f %s %s\n", id, o->err, o->stat, o->ms, o->code[0] ? o->code : "-", o->message);
 }
 
 /* This call's deadline: the per-call limit, or what is left, if less. */
@@ -89,7 +74,7 @@ static bool resolve(const struct nfs_server_request *rq, struct sockaddr_storage
 	double t0 = mono_ms();
 	int rc;
 
-	sendf("begin resolve\n");
+	guard_sendf("begin resolve\n");
 	rc = getaddrinfo(rq->host, NULL, &hints, &res);
 	if (rc == EAI_NONAME) {
 		hints.ai_flags = 0;
@@ -112,7 +97,7 @@ static bool resolve(const struct nfs_server_request *rq, struct sockaddr_storage
 		inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr, text, sizeof(text));
 	else if (ss->ss_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ss)->sin6_addr, text, sizeof(text));
-	sendf("addr %s\n", text[0] ? text : "?");
+	guard_sendf("addr %s\n", text[0] ? text : "?");
 	send_end("resolve", &o);
 	return true;
 }
@@ -137,7 +122,7 @@ static struct rpc_conn *connect_step(const struct nfs_server_request *rq, const 
 	if (ms <= 0)
 		return NULL;
 	set_port(ss, port);
-	sendf("begin %s\n", id);
+	guard_sendf("begin %s\n", id);
 	c = rpc_connect((struct sockaddr *)ss, len, prog, vers, ms, &o);
 	send_end(id, &o);
 	return c;
@@ -158,7 +143,7 @@ static bool ask_nfs(const struct nfs_server_request *rq, struct sockaddr_storage
 		return false;
 	}
 	/* Version 0 exists nowhere: the mismatch reply names the range (rpcinfo's way). */
-	sendf("begin null\n");
+	guard_sendf("begin null\n");
 	rpc_null(c, 0, ms, &o, &low, &high);
 	replied = o.stat == RPC_SUCCESS || o.stat == RPC_PROGVERSMISMATCH;
 	if (o.stat == RPC_PROGVERSMISMATCH) {
@@ -166,7 +151,7 @@ static bool ask_nfs(const struct nfs_server_request *rq, struct sockaddr_storage
 		o.code[0] = '\0';
 		snprintf(o.message, sizeof(o.message), "the server has versions %u to %u", (unsigned)low,
 			 (unsigned)high);
-		sendf("range %u %u\n", (unsigned)low, (unsigned)high);
+		guard_sendf("range %u %u\n", (unsigned)low, (unsigned)high);
 		from = low < 2 ? 2 : low;
 		to = high > 4 ? 4 : high;
 	}
@@ -177,9 +162,9 @@ static bool ask_nfs(const struct nfs_server_request *rq, struct sockaddr_storage
 		if ((ms = call_ms(rq)) <= 0)
 			break;
 		snprintf(id, sizeof(id), "ping-v%u", (unsigned)v);
-		sendf("begin %s\n", id);
+		guard_sendf("begin %s\n", id);
 		if (rpc_null(c, v, ms, &o, NULL, NULL) == 0)
-			sendf("answers %u\n", (unsigned)v);
+			guard_sendf("answers %u\n", (unsigned)v);
 		send_end(id, &o);
 		/* After a timeout the stream is out of step; the rest would wait too. */
 		if (o.err == NF_EDEADLINE)
@@ -219,7 +204,7 @@ static void ping_service(const struct nfs_server_request *rq, struct sockaddr_st
 		return;
 	snprintf(id, sizeof(id), "ping-%s", rpc_prog_name(prog));
 	set_port(ss, port);
-	sendf("begin %s\n", id);
+	guard_sendf("begin %s\n", id);
 	c = rpc_connect((struct sockaddr *)ss, len, prog, vers, ms, &o);
 	if (c) {
 		double connect_ms = o.ms;
@@ -251,11 +236,11 @@ static void ask_rpcbind(const struct nfs_server_request *rq, struct sockaddr_sto
 		rpc_close(c);
 		return;
 	}
-	sendf("begin rpcbind-dump\n");
+	guard_sendf("begin rpcbind-dump\n");
 	if (rpc_dump(c, ms, &regs, &n, &proto, &o) == 0) {
-		sendf("rpcbind %d\n", proto);
+		guard_sendf("rpcbind %d\n", proto);
 		for (size_t i = 0; i < n; i++)
-			sendf("reg %u %u %s %d\n", (unsigned)regs[i].prog, (unsigned)regs[i].vers, regs[i].netid,
+			guard_sendf("reg %u %u %s %d\n", (unsigned)regs[i].prog, (unsigned)regs[i].vers, regs[i].netid,
 			      regs[i].port);
 	}
 	send_end("rpcbind-dump", &o);
@@ -371,7 +356,7 @@ void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_rep
 	struct guard_out out;
 	enum guard_status gs;
 	int status;
-	char *p, *nl;
+	char *line;
 
 	memset(r, 0, sizeof(*r));
 	r->host = xstrdup(rq->host);
@@ -380,14 +365,8 @@ void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_rep
 	r->call_ms = rq->call_ms > 0 ? rq->call_ms : NFS_CALL_MS;
 	r->budget_ms = rq->budget_ms;
 	gs = guard_run(NULL, rq->budget_ms, server_child, (void *)rq, &status, &out);
-	guard_out_add(&out, "", 1);
-	for (p = out.data; p && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = '\0';
-		parse_line(r, p);
-	}
+	for (size_t at = 0; (line = guard_out_line(&out, &at));)
+		parse_line(r, line);
 	free(out.data);
 	r->interrupted = guard_interrupted() != 0;
 	r->timed_out = gs == GUARD_DEADLINE && !r->interrupted;

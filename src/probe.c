@@ -48,21 +48,6 @@ const char *probe_step_text(enum probe_step s)
 	return steps[s].text;
 }
 
-static void sendf(const char *fmt, ...) NF_PRINTF(1, 2);
-
-static void sendf(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		guard_send_now(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 /* Remove NAME under DIRFD, making our own directories writable first. */
 static int rm_rf_at(int at, const char *name, int depth)
 {
@@ -188,12 +173,12 @@ int probe_clean_leftovers(const char *dir, const struct identity *as, int timeou
 
 static void step(enum probe_step s, int err)
 {
-	sendf("step %s %d\n", steps[s].id, err);
+	guard_sendf("step %s %d\n", steps[s].id, err);
 }
 
 static void begin(enum probe_step s)
 {
-	sendf("begin %s\n", steps[s].id);
+	guard_sendf("begin %s\n", steps[s].id);
 }
 
 static int sys(int rc)
@@ -247,7 +232,7 @@ static void run_steps(void)
 	rmdir("d");
 	unlink("f");
 	unlink("lock");
-	sendf("inner-clean done\n");
+	guard_sendf("inner-clean done\n");
 }
 
 static _Noreturn void ns_child(int ready, int go, bool no_userns, pid_t parent)
@@ -264,7 +249,7 @@ static _Noreturn void ns_child(int ready, int go, bool no_userns, pid_t parent)
 	if (read(go, &c, 1) != 1)
 		_exit(1);
 	if (!no_userns && (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)) {
-		sendf("setup setuid %d\n", errno);
+		guard_sendf("setup setuid %d\n", errno);
 		_exit(1);
 	}
 	guard_die_with_parent(parent);
@@ -369,12 +354,12 @@ static bool map_ns(const struct probe_request *rq, pid_t pid)
 		const struct idranges *rs[2] = {rq->uids, rq->gids};
 		unsigned long ids[2] = {rq->uid, rq->gid};
 
-		sendf("map subids\n");
+		guard_sendf("map subids\n");
 		for (int i = 0; i < 2; i++) {
 			char **argv;
 
 			if (!tools[i]) {
-				sendf("setup %s %d %s not found\n", i ? "gid_map" : "uid_map", ENOENT,
+				guard_sendf("setup %s %d %s not found\n", i ? "gid_map" : "uid_map", ENOENT,
 				      i ? "newgidmap" : "newuidmap");
 				return false;
 			}
@@ -382,7 +367,7 @@ static bool map_ns(const struct probe_request *rq, pid_t pid)
 			err = run_map_tool(argv, &msg);
 			free_argv(argv);
 			if (err) {
-				sendf("setup %s %d %s\n", i ? "gid_map" : "uid_map", err, msg ? msg : "");
+				guard_sendf("setup %s %d %s\n", i ? "gid_map" : "uid_map", err, msg ? msg : "");
 				free(msg);
 				return false;
 			}
@@ -390,7 +375,7 @@ static bool map_ns(const struct probe_request *rq, pid_t pid)
 		return true;
 	}
 	/* No ranges: what Podman falls back to, one ID and nothing else. */
-	sendf("map single\n");
+	guard_sendf("map single\n");
 	err = write_proc(pid, "setgroups", "deny");
 	snprintf(buf, sizeof(buf), "0 %u 1", (unsigned)rq->uid);
 	if (!err)
@@ -399,7 +384,7 @@ static bool map_ns(const struct probe_request *rq, pid_t pid)
 	if (!err)
 		err = write_proc(pid, "gid_map", buf);
 	if (err) {
-		sendf("setup uid_map %d\n", err);
+		guard_sendf("setup uid_map %d\n", err);
 		return false;
 	}
 	return true;
@@ -415,22 +400,22 @@ static int probe_child(void *arg, struct guard_out *out)
 
 	(void)out;
 	gethostname(host, sizeof(host) - 1);
-	sendf("leftovers %d\n", clean_leftovers_in(rq->dir));
+	guard_sendf("leftovers %d\n", clean_leftovers_in(rq->dir));
 	snprintf(name, sizeof(name), "%s%s.%d", PROBE_PREFIX, host, (int)getpid());
 	path = xasprintf("%s/%s", rq->dir, name);
 	if (mkdir(path, 0700) != 0) {
-		sendf("setup mkdir %d\n", errno);
+		guard_sendf("setup mkdir %d\n", errno);
 		free(path);
 		return 0;
 	}
-	sendf("scratch %s\n", path);
+	guard_sendf("scratch %s\n", path);
 	if (chdir(path) != 0 || pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) {
-		sendf("setup chdir %d\n", errno);
+		guard_sendf("setup chdir %d\n", errno);
 		goto out;
 	}
 	pid = fork();
 	if (pid < 0) {
-		sendf("setup fork %d\n", errno);
+		guard_sendf("setup fork %d\n", errno);
 		goto out;
 	}
 	if (pid == 0) {
@@ -442,7 +427,7 @@ static int probe_child(void *arg, struct guard_out *out)
 	close(go[0]);
 	n = read(ready[0], &err, sizeof(err));
 	if (n != sizeof(err) || err) {
-		sendf("setup unshare %d\n", n == sizeof(err) ? err : EIO);
+		guard_sendf("setup unshare %d\n", n == sizeof(err) ? err : EIO);
 		waitpid(pid, NULL, 0);
 		goto out;
 	}
@@ -452,12 +437,12 @@ static int probe_child(void *arg, struct guard_out *out)
 		goto out;
 	}
 	if (write(go[1], "g", 1) != 1)
-		sendf("setup go %d\n", errno);
+		guard_sendf("setup go %d\n", errno);
 	close(go[1]);
 	waitpid(pid, NULL, 0);
 out:
 	if (chdir("/") == 0 && (dfd = open(rq->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		sendf("removed %d\n", rm_rf_at(dfd, name, 0));
+		guard_sendf("removed %d\n", rm_rf_at(dfd, name, 0));
 		close(dfd);
 	}
 	free(path);
@@ -536,19 +521,13 @@ void probe_run(const struct probe_request *rq, struct probe_result *res)
 	struct guard_out out;
 	enum guard_status gs;
 	int status;
-	char *p, *nl;
+	char *line;
 
 	memset(res, 0, sizeof(*res));
 	res->mapping = rq->no_userns ? xstrdup("none: root, no user namespace") : describe_mapping(rq);
 	gs = guard_run(rq->as, rq->timeout_ms, probe_child, (void *)rq, &status, &out);
-	guard_out_add(&out, "", 1);
-	for (p = out.data; p && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = '\0';
-		parse_line(res, p);
-	}
+	for (size_t at = 0; (line = guard_out_line(&out, &at));)
+		parse_line(res, line);
 	free(out.data);
 	if (gs != GUARD_OK) {
 		res->timed_out = !guard_interrupted();
