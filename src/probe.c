@@ -419,6 +419,8 @@ static int probe_child(void *arg, struct guard_out *out)
 		goto out;
 	}
 	if (pid == 0) {
+		/* ns_child never returns; it works in the scratch directory by cwd. */
+		free(path);
 		close(ready[0]);
 		close(go[1]);
 		ns_child(ready[1], go[0], rq->no_userns, self);
