@@ -397,7 +397,16 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	}
 	close(fds[0]);
 	/* The pipe closed at the child's exit; collect it within the deadline. */
-	while (waitpid(pid, &wst, WNOHANG) == 0) {
+	for (;;) {
+		pid_t w = waitpid(pid, &wst, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			/* ECHILD: no status to be had (SIGCHLD ignored after all). */
+			wst = -1;
+			break;
+		}
 		if (now_ms() >= end || (interrupted && interruptible)) {
 			kill_and_reap(pid);
 			guard_out_close_fds(out);
@@ -405,7 +414,7 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 		}
 		usleep(200);
 	}
-	if (!WIFEXITED(wst) || WEXITSTATUS(wst) == CHILD_SETUP_FAILED) {
+	if (wst == -1 || !WIFEXITED(wst) || WEXITSTATUS(wst) == CHILD_SETUP_FAILED) {
 		guard_out_close_fds(out);
 		free(out->data);
 		memset(out, 0, sizeof(*out));

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,9 @@ int main(int argc, char **argv)
 	int c;
 
 	nf_close_stdout_atexit();
+	/* Started with SIGCHLD ignored, no child could be waited for, and
+	 * every guarded call would lose its status. */
+	signal(SIGCHLD, SIG_DFL);
 	opterr = 0;
 	/* '+' stops at the command name so its options stay its own. */
 	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
