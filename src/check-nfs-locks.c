@@ -66,14 +66,17 @@ static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsin
 	bool here = s && loopback(s->host);
 	const char *cause = NULL;
 
-	if (lo && !lo->rpcbind_proto) {
+	int rb = lo ? nfs_server_rpcbind_answers(lo) : -1;
+
+	/* What the time did not settle is not blamed. */
+	if (rb == 0) {
 		cause = "rpcbind-here";
 		check_detail(c, "cause: rpcbind does not answer on this machine%s, so the kernel's lock manager "
 				"cannot reach rpc.statd, which every NFSv3 lock needs", here ? " (also the server)" : "");
 		check_remedy(c, "start rpcbind and rpc.statd here: sudo systemctl enable --now rpcbind rpc-statd");
 		check_fix(c, FIX_PACKAGES, "sudo systemctl enable --now rpcbind rpc-statd");
-	} else if (lo && (!nfs_server_registered(lo, RPC_PROG_NSM) ||
-			  nfs_server_service_answers(lo, RPC_PROG_NSM) == 0)) {
+	} else if (rb == 1 && (!nfs_server_registered(lo, RPC_PROG_NSM) ||
+			       nfs_server_service_answers(lo, RPC_PROG_NSM) == 0)) {
 		cause = "statd-here";
 		check_detail(c, "cause: rpc.statd is not running on this machine%s (%s): the kernel's lock manager "
 				"needs the status monitor for every NFSv3 lock, and without it the lock waits (about a "
@@ -83,7 +86,7 @@ static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsin
 								       "registered with rpcbind");
 		check_remedy(c, "start it: sudo systemctl enable --now rpc-statd");
 		check_fix(c, FIX_PACKAGES, "sudo systemctl enable --now rpc-statd");
-	} else if (here && lo && !nfs_server_registered(lo, RPC_PROG_NLM)) {
+	} else if (here && rb == 1 && !nfs_server_registered(lo, RPC_PROG_NLM)) {
 		cause = "server-lock-services";
 		check_detail(c, "cause: no lock manager (nlockmgr) is registered with rpcbind on this machine, "
 				"which is also the server");
@@ -93,6 +96,11 @@ static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsin
 		check_detail(c, "cause: on the server %s: %s", s->host, gap);
 		check_remedy(c, "on the server: systemctl start rpc-statd nfs-server; or mount with vers=4.2, which "
 				"has locking built in");
+	}
+	if (!cause && (rb < 0 || (s && s->probed && !loopback(s->host) && !nfs_server_locks_known(&s->r)))) {
+		cause = "unknown";
+		check_detail(c, "the time ran out before rpcbind%s could be asked to the end, so the cause is not "
+				"known; run nfscheck diagnose with a longer --timeout", rb < 0 ? " here" : " on the server");
 	}
 	if (!cause) {
 		cause = "grace-or-lockd";
@@ -125,9 +133,11 @@ static void explain(struct nfs_places *ps, struct check *c, const struct fsinfo 
 static void statd_gone_here(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
 {
 	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
+	int rb = lo ? nfs_server_rpcbind_answers(lo) : -1;
 
-	if (!lo || (lo->rpcbind_proto && nfs_server_registered(lo, RPC_PROG_NSM) &&
-		    nfs_server_service_answers(lo, RPC_PROG_NSM) != 0))
+	/* Only what was settled: rpcbind silent, or statd missing or silent. */
+	if (rb < 0 || (rb == 1 && nfs_server_registered(lo, RPC_PROG_NSM) &&
+		       nfs_server_service_answers(lo, RPC_PROG_NSM) != 0))
 		return;
 	c->status = CS_WARN;
 	check_detail(c, "but %s on this machine: this machine's lock manager already knows the server, so "
@@ -213,8 +223,12 @@ static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinf
 		break;
 	case LOCK_NOT_RUN:
 	default:
-		c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, %s", fi->mountpoint,
-			     dir ? "no time left" : "no directory to try in");
+		if (lr.cut_short)
+			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not known, the run's deadline came %.1f s "
+				     "into the lock's wait", fi->mountpoint, lr.ms / 1000.0);
+		else
+			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, %s", fi->mountpoint,
+				     dir ? "no time left" : "no directory to try in");
 		break;
 	}
 	check_detail(c, "Podman takes fcntl locks here for: %s", on);

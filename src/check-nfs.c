@@ -216,9 +216,10 @@ struct nfs_server_entry *nfs_server_of(struct nfs_places *ps, const struct fsinf
 	return NULL;
 }
 
-static void ask_server(struct nfs_server_entry *s, bool locks_later)
+static void ask_server(struct nfs_server_entry *s, const struct identity *as, bool locks_later)
 {
-	struct nfs_server_request rq = {.host = s->host, .port = s->port, .rpcbind_port = RPC_PORT_RPCBIND};
+	/* As the user when root asks for one: no question needs privilege. */
+	struct nfs_server_request rq = {.host = s->host, .port = s->port, .rpcbind_port = RPC_PORT_RPCBIND, .as = as};
 	int left = guard_remaining_ms();
 
 	/* Keep time for the lock checks that follow. */
@@ -276,7 +277,10 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
 	problem = nfs_server_problem(r);
 	vers = nfs_server_versions_text(r);
 	gap = v3_locks ? nfs_server_lock_gap(r) : NULL;
-	if (problem) {
+	if (problem && nfs_server_answers(r) < 0) {
+		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not known, %s", s->host, problem);
+		check_remedy(c, "run nfscheck diagnose again with a longer --timeout");
+	} else if (problem) {
 		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not responding: %s", s->host, problem);
 		check_detail(c, "everything under %s will hang until it answers again", mounts);
 		check_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
@@ -292,17 +296,24 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
 		char *mountd = nfs_server_service_text(r, RPC_PROG_MOUNT), *nlm = nfs_server_service_text(r, RPC_PROG_NLM),
 		     *nsm = nfs_server_service_text(r, RPC_PROG_NSM);
 
+		int rb = nfs_server_rpcbind_answers(r);
+
 		c = diag_add(d, "nfs.server", G_NFS, CS_OK, "%s answers %s%s", s->host, vers,
-			     !r->rpcbind_proto ? "; rpcbind does not answer"
-			     : nlm && nsm       ? "; rpcbind lists the lock manager and status monitor"
-						: "");
+			     rb < 0    ? "; rpcbind not asked to the end, the time ran out"
+			     : rb == 0 ? "; rpcbind does not answer"
+			     : nlm && nsm ? "; rpcbind lists the lock manager and status monitor"
+					  : "");
 		if (r->rpcbind_proto)
 			check_detail(c, "rpcbind (protocol %d): mountd %s; nlockmgr %s; status %s", r->rpcbind_proto,
 				     mountd ? mountd : "not registered", nlm ? nlm : "not registered",
 				     nsm ? nsm : "not registered");
-		else if (v3) {
+		else if (v3 && rb == 0) {
 			worst(c, CS_WARN);
 			check_detail(c, "rpcbind on %s does not answer; NFSv3 needs it to mount", s->host);
+		} else if (v3_locks && !nfs_server_locks_known(r)) {
+			worst(c, CS_WARN);
+			check_detail(c, "whether NFSv3 locks will work is not known: run nfscheck diagnose again with "
+					"a longer --timeout");
 		}
 		free(mountd);
 		free(nlm);
@@ -376,7 +387,7 @@ void check_nfs(struct diag *d)
 		s->port = mount_port(ps.v[i].fi);
 	}
 	for (size_t i = 0; i < ps.nservers; i++) {
-		ask_server(&ps.servers[i], locks_later);
+		ask_server(&ps.servers[i], d->t.as, locks_later);
 		server_check(d, &ps, &ps.servers[i]);
 	}
 	check_nfs_locks(d, &ps);

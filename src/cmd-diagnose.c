@@ -128,7 +128,7 @@ int cmd_diagnose(int argc, char **argv)
 		case 't':
 			if (nf_parse_seconds(optarg, &o.timeout_ms) != 0)
 				return nf_usage_error("diagnose", "--timeout: '%s' is not a number of seconds "
-								  "between 0 and 3600", optarg);
+								  "above 0 and at most 3600", optarg);
 			break;
 		case OPT_PODMAN_VERSION:
 			if (target_check_podman_version("diagnose", optarg) != NF_EXIT_OK)

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -45,7 +46,7 @@ const char cmd_server_help[] =
 	"\n"
 	"Exit status: 0 the server answers NFS, 1 it does not, or it offers only\n"
 	"NFSv3 and lacks what NFSv3 locks need, 2 nfscheck could not complete (the\n"
-	"name did not resolve), 64 usage error.\n";
+	"name did not resolve, or the time ran out first), 64 usage error.\n";
 
 enum level { L_OK, L_WARN, L_FAIL };
 
@@ -75,20 +76,30 @@ static bool resolved(const struct nfs_server_report *r)
 	return s && s->done && s->o.err == 0;
 }
 
+/* Only NFSv3 answers, so its locks are the only ones clients can have. */
+static bool only_v3(const struct nfs_server_report *r)
+{
+	return r->answers[3] && !r->answers[4];
+}
+
 static void service_finding(struct findings *f, const struct nfs_server_report *r, uint32_t prog,
 			    const char *missing)
 {
-	char *text = nfs_server_service_text(r, prog);
+	char *text = nfs_server_service_text(r, prog), ping[32];
 	int answers = nfs_server_service_answers(r, prog);
-	bool v3 = r->answers[3], only_v3 = v3 && !r->answers[4];
+	bool v3 = r->answers[3], lock = prog != RPC_PROG_MOUNT;
 
+	snprintf(ping, sizeof(ping), "ping-%s", rpc_prog_name(prog));
 	if (text && answers == 0)
-		add(f, v3 ? L_WARN : L_OK, rpc_prog_name(prog), xasprintf("%s; registered, but does not answer", text));
+		add(f, !v3 ? L_OK : only_v3(r) && lock ? L_FAIL : L_WARN, rpc_prog_name(prog),
+		    xasprintf("%s; registered, but does not answer%s", text, lock && v3 ? ": NFSv3 locks will fail" : ""));
 	else if (text)
-		add(f, L_OK, rpc_prog_name(prog), answers == 1 ? xasprintf("%s; answers", text) : xstrdup(text));
+		add(f, L_OK, rpc_prog_name(prog),
+		    answers == 1 ? xasprintf("%s; answers", text)
+		    : answers < 0 && nfs_server_step(r, ping) ? xasprintf("%s; not asked to the end, the time ran out", text)
+			: xstrdup(text));
 	else if (v3)
-		add(f, only_v3 && prog != RPC_PROG_MOUNT ? L_FAIL : L_WARN, rpc_prog_name(prog),
-		    xasprintf("not registered: %s", missing));
+		add(f, only_v3(r) && lock ? L_FAIL : L_WARN, rpc_prog_name(prog), xasprintf("not registered: %s", missing));
 	else
 		add(f, L_OK, rpc_prog_name(prog), xstrdup("not registered (NFSv4 does not need it)"));
 	free(text);
@@ -99,6 +110,7 @@ static void judge(const struct nfs_server_report *r, struct findings *f)
 	const struct nfs_step *c = nfs_server_step(r, "connect"), *rb = nfs_server_step(r, "rpcbind-dump"),
 			      *rc = nfs_server_step(r, "rpcbind-connect");
 	char *problem = nfs_server_problem(r), *vers = nfs_server_versions_text(r);
+	int answers = nfs_server_answers(r), rpcbind = nfs_server_rpcbind_answers(r);
 
 	if (!resolved(r)) {
 		add(f, L_FAIL, "resolve", problem);
@@ -108,7 +120,8 @@ static void judge(const struct nfs_server_report *r, struct findings *f)
 	if (c && c->done && c->o.err == 0)
 		add(f, L_OK, "connect", xasprintf("TCP connection to %s port %d in %.1f ms", r->address, r->port, c->o.ms));
 	if (problem) {
-		add(f, L_FAIL, "nfs", xasprintf("not responding: %s", problem));
+		add(f, answers == 0 ? L_FAIL : L_WARN, "nfs",
+		    xasprintf("%s: %s", answers == 0 ? "not responding" : "not known", problem));
 		free(problem);
 	} else if (r->have_range) {
 		add(f, L_OK, "nfs", xasprintf("answers %s (the server has versions %u to %u)", vers, (unsigned)r->low,
@@ -119,51 +132,82 @@ static void judge(const struct nfs_server_report *r, struct findings *f)
 	free(vers);
 	if (r->rpcbind_port <= 0)
 		return;
-	if (r->rpcbind_proto) {
-		add(f, L_OK, "rpcbind", xasprintf("%s on port %d lists %zu registrations",
-						  r->rpcbind_proto == 4 ? "rpcbind (protocol 4)" : "portmap (protocol 2)",
-						  r->rpcbind_port, r->nregs));
-	} else {
-		const struct nfs_step *why = rc && rc->o.err ? rc : rb;
-
-		add(f, nfs_server_responding(r) && !r->answers[3] ? L_OK : L_WARN, "rpcbind",
-		    xasprintf("no answer from rpcbind on port %d: %s%s", r->rpcbind_port,
-			      why ? why->o.message : "no time left",
-			      r->answers[3] ? "; NFSv3 clients cannot mount or lock"
-			      : nfs_server_responding(r) ? " (NFSv4 does not need it)" : ""));
+	if (rpcbind < 0) {
+		add(f, L_WARN, "rpcbind", xasprintf("on port %d: not asked to the end, the time ran out", r->rpcbind_port));
 		return;
 	}
+	if (rpcbind == 0) {
+		const struct nfs_step *why = rc && rc->o.err ? rc : rb;
+
+		add(f, answers == 1 && !r->answers[3] ? L_OK : only_v3(r) ? L_FAIL : L_WARN, "rpcbind",
+		    xasprintf("no answer from rpcbind on port %d: %s%s", r->rpcbind_port, why->o.message,
+			      r->answers[3] ? "; NFSv3 clients cannot mount or lock"
+			      : answers == 1 ? " (NFSv4 does not need it)" : ""));
+		return;
+	}
+	add(f, L_OK, "rpcbind", xasprintf("%s on port %d lists %zu registrations",
+					  r->rpcbind_proto == 4 ? "rpcbind (protocol 4)" : "portmap (protocol 2)",
+					  r->rpcbind_port, r->nregs));
 	service_finding(f, r, RPC_PROG_MOUNT, "NFSv3 clients cannot mount");
 	service_finding(f, r, RPC_PROG_NLM, "NFSv3 locks will fail");
 	service_finding(f, r, RPC_PROG_NSM, "NFSv3 locks will fail");
 }
 
-static int exit_status(const struct nfs_server_report *r, const struct findings *f)
+/* What NFSv3 locks would miss, when only NFSv3 answers and rpcbind was to be asked; *KNOWN false when the time ran out first. */
+static char *v3_lock_gap(const struct nfs_server_report *r, bool *known)
 {
+	*known = true;
+	if (!r->answers[3] || r->rpcbind_port <= 0)
+		return NULL;
+	*known = nfs_server_locks_known(r);
+	return *known ? nfs_server_lock_gap(r) : NULL;
+}
+
+/* Derived from the report by the same rules as the findings and the verdict. */
+static int exit_status(const struct nfs_server_report *r)
+{
+	bool known;
+	char *gap;
+	int st;
+
 	if (r->interrupted || r->failed || !resolved(r))
 		return NF_EXIT_INCOMPLETE;
-	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].level == L_FAIL)
-			return NF_EXIT_PROBLEMS;
-	return NF_EXIT_OK;
+	switch (nfs_server_answers(r)) {
+	case 0:
+		return NF_EXIT_PROBLEMS;
+	case -1:
+		return NF_EXIT_INCOMPLETE;
+	}
+	if (!only_v3(r))
+		return NF_EXIT_OK;
+	gap = v3_lock_gap(r, &known);
+	st = !known ? NF_EXIT_INCOMPLETE : gap ? NF_EXIT_PROBLEMS : NF_EXIT_OK;
+	free(gap);
+	return st;
 }
 
 static char *verdict(const struct nfs_server_report *r)
 {
 	char *problem = nfs_server_problem(r), *vers, *gap, *s;
 	const char *a = r->address ? r->address : r->host;
+	bool known;
 
 	if (r->interrupted)
 		s = xstrdup("interrupted");
 	else if (!resolved(r) || r->failed)
 		s = xasprintf("nfscheck could not complete: %s", problem);
+	else if (problem && nfs_server_answers(r) < 0)
+		s = xasprintf("nfscheck could not complete: %s; give it more time with --timeout", problem);
 	else if (problem)
 		s = xasprintf("%s is not responding: everything under a mount from it will hang", a);
 	else {
 		vers = nfs_server_versions_text(r);
-		gap = r->answers[3] && r->rpcbind_port > 0 ? nfs_server_lock_gap(r) : NULL;
+		gap = v3_lock_gap(r, &known);
 		if (gap)
 			s = xasprintf("%s answers %s, but NFSv3 locks will fail: %s", a, vers, gap);
+		else if (!known)
+			s = xasprintf("%s answers %s; the time ran out before rpcbind and the lock services were asked "
+				      "to the end%s", a, vers, only_v3(r) ? ", so whether NFSv3 locks work is not known" : "");
 		else if (r->answers[3] && r->rpcbind_port > 0)
 			s = xasprintf("%s answers %s, with the lock manager and status monitor NFSv3 locking needs", a,
 				      vers);
@@ -230,7 +274,7 @@ static int parse_port(const char *s, int min, int *port)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > 65535)
+	if (errno || *end || end == s || !isdigit((unsigned char)*s) || v < min || v > 65535)
 		return -1;
 	*port = (int)v;
 	return 0;
@@ -262,7 +306,7 @@ int cmd_server(int argc, char **argv)
 		case 't':
 			if (nf_parse_seconds(optarg, &timeout_ms) != 0)
 				return nf_usage_error("server", "--timeout: '%s' is not a number of seconds "
-								"between 0 and 3600", optarg);
+								"above 0 and at most 3600", optarg);
 			break;
 		case OPT_RPCBIND_PORT:
 			if (parse_port(optarg, 0, &rq.rpcbind_port) != 0)
@@ -287,7 +331,7 @@ int cmd_server(int argc, char **argv)
 	rq.budget_ms = timeout_ms;
 	nfs_server_probe(&rq, &r);
 	judge(&r, &f);
-	status = exit_status(&r, &f);
+	status = exit_status(&r);
 	if (!resolved(&r) && !r.interrupted && f.n)
 		nf_error("server: %s", f.v[0].text);
 	if (json)

@@ -26,6 +26,7 @@ struct lock_result {
 	double ms;          /* the lock call; for LOCK_BLOCKED, how long it waited */
 	char *file;         /* the scratch file */
 	bool left_behind;   /* it could not be removed (the next run removes it) */
+	bool cut_short;     /* LOCK_NOT_RUN: it waited MS, too short to count, when the run's deadline came */
 	int leftovers_removed;
 };
 

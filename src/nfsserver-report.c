@@ -17,6 +17,15 @@
 
 /* ---- what it means ---- */
 
+/* " (after 1.2 s)", for a message; one at a time. */
+static const char *xfmt_secs(double ms)
+{
+	static char t[32];
+
+	snprintf(t, sizeof(t), " (after %.1f s)", ms / 1000.0);
+	return t;
+}
+
 static bool step_ok(const struct nfs_step *s)
 {
 	return s && s->done && s->o.err == 0;
@@ -40,6 +49,43 @@ bool nfs_server_responding(const struct nfs_server_report *r)
 	return step_ok(nfs_server_step(r, "connect")) && any_answer(r);
 }
 
+int nfs_server_answers(const struct nfs_server_report *r)
+{
+	const struct nfs_step *res = nfs_server_step(r, "resolve"), *c = nfs_server_step(r, "connect"),
+			      *n = nfs_server_step(r, "null");
+
+	if (nfs_server_responding(r))
+		return 1;
+	if (r->interrupted || r->failed || !step_ok(res))
+		return -1;
+	if (!nfs_step_settled(c))
+		return -1;
+	if (c->o.err)
+		return 0;
+	if (!nfs_step_settled(n))
+		return -1;
+	if (n->o.err || n->o.stat != RPC_SUCCESS)
+		return 0;
+	/* It named its versions; were the pings cut short? */
+	for (size_t i = 0; i < r->nsteps; i++)
+		if (strncmp(r->steps[i].id, "ping-v", 6) == 0 && !nfs_step_settled(&r->steps[i]))
+			return -1;
+	return 0;
+}
+
+int nfs_server_rpcbind_answers(const struct nfs_server_report *r)
+{
+	const struct nfs_step *c = nfs_server_step(r, "rpcbind-connect"), *d = nfs_server_step(r, "rpcbind-dump");
+
+	if (r->rpcbind_proto)
+		return 1;
+	if (r->rpcbind_port <= 0 || !nfs_step_settled(c))
+		return -1;
+	if (c->o.err)
+		return 0;
+	return nfs_step_settled(d) ? 0 : -1;
+}
+
 char *nfs_server_problem(const struct nfs_server_report *r)
 {
 	const struct nfs_step *res = nfs_server_step(r, "resolve"), *c = nfs_server_step(r, "connect"),
@@ -48,6 +94,8 @@ char *nfs_server_problem(const struct nfs_server_report *r)
 
 	if (nfs_server_responding(r))
 		return NULL;
+	if (r->interrupted)
+		return xstrdup("interrupted before the server answered");
 	if (r->failed)
 		return xstrdup("nfscheck could not start the check");
 	if (!res)
@@ -55,21 +103,27 @@ char *nfs_server_problem(const struct nfs_server_report *r)
 	if (!step_ok(res))
 		return res->o.err == NF_EDEADLINE ? xasprintf("no address for %s within the deadline", r->host)
 						  : xasprintf("cannot resolve %s: %s", r->host, res->o.message);
-	if (!c)
+	if (!c || c->skipped)
 		return xasprintf("not asked: no time left to connect to %s port %d", a, r->port);
 	if (c->o.err == ECONNREFUSED)
 		return xasprintf("%s port %d refuses connections: no NFS server is listening there", a, r->port);
+	if (c->o.err == NF_EDEADLINE && !nfs_step_settled(c))
+		return xasprintf("no TCP connection to %s port %d before the time ran out%s", a, r->port,
+				 c->done ? xfmt_secs(c->o.ms) : "");
 	if (c->o.err == NF_EDEADLINE)
 		return xasprintf("no TCP connection to %s port %d within %.1f s: the host is down or "
 				 "unreachable, a firewall drops the attempt, or the server's listen queue is full",
-				 a, r->port, c->done ? c->o.ms / 1000.0 : r->budget_ms / 1000.0);
+				 a, r->port, c->o.ms / 1000.0);
 	if (!step_ok(c))
 		return xasprintf("cannot connect to %s port %d: %s", a, r->port, c->o.message);
-	if (!n)
+	if (!n || n->skipped)
 		return xasprintf("connected to %s port %d, but no time was left to ask it anything", a, r->port);
+	if (n->o.err == NF_EDEADLINE && !nfs_step_settled(n))
+		return xasprintf("connected to %s port %d, but the time ran out before it answered an RPC call%s", a,
+				 r->port, n->done ? xfmt_secs(n->o.ms) : "");
 	if (n->o.err == NF_EDEADLINE)
 		return xasprintf("connected to %s port %d, but no answer to an RPC call within %.1f s", a, r->port,
-				 n->done ? n->o.ms / 1000.0 : r->call_ms / 1000.0);
+				 n->o.ms / 1000.0);
 	if (n->o.stat == RPC_CANTRECV || n->o.stat == RPC_CANTSEND)
 		return xasprintf("%s port %d closed the connection without answering an RPC call (%s)", a, r->port,
 				 strerror(n->o.err));
@@ -77,10 +131,17 @@ char *nfs_server_problem(const struct nfs_server_report *r)
 		return xasprintf("%s port %d answers RPC, but has no NFS program", a, r->port);
 	if (!step_ok(n))
 		return xasprintf("%s port %d: the RPC call failed: %s", a, r->port, n->o.message);
-	for (size_t i = 0; i < r->nsteps; i++)
-		if (strncmp(r->steps[i].id, "ping-v", 6) == 0 && r->steps[i].o.err == NF_EDEADLINE)
-			return xasprintf("%s port %d named its versions, but %s got no answer within %.1f s", a,
-					 r->port, r->steps[i].id + 5, r->steps[i].o.ms / 1000.0);
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct nfs_step *p = &r->steps[i];
+
+		if (strncmp(p->id, "ping-v", 6) != 0 || p->o.err != NF_EDEADLINE)
+			continue;
+		if (!nfs_step_settled(p))
+			return xasprintf("%s port %d named its versions, but the time ran out before %s was asked "
+					 "to the end", a, r->port, p->id + 5);
+		return xasprintf("%s port %d named its versions, but %s got no answer within %.1f s", a, r->port,
+				 p->id + 5, p->o.ms / 1000.0);
+	}
 	return xasprintf("%s port %d answered, but no NFS version from 2 to 4 answered a NULL call", a, r->port);
 }
 
@@ -112,12 +173,12 @@ int nfs_server_service_answers(const struct nfs_server_report *r, uint32_t prog)
 	const struct nfs_step *s;
 
 	if (prog == RPC_PROG_NFS)
-		return any_answer(r) ? 1 : nfs_server_step(r, "null") ? 0 : -1;
+		return nfs_server_answers(r);
 	if (!rpc_prog_name(prog))
 		return -1;
 	snprintf(id, sizeof(id), "ping-%s", rpc_prog_name(prog));
 	s = nfs_server_step(r, id);
-	return s ? step_ok(s) : -1;
+	return nfs_step_settled(s) ? step_ok(s) : -1;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -147,11 +208,11 @@ char *nfs_server_service_text(const struct nfs_server_report *r, uint32_t prog)
 		if (!seen)
 			vers[nv++] = g->vers;
 		udp = udp || strncmp(g->netid, "udp", 3) == 0;
-		/* IPv4 TCP is what nfscheck and most clients use; mountd has a port per version. */
+		/* TCP is what nfscheck and most clients use; mountd has a port per version. */
 		seen = false;
 		for (size_t k = 0; k < np; k++)
 			seen = seen || ports[k] == g->port;
-		if (strcmp(g->netid, "tcp") == 0 && g->port > 0 && !seen)
+		if (strncmp(g->netid, "tcp", 3) == 0 && g->port > 0 && !seen)
 			ports[np++] = g->port;
 	}
 	if (!nv) {
@@ -178,6 +239,28 @@ char *nfs_server_service_text(const struct nfs_server_report *r, uint32_t prog)
 	return strbuf_take(&b);
 }
 
+static const uint32_t lock_progs[] = {RPC_PROG_NLM, RPC_PROG_NSM};
+
+bool nfs_server_locks_known(const struct nfs_server_report *r)
+{
+	int rb = nfs_server_rpcbind_answers(r);
+
+	if (rb <= 0)
+		return rb == 0;
+	/* A service registered but not pinged (no TCP registration, or the
+	 * host was down) is judged by its registration. */
+	for (size_t i = 0; i < 2; i++) {
+		char id[32];
+		const struct nfs_step *s;
+
+		snprintf(id, sizeof(id), "ping-%s", rpc_prog_name(lock_progs[i]));
+		s = nfs_server_step(r, id);
+		if (s && !nfs_step_settled(s))
+			return false;
+	}
+	return true;
+}
+
 char *nfs_server_lock_gap(const struct nfs_server_report *r)
 {
 	const struct nfs_step *c = nfs_server_step(r, "rpcbind-connect"), *d = nfs_server_step(r, "rpcbind-dump");
@@ -190,7 +273,7 @@ char *nfs_server_lock_gap(const struct nfs_server_report *r)
 	};
 	struct strbuf b = {0};
 
-	if (r->rpcbind_port <= 0 || !c)
+	if (!nfs_server_locks_known(r))
 		return NULL;
 	if (!step_ok(c) || !step_ok(d))
 		return xasprintf("its rpcbind (port %d) does not answer (%s), and NFSv3 clients find the lock "
@@ -235,6 +318,8 @@ static struct json_object *json_step(const struct nfs_step *s)
 	json_object_object_add(o, "id", json_object_new_string(s->id));
 	json_object_object_add(o, "ok", json_object_new_boolean(step_ok(s)));
 	json_object_object_add(o, "completed", json_object_new_boolean(s->done));
+	json_object_object_add(o, "asked", json_object_new_boolean(!s->skipped));
+	json_object_object_add(o, "settled", json_object_new_boolean(nfs_step_settled(s)));
 	json_object_object_add(o, "error", jstr(s->o.code));
 	json_object_object_add(o, "message", jstr(s->o.message));
 	json_object_object_add(o, "ms", nfs_json_ms(s->o.ms));

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "guard.h"
 #include "nfsserver.h"
@@ -32,13 +34,34 @@ static void send_end(const char *id, const struct rpc_outcome *o)
 	guard_sendf("end %s %d %d %.1f %s %s\n", id, o->err, o->stat, o->ms, o->code[0] ? o->code : "-", o->message);
 }
 
-/* This call's deadline: the per-call limit, or what is left, if less. */
-static int call_ms(const struct nfs_server_request *rq)
+/* A name may have several addresses (IPv6 and IPv4); a few are tried. */
+#define MAX_ADDRS 4
+
+struct addrs {
+	struct sockaddr_storage ss[MAX_ADDRS];
+	socklen_t len[MAX_ADDRS];
+	int n;
+};
+
+/*
+ * Step ID's deadline: the per-call limit, or what is left of the run, if
+ * less; the report is told, because a silence that short proves nothing.
+ * 0 when nothing is left: the step is reported as not asked.
+ */
+static int call_ms(const struct nfs_server_request *rq, const char *id)
 {
 	int per = rq->call_ms > 0 ? rq->call_ms : NFS_CALL_MS;
 	int left = guard_remaining_ms();
 
-	return left < per ? left : per;
+	if (left <= 0) {
+		guard_sendf("skipped %s\n", id);
+		return 0;
+	}
+	if (left < per) {
+		guard_sendf("short %s\n", id);
+		return left;
+	}
+	return per;
 }
 
 static double mono_ms(void)
@@ -65,19 +88,19 @@ static const char *gai_code(int rc)
 	return "EAI_FAIL";
 }
 
-/* Name to address, in the child: getaddrinfo() has no timeout of its own. */
-static bool resolve(const struct nfs_server_request *rq, struct sockaddr_storage *ss, socklen_t *len)
+/* Name to addresses, in the child: getaddrinfo() has no timeout of its own. */
+static bool resolve(const struct nfs_server_request *rq, struct addrs *a)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST}, *res = NULL;
 	struct rpc_outcome o = {.stat = -1};
-	char text[INET6_ADDRSTRLEN] = "";
 	double t0 = mono_ms();
 	int rc;
 
 	guard_sendf("begin resolve\n");
 	rc = getaddrinfo(rq->host, NULL, &hints, &res);
 	if (rc == EAI_NONAME) {
-		hints.ai_flags = 0;
+		/* Only the families this machine has an address in. */
+		hints.ai_flags = AI_ADDRCONFIG;
 		rc = getaddrinfo(rq->host, NULL, &hints, &res);
 	}
 	o.ms = mono_ms() - t0;
@@ -90,16 +113,34 @@ static bool resolve(const struct nfs_server_request *rq, struct sockaddr_storage
 			freeaddrinfo(res);
 		return false;
 	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
+	a->n = 0;
+	for (struct addrinfo *ai = res; ai && a->n < MAX_ADDRS; ai = ai->ai_next)
+		if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) && ai->ai_addrlen <= sizeof(a->ss[0])) {
+			memcpy(&a->ss[a->n], ai->ai_addr, ai->ai_addrlen);
+			a->len[a->n++] = ai->ai_addrlen;
+		}
 	freeaddrinfo(res);
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr, text, sizeof(text));
-	else if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ss)->sin6_addr, text, sizeof(text));
-	guard_sendf("addr %s\n", text[0] ? text : "?");
+	if (!a->n) {
+		o.err = EAFNOSUPPORT;
+		snprintf(o.code, sizeof(o.code), "EAI_FAMILY");
+		snprintf(o.message, sizeof(o.message), "no IPv4 or IPv6 address");
+		send_end("resolve", &o);
+		return false;
+	}
 	send_end("resolve", &o);
 	return true;
+}
+
+/* The report's address: the one being asked now. */
+static void say_addr(const struct sockaddr_storage *ss)
+{
+	char text[INET6_ADDRSTRLEN] = "";
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, text, sizeof(text));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, text, sizeof(text));
+	guard_sendf("addr %s\n", text[0] ? text : "?");
 }
 
 static void set_port(struct sockaddr_storage *ss, int port)
@@ -117,7 +158,7 @@ static struct rpc_conn *connect_step(const struct nfs_server_request *rq, const 
 {
 	struct rpc_outcome o;
 	struct rpc_conn *c;
-	int ms = call_ms(rq);
+	int ms = call_ms(rq, id);
 
 	if (ms <= 0)
 		return NULL;
@@ -128,17 +169,26 @@ static struct rpc_conn *connect_step(const struct nfs_server_request *rq, const 
 	return c;
 }
 
-/* NFS: the version range, then a NULL call per version. True when the
- * server answered at all. */
-static bool ask_nfs(const struct nfs_server_request *rq, struct sockaddr_storage *ss, socklen_t len)
+/* NFS: the version range, then a NULL call per version, from the first
+ * address that takes a connection (*AT, which rpcbind is asked on then).
+ * True when the server answered at all. */
+static bool ask_nfs(const struct nfs_server_request *rq, struct addrs *a, int *at)
 {
-	struct rpc_conn *c = connect_step(rq, "connect", ss, len, rq->port, RPC_PROG_NFS, 3);
+	struct rpc_conn *c = NULL;
 	uint32_t low = 0, high = 0, from = 3, to = 4;
 	struct rpc_outcome o;
 	bool replied;
 	int ms;
 
-	if (!c || (ms = call_ms(rq)) <= 0) {
+	for (*at = 0; *at < a->n; ++*at) {
+		say_addr(&a->ss[*at]);
+		c = connect_step(rq, "connect", &a->ss[*at], a->len[*at], rq->port, RPC_PROG_NFS, 3);
+		if (c || *at + 1 == a->n || guard_remaining_ms() <= 0)
+			break;
+	}
+	if (*at == a->n)
+		*at = a->n - 1;
+	if (!c || (ms = call_ms(rq, "null")) <= 0) {
 		rpc_close(c);
 		return false;
 	}
@@ -159,9 +209,9 @@ static bool ask_nfs(const struct nfs_server_request *rq, struct sockaddr_storage
 	for (uint32_t v = from; replied && v <= to; v++) {
 		char id[24];
 
-		if ((ms = call_ms(rq)) <= 0)
-			break;
 		snprintf(id, sizeof(id), "ping-v%u", (unsigned)v);
+		if ((ms = call_ms(rq, id)) <= 0)
+			break;
 		guard_sendf("begin %s\n", id);
 		if (rpc_null(c, v, ms, &o, NULL, NULL) == 0)
 			guard_sendf("answers %u\n", (unsigned)v);
@@ -174,20 +224,27 @@ static bool ask_nfs(const struct nfs_server_request *rq, struct sockaddr_storage
 	return replied;
 }
 
-/* The highest version of PROG registered over TCP for this address family, with its port. */
+/* The highest version of PROG registered over TCP for this address family,
+ * with its port; over IPv6, an IPv4 registration when there is no other
+ * (portmap version 2 knows no families, and services mostly listen on both). */
 static bool tcp_registration(const struct rpc_reg *regs, size_t n, uint32_t prog, int family,
 			     uint32_t *vers, int *port)
 {
-	const char *netid = family == AF_INET6 ? "tcp6" : "tcp";
 	bool found = false;
 
-	for (size_t i = 0; i < n; i++)
-		if (regs[i].prog == prog && strcmp(regs[i].netid, netid) == 0 && regs[i].port > 0 &&
-		    (!found || regs[i].vers > *vers)) {
-			*vers = regs[i].vers;
-			*port = regs[i].port;
-			found = true;
-		}
+	for (int pass = 0; pass < 2 && !found; pass++) {
+		const char *netid = family == AF_INET6 && pass == 0 ? "tcp6" : "tcp";
+
+		if (pass == 1 && family != AF_INET6)
+			break;
+		for (size_t i = 0; i < n; i++)
+			if (regs[i].prog == prog && strcmp(regs[i].netid, netid) == 0 && regs[i].port > 0 &&
+			    (!found || regs[i].vers > *vers)) {
+				*vers = regs[i].vers;
+				*port = regs[i].port;
+				found = true;
+			}
+	}
 	return found;
 }
 
@@ -198,18 +255,18 @@ static void ping_service(const struct nfs_server_request *rq, struct sockaddr_st
 	struct rpc_outcome o;
 	struct rpc_conn *c;
 	char id[32];
-	int ms = call_ms(rq);
+	int ms;
 
-	if (ms <= 0)
-		return;
 	snprintf(id, sizeof(id), "ping-%s", rpc_prog_name(prog));
+	if ((ms = call_ms(rq, id)) <= 0)
+		return;
 	set_port(ss, port);
 	guard_sendf("begin %s\n", id);
 	c = rpc_connect((struct sockaddr *)ss, len, prog, vers, ms, &o);
 	if (c) {
 		double connect_ms = o.ms;
 
-		if ((ms = call_ms(rq)) > 0) {
+		if ((ms = call_ms(rq, id)) > 0) {
 			rpc_null(c, vers, ms, &o, NULL, NULL);
 			o.ms += connect_ms;
 		} else {
@@ -232,7 +289,7 @@ static void ask_rpcbind(const struct nfs_server_request *rq, struct sockaddr_sto
 	size_t n = 0;
 	int proto = 0, ms;
 
-	if (!c || (ms = call_ms(rq)) <= 0) {
+	if (!c || (ms = call_ms(rq, "rpcbind-dump")) <= 0) {
 		rpc_close(c);
 		return;
 	}
@@ -260,20 +317,21 @@ static void ask_rpcbind(const struct nfs_server_request *rq, struct sockaddr_sto
 static int server_child(void *arg, struct guard_out *out)
 {
 	const struct nfs_server_request *rq = arg;
-	struct sockaddr_storage ss = {0};
-	socklen_t len = 0;
-	int left = guard_remaining_ms();
+	struct addrs a;
+	int left = guard_remaining_ms(), at = 0;
 	bool alive;
 
 	(void)out;
 	if (rq->budget_ms > 0 && rq->budget_ms < left)
 		left = rq->budget_ms;
-	guard_set_run_deadline(left > 2 * CHILD_MARGIN_MS ? left - CHILD_MARGIN_MS : left);
-	if (!resolve(rq, &ss, &len))
+	guard_set_run_deadline(left - (left > 4 * CHILD_MARGIN_MS ? CHILD_MARGIN_MS : left / 4));
+	if (!resolve(rq, &a))
 		return 0;
-	alive = rq->rpcbind_only || ask_nfs(rq, &ss, len);
+	if (rq->rpcbind_only)
+		say_addr(&a.ss[0]);
+	alive = rq->rpcbind_only || ask_nfs(rq, &a, &at);
 	if (rq->rpcbind_port > 0)
-		ask_rpcbind(rq, &ss, len, alive);
+		ask_rpcbind(rq, &a.ss[at], a.len[at], alive);
 	return 0;
 }
 
@@ -319,6 +377,10 @@ static void parse_line(struct nfs_server_report *r, char *line)
 	line += used;
 	if (strcmp(word, "begin") == 0 && sscanf(line, "%31s", id) == 1) {
 		add_step(r, id)->done = false;
+	} else if (strcmp(word, "skipped") == 0 && sscanf(line, "%31s", id) == 1) {
+		add_step(r, id)->skipped = true;
+	} else if (strcmp(word, "short") == 0 && sscanf(line, "%31s", id) == 1) {
+		add_step(r, id)->short_deadline = true;
 	} else if (strcmp(word, "end") == 0 &&
 		   sscanf(line, "%31s %d %d %lf %31s %n", id, &err, &stat, &ms, code, &used) == 5) {
 		s = add_step(r, id);
@@ -351,8 +413,18 @@ static void parse_line(struct nfs_server_report *r, char *line)
 	}
 }
 
+/* The step settles its question: it ended, was asked, and a silence, if
+ * that is what it got, lasted long enough to mean something. */
+bool nfs_step_settled(const struct nfs_step *s)
+{
+	return s && s->done && !s->skipped &&
+	       !(s->o.err == NF_EDEADLINE && s->short_deadline && s->o.ms < NFS_MIN_SILENCE_MS);
+}
+
 void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_report *r)
 {
+	struct identity nobody = {0};
+	const struct identity *as = rq->as;
 	struct guard_out out;
 	enum guard_status gs;
 	int status;
@@ -364,21 +436,28 @@ void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_rep
 	r->rpcbind_port = rq->rpcbind_port;
 	r->call_ms = rq->call_ms > 0 ? rq->call_ms : NFS_CALL_MS;
 	r->budget_ms = rq->budget_ms;
-	gs = guard_run(NULL, rq->budget_ms, server_child, (void *)rq, &status, &out);
+	/* Nothing here needs root, and libtirpc decodes whatever the host sends. */
+	if (!as && geteuid() == 0 && identity_lookup("nobody", &nobody) == 0)
+		as = &nobody;
+	gs = guard_run(as, rq->budget_ms, server_child, (void *)rq, &status, &out);
+	identity_free(&nobody);
 	for (size_t at = 0; (line = guard_out_line(&out, &at));)
 		parse_line(r, line);
 	free(out.data);
 	r->interrupted = guard_interrupted() != 0;
-	r->timed_out = gs == GUARD_DEADLINE && !r->interrupted;
 	r->failed = gs == GUARD_FAILED;
+	r->timed_out = gs == GUARD_DEADLINE && !r->interrupted;
 	for (size_t i = 0; i < r->nsteps; i++) {
 		struct nfs_step *s = &r->steps[i];
 
+		if (!nfs_step_settled(s))
+			r->timed_out = !r->interrupted;
 		if (s->done)
 			continue;
-		s->o.err = NF_EDEADLINE;
-		snprintf(s->o.code, sizeof(s->o.code), "ETIMEDOUT");
+		s->o.err = r->interrupted ? EINTR : NF_EDEADLINE;
+		snprintf(s->o.code, sizeof(s->o.code), "%s", r->interrupted ? "EINTR" : "ETIMEDOUT");
 		snprintf(s->o.message, sizeof(s->o.message), "%s", r->interrupted ? "interrupted"
+				 : s->skipped ? "not asked: no time was left"
 				 : "cut off at the deadline of the whole check");
 	}
 }
@@ -424,7 +503,7 @@ int nfs_parse_hostport(const char *arg, char **host, int *port)
 	if (num) {
 		errno = 0;
 		v = strtol(num, &end, 10);
-		if (errno || *end || end == num || v < 1 || v > 65535 || *num == '+' || *num == '-') {
+		if (errno || *end || end == num || v < 1 || v > 65535 || !isdigit((unsigned char)*num)) {
 			free(*host);
 			*host = NULL;
 			return -1;

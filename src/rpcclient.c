@@ -261,6 +261,8 @@ int rpc_dump(struct rpc_conn *c, int timeout_ms, struct rpc_reg **regs, size_t *
 		finish(o);
 		return 0;
 	}
+	/* A reply that failed to decode half way keeps what it decoded. */
+	xdr_free(XDRPROC(xdr_rpcblist_ptr), (char *)&head);
 	/* An old portmapper: ask it its own way, in what is left of the time. */
 	left = timeout_ms - (int)(mono_ms() - t0);
 	if ((st == RPC_PROGVERSMISMATCH || st == RPC_PROGUNAVAIL) && left > 0) {
@@ -275,15 +277,16 @@ int rpc_dump(struct rpc_conn *c, int timeout_ms, struct rpc_reg **regs, size_t *
 					: p->pml_map.pm_prot == IPPROTO_UDP ? "udp"
 									    : "?",
 					(int)p->pml_map.pm_port);
-			/* libtirpc's xdr_pmaplist reads each node after freeing it
-			 * (valgrind); the nodes hold no pointers but the next one. */
-			while (pl) {
-				struct pmaplist *next = pl->pml_next;
-
-				free(pl);
-				pl = next;
-			}
 			*proto = 2;
+		}
+		/* Also after a half-decoded reply. libtirpc's xdr_pmaplist reads
+		 * each node after freeing it (valgrind); the nodes hold no
+		 * pointers but the next one, and are zeroed when made. */
+		while (pl) {
+			struct pmaplist *next = pl->pml_next;
+
+			free(pl);
+			pl = next;
 		}
 		timeout_ms = left;
 	}

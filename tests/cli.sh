@@ -38,12 +38,14 @@ for c in diagnose fix config server; do
 done
 
 # server's own arguments.
-for args in "" "a b" "host:0" "host:99999" "[::1" "host --timeout 0" "host --timeout x" "host --rpcbind-port -1"; do
+for args in "" "a b" "host:0" "host:99999" "host:+22" "[::1" "host --timeout 0" "host --timeout x" "host --rpcbind-port -1"; do
 	# shellcheck disable=SC2086  # split on purpose
 	run "$NFSCHECK" server $args
 	ok $(( rc != 64 )) "server ${args:-(no host)}: usage error, exit 64 (got $rc)"
 done
 [[ $err == *"Try 'nfscheck server --help'"* ]]; ok $? "server: a usage error names the hint"
+run "$NFSCHECK" server "host: 22"
+ok $(( rc != 64 )) "server 'host: 22': a port with a space is a usage error (got $rc)"
 
 run "$NFSCHECK" help nosuch
 ok $(( rc != 64 )) "help for an unknown command exits 64"
