@@ -38,7 +38,7 @@ echo "== ASan + UBSan"
 if build "$top/_build-asan" --enable-werror --enable-sanitizers; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -C "$top/_build-asan" -s check -j"$jobs" \
-		TESTS="\$(check_PROGRAMS) tests/cli.sh tests/config.sh tests/diagnose-local.sh tests/server-deadline.sh" || status=1
+		TESTS="\$(check_PROGRAMS) tests/cli.sh tests/config.sh tests/diagnose-local.sh tests/server-deadline.sh tests/server-verdicts.sh" || status=1
 else
 	echo "sanitizer build failed"; status=1
 fi
