@@ -16,6 +16,7 @@ CONFIG (a JSON object):
               port 0 means this server's own port
   "rpcbind_versions": [2]  the rpcbind versions it has (default 2 to 4)
   "rpcbind_silent": true   take rpcbind's calls and never answer them
+  "rpcbind_truncate": N    cut N bytes off the end of each list it sends
   "uid_log":  FILE   append the UID owning each connecting socket (read
               from /proc/net/tcp*), to show who asked
 """
@@ -91,7 +92,8 @@ def dump(vers):
             body += struct.pack(">IIII", prog, v, 6 if netid.startswith("tcp") else 17, p)
         else:
             body += struct.pack(">II", prog, v) + opaque(netid) + opaque(uaddr(p)) + opaque("superuser")
-    return body + struct.pack(">I", 0)
+    body += struct.pack(">I", 0)
+    return body[: len(body) - cfg.get("rpcbind_truncate", 0)]
 
 
 def serve(conn):

@@ -5,7 +5,7 @@
 # (exit 1); the same with everything answering (exit 0); NFSv4 too, where a
 # missing lock service only warns; a run whose deadline leaves rpcbind
 # unasked (exit 2, "not known", never blamed); IPv6 with rpcbind 4 and with
-# portmap 2; a name with several addresses; and, as root, the questions
+# portmap 2; a list cut short; a name with several addresses; and, as root, the questions
 # asked as nobody.
 . "$TESTS_SRCDIR/lib.sh"
 
@@ -94,6 +94,14 @@ jq -e '.verdict == "incomplete" and (.summary | test("time ran out"))
 	and ([.findings[] | select(.status == "fail")] | length == 0)' "$doc" >/dev/null
 ok $? "and it says the time ran out, marks rpcbind not asked, and fails nothing" ||
 	diag "$(jq -c '{verdict, summary, findings}' "$doc")"
+
+# --- a list cut short: reported, no crash, for rpcbind 4 and portmap 2 ---
+for v in 4 2; do
+	fake "cut$v" "{\"programs\": {$nfs3}, \"rpcbind_versions\": [$v], \"rpcbind_truncate\": 30, \"rpcbind\": [$regs, [100021, 4, \"tcp\", 0], [100024, 1, \"tcp\", 0]]}"
+	ask "cut$v"
+	[ "$rc" -eq 1 ] && jq -e '.rpcbind.answers == false and (.steps[] | select(.id == "rpcbind-dump") | .error == "RPC_CANTDECODERES")' "$doc" >/dev/null
+	ok $? "a cut-short list from rpcbind $v: cannot decode, exit 1 (got $rc)" || diag "$(jq -c '.steps' "$doc")"
+done
 
 # --- IPv6: rpcbind 4 lists tcp6; portmap 2 knows no families ---
 if "$py" -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
