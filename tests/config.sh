@@ -214,15 +214,8 @@ EOF
 grep -q "only root" "$case_dir/out.err"; ok $? "and says why"
 
 # Every document above matches the shipped schema.
-schema=$TESTS_SRCDIR/../data/nfscheck-config.schema.json
-if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
-	docs=$(find "$ns_top" "$tmp" -name 'out.json' -size +0)
-	res=$(/usr/bin/python3 "$TESTS_SRCDIR/validate-json.py" "$schema" $docs 2>&1)
-	ok $? "every config --json document matches data/nfscheck-config.schema.json ($(wc -w <<<"$docs") documents)" ||
-		diag "$res"
-else
-	skip "python3-jsonschema is not installed"
-fi
+# shellcheck disable=SC2046  # one path per word
+schema_ok nfscheck-config.schema.json "config --json" $(find "$ns_top" "$tmp" -name 'out.json' -size +0)
 
 run "$NFSCHECK" config --user no-such-user-here
 ok $(( rc != 64 )) "--user with an unknown name exits 64"

@@ -211,14 +211,8 @@ else
 fi
 
 # --- the JSON document matches the shipped schema ---
-schema=$TESTS_SRCDIR/../data/nfscheck-diagnose.schema.json
-if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
-	docs=$(find "$ns_top" -name 'out.json' -size +0)
-	res=$(/usr/bin/python3 "$TESTS_SRCDIR/validate-json.py" "$schema" $docs 2>&1)
-	ok $? "every diagnose --json document matches data/nfscheck-diagnose.schema.json" || diag "$res"
-else
-	skip "python3-jsonschema is not installed"
-fi
+# shellcheck disable=SC2046  # one path per word
+schema_ok nfscheck-diagnose.schema.json "diagnose --json" $(find "$ns_top" -name 'out.json' -size +0)
 
 # --- colour only on a terminal, never with NO_COLOR ---
 new_case color

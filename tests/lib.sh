@@ -93,3 +93,46 @@ uml_prepare() {
 	nfscheck_for_users /tmp || skip_all "cannot copy nfscheck for the test user"
 	trap 'rm -rf "$NFSCHECK_COPY_DIR"' EXIT
 }
+
+# Helper servers on loopback (tests/tcp-sink.py, tests/rpc-fake.py): each
+# prints its port when ready and runs until the test exits.
+#   servers_setup         needs python3; makes $tmp and cleans up at exit
+#   start NAME SCRIPT ARGS...   start one; its port in $port (false if none)
+servers_setup() {
+	py=/usr/bin/python3
+	[ -x "$py" ] || skip_all "python3 is not installed"
+	tmp=$(mktemp -d)
+	server_pids=()
+	trap 'kill "${server_pids[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
+}
+
+start() {
+	local name=$1
+	shift
+	port=
+	"$py" "$@" >"$tmp/$name.port" 2>"$tmp/$name.err" &
+	server_pids+=($!)
+	for _ in $(seq 50); do
+		[ -s "$tmp/$name.port" ] && break
+		kill -0 "$!" 2>/dev/null || break
+		sleep 0.1
+	done
+	port=$(head -1 "$tmp/$name.port")
+	[ -n "$port" ]
+}
+
+# schema_ok SCHEMA-NAME KIND FILE...: one test, that there are FILEs and
+# every one (a KIND document, such as "config --json") matches
+# data/SCHEMA-NAME; a skip without python3-jsonschema.
+schema_ok() {
+	local schema=$TESTS_SRCDIR/../data/$1 what=$2 res
+	shift 2
+	if [ $# -eq 0 ]; then
+		ok 1 "there are $what documents to check against data/${schema##*/}"
+	elif /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+		res=$(/usr/bin/python3 "$TESTS_SRCDIR/validate-json.py" "$schema" "$@" 2>&1)
+		ok $? "all $# $what documents match data/${schema##*/}" || diag "$res"
+	else
+		skip "python3-jsonschema is not installed"
+	fi
+}

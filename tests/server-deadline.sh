@@ -6,33 +6,13 @@
 # measured times are printed.
 . "$TESTS_SRCDIR/lib.sh"
 
-py=/usr/bin/python3
-[ -x "$py" ] || skip_all "python3 is not installed"
+servers_setup
 sink=$TESTS_SRCDIR/tcp-sink.py
-schema=$TESTS_SRCDIR/../data/nfscheck-server.schema.json
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 # Slack over a deadline for process start and exit.
 SLACK_MS=500
 
 # sink MODE: start tests/tcp-sink.py MODE; its port in $port.
-sink() {
-	port=
-	"$py" "$sink" "$1" >"$tmp/$1.port" 2>"$tmp/$1.err" &
-	pids+=($!)
-	for _ in $(seq 50); do
-		[ -s "$tmp/$1.port" ] && break
-		kill -0 "$!" 2>/dev/null || break
-		sleep 0.1
-	done
-	port=$(head -1 "$tmp/$1.port")
-	[ -n "$port" ]
-}
+sink() { start "$1" "$sink" "$1"; }
 
 # timed ARGS...: nfscheck server ARGS; $out, $err, $rc, and $ms it took.
 timed() {
@@ -108,11 +88,6 @@ ok $? "closed port: the message says it refuses connections"
 timed --json "127.0.0.1:$closed" --rpcbind-port "$closed"
 printf '%s\n' "$out" >"$tmp/closed.json"
 
-if "$py" -c 'import jsonschema' 2>/dev/null; then
-	res=$("$py" "$TESTS_SRCDIR/validate-json.py" "$schema" "$tmp"/*.json 2>&1)
-	ok $? "the --json documents match data/nfscheck-server.schema.json" || diag "$res"
-else
-	skip "python3-jsonschema is not installed"
-fi
+schema_ok nfscheck-server.schema.json "server --json" "$tmp"/*.json
 
 done_testing

@@ -4,37 +4,13 @@
 # services that are registered but silent, or an rpcbind that never answers
 # (exit 1); the same with everything answering (exit 0); NFSv4 too, where a
 # missing lock service only warns; a run whose deadline leaves rpcbind
-# unasked (exit 2, "not known", never blamed); IPv6 with rpcbind 4 and with
-# portmap 2; a list cut short; a name with several addresses; and, as root, the questions
-# asked as nobody.
+# unasked (exit 2, "not known", never blamed); a list cut short; IPv6 with
+# rpcbind 4 and with portmap 2; a name with several addresses; and, as
+# root, the questions asked as nobody.
 . "$TESTS_SRCDIR/lib.sh"
 
-py=/usr/bin/python3
-[ -x "$py" ] || skip_all "python3 is not installed"
+servers_setup
 command -v jq >/dev/null || skip_all "jq is not installed"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# start NAME PROGRAM ARGS...: a helper server; its port in $port.
-start() {
-	local name=$1
-	shift
-	port=
-	"$py" "$@" >"$tmp/$name.port" 2>"$tmp/$name.err" &
-	pids+=($!)
-	for _ in $(seq 50); do
-		[ -s "$tmp/$name.port" ] && break
-		kill -0 "$!" 2>/dev/null || break
-		sleep 0.1
-	done
-	port=$(head -1 "$tmp/$name.port")
-	[ -n "$port" ]
-}
 
 # fake NAME CONFIG: tests/rpc-fake.py with CONFIG, rpcbind on the same port.
 fake() { start "$1" "$TESTS_SRCDIR/rpc-fake.py" "$2"; }
@@ -153,11 +129,6 @@ else
 	skip "not root, or no user nobody"
 fi
 
-if "$py" -c 'import jsonschema' 2>/dev/null; then
-	res=$("$py" "$TESTS_SRCDIR/validate-json.py" "$TESTS_SRCDIR/../data/nfscheck-server.schema.json" "$tmp"/*.json 2>&1)
-	ok $? "every --json document matches data/nfscheck-server.schema.json" || diag "$res"
-else
-	skip "python3-jsonschema is not installed"
-fi
+schema_ok nfscheck-server.schema.json "server --json" "$tmp"/*.json
 
 done_testing
