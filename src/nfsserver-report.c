@@ -64,7 +64,7 @@ int nfs_server_answers(const struct nfs_server_report *r)
 		return 0;
 	if (!nfs_step_settled(n))
 		return -1;
-	if (n->o.err || n->o.stat != RPC_SUCCESS)
+	if (n->o.err || (n->o.stat != RPC_SUCCESS && n->o.stat != RPC_PROGVERSMISMATCH))
 		return 0;
 	/* It named its versions; were the pings cut short? */
 	for (size_t i = 0; i < r->nsteps; i++)

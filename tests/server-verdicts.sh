@@ -71,6 +71,12 @@ jq -e '.verdict == "incomplete" and (.summary | test("time ran out"))
 ok $? "and it says the time ran out, marks rpcbind not asked, and fails nothing" ||
 	diag "$(jq -c '{verdict, summary, findings}' "$doc")"
 
+# --- it names its versions, then the deadline cuts the first ping short ---
+fake pings-cut '{"programs": {"100003": {"low": 3, "high": 4, "silent": [3, 4]}}}'
+ask pings-cut "" --rpcbind-port 0 --timeout 1
+ok $(( rc != 2 )) "versions named, ping cut short by --timeout 1: exit 2, not 'not responding' (got $rc)" ||
+	diag "$(jq -r .summary "$doc")"
+
 # --- a list cut short: reported, no crash, for rpcbind 4 and portmap 2 ---
 for v in 4 2; do
 	fake "cut$v" "{\"programs\": {$nfs3}, \"rpcbind_versions\": [$v], \"rpcbind_truncate\": 30, \"rpcbind\": [$regs, [100021, 4, \"tcp\", 0], [100024, 1, \"tcp\", 0]]}"
