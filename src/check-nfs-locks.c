@@ -62,10 +62,11 @@ static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsin
 {
 	struct nfs_server_entry *s = nfs_server_of(ps, fi);
 	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
-	char *gap = s && s->probed && !loopback(s->host) ? nfs_server_lock_gap(&s->r) : NULL;
+	/* The server's own report, when it was asked and is another machine. */
+	const struct nfs_server_report *remote = s && s->probed && !loopback(s->host) ? &s->r : NULL;
+	char *gap = remote ? nfs_server_lock_gap(remote) : NULL;
 	bool here = s && loopback(s->host);
 	const char *cause = NULL;
-
 	int rb = lo ? nfs_server_rpcbind_answers(lo) : -1;
 
 	/* What the time did not settle is not blamed. */
@@ -97,7 +98,7 @@ static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsin
 		check_remedy(c, "on the server: systemctl start rpc-statd nfs-server; or mount with vers=4.2, which "
 				"has locking built in");
 	}
-	if (!cause && (rb < 0 || (s && s->probed && !loopback(s->host) && !nfs_server_locks_known(&s->r)))) {
+	if (!cause && (rb < 0 || (remote && !nfs_server_locks_known(remote)))) {
 		cause = "unknown";
 		check_detail(c, "the time ran out before rpcbind%s could be asked to the end, so the cause is not "
 				"known; run nfscheck diagnose with a longer --timeout", rb < 0 ? " here" : " on the server");

@@ -114,7 +114,7 @@ int cmd_diagnose(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct diag_options o = {.timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};
-	int c;
+	int c, st;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":u:t:vh", opts, NULL)) != -1) {
@@ -126,9 +126,8 @@ int cmd_diagnose(int argc, char **argv)
 			o.user = optarg;
 			break;
 		case 't':
-			if (nf_parse_seconds(optarg, &o.timeout_ms) != 0)
-				return nf_usage_error("diagnose", "--timeout: '%s' is not a number of seconds "
-								  "above 0 and at most 3600", optarg);
+			if ((st = nf_timeout_option("diagnose", optarg, &o.timeout_ms)) != NF_EXIT_OK)
+				return st;
 			break;
 		case OPT_PODMAN_VERSION:
 			if (target_check_podman_version("diagnose", optarg) != NF_EXIT_OK)

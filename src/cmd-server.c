@@ -5,8 +5,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -267,19 +265,6 @@ static struct json_object *json_doc(const struct nfs_server_report *r, const str
 	return o;
 }
 
-static int parse_port(const char *s, int min, int *port)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || !isdigit((unsigned char)*s) || v < min || v > 65535)
-		return -1;
-	*port = (int)v;
-	return 0;
-}
-
 int cmd_server(int argc, char **argv)
 {
 	enum { OPT_JSON = 256, OPT_RPCBIND_PORT };
@@ -304,12 +289,11 @@ int cmd_server(int argc, char **argv)
 			json = true;
 			break;
 		case 't':
-			if (nf_parse_seconds(optarg, &timeout_ms) != 0)
-				return nf_usage_error("server", "--timeout: '%s' is not a number of seconds "
-								"above 0 and at most 3600", optarg);
+			if ((status = nf_timeout_option("server", optarg, &timeout_ms)) != NF_EXIT_OK)
+				return status;
 			break;
 		case OPT_RPCBIND_PORT:
-			if (parse_port(optarg, 0, &rq.rpcbind_port) != 0)
+			if (nfs_parse_port(optarg, 0, &rq.rpcbind_port) != 0)
 				return nf_usage_error("server", "--rpcbind-port: '%s' is not a port number", optarg);
 			break;
 		case 'h':

@@ -12,8 +12,9 @@ struct nf_command {
 };
 
 const struct nf_command *nf_command_find(const char *name);
-/* A --timeout argument: seconds, more than 0 and at most 3600, in *MS. 0 or -1. */
-int nf_parse_seconds(const char *s, int *ms);
+/* COMMAND's --timeout ARG: seconds, more than 0 and at most 3600, in *MS.
+ * NF_EXIT_OK, or the usage error's exit status with the message printed. */
+int nf_timeout_option(const char *command, const char *arg, int *ms);
 void nf_command_help(const struct nf_command *cmd, FILE *out);
 
 int cmd_diagnose(int argc, char **argv);

@@ -476,8 +476,6 @@ void nfs_server_report_free(struct nfs_server_report *r)
 int nfs_parse_hostport(const char *arg, char **host, int *port)
 {
 	const char *colon, *num = NULL;
-	char *end;
-	long v;
 
 	*host = NULL;
 	if (arg[0] == '[') {
@@ -500,15 +498,23 @@ int nfs_parse_hostport(const char *arg, char **host, int *port)
 	} else {
 		return -1;
 	}
-	if (num) {
-		errno = 0;
-		v = strtol(num, &end, 10);
-		if (errno || *end || end == num || v < 1 || v > 65535 || !isdigit((unsigned char)*num)) {
-			free(*host);
-			*host = NULL;
-			return -1;
-		}
-		*port = (int)v;
+	if (num && nfs_parse_port(num, 1, port) != 0) {
+		free(*host);
+		*host = NULL;
+		return -1;
 	}
+	return 0;
+}
+
+int nfs_parse_port(const char *s, int min, int *port)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || !isdigit((unsigned char)*s) || v < min || v > 65535)
+		return -1;
+	*port = (int)v;
 	return 0;
 }

@@ -72,6 +72,8 @@ void nfs_server_report_free(struct nfs_server_report *r);
 /* Parse HOST, HOST:PORT, [V6ADDR] or [V6ADDR]:PORT (a bare IPv6 address
  * has no port). 0, or -1 when it is not of that form. */
 int nfs_parse_hostport(const char *arg, char **host, int *port);
+/* Digits only, MIN to 65535, in *PORT. 0, or -1 when it is not. */
+int nfs_parse_port(const char *s, int min, int *port);
 
 /* The step settled its question (see nfsserver.c). */
 bool nfs_step_settled(const struct nfs_step *s);
