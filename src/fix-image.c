@@ -464,53 +464,87 @@ static char *unit_path(const struct target *t)
 		     : xasprintf("%s/nfscheck-image-uid%u.service", UNIT_DIR, (unsigned)t->id.uid);
 }
 
-/* One argument of an Exec line: quoted, with systemd's % specifiers escaped. */
-static void unit_arg(struct strbuf *b, const char *s)
+/* Control characters would end a unit line early (a newline starts a
+ * new ExecStart=); no quoting rescues them, so they are refused. */
+static bool unit_safe(const char *s)
 {
-	strbuf_adds(b, "\"");
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* How a value is written, by the setting it goes into (systemd.unit(5),
+ * systemd.service(5) "Command lines"). */
+enum unit_ctx {
+	U_PLAIN,    /* a comment: text as it is */
+	U_SPEC,     /* Description=: % specifiers expand, so % is %% */
+	U_PATH,     /* RequiresMountsFor=: quoted words, with specifiers */
+	U_EXEC,     /* Exec*=: quoted words, specifiers, and $VAR expansion ($ is $$) */
+};
+
+static void unit_value(struct strbuf *b, const char *s, enum unit_ctx c)
+{
+	if (c >= U_PATH)
+		strbuf_adds(b, "\"");
 	for (; *s; s++) {
-		if (*s == '%')
+		if (*s == '%' && c != U_PLAIN)
 			strbuf_adds(b, "%%");
-		else if (*s == '"' || *s == '\\') {
+		else if (*s == '$' && c == U_EXEC)
+			strbuf_adds(b, "$$");
+		else if ((*s == '"' || *s == '\\') && c >= U_PATH) {
 			char e[2] = {'\\', *s};
 
 			strbuf_add(b, e, 2);
 		} else
 			strbuf_add(b, s, 1);
 	}
-	strbuf_adds(b, "\"");
+	if (c >= U_PATH)
+		strbuf_adds(b, "\"");
 }
 
+/* The setting of the line being written: the text after its last newline. */
+static enum unit_ctx unit_context(const struct strbuf *b)
+{
+	const char *nl = b->p ? strrchr(b->p, '\n') : NULL, *line = nl ? nl + 1 : b->p ? b->p : "";
+
+	if (strncmp(line, "Exec", 4) == 0)
+		return U_EXEC;
+	if (strncmp(line, "RequiresMountsFor=", 18) == 0)
+		return U_PATH;
+	return line[0] == '#' || line[0] == ';' ? U_PLAIN : U_SPEC;
+}
+
+/* The unit's text, or NULL when a value cannot be written into it safely. */
 static char *render_unit(const struct target *t, const char *image, const char *size, const char *mp)
 {
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *dir = xstrdup(image);
 	struct strbuf b = {0};
+	const struct {
+		const char *key;
+		const char *val;
+	} subst[] = {
+		{"@NFSCHECK@", self}, {"@IMAGE@", image}, {"@SIZE@", size},
+		{"@MOUNTPOINT@", mp}, {"@USER@", t->id.name}, {"@IMAGE_DIR@", dir},
+	};
 
 	self[n > 0 ? n : 0] = '\0';
 	*strrchr(dir, '/') = '\0';
+	if (!*dir)
+		strcpy(dir, "/");
+	for (size_t i = 0; i < sizeof(subst) / sizeof(subst[0]); i++)
+		if (!unit_safe(subst[i].val)) {
+			free(dir);
+			return NULL;
+		}
 	for (const char *p = nfscheck_unit_template; *p;) {
-		const struct {
-			const char *key;
-			const char *val;
-			bool quote;
-		} subst[] = {
-			{"@NFSCHECK@", self, true}, {"@IMAGE@", image, true}, {"@SIZE@", size, true},
-			{"@MOUNTPOINT@", mp, true}, {"@USER@", t->id.name, true}, {"@IMAGE_DIR@", *dir ? dir : "/", false},
-		};
 		bool done = false;
 
 		for (size_t i = 0; i < sizeof(subst) / sizeof(subst[0]) && !done; i++)
 			if (strncmp(p, subst[i].key, strlen(subst[i].key)) == 0) {
-				/* Only Exec lines need quoting; comments and Description take plain text. */
-				const char *line = b.p ? strrchr(b.p, '\n') : NULL;
-				bool exec = strncmp(line ? line + 1 : b.p ? b.p : "", "Exec", 4) == 0;
-
-				if (subst[i].quote && exec)
-					unit_arg(&b, subst[i].val);
-				else
-					strbuf_adds(&b, subst[i].val);
+				unit_value(&b, subst[i].val, unit_context(&b));
 				p += strlen(subst[i].key);
 				done = true;
 			}
@@ -541,10 +575,17 @@ static int write_unit(const struct target *t, const char *image, const char *siz
 	size_t old_len = 0;
 	int err = fsx_read_file(&x, path, 1 << 16, &old, &old_len), st = NF_EXIT_OK;
 	struct aw_request rq = {.path = path, .trusted = UNIT_DIR, .expect = err == 0 ? old : NULL,
-				.expect_len = old_len, .data = text, .len = strlen(text), .new_mode = 0644,
+				.expect_len = old_len, .data = text, .len = text ? strlen(text) : 0, .new_mode = 0644,
 				.dir_mode = 0755, .keep_owner = true};
 	struct aw_result res = {0};
 
+	if (!text) {
+		nf_error("fix: %s: a path or name holds a control character, which a unit file cannot carry; "
+			 "not writing it", path);
+		free(path);
+		free(old);
+		return NF_EXIT_PROBLEMS;
+	}
 	link = xasprintf("%s/multi-user.target.wants/%s", UNIT_DIR, strrchr(path, '/') + 1);
 	target = xasprintf("../%s", strrchr(path, '/') + 1);
 	if (dry_run) {
@@ -736,6 +777,12 @@ static int job_paths(const struct fix_options *o, struct job *j)
 		nf_error("fix: %s is not inside %s's home %s: nfscheck mounts only on the user's own directory there",
 			 j->mp, j->t.id.name, home);
 		return NF_EXIT_PROBLEMS;
+	}
+	/* --persist writes them into a unit: refused there, so refused before anything is made. */
+	if (o->persist && !(unit_safe(j->image ? j->image : "") && unit_safe(j->mp) && unit_safe(o->size))) {
+		nf_error("fix: --persist: the image or mountpoint path holds a control character, which a unit "
+			 "file cannot carry");
+		return NF_EXIT_USAGE;
 	}
 	if (fsx_resolve_prefix(&j->x, home, &hres) != 0)
 		hres = xstrdup(home);
