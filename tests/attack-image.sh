@@ -151,6 +151,22 @@ ok $? "a root-owned filesystem root: refused, and nothing stays mounted" || diag
 [ ! -s "$case_dir/loops" ]; ok $? "and no loop device stays attached" || diag "$(cat "$case_dir/loops")"
 grep -q 'belongs to UID 0' "$case_dir/err"; ok $? "and the message says whose root it is" || diag "$(cat "$case_dir/err")"
 
+# A mount that fails its verification is not left behind: here the probe
+# fails, as the user has no subordinate IDs.
+new_case verify-fails
+: >"$case_dir/subuid"
+: >"$case_dir/subgid"
+ns_run <<EOF
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/out" 2>"$case_dir/err"
+echo \$? >"$case_dir/rc"
+grep " $home/" /proc/self/mountinfo >"$case_dir/mounts"
+losetup -j "$home/$image" >"$case_dir/loops" 2>&1
+EOF
+grep -q 'FAIL probe' "$case_dir/out" && [ "$(cat "$case_dir/rc")" -ne 0 ]
+ok $? "no subordinate IDs: the verification fails" || diag "$(tail -5 "$case_dir/out")"
+[ ! -s "$case_dir/mounts" ] && [ ! -s "$case_dir/loops" ]
+ok $? "and the failed mount is unmounted and its loop device detached" || diag "$(cat "$case_dir/mounts" "$case_dir/loops")"
+
 # The user's own root but a setuid-root program inside: mounted nosuid,nodev.
 new_case setuid-image
 sed -e 's/^d--755 0 0$/d--700 '$NS_UID' '$NS_UID'/' "$ns_top/own-image/proto" >"$case_dir/proto"
