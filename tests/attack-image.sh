@@ -80,6 +80,8 @@ int main(int argc, char **argv)
 		fprintf(r, "fd %d %s %s\n", fd, named ? "argv" : "other", link);
 	}
 	fclose(r);
+	/* A title-setting escape for root's terminal, in what it prints. */
+	fputs("\033]0;owned\007fake mkfs.xfs says hi\n", stderr);
 	return 1;
 }
 EOF
@@ -216,6 +218,8 @@ grep -qx 'ctty no' "$r"; ok $? "it has no controlling terminal" || diag "$(cat "
 ! grep -qE '^fd [0-9]+ other ' "$r" || [ "$(grep -E '^fd [0-9]+ other ' "$r" | awk '$2 > 2' | wc -l)" -eq 0 ]
 ok $? "no descriptor beyond 0-2 but the ones named in its arguments" || diag "$(cat "$r")"
 grep -qE '^fd 0 other /dev/null$' "$r"; ok $? "stdin is /dev/null" || diag "$(cat "$r")"
+grep -q 'fake mkfs.xfs says hi' "$case_dir/out" && ! grep -q "$(printf '\033')" "$case_dir/out"
+ok $? "its output reaches root's terminal with the escape sequence defused" || diag "$(cat -v "$case_dir/out")"
 
 # --- item 6: paths that would break the --persist unit ---
 new_case unit-newline
