@@ -71,14 +71,14 @@ as_user rm -f "$TEST_HOME/.config/containers/storage.conf"
 with_deadline 20 as_user podman system migrate >/dev/null 2>&1
 pkill -KILL -u "$TEST_USER" 2>/dev/null
 
-# 5. The server stops: diagnose returns within --timeout + 1 s, exit 1, "not responding".
+# 5. The server stops: diagnose returns within --timeout (+ 2 s for a loaded machine), exit 1, "not responding".
 stop_nfs_server
 start=$(date +%s%N)
 AS_USER_CWD=/ with_deadline 30 as_user "$N" diagnose --json --timeout 6 >/tmp/d5.json 2>/tmp/d5.err
 rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 t $((rc != 1)) "server stopped: exit 1 (got $rc)"
-t $((ms > 7000)) "server stopped: returned in ${ms} ms, within --timeout 6 plus 1 s"
+t $((ms > 8000)) "server stopped: returned in ${ms} ms, within --timeout 6 plus 2 s (a loaded machine starts the process late)"
 jq -e '[.checks[] | select(.status == "fail") | .summary] | any(test("not responding"))' /tmp/d5.json >/dev/null
 t $? "server stopped: a check says \"not responding\""
 d "$(jq -r '.checks[] | select(.status == "fail") | "\(.id): \(.summary)"' /tmp/d5.json 2>/dev/null)"
@@ -86,7 +86,7 @@ start=$(date +%s%N)
 AS_USER_CWD=/ with_deadline 30 as_user "$N" diagnose --timeout 4 >/tmp/d5.txt 2>&1
 rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-t $((rc != 1 || ms > 5000)) "server stopped, text report: exit $rc in ${ms} ms (--timeout 4)"
+t $((rc != 1 || ms > 6000)) "server stopped, text report: exit $rc in ${ms} ms (--timeout 4, plus 2 s)"
 grep -q 'not responding' /tmp/d5.txt
 t $? "server stopped, text report: says \"not responding\""
 exit 0

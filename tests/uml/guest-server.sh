@@ -122,14 +122,14 @@ start=$(date +%s%N)
 with_deadline 30 "$N" server --json 127.0.0.1 >/tmp/s5s.json
 rc=$?
 ms=$(ms_since "$start")
-t $((rc != 1 || ms > 10000)) "nfsd stopped: server exits 1 in $ms ms (--timeout 10)"
+t $((rc != 1 || ms > 12000)) "nfsd stopped: server exits 1 in $ms ms (--timeout 10, plus 2 s for a loaded machine)"
 jq -e '(.responding | not) and (.summary | test("not responding")) and (.problem | test("refuses"))' /tmp/s5s.json >/dev/null
 t $? "nfsd stopped: server says not responding: $(jq -r .problem /tmp/s5s.json)"
 start=$(date +%s%N)
 AS_USER_CWD=/ with_deadline 30 as_user "$N" diagnose --json --timeout 10 >/tmp/s5.json 2>/tmp/s5.err
 rc=$?
 ms=$(ms_since "$start")
-t $((rc != 1 || ms > 11000)) "nfsd stopped: diagnose exits 1 in $ms ms (--timeout 10)"
+t $((rc != 1 || ms > 12000)) "nfsd stopped: diagnose exits 1 in $ms ms (--timeout 10, plus 2 s for a loaded machine)"
 nfs_checks /tmp/s5.json
 check nfs.server '.status == "fail" and (.summary | test("not responding")) and (.values.server.responding | not)' /tmp/s5.json
 t $? "nfsd stopped: nfs.server reports the mount's server as not responding"
