@@ -1,10 +1,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guard.h"
@@ -53,35 +58,48 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-/*
- * Run "PROG --version" and find "version X.Y" in what it prints. Even that
- * makes Podman set up /tmp/podman-run-UID and more, which would change the
- * very answer nfscheck is computing: so it runs with every directory
- * pointing into a scratch directory that is removed afterwards, and as
- * nobody when we are root.
- */
-static bool ask(const char *prog, unsigned *version, char **found)
-{
-	char *argv[] = {(char *)prog, (char *)"--version", NULL};
-	char dir[] = "/tmp/nfscheck-version-XXXXXX";
-	char *envp[8];
-	const char *path = getenv("PATH");
-	struct identity nobody, *as = NULL;
-	struct guard_out out = {0};
-	enum guard_status gs;
-	const char *v;
-	int status, n = 0;
-	bool ok = false;
+struct ask_req {
+	char *const *argv;
+	const char *path;               /* PATH for the program */
+	const struct identity *as;      /* nobody, when we are root; else NULL */
+};
 
-	if (!mkdtemp(dir))
-		return false;
-	if (geteuid() == 0 && identity_lookup("nobody", &nobody) == 0) {
-		if (chown(dir, nobody.uid, nobody.gid) == 0)
-			as = &nobody;
-		else
-			identity_free(&nobody);
+/*
+ * Where Podman may write while it answers. As root: a tmpfs on /tmp in a
+ * mount namespace of this child's own, which the kernel frees with the
+ * last process in it -- nothing is left in the real /tmp however the run
+ * ends, and root never walks a directory another user could change.
+ * Without root there is no privilege to protect: a scratch directory of
+ * our own, removed by this same child.
+ */
+static int scratch_setup(const struct ask_req *r, char *dir, size_t size)
+{
+	if (r->as) {
+		if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("nfscheck-version", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=16m") != 0 ||
+		    chown("/tmp", r->as->uid, r->as->gid) != 0 || identity_become(r->as) != 0)
+			return -1;
+		snprintf(dir, size, "/tmp");
+		return 0;
 	}
-	envp[n++] = xasprintf("PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+	snprintf(dir, size, "%s/nfscheck-version-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR")
+												   : "/tmp");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+/* In a guarded child: run the program with every directory Podman uses
+ * pointing into the scratch space, and hand back what it prints. */
+static int ask_child(void *arg, struct guard_out *out)
+{
+	const struct ask_req *r = arg;
+	char dir[PATH_MAX], *envp[8], buf[4096];
+	int n = 0, fds[2], null, st;
+	pid_t parent, pid;
+	ssize_t got;
+
+	if (scratch_setup(r, dir, sizeof(dir)) != 0)
+		return 127;
+	envp[n++] = xasprintf("PATH=%s", r->path);
 	envp[n++] = xasprintf("HOME=%s", dir);
 	envp[n++] = xasprintf("TMPDIR=%s", dir);
 	envp[n++] = xasprintf("XDG_RUNTIME_DIR=%s", dir);
@@ -89,12 +107,62 @@ static bool ask(const char *prog, unsigned *version, char **found)
 	envp[n++] = xasprintf("XDG_DATA_HOME=%s", dir);
 	envp[n++] = xstrdup("LC_ALL=C");
 	envp[n] = NULL;
-	gs = guard_exec_env(as, PODMAN_VERSION_MS, argv, envp, &status, &out);
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	for (int i = 0; i < n; i++)
-		free(envp[i]);
-	if (as)
-		identity_free(as);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || pipe2(fds, O_CLOEXEC) != 0)
+		return 127;
+	parent = getpid();
+	pid = fork();
+	if (pid == 0) {
+		/* Dies with this child, which dies with nfscheck. */
+		guard_die_with_parent(parent);
+		if (dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		execvpe(r->argv[0], r->argv, envp);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (pid > 0 && ((got = read(fds[0], buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR)))
+		if (got > 0)
+			guard_out_add(out, buf, (size_t)got);
+	close(fds[0]);
+	st = 127;
+	if (pid > 0) {
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : 127;
+	}
+	if (!r->as)
+		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return st;
+}
+
+/*
+ * Run "PROG --version" and find "version X.Y" in what it prints. Even that
+ * makes Podman set up /tmp/podman-run-UID and more, which would change the
+ * very answer nfscheck is computing: so it runs in scratch space (see
+ * scratch_setup), and as nobody when we are root.
+ */
+static bool ask(const char *prog, unsigned *version, char **found)
+{
+	char *argv[] = {(char *)prog, (char *)"--version", NULL};
+	const char *path = getenv("PATH");
+	struct identity nobody;
+	struct ask_req r = {.argv = argv, .path = path ? path : "/usr/local/bin:/usr/bin:/bin"};
+	struct guard_out out = {0};
+	enum guard_status gs;
+	const char *v;
+	int status;
+	bool ok = false;
+
+	if (geteuid() == 0) {
+		if (identity_lookup("nobody", &nobody) != 0)
+			return false;
+		r.as = &nobody;
+	}
+	/* The child switches to nobody itself, after making its namespace. */
+	gs = guard_run(NULL, PODMAN_VERSION_MS, ask_child, &r, &status, &out);
+	if (r.as)
+		identity_free(&nobody);
 	if (gs != GUARD_OK || status != 0) {
 		free(out.data);
 		return false;
