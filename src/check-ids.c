@@ -74,7 +74,11 @@ void check_subids(struct diag *d)
 		if (strcmp(s->backend, "files") != 0)
 			check_remedy(c, "ask the administrator of the '%s' subid backend for a range of %d IDs "
 					"for %s, then run 'podman system migrate'", s->backend, SUBID_RECOMMENDED, name);
-		else {
+		else if (!start) {
+			check_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
+					"migrate'; no free range of that size is left below %lu in /etc/subuid and "
+					"/etc/subgid", name, SUBID_RECOMMENDED, SUBID_MAX);
+		} else {
 			check_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
 					"migrate'", name, SUBID_RECOMMENDED);
 			check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
@@ -102,14 +106,16 @@ void check_subids(struct diag *d)
 				c->status = CS_FAIL;
 				check_detail(c, "%s range %lu-%lu overlaps %s's range %lu-%lu (%s:%u): containers of "
 						"both users can read and write each other's files",
-					     which ? "GID" : "UID", r->v[i].start, r->v[i].start + r->v[i].count - 1,
-					     o->owner, o->start, o->start + o->count - 1, s->files[which].path, o->line);
+					     which ? "GID" : "UID", r->v[i].start, subid_last(r->v[i].start, r->v[i].count),
+					     o->owner, o->start, subid_last(o->start, o->count), s->files[which].path, o->line);
 				check_remedy(c, "give each user a range of its own in %s", s->files[which].path);
 			}
-			if (!which && d->t.env.uid >= r->v[i].start && d->t.env.uid < r->v[i].start + r->v[i].count) {
+			if (!which && r->v[i].count && d->t.env.uid >= r->v[i].start &&
+			    d->t.env.uid <= subid_last(r->v[i].start, r->v[i].count)) {
 				c->status = CS_FAIL;
 				check_detail(c, "the UID range %lu-%lu includes %s's own UID %u; newuidmap refuses it",
-					     r->v[i].start, r->v[i].start + r->v[i].count - 1, name, (unsigned)d->t.env.uid);
+					     r->v[i].start, subid_last(r->v[i].start, r->v[i].count), name,
+					     (unsigned)d->t.env.uid);
 			}
 		}
 	}

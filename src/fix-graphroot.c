@@ -194,14 +194,19 @@ static int check_destination(const struct fix_options *o, const struct target *t
 	return st;
 }
 
-/* A [engine] static_dir in containers.conf pins the database, and with it the old graphroot. */
-static void warn_static_dir(const struct userenv *env)
+/*
+ * A [engine] static_dir in containers.conf pins the database, and with it
+ * the old graphroot. The user's file is read in the user's name (AS): read
+ * as root, a link planted there would show root what a root-only file
+ * holds.
+ */
+static void warn_static_dir(const struct userenv *env, const struct identity *as)
 {
 	char *home = userenv_home(env), *user = go_join(home, ".config/containers/containers.conf");
 	const char *files[] = {"/usr/share/containers/containers.conf", "/etc/containers/containers.conf", user};
 
 	for (size_t i = 0; i < 3; i++) {
-		struct fsx x = {0};
+		struct fsx x = {.as = files[i] == user ? as : NULL};
 		struct tl_reader *r;
 		struct tl_line l;
 		char *buf = NULL, *table = NULL;
@@ -435,7 +440,7 @@ int fix_graphroot(const struct fix_options *o)
 			       t.as ? " as the user" : "", before.graphroot.value);
 		printf("Podman keeps its database under the graphroot, so it starts with an empty store at %s; "
 		       "stop running containers first (podman ps), no reset or migrate is needed.\n", gr);
-		warn_static_dir(&t.env);
+		warn_static_dir(&t.env, t.as);
 	}
 	fflush(stdout);
 	/* The diagnose checks, on the configuration just written. */

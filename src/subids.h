@@ -55,11 +55,19 @@ struct subids {
 void subids_lookup(struct subids *s, const char *user_env, const char *name, uid_t uid);
 void subids_free(struct subids *s);
 
+/* The IDs in all ranges (ULONG_MAX when that would wrap). */
 unsigned long idranges_total(const struct idranges *r);
 /* Another owner's range in FILE that overlaps OURS; NULL if none. */
 const struct subid_entry *subids_overlap(const struct subid_file *f, const struct idrange *ours,
 					 const char *name, uid_t uid);
-/* The first ID at or above 100000 free in both files for COUNT IDs. */
+/* The highest subordinate ID: uid_t is 32 bits and (uid_t)-1 means "none". */
+#define SUBID_MAX 4294967294UL
+
+/* The last ID of START..START+COUNT-1 (ULONG_MAX when that would wrap). */
+unsigned long subid_last(unsigned long start, unsigned long count);
+
+/* The first ID at or above 100000 free in both files for COUNT IDs; 0 when
+ * no such range fits below SUBID_MAX. */
 unsigned long subids_free_start(const struct subids *s, unsigned long count);
 
 #endif

@@ -71,4 +71,44 @@ ok $? "the fake podman was started" || diag "$(cat "$case_dir/ns.log")"
 [ ! -s "$case_dir/left" ]
 ok $? "a SIGKILLed run leaves nothing in /tmp" || diag "$(cat "$case_dir/left")"
 
+# ---- item 7: the user links containers.conf to a root-only file ----
+# fix --graphroot looks for [engine] static_dir in the user's
+# containers.conf; read as root, a link there showed a root-only file.
+new_case static
+user_file '[storage]
+driver = "vfs"
+graphroot = "'"$case_dir"'/old"'
+printf '# root only\n[engine]\nstatic_dir = "/SECRET-static-4f1c"\n' >"$case_dir/secret.conf"
+chmod 600 "$case_dir/secret.conf"
+chmod 755 "$case_dir"
+ln -s "$case_dir/secret.conf" "$home/.config/containers/containers.conf"
+chown -h "$NS_UID:$NS_UID" "$home/.config/containers/containers.conf"
+install -d -o "$NS_UID" -g "$NS_UID" "$case_dir/new"
+ns_run <<-EOF
+	"$NFSCHECK" fix --user $NS_NAME --podman-version 4.9 --graphroot "$case_dir/new/storage" \
+		>"$case_dir/out" 2>"$case_dir/err"
+	echo \$? >"$case_dir/rc"
+EOF
+grep -q "Podman keeps its database" "$case_dir/out"
+ok $? "fix --graphroot --user moved the graphroot (and looked for static_dir)" || diag "$(cat "$case_dir/err")"
+! grep -q "containers.conf:[0-9]* sets static_dir\|SECRET-static" "$case_dir/out" "$case_dir/err"
+ok $? "a link to a root-only file shows nothing of it" || diag "$(grep static_dir "$case_dir/out")"
+
+# ---- item 8: a subuid line whose count wraps the ID arithmetic ----
+new_case wrap
+printf 'x:0:18446744073709551615\n' >"$case_dir/subuid"
+printf 'x:0:18446744073709551615\n' >"$case_dir/subgid"
+ns_run <<-EOF
+	timeout -s KILL 60 "$NFSCHECK" diagnose --user $NS_NAME --podman-version 4.9 --timeout 20 \
+		>"$case_dir/out" 2>"$case_dir/err"
+	echo \$? >"$case_dir/rc"
+EOF
+rc=$(cat "$case_dir/rc")
+[ "$rc" != 137 ]
+ok $? "diagnose ends on a subuid range that wraps (exit $rc)"
+grep -q "no subordinate UID or GID range for $NS_NAME" "$case_dir/out"
+ok $? "it says the user has no range" || diag "$(head -c 600 "$case_dir/out")"
+grep -q "no free range of that size is left" "$case_dir/out" && ! grep -q "usermod --add-subuids" "$case_dir/out"
+ok $? "and offers no usermod line for a range that does not exist" || diag "$(grep -i subu "$case_dir/out")"
+
 done_testing
