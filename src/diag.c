@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "guard.h"
+#include "outsafe.h"
 #include "report.h"
 #include "xalloc.h"
 
@@ -242,8 +243,15 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 			group = c->group;
 			fprintf(out, "\n%s\n", group);
 		}
-		fprintf(out, "  %s%s%s %-20s %s\n", color ? color_of(c->status) : "", tags[c->status],
-			color ? "\033[0m" : "", c->id, c->summary);
+		/* The colours are nfscheck's own: past the filter that escapes
+		 * every escape sequence in the (user-derived) text around them. */
+		fputs("  ", out);
+		if (color)
+			out_raw(out, color_of(c->status));
+		fputs(tags[c->status], out);
+		if (color)
+			out_raw(out, "\033[0m");
+		fprintf(out, " %-20s %s\n", c->id, c->summary);
 		if (c->detail && (verbose || c->status == CS_FAIL || c->status == CS_WARN))
 			print_indented(out, c->detail, "         ");
 		if (c->remedy && (c->status == CS_FAIL || c->status == CS_WARN)) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outsafe.h"
 #include "report.h"
 #include "xalloc.h"
 
@@ -175,8 +176,13 @@ struct json_object *json_model(const struct model *m)
 
 void json_print(struct json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	/* json-c escapes C0 controls, not DEL, C1 or bytes that are not UTF-8. */
+	char *safe = out_json_safe(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+									   JSON_C_TO_STRING_SPACED |
+									   JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	puts(safe);
+	free(safe);
 	json_object_put(obj);
 }
 
