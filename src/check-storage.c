@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "goexpand.h"
 #include "report.h"
+#include "quote.h"
 #include "xalloc.h"
 
 #define G_CONFIG "Configuration"
@@ -294,23 +295,29 @@ static char *tmpfiles_exclusion(const char *path)
 			unsigned no = 0;
 
 			while (f && fgets(line, sizeof(line), f)) {
-				char type[8], arg[900];
+				const char *lp = line;
+				/* Fields as systemd-tmpfiles reads them: quoted, C escapes, %%. */
+				char *type = tmpfiles_field(&lp), *arg = type ? tmpfiles_field(&lp) : NULL;
+				bool hit = false;
 
 				no++;
-				if (sscanf(line, "%7s %899s", type, arg) == 2 && (type[0] == 'x' || type[0] == 'X')) {
+				if (arg && (type[0] == 'x' || type[0] == 'X')) {
 					char *star = strchr(arg, '*');
 
 					if (star)
 						*star = '\0';
-					if (*arg && (under(path, arg) || strncmp(path, arg, strlen(arg)) == 0)) {
-						char *res = xasprintf("%s:%u", p, no);
+					hit = *arg && (under(path, arg) || strncmp(path, arg, strlen(arg)) == 0);
+				}
+				free(type);
+				free(arg);
+				if (hit) {
+					char *res = xasprintf("%s:%u", p, no);
 
-						fclose(f);
-						free(p);
-						fsx_free_names(names, n);
-						free(isdir);
-						return res;
-					}
+					fclose(f);
+					free(p);
+					fsx_free_names(names, n);
+					free(isdir);
+					return res;
 				}
 			}
 			if (f)
