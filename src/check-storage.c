@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,25 @@ static bool under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* Whether the glob of an x line matches PATH or a directory above it, as
+ * systemd-tmpfiles matches it; or, as before, its text up to a '*' is a
+ * prefix of PATH. */
+static bool x_matches(char *glob, const char *path)
+{
+	char *star, *p = xstrdup(path), *slash;
+	bool hit = false;
+
+	for (slash = p + strlen(p); !hit && slash > p; slash = strrchr(p, '/')) {
+		*slash = '\0';
+		hit = fnmatch(glob, path, FNM_PATHNAME) == 0 || fnmatch(glob, p, FNM_PATHNAME) == 0;
+	}
+	free(p);
+	star = strchr(glob, '*');
+	if (star)
+		*star = '\0';
+	return hit || (*glob && (under(path, glob) || strncmp(path, glob, strlen(glob)) == 0));
+}
+
 /* A tmpfiles.d 'x' or 'X' line that excludes PATH from ageing. */
 static char *tmpfiles_exclusion(const char *path)
 {
@@ -302,11 +322,7 @@ static char *tmpfiles_exclusion(const char *path)
 
 				no++;
 				if (arg && (type[0] == 'x' || type[0] == 'X')) {
-					char *star = strchr(arg, '*');
-
-					if (star)
-						*star = '\0';
-					hit = *arg && (under(path, arg) || strncmp(path, arg, strlen(arg)) == 0);
+					hit = x_matches(arg, path);
 				}
 				free(type);
 				free(arg);

@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "guard.h"
 #include "outsafe.h"
+#include "quote.h"
 #include "report.h"
 #include "xalloc.h"
 
@@ -74,12 +75,21 @@ void check_remedy(struct check *c, const char *fmt, ...)
 void check_fix(struct check *c, enum fix_order order, const char *fmt, ...)
 {
 	va_list ap;
+	char *text;
 
+	va_start(ap, fmt);
+	text = vfmt(fmt, ap);
+	va_end(ap);
+	/* Names in it are shell-quoted, but a control character would still
+	 * paste as something else than it reads: print no command at all. */
+	if (text_refusal(text)) {
+		check_detail(c, "no command to paste is given: a name in it holds control characters");
+		free(text);
+		return;
+	}
 	c->fix = xreallocarray(c->fix, c->nfix + 1, sizeof(*c->fix));
 	c->fix[c->nfix].order = order;
-	va_start(ap, fmt);
-	c->fix[c->nfix++].text = vfmt(fmt, ap);
-	va_end(ap);
+	c->fix[c->nfix++].text = text;
 }
 
 void check_value(struct check *c, const char *key, struct json_object *val)

@@ -31,6 +31,9 @@ char *tmpfiles_quote(const char *s)
 
 	strbuf_adds(&b, "\"");
 	for (; *s; s++) {
+		/* A glob escape first (x lines take shell globs), then the C escape. */
+		if (*s == '\\' || *s == '*' || *s == '?' || *s == '[')
+			strbuf_add(&b, "\\\\", 2);
 		if (*s == '\\' || *s == '"')
 			strbuf_add(&b, "\\", 1);
 		if (*s == '%')

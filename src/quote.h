@@ -13,9 +13,10 @@
  * character", "it is not valid UTF-8"), or NULL when it may. */
 const char *text_refusal(const char *s);
 
-/* S as the path field of a tmpfiles.d(5) line: in double quotes, with
- * backslash and quote escaped C-style and '%' doubled (a specifier
- * otherwise). S must have passed text_refusal. */
+/* S as the path field of a tmpfiles.d(5) x line: glob characters
+ * (\ * ? [) escaped for fnmatch, then in double quotes with backslash and
+ * quote escaped C-style, and '%' doubled (a specifier otherwise). S must
+ * have passed text_refusal. */
 char *tmpfiles_quote(const char *s);
 
 /* The next field of a tmpfiles.d line from *P on, unquoted and unescaped

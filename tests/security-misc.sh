@@ -111,4 +111,115 @@ ok $? "it says the user has no range" || diag "$(head -c 600 "$case_dir/out")"
 grep -q "no free range of that size is left" "$case_dir/out" && ! grep -q "usermod --add-subuids" "$case_dir/out"
 ok $? "and offers no usermod line for a range that does not exist" || diag "$(grep -i subu "$case_dir/out")"
 
+# ---- item 6: user text written into tmpfiles.d, storage.conf, commands ----
+# A graphroot whose name holds a space, quotes, a backslash, '%' and '$':
+# the tmpfiles.d line must exclude exactly that directory, as
+# systemd-tmpfiles itself reads the line.
+if command -v systemd-tmpfiles >/dev/null && [ -d /etc/tmpfiles.d ]; then
+	new_case tmpq
+	mkdir -p "$case_dir/tmpfiles.d"
+	install -d -o "$NS_UID" -g "$NS_UID" "$case_dir/st"
+	weird="$case_dir/st/we ird %h \"q\" 'a' \\b x\$"
+	ns_run <<-EOF
+		mount --bind "$case_dir/tmpfiles.d" /etc/tmpfiles.d
+		"$NFSCHECK" fix --user $NS_NAME --podman-version 4.9 --tmpfiles --graphroot $(printf %q "$weird") \
+			>"$case_dir/out" 2>"$case_dir/err"
+		echo \$? >"$case_dir/rc"
+	EOF
+	excl=$case_dir/tmpfiles.d/nfscheck-$NS_NAME.conf
+	[ -d "$weird" ] && [ -s "$excl" ]
+	ok $? "--tmpfiles with an odd graphroot name: written" || diag "$(cat "$case_dir/err")" "$(ls "$case_dir/st")"
+	old=$weird/old-layer-file
+	touch -d '40 days ago' "$old"
+	printf 'e %s - - - m:1s\n' "$case_dir/st" >"$case_dir/age.conf"
+	systemd-tmpfiles --clean "$case_dir/age.conf" "$excl" >/dev/null 2>&1
+	[ -e "$old" ]
+	ok $? "systemd-tmpfiles reads the quoted line as exactly that directory" || diag "$(cat "$excl")"
+	grep -q '^x "' "$excl" && [ "$(grep -vc '^#' "$excl")" = 1 ]
+	ok $? "one quoted x line" || diag "$(cat "$excl")"
+else
+	skip "systemd-tmpfiles is not installed"
+	skip "systemd-tmpfiles is not installed"
+	skip "systemd-tmpfiles is not installed"
+fi
+
+# A newline in the graphroot would start a line of the user's choosing in
+# /etc/tmpfiles.d (and in storage.conf): refused before anything is written.
+new_case newline
+mkdir -p "$case_dir/tmpfiles.d"
+install -d -o "$NS_UID" -g "$NS_UID" "$case_dir/st"
+nl="$case_dir/st/a
+R /etc/important"
+ns_run <<-EOF
+	mount --bind "$case_dir/tmpfiles.d" /etc/tmpfiles.d
+	"$NFSCHECK" fix --user $NS_NAME --podman-version 4.9 --tmpfiles --graphroot $(printf %q "$nl") \
+		>"$case_dir/out" 2>"$case_dir/err"
+	echo \$? >"$case_dir/rc"
+EOF
+rc=$(cat "$case_dir/rc")
+[ "$rc" = 64 ] && grep -q "control character" "$case_dir/err"
+ok $? "fix --graphroot with a newline is refused (exit $rc)" || diag "$(cat "$case_dir/err")"
+[ -z "$(ls -A "$case_dir/tmpfiles.d")" ] && [ ! -e "$home/.config/containers/storage.conf" ] &&
+	[ -z "$(ls -A "$case_dir/st")" ]
+ok $? "nothing is written or created" || diag "$(ls -AR "$case_dir/tmpfiles.d" "$case_dir/st")"
+
+new_case systpl
+ns_run <<-EOF
+	"$NFSCHECK" fix --system --podman-version 4.9 --graphroot-template $(printf %q "/var/tmp/\$USER/x
+[storage]") >"$case_dir/out" 2>"$case_dir/err"
+	echo \$? >"$case_dir/rc"
+EOF
+rc=$(cat "$case_dir/rc")
+[ "$rc" = 64 ] && [ ! -e "$case_dir/etc-containers/storage.conf" ]
+ok $? "fix --system refuses a template with a newline, /etc untouched (exit $rc)" || diag "$(cat "$case_dir/err")"
+
+# The command printed for removing the old store is pasted into a shell:
+# it must name exactly the old graphroot, $(...) and all.
+new_case paste
+oldgr="$case_dir/old store \$(touch $case_dir/pwned) 'q' \\"
+install -d -o "$NS_UID" -g "$NS_UID" "$oldgr" "$case_dir/new"
+user_file "[storage]"
+# A TOML basic string holding it: JSON's string escapes are TOML's too.
+printf '[storage]\ndriver = "vfs"\ngraphroot = %s\n' "$(jq -Rn --arg s "$oldgr" '$s')" \
+	>"$home/.config/containers/storage.conf"
+ns_run <<-EOF
+	"$NFSCHECK" fix --user $NS_NAME --podman-version 4.9 --graphroot "$case_dir/new/storage" \
+		>"$case_dir/out" 2>"$case_dir/err"
+EOF
+cmd=$(grep -A1 "are not moved" "$case_dir/out" | tail -1)
+eval "set -- ${cmd#*rm -rf }"
+[ $# = 1 ] && [ "$1" = "$oldgr" ] && [ ! -e "$case_dir/pwned" ]
+ok $? "the printed rm -rf command names exactly the old graphroot" || diag "$cmd"
+
+# ---- item 10: terminal escapes in a user's graphroot ----
+new_case escapes
+user_file '[storage]
+driver = "vfs"
+graphroot = "/var/tmp/x\u001b]0;PWNED\u0007\u001b[2J\r/y\u009b31mz"'
+# bytes FILE...: fails when any holds ESC, BEL, a C1 CSI, or a CR not ending a line
+bytes_clean() {
+	python3 -c 'import sys,re
+for f in sys.argv[1:]:
+    b = open(f, "rb").read()
+    if b"\x1b" in b or b"\x07" in b or b"\xc2\x9b" in b or re.search(rb"\r(?!\n)", b): sys.exit(1)' "$@"
+}
+ns_run <<-EOF
+	"$NFSCHECK" config --user $NS_NAME --podman-version 4.9 >"$case_dir/config.out" 2>"$case_dir/config.err"
+	"$NFSCHECK" diagnose --user $NS_NAME --podman-version 4.9 --timeout 20 >"$case_dir/diag.out" 2>"$case_dir/diag.err"
+	"$NFSCHECK" fix --system --podman-version 4.9 --graphroot-template '/var/tmp/\$USER/s' \
+		>"$case_dir/sys.out" 2>"$case_dir/sys.err"
+EOF
+for cmd in config diag sys; do
+	grep -q 'x\\x1b]0;PWNED' "$case_dir/$cmd.out"
+	ok $? "$cmd: the graphroot is shown, escaped" || diag "$(head -c 800 "$case_dir/$cmd.out")"
+	bytes_clean "$case_dir/$cmd.out" "$case_dir/$cmd.err"
+	ok $? "$cmd: no terminal control byte from the user reaches root's terminal"
+done
+ns_run <<-EOF
+	"$NFSCHECK" config --json --user $NS_NAME --podman-version 4.9 >"$case_dir/config.json" 2>/dev/null
+EOF
+jq -e . "$case_dir/config.json" >/dev/null && grep -q 'x\\u001b]0;PWNED' "$case_dir/config.json" &&
+	bytes_clean "$case_dir/config.json"
+ok $? "config --json: valid JSON, escapes as \\u00NN" || diag "$(grep -a graphroot -A2 "$case_dir/config.json")"
+
 done_testing
