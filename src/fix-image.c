@@ -43,6 +43,8 @@
 #include "probe.h"
 #include "strbuf.h"
 #include "target.h"
+#include "userpath.h"
+#include "image-attach.h"
 #include "xalloc.h"
 
 /* The label that marks an image nfscheck made; XFS labels hold 12 bytes. */
@@ -53,6 +55,8 @@
 /* mkfs.xfs of a large sparse file on a slow NFS server takes a while. */
 #define MKFS_MS 120000
 #define UNIT_DIR "/etc/systemd/system"
+/* Attaching and mounting may wait on the image's server; not for ever. */
+#define MOUNT_MS 60000
 
 extern const char nfscheck_unit_template[];
 
@@ -85,9 +89,15 @@ static bool parse_size(const char *s, unsigned long long *bytes)
 
 /* ---- in the user's name ---- */
 
+/* A path below the user's home: walked there with userpath_open, in the user's name. */
+struct upath {
+	const char *home;
+	const char *rel;
+};
+
 struct image_facts {
 	int lstat_err;
-	bool is_link;
+	bool is_link;          /* the image, or a directory on the way to it, is a symbolic link */
 	bool is_file;
 	int probe_rc;          /* blkid_do_safeprobe: 0 found, 1 nothing, -2 ambivalent, -1 error */
 	char type[32];
@@ -95,53 +105,61 @@ struct image_facts {
 	char uuid[64];
 };
 
+static void probe_facts(int fd, struct image_facts *f)
+{
+	/* libblkid's safe probe, the way wipefs and mkfs decide "in use". */
+	blkid_probe pr = blkid_new_probe();
+	const char *v;
+
+	if (pr && blkid_probe_set_device(pr, fd, 0, 0) == 0) {
+		blkid_probe_enable_superblocks(pr, 1);
+		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL |
+							      BLKID_SUBLKS_USAGE | BLKID_SUBLKS_BADCSUM);
+		blkid_probe_enable_partitions(pr, 1);
+		f->probe_rc = blkid_do_safeprobe(pr);
+		if (blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0)
+			snprintf(f->type, sizeof(f->type), "%s", v);
+		else if (blkid_probe_lookup_value(pr, "PTTYPE", &v, NULL) == 0)
+			snprintf(f->type, sizeof(f->type), "partition table %s", v);
+		if (blkid_probe_lookup_value(pr, "LABEL", &v, NULL) == 0)
+			snprintf(f->label, sizeof(f->label), "%s", v);
+		if (blkid_probe_lookup_value(pr, "UUID", &v, NULL) == 0)
+			snprintf(f->uuid, sizeof(f->uuid), "%s", v);
+	}
+	if (pr)
+		blkid_free_probe(pr);
+}
+
 static int facts_child(void *arg, struct guard_out *out)
 {
-	const char *file = arg;
+	const struct upath *u = arg;
 	struct image_facts f = {0};
 	struct stat st;
-	blkid_probe pr;
-	const char *v;
-	int fd;
+	/* O_NONBLOCK: a FIFO planted there must not hang the look. */
+	int fd = userpath_open(u->home, u->rel, false, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
 
 	f.probe_rc = -1;
-	if (lstat(file, &st) != 0) {
+	if (fd == -ELOOP)
+		f.is_link = true;
+	else if (fd < 0)
+		f.lstat_err = -fd;
+	else if (fstat(fd, &st) != 0)
 		f.lstat_err = errno;
-	} else {
-		f.is_link = S_ISLNK(st.st_mode);
+	else
 		f.is_file = S_ISREG(st.st_mode);
-	}
-	if (!f.lstat_err && f.is_file && (fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-		/* libblkid's safe probe, the way wipefs and mkfs decide "in use". */
-		pr = blkid_new_probe();
-		if (pr && blkid_probe_set_device(pr, fd, 0, 0) == 0) {
-			blkid_probe_enable_superblocks(pr, 1);
-			blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL |
-								      BLKID_SUBLKS_USAGE | BLKID_SUBLKS_BADCSUM);
-			blkid_probe_enable_partitions(pr, 1);
-			f.probe_rc = blkid_do_safeprobe(pr);
-			if (blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0)
-				snprintf(f.type, sizeof(f.type), "%s", v);
-			else if (blkid_probe_lookup_value(pr, "PTTYPE", &v, NULL) == 0)
-				snprintf(f.type, sizeof(f.type), "partition table %s", v);
-			if (blkid_probe_lookup_value(pr, "LABEL", &v, NULL) == 0)
-				snprintf(f.label, sizeof(f.label), "%s", v);
-			if (blkid_probe_lookup_value(pr, "UUID", &v, NULL) == 0)
-				snprintf(f.uuid, sizeof(f.uuid), "%s", v);
-		}
-		if (pr)
-			blkid_free_probe(pr);
+	if (fd >= 0 && f.is_file)
+		probe_facts(fd, &f);
+	if (fd >= 0)
 		close(fd);
-	}
 	guard_out_add(out, &f, sizeof(f));
 	return 0;
 }
 
-static bool image_facts(const struct identity *as, const char *file, struct image_facts *f)
+static bool image_facts(const struct identity *as, const struct upath *u, struct image_facts *f)
 {
 	struct guard_out out;
 	int status;
-	bool ok = guard_run(as, FSX_CALL_MS, facts_child, (void *)file, &status, &out) == GUARD_OK &&
+	bool ok = guard_run(as, FSX_CALL_MS, facts_child, (void *)u, &status, &out) == GUARD_OK &&
 		  out.len == sizeof(*f);
 
 	if (ok)
@@ -151,6 +169,7 @@ static bool image_facts(const struct identity *as, const char *file, struct imag
 }
 
 struct create_arg {
+	struct upath img;
 	const char *file;
 	unsigned long long size;
 };
@@ -158,12 +177,12 @@ struct create_arg {
 static int create_child(void *arg, struct guard_out *out)
 {
 	const struct create_arg *a = arg;
-	int fd = open(a->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = userpath_open(a->img.home, a->img.rel, false, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	int err = 0;
 
 	(void)out;
 	if (fd < 0)
-		return errno;
+		return -fd;
 	/* Sparse: the blocks are allocated as the store fills. */
 	if (ftruncate(fd, (off_t)a->size) != 0 || fsync(fd) != 0)
 		err = errno;
@@ -175,31 +194,32 @@ static int create_child(void *arg, struct guard_out *out)
 }
 
 struct mkfs_arg {
-	const char *file;
+	struct upath img;
 	uid_t uid;
 	gid_t gid;
 };
 
 /* mkfs.xfs with a proto file that makes the root directory the user's, mode
  * 0700: after a mount on the user's directory, root could not reach it to
- * chown it on a root-squashed home. */
+ * chown it on a root-squashed home. It formats the file walked to, by its
+ * descriptor, not a name the user could re-point meanwhile. */
 static int mkfs_child(void *arg, struct guard_out *out)
 {
 	const struct mkfs_arg *a = arg;
-	char proto[128], path[64];
-	int fd = memfd_create("nfscheck-proto", 0), null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	char proto[128], path[64], dev[64];
+	int fd = memfd_create("nfscheck-proto", 0), img = userpath_open(a->img.home, a->img.rel, false, O_RDWR, 0);
 	char *argv[] = {(char *)"mkfs.xfs", (char *)"-q", (char *)"-m", (char *)"reflink=1", (char *)"-L",
-			(char *)IMAGE_LABEL, (char *)"-p", path, (char *)a->file, NULL};
+			(char *)IMAGE_LABEL, (char *)"-p", path, dev, NULL};
 	int n;
 
 	(void)out;
-	if (fd < 0 || null < 0)
+	if (fd < 0 || img < 0)
 		return 126;
 	n = snprintf(proto, sizeof(proto), "/dev/null\n0 0\nd--700 %u %u\n$\n", (unsigned)a->uid, (unsigned)a->gid);
 	if (write(fd, proto, (size_t)n) != n)
 		return 126;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	dup2(null, 0);
+	snprintf(dev, sizeof(dev), "/proc/self/fd/%d", img);
 	execvp(argv[0], argv);
 	return 127;
 }
@@ -210,43 +230,112 @@ static int remove_child(void *arg, struct guard_out *out)
 	return unlink((const char *)arg) == 0 ? 0 : errno;
 }
 
-struct open_arg {
-	const char *image;     /* NULL: only the mountpoint */
-	const char *mountpoint;
+/* Entries in the directory open as FD, or -1 when it cannot be listed. */
+static long count_entries(int fd)
+{
+	int d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+	struct dirent *e;
+	long n = 0;
+
+	if (!dir) {
+		if (d >= 0)
+			close(d);
+		return -1;
+	}
+	errno = 0;
+	while ((e = readdir(dir)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+			n++;
+	if (errno)
+		n = -1;
+	closedir(dir);
+	return n;
+}
+
+/* What is at the mountpoint now, looked at in the user's name. */
+struct mp_look {
+	int err;         /* ENOENT: nothing there yet (it will be made) */
+	uid_t owner;
+	bool is_dir;
+	long entries;    /* -1: it could not be listed */
 };
 
-/* Open, as the user, what root must act on: the image read-write, the mountpoint. */
+static int look_child(void *arg, struct guard_out *out)
+{
+	const struct upath *u = arg;
+	struct mp_look l = {0};
+	struct stat st;
+	int fd = userpath_open(u->home, u->rel, false, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+
+	if (fd < 0)
+		l.err = -fd;
+	else if (fstat(fd, &st) != 0)
+		l.err = errno;
+	else {
+		l.owner = st.st_uid;
+		l.is_dir = S_ISDIR(st.st_mode);
+		l.entries = count_entries(fd);
+	}
+	if (fd >= 0)
+		close(fd);
+	guard_out_add(out, &l, sizeof(l));
+	return 0;
+}
+
+struct open_arg {
+	struct upath img;      /* rel NULL: only the mountpoint */
+	struct upath mp;
+	bool mkdirs;
+};
+
+/*
+ * Open, as the user, what root must act on: the image read-write, the
+ * mountpoint (made if missing). Both walked from the home without
+ * following a link; the mountpoint's entries counted through the very
+ * descriptor root mounts on.
+ */
 static int open_child(void *arg, struct guard_out *out)
 {
 	const struct open_arg *a = arg;
 	int fds[2], n = 0;
+	long entries;
 
-	(void)out;
-	if (a->image && (fds[n++] = open(a->image, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return errno;
-	if ((fds[n++] = open(a->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return errno;
+	if (a->img.rel && (fds[n++] = userpath_open(a->img.home, a->img.rel, false, O_RDWR | O_CLOEXEC, 0)) < 0)
+		return -fds[n - 1];
+	fds[n++] = userpath_open(a->mp.home, a->mp.rel, a->mkdirs,
+				 (a->mkdirs ? O_RDONLY : O_PATH) | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fds[n - 1] < 0)
+		return -fds[n - 1];
+	entries = a->mkdirs ? count_entries(fds[n - 1]) : 0;
+	guard_out_add(out, &entries, sizeof(entries));
+	guard_send_now(out->data, out->len);
+	out->len = 0;
 	return guard_send_fds(fds, n) ? 0 : EIO;
 }
 
 /*
  * Descriptors opened as the user: image (when given) then mountpoint, in
- * out->fds. Returns 0 or an errno; on failure no descriptor stays open.
+ * out->fds; *ENTRIES, what the mountpoint holds (-1: not listable). Returns
+ * 0 or an errno; on failure no descriptor stays open.
  */
-static int open_as_user(const struct target *t, const char *image, const char *mountpoint, struct guard_out *out)
+static int open_as_user(const struct target *t, const struct open_arg *oa, long *entries, struct guard_out *out)
 {
-	struct open_arg oa = {image, mountpoint};
-	int want = image ? 2 : 1, status = 0;
+	int want = oa->img.rel ? 2 : 1, status = 0;
 	enum guard_status r;
 
 	memset(out, 0, sizeof(*out));
-	r = guard_run(t->as, FSX_CALL_MS, open_child, &oa, &status, out);
+	r = guard_run(t->as, FSX_CALL_MS, open_child, (void *)oa, &status, out);
+	if (r == GUARD_OK && status == 0 && out->nfds == want && out->len >= sizeof(*entries)) {
+		memcpy(entries, out->data, sizeof(*entries));
+		free(out->data);
+		out->data = NULL;
+		return 0;
+	}
 	free(out->data);
 	out->data = NULL;
-	if (r == GUARD_OK && status == 0 && out->nfds == want)
-		return 0;
 	guard_out_close_fds(out);
-	return status > 0 ? status : EIO;
+	return status > 0 ? status : r == GUARD_DEADLINE ? NF_EDEADLINE : EIO;
 }
 
 struct aside_arg {
@@ -375,53 +464,87 @@ static char *unit_path(const struct target *t)
 		     : xasprintf("%s/nfscheck-image-uid%u.service", UNIT_DIR, (unsigned)t->id.uid);
 }
 
-/* One argument of an Exec line: quoted, with systemd's % specifiers escaped. */
-static void unit_arg(struct strbuf *b, const char *s)
+/* Control characters would end a unit line early (a newline starts a
+ * new ExecStart=); no quoting rescues them, so they are refused. */
+static bool unit_safe(const char *s)
 {
-	strbuf_adds(b, "\"");
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* How a value is written, by the setting it goes into (systemd.unit(5),
+ * systemd.service(5) "Command lines"). */
+enum unit_ctx {
+	U_PLAIN,    /* a comment: text as it is */
+	U_SPEC,     /* Description=: % specifiers expand, so % is %% */
+	U_PATH,     /* RequiresMountsFor=: quoted words, with specifiers */
+	U_EXEC,     /* Exec*=: quoted words, specifiers, and $VAR expansion ($ is $$) */
+};
+
+static void unit_value(struct strbuf *b, const char *s, enum unit_ctx c)
+{
+	if (c >= U_PATH)
+		strbuf_adds(b, "\"");
 	for (; *s; s++) {
-		if (*s == '%')
+		if (*s == '%' && c != U_PLAIN)
 			strbuf_adds(b, "%%");
-		else if (*s == '"' || *s == '\\') {
+		else if (*s == '$' && c == U_EXEC)
+			strbuf_adds(b, "$$");
+		else if ((*s == '"' || *s == '\\') && c >= U_PATH) {
 			char e[2] = {'\\', *s};
 
 			strbuf_add(b, e, 2);
 		} else
 			strbuf_add(b, s, 1);
 	}
-	strbuf_adds(b, "\"");
+	if (c >= U_PATH)
+		strbuf_adds(b, "\"");
 }
 
+/* The setting of the line being written: the text after its last newline. */
+static enum unit_ctx unit_context(const struct strbuf *b)
+{
+	const char *nl = b->p ? strrchr(b->p, '\n') : NULL, *line = nl ? nl + 1 : b->p ? b->p : "";
+
+	if (strncmp(line, "Exec", 4) == 0)
+		return U_EXEC;
+	if (strncmp(line, "RequiresMountsFor=", 18) == 0)
+		return U_PATH;
+	return line[0] == '#' || line[0] == ';' ? U_PLAIN : U_SPEC;
+}
+
+/* The unit's text, or NULL when a value cannot be written into it safely. */
 static char *render_unit(const struct target *t, const char *image, const char *size, const char *mp)
 {
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *dir = xstrdup(image);
 	struct strbuf b = {0};
+	const struct {
+		const char *key;
+		const char *val;
+	} subst[] = {
+		{"@NFSCHECK@", self}, {"@IMAGE@", image}, {"@SIZE@", size},
+		{"@MOUNTPOINT@", mp}, {"@USER@", t->id.name}, {"@IMAGE_DIR@", dir},
+	};
 
 	self[n > 0 ? n : 0] = '\0';
 	*strrchr(dir, '/') = '\0';
+	if (!*dir)
+		strcpy(dir, "/");
+	for (size_t i = 0; i < sizeof(subst) / sizeof(subst[0]); i++)
+		if (!unit_safe(subst[i].val)) {
+			free(dir);
+			return NULL;
+		}
 	for (const char *p = nfscheck_unit_template; *p;) {
-		const struct {
-			const char *key;
-			const char *val;
-			bool quote;
-		} subst[] = {
-			{"@NFSCHECK@", self, true}, {"@IMAGE@", image, true}, {"@SIZE@", size, true},
-			{"@MOUNTPOINT@", mp, true}, {"@USER@", t->id.name, true}, {"@IMAGE_DIR@", *dir ? dir : "/", false},
-		};
 		bool done = false;
 
 		for (size_t i = 0; i < sizeof(subst) / sizeof(subst[0]) && !done; i++)
 			if (strncmp(p, subst[i].key, strlen(subst[i].key)) == 0) {
-				/* Only Exec lines need quoting; comments and Description take plain text. */
-				const char *line = b.p ? strrchr(b.p, '\n') : NULL;
-				bool exec = strncmp(line ? line + 1 : b.p ? b.p : "", "Exec", 4) == 0;
-
-				if (subst[i].quote && exec)
-					unit_arg(&b, subst[i].val);
-				else
-					strbuf_adds(&b, subst[i].val);
+				unit_value(&b, subst[i].val, unit_context(&b));
 				p += strlen(subst[i].key);
 				done = true;
 			}
@@ -452,10 +575,17 @@ static int write_unit(const struct target *t, const char *image, const char *siz
 	size_t old_len = 0;
 	int err = fsx_read_file(&x, path, 1 << 16, &old, &old_len), st = NF_EXIT_OK;
 	struct aw_request rq = {.path = path, .trusted = UNIT_DIR, .expect = err == 0 ? old : NULL,
-				.expect_len = old_len, .data = text, .len = strlen(text), .new_mode = 0644,
+				.expect_len = old_len, .data = text, .len = text ? strlen(text) : 0, .new_mode = 0644,
 				.dir_mode = 0755, .keep_owner = true};
 	struct aw_result res = {0};
 
+	if (!text) {
+		nf_error("fix: %s: a path or name holds a control character, which a unit file cannot carry; "
+			 "not writing it", path);
+		free(path);
+		free(old);
+		return NF_EXIT_PROBLEMS;
+	}
 	link = xasprintf("%s/multi-user.target.wants/%s", UNIT_DIR, strrchr(path, '/') + 1);
 	target = xasprintf("../%s", strrchr(path, '/') + 1);
 	if (dry_run) {
@@ -500,30 +630,6 @@ static void remove_unit(const struct target *t)
 	}
 	free(path);
 	free(link);
-}
-
-/* Mount DEV on the directory the user opened (FD): root may not be able to
- * look up that path itself on a root-squashed home, so the target is the
- * descriptor, and libmount must not canonicalise it. */
-static int mount_xfs(const char *dev, int fd, char *msg, size_t msglen)
-{
-	struct libmnt_context *cxt = mnt_new_context();
-	char target[64];
-	int rc, ex;
-
-	if (!cxt)
-		return -ENOMEM;
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	mnt_context_disable_canonicalize(cxt, 1);
-	mnt_context_disable_helpers(cxt, 1);
-	mnt_context_set_source(cxt, dev);
-	mnt_context_set_target(cxt, target);
-	mnt_context_set_fstype(cxt, "xfs");
-	mnt_context_set_options(cxt, "rw,nodev,nosuid");
-	rc = mnt_context_mount(cxt);
-	ex = mnt_context_get_excode(cxt, rc, msg, msglen);
-	mnt_free_context(cxt);
-	return ex == MNT_EX_SUCCESS ? 0 : rc ? rc : -EIO;
 }
 
 static int verify(const struct target *t, const char *mp, const char *dev)
@@ -631,205 +737,287 @@ static bool graphroot_inside(const struct target *t, const char *mp, const char 
 	return inside;
 }
 
-int fix_image(const struct fix_options *o)
-{
+/* One fix --image or --undo run: the user, and the paths below their home. */
+struct job {
 	struct target t;
-	struct image_facts f;
-	struct mount_table mt = {0};
-	struct libmnt_fs *fs;
-	struct guard_out out = {0};
 	struct fsx x;
-	unsigned long long size;
-	char *image = NULL, *mp = NULL, *mpres = NULL, *imgres = NULL, *dev = NULL, msg[512] = "";
-	bool reattach = false, created = false;
-	int st, status, err, lfd = -1;
+	char *image, *mp;      /* absolute, as given */
+	char *mpres;           /* the mountpoint as mountinfo shows it */
+	struct upath img, mpu; /* below the home, walked in the user's name */
+};
 
-	if (!parse_size(o->size, &size))
-		return nf_usage_error("fix", "fix: --size '%s' is not a size such as 20G", o->size);
-	if (size < IMAGE_MIN_BYTES)
-		return nf_usage_error("fix", "fix: --size %s is below the 300M an XFS filesystem needs", o->size);
-	st = resolve_user(o, &t);
-	if (st != NF_EXIT_OK)
-		return st;
-	x.as = t.as;
-	x.timeout_ms = 0;
-	image = absolute(o->image);
-	mp = o->mountpoint ? absolute(o->mountpoint) : default_mountpoint(&t);
-	if (!image_facts(t.as, image, &f)) {
-		nf_error("fix: cannot look at %s as %s", image, t.id.name);
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
-	}
-	if (f.lstat_err == 0) {
-		if (f.is_link || !f.is_file) {
-			nf_error("fix: %s is %s; refusing to use it", image, f.is_link ? "a symbolic link" : "not a regular file");
-			st = NF_EXIT_PROBLEMS;
-			goto out;
-		}
-		if (f.probe_rc == 0 && strcmp(f.type, "xfs") == 0 && strcmp(f.label, IMAGE_LABEL) == 0) {
-			reattach = true;
-		} else {
-			nf_error("fix: %s already exists and holds %s%s%s%s; refusing to overwrite it", image,
-				 f.probe_rc == -2 ? "several signatures" : *f.type ? f.type : "data, but no filesystem nfscheck made",
-				 *f.uuid ? " (UUID " : "", f.uuid, *f.uuid ? ")" : "");
-			st = NF_EXIT_PROBLEMS;
-			goto out;
-		}
-	} else if (f.lstat_err != ENOENT) {
-		nf_error("fix: %s: %s", image, nf_strerror(f.lstat_err));
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
-	}
-	/* Where it goes: resolved as the user sees it, as mountinfo will show it. */
-	if (fsx_resolve_prefix(&x, mp, &mpres) != 0)
-		mpres = xstrdup(mp);
-	{
-		char *c = go_clean_path(mpres);
+static void job_free(struct job *j)
+{
+	free(j->image);
+	free(j->mp);
+	free(j->mpres);
+	free((char *)j->img.rel);
+	free((char *)j->mpu.rel);
+	target_close(&j->t);
+}
 
-		free(mpres);
-		mpres = c;
-	}
-	mount_table_load(&mt, NULL);
-	fs = mount_at(&mt, mpres);
-	if (fs) {
-		char *back = loop_backing_file(mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "");
+/* Root acts only below the user's home: what it opens and mounts on is
+ * reached from there, one name at a time, never through a link. */
+static int job_paths(const struct fix_options *o, struct job *j)
+{
+	const char *home = j->t.id.home;
+	char *hres = NULL, *m;
 
-		fsx_realpath(&x, image, &imgres);
-		if (back && imgres && strcmp(back, imgres) == 0) {
-			printf("%s is already attached at %s: nothing to change\n", image, mpres);
-			st = verify(&t, mpres, mnt_fs_get_source(fs)) ? NF_EXIT_PROBLEMS : NF_EXIT_OK;
-			if (o->persist && st == NF_EXIT_OK)
-				st = write_unit(&t, image, o->size, mpres, o->dry_run);
-			free(back);
-			goto out;
-		}
-		nf_error("fix: %s is already a mount point (%s from %s); refusing to mount over it", mpres,
-			 mnt_fs_get_fstype(fs), mnt_fs_get_source(fs));
-		free(back);
-		st = NF_EXIT_PROBLEMS;
-		goto out;
+	j->x.as = j->t.as;
+	j->x.timeout_ms = 0;
+	j->image = o->image ? absolute(o->image) : NULL;
+	j->mp = o->mountpoint ? absolute(o->mountpoint) : default_mountpoint(&j->t);
+	j->img.home = j->mpu.home = home;
+	if (j->image && !(j->img.rel = userpath_beneath(home, j->image))) {
+		nf_error("fix: %s is not inside %s's home %s: the image must be the user's own file there", j->image,
+			 j->t.id.name, home);
+		return NF_EXIT_PROBLEMS;
 	}
-	/* Existing data there would be hidden under the mount: not silently. */
-	{
-		char **names = NULL;
-		bool *dirs = NULL;
-		size_t n = 0;
-
-		err = fsx_list_dir(&x, mpres, &names, &dirs, &n);
-		fsx_free_names(names, n);
-		free(dirs);
-		if (err == 0 && n && !o->move_aside) {
-			nf_error("fix: %s is not empty: mounting over it would hide %zu entr%s; move them away, or give "
-				 "--move-aside", mpres, n, n == 1 ? "y" : "ies");
-			st = NF_EXIT_PROBLEMS;
-			goto out;
-		}
-		if (err == 0 && n && o->move_aside && !o->dry_run) {
-			struct aside_arg a = {mpres, NULL};
-
-			if (guard_run(t.as, FSX_CALL_MS, aside_child, &a, &status, &out) != GUARD_OK || status) {
-				nf_error("fix: cannot move %s aside: %s", mpres, strerror(status > 0 ? status : EIO));
-				st = NF_EXIT_INCOMPLETE;
-				goto out;
-			}
-			guard_out_add(&out, "", 1);
-			printf("moved the old %s to %s\n", mpres, out.data);
-			free(out.data);
-			out.data = NULL;
-		} else if (err == 0 && n) {
-			printf("would move the old %s aside\n", mpres);
-		}
+	if (!(j->mpu.rel = userpath_beneath(home, j->mp))) {
+		nf_error("fix: %s is not inside %s's home %s: nfscheck mounts only on the user's own directory there",
+			 j->mp, j->t.id.name, home);
+		return NF_EXIT_PROBLEMS;
 	}
-	if (o->dry_run) {
-		if (reattach)
-			printf("would attach the existing nfscheck image %s\n", image);
+	/* --persist writes them into a unit: refused there, so refused before anything is made. */
+	if (o->persist && !(unit_safe(j->image ? j->image : "") && unit_safe(j->mp) && unit_safe(o->size))) {
+		nf_error("fix: --persist: the image or mountpoint path holds a control character, which a unit "
+			 "file cannot carry");
+		return NF_EXIT_USAGE;
+	}
+	if (fsx_resolve_prefix(&j->x, home, &hres) != 0)
+		hres = xstrdup(home);
+	m = go_join(hres, j->mpu.rel);
+	j->mpres = go_clean_path(m);
+	free(m);
+	free(hres);
+	return NF_EXIT_OK;
+}
+
+static const char *walk_error(int err)
+{
+	return err == ELOOP ? "it is, or lies through, a symbolic link" : nf_strerror(err);
+}
+
+/* The image: absent (to create), an nfscheck image (to attach again), or refused. */
+static int check_image(struct job *j, struct image_facts *f, bool *reattach)
+{
+	*reattach = false;
+	if (!image_facts(j->t.as, &j->img, f)) {
+		nf_error("fix: cannot look at %s as %s", j->image, j->t.id.name);
+		return NF_EXIT_INCOMPLETE;
+	}
+	if (f->is_link || (f->lstat_err == 0 && !f->is_file)) {
+		nf_error("fix: %s: %s; refusing to use it", j->image,
+			 f->is_link ? walk_error(ELOOP) : "not a regular file");
+		return NF_EXIT_PROBLEMS;
+	}
+	if (f->lstat_err == ENOENT)
+		return NF_EXIT_OK;
+	if (f->lstat_err) {
+		nf_error("fix: %s: %s", j->image, nf_strerror(f->lstat_err));
+		return NF_EXIT_INCOMPLETE;
+	}
+	if (f->probe_rc == 0 && strcmp(f->type, "xfs") == 0 && strcmp(f->label, IMAGE_LABEL) == 0) {
+		*reattach = true;
+		return NF_EXIT_OK;
+	}
+	nf_error("fix: %s already exists and holds %s%s%s%s; refusing to overwrite it", j->image,
+		 f->probe_rc == -2 ? "several signatures" : *f->type ? f->type : "data, but no filesystem nfscheck made",
+		 *f->uuid ? " (UUID " : "", f->uuid, *f->uuid ? ")" : "");
+	return NF_EXIT_PROBLEMS;
+}
+
+static int move_aside(struct job *j)
+{
+	struct aside_arg a = {j->mpres, NULL};
+	struct guard_out out;
+	int status;
+
+	if (guard_run(j->t.as, FSX_CALL_MS, aside_child, &a, &status, &out) != GUARD_OK || status) {
+		nf_error("fix: cannot move %s aside: %s", j->mpres, strerror(status > 0 ? status : EIO));
+		free(out.data);
+		return NF_EXIT_INCOMPLETE;
+	}
+	guard_out_add(&out, "", 1);
+	printf("moved the old %s to %s\n", j->mpres, out.data);
+	free(out.data);
+	return NF_EXIT_OK;
+}
+
+/* The mountpoint must be the user's own directory (or not there yet), and
+ * what mounting over it would hide is known: nothing, or moved aside. */
+static int check_mountpoint(struct job *j, const struct fix_options *o)
+{
+	struct mp_look l = {0};
+	struct guard_out out;
+	int status;
+
+	if (guard_run(j->t.as, FSX_CALL_MS, look_child, &j->mpu, &status, &out) == GUARD_OK && out.len == sizeof(l))
+		memcpy(&l, out.data, sizeof(l));
+	else
+		l.err = EIO;
+	free(out.data);
+	if (l.err == ENOENT)
+		return NF_EXIT_OK;
+	if (l.err || !l.is_dir || l.owner != j->t.id.uid) {
+		nf_error("fix: %s: %s; refusing to mount on it", j->mpres,
+			 l.err ? walk_error(l.err) : !l.is_dir ? "not a directory" : "not a directory the user owns");
+		return NF_EXIT_PROBLEMS;
+	}
+	if (l.entries < 0) {
+		nf_error("fix: %s cannot be listed as %s, so what a mount would hide is unknown; refusing", j->mpres,
+			 j->t.id.name);
+		return NF_EXIT_PROBLEMS;
+	}
+	if (l.entries && !o->move_aside) {
+		nf_error("fix: %s is not empty: mounting over it would hide %ld entr%s; move them away, or give "
+			 "--move-aside", j->mpres, l.entries, l.entries == 1 ? "y" : "ies");
+		return NF_EXIT_PROBLEMS;
+	}
+	if (l.entries && o->dry_run) {
+		printf("would move the old %s aside\n", j->mpres);
+		return NF_EXIT_OK;
+	}
+	return l.entries ? move_aside(j) : NF_EXIT_OK;
+}
+
+/* Create and format the image, all in the user's name. */
+static int make_image(struct job *j, const struct fix_options *o, unsigned long long size, struct image_facts *f,
+		      bool *created)
+{
+	struct create_arg ca = {j->img, j->image, size};
+	struct mkfs_arg ma = {j->img, j->t.id.uid, j->t.id.gid};
+	struct guard_out out;
+	int status;
+
+	if (guard_run(j->t.as, FSX_CALL_MS, create_child, &ca, &status, &out) != GUARD_OK || status) {
+		nf_error("fix: cannot create %s as %s: %s", j->image, j->t.id.name, walk_error(status > 0 ? status : EIO));
+		free(out.data);
+		return NF_EXIT_INCOMPLETE;
+	}
+	free(out.data);
+	*created = true;
+	if (guard_run(j->t.as, MKFS_MS, mkfs_child, &ma, &status, &out) != GUARD_OK || status) {
+		if (status == 127)
+			nf_error("fix: mkfs.xfs not found: install xfsprogs");
 		else
-			printf("would create %s (%s, sparse) as %s and make an XFS filesystem with reflink in it\n", image,
-			       o->size, t.id.name);
-		printf("would open it as %s, attach it to a loop device and mount it on %s (read-write, nodev, "
-		       "nosuid)\n", t.id.name, mpres);
-		if (o->persist)
-			st = write_unit(&t, image, o->size, mpres, true);
-		goto out;
+			nf_error("fix: mkfs.xfs failed on %s (exit %d)", j->image, status);
+		free(out.data);
+		return NF_EXIT_INCOMPLETE;
 	}
-	if (!reattach) {
-		struct create_arg ca = {image, size};
-		struct mkfs_arg ma = {image, t.id.uid, t.id.gid};
+	free(out.data);
+	if (!image_facts(j->t.as, &j->img, f) || f->probe_rc != 0 || strcmp(f->type, "xfs") != 0) {
+		nf_error("fix: %s does not hold XFS after mkfs.xfs (blkid: %s)", j->image, *f->type ? f->type : "nothing");
+		return NF_EXIT_INCOMPLETE;
+	}
+	printf("created %s: %s, XFS with reflink, UUID %s, made by %s\n", j->image, o->size, f->uuid, j->t.id.name);
+	return NF_EXIT_OK;
+}
 
-		err = 0;
-		if (guard_run(t.as, FSX_CALL_MS, create_child, &ca, &status, &out) != GUARD_OK || status) {
-			nf_error("fix: cannot create %s as %s: %s", image, t.id.name, strerror(status > 0 ? status : EIO));
-			free(out.data);
-			st = NF_EXIT_INCOMPLETE;
-			goto out;
-		}
-		free(out.data);
-		created = true;
-		if (guard_run(t.as, MKFS_MS, mkfs_child, &ma, &status, &out) != GUARD_OK || status) {
-			if (status == 127)
-				nf_error("fix: mkfs.xfs not found: install xfsprogs");
-			else
-				nf_error("fix: mkfs.xfs failed on %s (exit %d)", image, status);
-			free(out.data);
-			st = NF_EXIT_INCOMPLETE;
-			goto out;
-		}
-		free(out.data);
-		if (!image_facts(t.as, image, &f) || f.probe_rc != 0 || strcmp(f.type, "xfs") != 0) {
-			nf_error("fix: %s does not hold XFS after mkfs.xfs (blkid: %s)", image, *f.type ? f.type : "nothing");
-			st = NF_EXIT_INCOMPLETE;
-			goto out;
-		}
-		printf("created %s: %s, XFS with reflink, UUID %s, made by %s\n", image, o->size, f.uuid, t.id.name);
+/* What the user handed over must be what root means to act on: the
+ * user's own regular file, and the user's own empty directory. */
+static const char *handed_over_wrong(const struct job *j, int img, int dir, long entries)
+{
+	struct stat a, b;
+
+	if (fstat(img, &a) != 0 || !S_ISREG(a.st_mode) || a.st_uid != j->t.id.uid)
+		return "the image is not a regular file of the user";
+	if (fstat(dir, &b) != 0 || !S_ISDIR(b.st_mode) || b.st_uid != j->t.id.uid)
+		return "the mountpoint is not a directory of the user";
+	if (entries < 0)
+		return "the mountpoint cannot be listed, so what a mount would hide is unknown";
+	return entries ? "the mountpoint is not empty" : NULL;
+}
+
+/* Open both as the user, attach and mount under a deadline, record it. */
+static int attach(struct job *j, char **dev, int *mfd)
+{
+	struct open_arg oa = {j->img, j->mpu, true};
+	struct image_record rec;
+	struct guard_out out;
+	char msg[512] = "";
+	const char *why;
+	long entries = -1;
+	int err;
+
+	if ((err = open_as_user(&j->t, &oa, &entries, &out)) != 0) {
+		nf_error("fix: %s cannot open %s and %s: %s", j->t.id.name, j->image, j->mpres, walk_error(err));
+		return NF_EXIT_INCOMPLETE;
 	}
-	if ((err = fsx_mkdirs(&x, mpres, 0700)) != 0) {
-		nf_error("fix: cannot create %s as %s: %s", mpres, t.id.name, nf_strerror(err));
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
+	if ((why = handed_over_wrong(j, out.fds[0], out.fds[1], entries))) {
+		nf_error("fix: %s: %s; refusing to mount", j->mpres, why);
+		guard_out_close_fds(&out);
+		return NF_EXIT_PROBLEMS;
 	}
-	if ((err = open_as_user(&t, image, mpres, &out)) != 0) {
-		nf_error("fix: %s cannot open %s read-write: %s", t.id.name, image, strerror(err));
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
-	}
-	err = loop_attach(out.fds[0], image, &dev, &lfd);
-	if (err) {
-		nf_error("fix: cannot attach %s to a loop device: %s", image, strerror(err));
-		st = NF_EXIT_INCOMPLETE;
-		goto closefds;
-	}
-	if (loop_is_readonly(dev)) {
-		nf_error("fix: %s came up read-only on %s", image, dev);
-		st = NF_EXIT_INCOMPLETE;
-		goto closefds;
-	}
-	err = mount_xfs(dev, out.fds[1], msg, sizeof(msg));
-	if (err) {
-		nf_error("fix: cannot mount %s on %s: %s", dev, mpres, *msg ? msg : strerror(err < 0 ? -err : err));
-		st = NF_EXIT_INCOMPLETE;
-		goto closefds;
-	}
-	printf("attached %s to %s and mounted it on %s\n", image, dev, mpres);
-	st = NF_EXIT_OK;
-closefds:
-	/* With autoclear, the device now lives exactly as long as the mount. */
-	if (lfd >= 0)
-		close(lfd);
+	err = image_mount(out.fds[0], out.fds[1], j->image, j->t.id.uid, j->mpres, MOUNT_MS, dev, mfd, &rec, msg,
+			  sizeof(msg));
 	guard_out_close_fds(&out);
-	if (st != NF_EXIT_OK)
-		goto out;
-	created = false;
-	if (verify(&t, mpres, dev)) {
-		st = NF_EXIT_PROBLEMS;
-		goto out;
+	if (err) {
+		nf_error("fix: cannot mount %s on %s: %s", j->image, j->mpres, msg);
+		return err == EPERM || err == EXDEV ? NF_EXIT_PROBLEMS : NF_EXIT_INCOMPLETE;
 	}
+	if ((err = image_record_write(j->t.id.uid, &rec)) != 0) {
+		nf_error("fix: cannot record the mount in %s: %s; unmounted it again", IMAGE_STATE_DIR, strerror(err));
+		image_unmount_fd(*mfd);
+		*mfd = -1;
+		return NF_EXIT_INCOMPLETE;
+	}
+	printf("attached %s to %s and mounted it on %s (nosuid, nodev)\n", j->image, *dev, j->mpres);
+	return NF_EXIT_OK;
+}
+
+/* Already mounted there: fine when it is this image, refused otherwise. */
+static int already_mounted(struct job *j, const struct fix_options *o, struct libmnt_fs *fs)
+{
+	char *back = loop_backing_file(mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : ""), *imgres = NULL;
+	int st;
+
+	fsx_realpath(&j->x, j->image, &imgres);
+	if (back && imgres && strcmp(back, imgres) == 0) {
+		printf("%s is already attached at %s: nothing to change\n", j->image, j->mpres);
+		st = verify(&j->t, j->mpres, mnt_fs_get_source(fs)) ? NF_EXIT_PROBLEMS : NF_EXIT_OK;
+		if (o->persist && st == NF_EXIT_OK)
+			st = write_unit(&j->t, j->image, o->size, j->mpres, o->dry_run);
+	} else {
+		nf_error("fix: %s is already a mount point (%s from %s); refusing to mount over it", j->mpres,
+			 mnt_fs_get_fstype(fs), mnt_fs_get_source(fs));
+		st = NF_EXIT_PROBLEMS;
+	}
+	free(back);
+	free(imgres);
+	return st;
+}
+
+static void dry_run_report(const struct job *j, const struct fix_options *o, bool reattach)
+{
+	if (reattach)
+		printf("would attach the existing nfscheck image %s\n", j->image);
+	else
+		printf("would create %s (%s, sparse) as %s and make an XFS filesystem with reflink in it\n", j->image,
+		       o->size, j->t.id.name);
+	printf("would open it as %s, attach it to a loop device and mount it on %s (read-write, nodev, "
+	       "nosuid)\n", j->t.id.name, j->mpres);
+}
+
+/* After the mount: verify, persist, diagnose. A failed verify undoes the mount. */
+static int finish(struct job *j, const struct fix_options *o, const char *dev, int mfd)
+{
+	int st = NF_EXIT_OK;
+
+	if (verify(&j->t, j->mpres, dev)) {
+		printf("unmounted %s again: it failed the checks above\n", j->mpres);
+		image_unmount_fd(mfd);
+		image_record_remove(j->t.id.uid);
+		return NF_EXIT_PROBLEMS;
+	}
+	close(mfd);
 	if (o->persist)
-		st = write_unit(&t, image, o->size, mpres, false);
-	if (st == NF_EXIT_OK && !graphroot_inside(&t, mpres, o->podman_version))
+		st = write_unit(&j->t, j->image, o->size, j->mpres, false);
+	if (st == NF_EXIT_OK && !graphroot_inside(&j->t, j->mpres, o->podman_version))
 		st = NF_EXIT_PROBLEMS;
 	fflush(stdout);
 	{
-		struct diag_options d = {.user = t.id.name, .podman_version = o->podman_version,
+		struct diag_options d = {.user = j->t.id.name, .podman_version = o->podman_version,
 					 .timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};
 		int ds;
 
@@ -838,21 +1026,61 @@ closefds:
 		if (st == NF_EXIT_OK)
 			st = ds;
 	}
+	return st;
+}
+
+int fix_image(const struct fix_options *o)
+{
+	struct job j = {0};
+	struct image_facts f;
+	struct mount_table mt = {0};
+	struct libmnt_fs *fs;
+	unsigned long long size;
+	char *dev = NULL;
+	bool reattach = false, created = false;
+	int st, status, mfd = -1;
+
+	if (!parse_size(o->size, &size))
+		return nf_usage_error("fix", "fix: --size '%s' is not a size such as 20G", o->size);
+	if (size < IMAGE_MIN_BYTES)
+		return nf_usage_error("fix", "fix: --size %s is below the 300M an XFS filesystem needs", o->size);
+	st = resolve_user(o, &j.t);
+	if (st != NF_EXIT_OK)
+		return st;
+	if ((st = job_paths(o, &j)) != NF_EXIT_OK || (st = check_image(&j, &f, &reattach)) != NF_EXIT_OK)
+		goto out;
+	mount_table_load(&mt, NULL);
+	if ((fs = mount_at(&mt, j.mpres))) {
+		st = already_mounted(&j, o, fs);
+		goto out;
+	}
+	if ((st = check_mountpoint(&j, o)) != NF_EXIT_OK)
+		goto out;
+	if (o->dry_run) {
+		dry_run_report(&j, o, reattach);
+		if (o->persist)
+			st = write_unit(&j.t, j.image, o->size, j.mpres, true);
+		goto out;
+	}
+	if (!reattach && (st = make_image(&j, o, size, &f, &created)) != NF_EXIT_OK)
+		goto out;
+	if ((st = attach(&j, &dev, &mfd)) != NF_EXIT_OK)
+		goto out;
+	created = false;
+	st = finish(&j, o, dev, mfd);
 out:
 	/* A half-made image is no use to anyone: leave nothing behind. */
 	if (created && st != NF_EXIT_OK) {
+		struct guard_out out;
+
 		guard_set_interruptible(false);
-		if (guard_run(t.as, FSX_CALL_MS, remove_child, image, &status, &out) == GUARD_OK)
+		if (guard_run(j.t.as, FSX_CALL_MS, remove_child, j.image, &status, &out) == GUARD_OK)
 			free(out.data);
 		guard_set_interruptible(true);
 	}
 	mount_table_free(&mt);
-	free(image);
-	free(imgres);
-	free(mp);
-	free(mpres);
 	free(dev);
-	target_close(&t);
+	job_free(&j);
 	return st;
 }
 
@@ -913,93 +1141,126 @@ static int mount_users(int mnt_id, int self_fd, struct strbuf *pids)
 	return count;
 }
 
-int fix_image_undo(const struct fix_options *o)
+/*
+ * Is MNT_ID, on the user's mountpoint, what nfscheck attached for this
+ * user? The record written at mount time must match the loop device's
+ * backing file and the filesystem's UUID; a link to another user's store,
+ * or a mount nfscheck did not make, is left alone. *DEV and *BACK name it.
+ */
+static int undo_check(struct job *j, const struct fix_options *o, struct libmnt_fs *fs, char **dev, char **back)
 {
-	struct target t;
-	struct mount_table mt = {0};
-	struct libmnt_fs *fs;
-	struct guard_out out = {0};
-	struct fsx x;
-	char *mp = NULL, *mpres = NULL, *imgres = NULL, *back = NULL, *dev = NULL, target[64];
-	int st, err;
+	struct image_record want, have;
+	int err;
 
-	st = resolve_user(o, &t);
-	if (st != NF_EXIT_OK)
-		return st;
-	x.as = t.as;
-	x.timeout_ms = 0;
-	mp = o->mountpoint ? absolute(o->mountpoint) : default_mountpoint(&t);
-	if (fsx_resolve_prefix(&x, mp, &mpres) != 0)
-		mpres = xstrdup(mp);
-	mount_table_load(&mt, NULL);
-	fs = mount_at(&mt, mpres);
-	if (!fs) {
-		printf("nothing is mounted on %s\n", mpres);
-		if (!o->keep_unit && !o->dry_run)
-			remove_unit(&t);
-		goto out;
-	}
-	dev = xstrdup(mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "");
-	back = loop_backing_file(dev);
-	if (o->image) {
-		char *img = absolute(o->image);
-
-		fsx_realpath(&x, img, &imgres);
-		free(img);
-	}
-	if (strcmp(mnt_fs_get_fstype(fs), "xfs") != 0 || !back || (o->image && (!imgres || strcmp(back, imgres) != 0))) {
-		nf_error("fix: %s is %s from %s, not %s; not touching it", mpres, mnt_fs_get_fstype(fs), dev,
+	*dev = xstrdup(mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "");
+	*back = loop_backing_file(*dev);
+	if (strcmp(mnt_fs_get_fstype(fs), "xfs") != 0 || !*back) {
+		nf_error("fix: %s is %s from %s, not %s; not touching it", j->mpres, mnt_fs_get_fstype(fs), *dev,
 			 o->image ? o->image : "an nfscheck image");
-		st = NF_EXIT_PROBLEMS;
-		goto out;
+		return NF_EXIT_PROBLEMS;
 	}
-	if (o->dry_run) {
-		printf("would unmount %s (%s, backed by %s), detach it, and remove the unit; the image stays\n", mpres,
-		       dev, back);
-		goto out;
+	if ((err = image_record_read(j->t.id.uid, &want)) != 0) {
+		nf_error("fix: %s: nfscheck has no record of attaching it for %s (%s/image-%u: %s); not touching it",
+			 j->mpres, j->t.id.name, IMAGE_STATE_DIR, (unsigned)j->t.id.uid, strerror(err));
+		return NF_EXIT_PROBLEMS;
 	}
-	if ((err = open_as_user(&t, NULL, mpres, &out)) != 0) {
-		nf_error("fix: %s cannot open %s: %s", t.id.name, mpres, strerror(err));
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
+	if ((err = image_identify(*dev, FSX_CALL_MS, &have)) != 0 || !image_record_same(&want, &have)) {
+		nf_error("fix: %s: %s is not the image nfscheck attached for %s (%s); not touching it", j->mpres, *dev,
+			 j->t.id.name, err ? nf_strerror(err) : "another backing file or UUID");
+		return NF_EXIT_PROBLEMS;
 	}
+	return NF_EXIT_OK;
+}
+
+/* The mount whose root the user's walk reached, if that is a mount on MPRES. */
+static struct libmnt_fs *mount_of_fd(struct mount_table *mt, int fd, const char *mpres)
+{
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_BACKWARD);
+	struct libmnt_fs *fs, *found = NULL;
+	struct statx sx;
+
+	if (it && statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 &&
+	    (sx.stx_mask & STATX_MNT_ID) && mount_table_load(mt, "/proc/self/mountinfo") == 0)
+		while (!found && mnt_table_next_fs(mt->tb, it, &fs) == 0)
+			if ((unsigned long long)mnt_fs_get_id(fs) == sx.stx_mnt_id)
+				found = fs;
+	mnt_free_iter(it);
+	return found && strcmp(mnt_fs_get_target(found), mpres) == 0 ? found : NULL;
+}
+
+/* Unmount by the descriptor the user's walk gave, once nothing uses it. */
+static int undo_unmount(struct job *j, struct libmnt_fs *fs, int fd)
+{
+	struct strbuf pids = {0};
+	char target[64];
 	/*
 	 * The user's descriptor of the mounted directory is the only way root
 	 * reaches it on a root-squashed home, and it pins the mount: a plain
 	 * umount would always be busy. So check for other users first, then
 	 * detach; nothing else holds it, so it goes at once.
 	 */
-	{
-		struct strbuf pids = {0};
-		int n = mount_users(mnt_fs_get_id(fs), out.fds[0], &pids);
+	int n = mount_users(mnt_fs_get_id(fs), fd, &pids);
 
-		if (n) {
-			nf_error("fix: %s is in use by process%s %s; stop the user's containers first (podman ps)", mpres,
-				 n == 1 ? "" : "es", pids.p);
-			free(pids.p);
-			guard_out_close_fds(&out);
-			st = NF_EXIT_PROBLEMS;
-			goto out;
-		}
+	if (n) {
+		nf_error("fix: %s is in use by process%s %s; stop the user's containers first (podman ps)", j->mpres,
+			 n == 1 ? "" : "es", pids.p);
+		free(pids.p);
+		return NF_EXIT_PROBLEMS;
 	}
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", out.fds[0]);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	if (umount2(target, MNT_DETACH) != 0) {
-		nf_error("fix: cannot unmount %s: %s", mpres, strerror(errno));
-		guard_out_close_fds(&out);
+		nf_error("fix: cannot unmount %s: %s", j->mpres, strerror(errno));
+		return NF_EXIT_PROBLEMS;
+	}
+	image_record_remove(j->t.id.uid);
+	return NF_EXIT_OK;
+}
+
+int fix_image_undo(const struct fix_options *o)
+{
+	struct job j = {0};
+	struct mount_table mt = {0};
+	struct libmnt_fs *fs = NULL;
+	struct guard_out out = {0};
+	struct open_arg oa;
+	char *back = NULL, *dev = NULL;
+	long entries;
+	int st, err;
+
+	if ((st = resolve_user(o, &j.t)) != NF_EXIT_OK)
+		return st;
+	if ((st = job_paths(o, &j)) != NF_EXIT_OK)
+		goto out;
+	oa = (struct open_arg){{NULL, NULL}, j.mpu, false};
+	err = open_as_user(&j.t, &oa, &entries, &out);
+	if (err && err != ENOENT) {
+		nf_error("fix: %s cannot open %s: %s; not touching it", j.t.id.name, j.mpres, walk_error(err));
 		st = NF_EXIT_PROBLEMS;
 		goto out;
 	}
-	guard_out_close_fds(&out);
-	printf("unmounted %s; %s detaches itself, and %s is kept\n", mpres, dev, back);
+	if (err || !(fs = mount_of_fd(&mt, out.fds[0], j.mpres))) {
+		printf("nothing is mounted on %s\n", j.mpres);
+		if (!o->keep_unit && !o->dry_run)
+			remove_unit(&j.t);
+		goto out;
+	}
+	if ((st = undo_check(&j, o, fs, &dev, &back)) != NF_EXIT_OK)
+		goto out;
+	if (o->dry_run) {
+		printf("would unmount %s (%s, backed by %s), detach it, and remove the unit; the image stays\n", j.mpres,
+		       dev, back);
+		goto out;
+	}
+	if ((st = undo_unmount(&j, fs, out.fds[0])) != NF_EXIT_OK)
+		goto out;
+	printf("unmounted %s; %s detaches itself, and %s is kept\n", j.mpres, dev, back);
 	if (!o->keep_unit)
-		remove_unit(&t);
+		remove_unit(&j.t);
 out:
+	guard_out_close_fds(&out);
 	mount_table_free(&mt);
-	free(mp);
-	free(mpres);
-	free(imgres);
 	free(back);
 	free(dev);
-	target_close(&t);
+	job_free(&j);
 	return st;
 }

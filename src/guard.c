@@ -283,11 +283,40 @@ void guard_die_with_parent(pid_t parent)
 		_exit(CHILD_SETUP_FAILED);
 }
 
-static _Noreturn void child_main(int fd, pid_t parent, const struct identity *as, guard_fn fn, void *arg)
+/*
+ * A child about to run in a user's name keeps nothing of root's: a new
+ * session without a controlling terminal (the user could ptrace the
+ * program it runs and push keystrokes into root's shell with TIOCSTI),
+ * stdin from /dev/null, stdout and stderr into ERR_FD, which root reads,
+ * and no other descriptor but the result socket. Returns that socket's
+ * new number, or -1.
+ */
+static int shed_root_context(int fd, int err_fd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(err_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		return -1;
+	if (fd != 3 && dup2(fd, 3) < 0)
+		return -1;
+	/* dup2 clears close-on-exec: a program run later gets fd 3 only by asking. */
+	if (fcntl(3, F_SETFD, FD_CLOEXEC) != 0)
+		return -1;
+	if (close_range(4, ~0U, 0) != 0) {
+		for (int i = 4; i < 1024; i++)
+			close(i);
+	}
+	return 3;
+}
+
+static _Noreturn void child_main(int fd, int err_fd, pid_t parent, const struct identity *as, guard_fn fn,
+				 void *arg)
 {
 	struct guard_out out = {0};
 	int rc;
 
+	if (as && (fd = shed_root_context(fd, err_fd)) < 0)
+		_exit(CHILD_SETUP_FAILED);
 	exec_out_fd = fd;
 	/* If nfscheck dies, its helpers must not outlive it on a dead mount. */
 	guard_die_with_parent(parent);
@@ -340,13 +369,116 @@ static void kill_and_reap(pid_t pid)
 	}
 }
 
+/* What a child in a user's name wrote to its stdout and stderr; bounded. */
+struct child_text {
+	int fd;
+	char buf[16384];
+	size_t len;
+};
+
+static void child_text_read(struct child_text *t)
+{
+	char scratch[4096];
+	ssize_t n;
+
+	while (t->fd >= 0) {
+		size_t room = sizeof(t->buf) - t->len;
+
+		n = read(t->fd, room ? t->buf + t->len : scratch, room ? room : sizeof(scratch));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN) {
+				close(t->fd);
+				t->fd = -1;
+			}
+			return;
+		}
+		if (room)
+			t->len += (size_t)n;
+	}
+}
+
+/* Pass the user's program's output on to our stderr, every control
+ * character but newline and tab shown as '?': it reaches root's terminal. */
+static void child_text_forward(struct child_text *t)
+{
+	child_text_read(t);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	for (size_t i = 0; i < t->len; i++) {
+		unsigned char c = (unsigned char)t->buf[i];
+
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			t->buf[i] = '?';
+	}
+	if (t->len) {
+		fflush(stdout);
+		fwrite(t->buf, 1, t->len, stderr);
+		if (t->buf[t->len - 1] != '\n')
+			fputc('\n', stderr);
+	}
+}
+
+/* Read the child's results until it closes the socket or the deadline passes. */
+static bool collect(int sock, struct child_text *text, long long end, struct guard_out *out)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = sock, .events = POLLIN}, {.fd = text->fd, .events = POLLIN}};
+		long long wait = end - now_ms();
+		char buf[8192];
+		ssize_t n;
+		int r;
+
+		if (wait <= 0 || (interrupted && interruptible))
+			return false;
+		r = poll(p, text->fd >= 0 ? 2 : 1, (int)wait);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		if (text->fd >= 0 && p[1].revents)
+			child_text_read(text);
+		if (!p[0].revents)
+			continue;
+		n = recv_some(sock, buf, sizeof(buf), out);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return true;
+		guard_out_add(out, buf, (size_t)n);
+	}
+}
+
+/* The child closed its socket: collect its status within the deadline. */
+static bool reap(pid_t pid, long long end, int *wst)
+{
+	for (;;) {
+		pid_t w = waitpid(pid, wst, WNOHANG);
+
+		if (w == pid)
+			return true;
+		if (w < 0 && errno != EINTR) {
+			/* ECHILD: no status to be had (SIGCHLD ignored after all). */
+			*wst = -1;
+			return true;
+		}
+		if (now_ms() >= end || (interrupted && interruptible))
+			return false;
+		usleep(200);
+	}
+}
+
 enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn fn, void *arg,
 			    int *status, struct guard_out *out)
 {
-	int fds[2], wst;
+	int fds[2], errp[2] = {-1, -1}, wst;
 	long long end;
 	pid_t pid, self = getpid();
 	int left = guard_remaining_ms();
+	struct child_text *text = NULL;
+	bool done;
 
 	memset(out, 0, sizeof(*out));
 	*status = -1;
@@ -357,63 +489,42 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	/* A socket, not a pipe: the child may hand back file descriptors. */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
 		return GUARD_FAILED;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
+	if (as && pipe2(errp, O_CLOEXEC) != 0) {
 		close(fds[0]);
 		close(fds[1]);
 		return GUARD_FAILED;
 	}
+	fflush(NULL);
+	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		child_main(fds[1], self, as, fn, arg);
+		child_main(fds[1], errp[1], self, as, fn, arg);
 	}
 	close(fds[1]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		if (errp[0] >= 0)
+			close(errp[0]);
+		return GUARD_FAILED;
+	}
+	text = xcalloc(1, sizeof(*text));
+	text->fd = errp[0];
+	if (text->fd >= 0)
+		fcntl(text->fd, F_SETFL, O_NONBLOCK);
 	end = now_ms() + timeout_ms;
-	for (;;) {
-		struct pollfd p = {.fd = fds[0], .events = POLLIN};
-		long long wait = end - now_ms();
-		char buf[8192];
-		ssize_t n;
-		int r;
-
-		if (wait <= 0 || (interrupted && interruptible)) {
-			close(fds[0]);
-			kill_and_reap(pid);
-			guard_out_close_fds(out);
-			return GUARD_DEADLINE;
-		}
-		r = poll(&p, 1, (int)wait);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			continue;
-		n = recv_some(fds[0], buf, sizeof(buf), out);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		guard_out_add(out, buf, (size_t)n);
-	}
+	done = collect(fds[0], text, end, out);
 	close(fds[0]);
-	/* The pipe closed at the child's exit; collect it within the deadline. */
-	for (;;) {
-		pid_t w = waitpid(pid, &wst, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			/* ECHILD: no status to be had (SIGCHLD ignored after all). */
-			wst = -1;
-			break;
-		}
-		if (now_ms() >= end || (interrupted && interruptible)) {
-			kill_and_reap(pid);
-			guard_out_close_fds(out);
-			return GUARD_DEADLINE;
-		}
-		usleep(200);
+	if (!done || !reap(pid, end, &wst)) {
+		kill_and_reap(pid);
+		child_text_forward(text);
+		free(text);
+		guard_out_close_fds(out);
+		return GUARD_DEADLINE;
 	}
+	child_text_forward(text);
+	free(text);
 	if (wst == -1 || !WIFEXITED(wst) || WEXITSTATUS(wst) == CHILD_SETUP_FAILED) {
 		guard_out_close_fds(out);
 		free(out->data);
