@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,14 @@ static int scratch_setup(const struct ask_req *r, char *dir, size_t size)
 	return mkdtemp(dir) ? 0 : -1;
 }
 
+/* Without close_range(2) (before Linux 5.11): the same, one by one. */
+static bool cloexec_all(void)
+{
+	for (int fd = 3; fd < 1024; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return true;
+}
+
 /* In a guarded child: run the program with every directory Podman uses
  * pointing into the scratch space, and hand back what it prints. */
 static int ask_child(void *arg, struct guard_out *out)
@@ -97,6 +106,11 @@ static int ask_child(void *arg, struct guard_out *out)
 	pid_t parent, pid;
 	ssize_t got;
 
+	/* Podman runs as nobody, whom any process of nobody's may ptrace: it
+	 * gets no controlling terminal (TIOCSTI into root's shell) and no
+	 * descriptor of root's but its output pipe. */
+	if (setsid() < 0 || (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0 && !cloexec_all()))
+		return 127;
 	if (scratch_setup(r, dir, sizeof(dir)) != 0)
 		return 127;
 	envp[n++] = xasprintf("PATH=%s", r->path);

@@ -71,6 +71,42 @@ ok $? "the fake podman was started" || diag "$(cat "$case_dir/ns.log")"
 [ ! -s "$case_dir/left" ]
 ok $? "a SIGKILLed run leaves nothing in /tmp" || diag "$(cat "$case_dir/left")"
 
+# podman runs as nobody, whom any process of nobody's may ptrace: it must
+# not hold root's terminal (TIOCSTI) nor any descriptor of root's.
+if command -v script >/dev/null; then
+	new_case ctty
+	mkdir -p "$case_dir/bin"
+	chmod 755 "$case_dir" "$case_dir/bin"
+	chmod 777 "$case_dir/cwd"
+	cat >"$case_dir/bin/podman" <<-EOF
+		#!/usr/bin/python3
+		import os
+		try:
+		    os.close(os.open("/dev/tty", os.O_RDWR)); tty = "tty"
+		except OSError:
+		    tty = "none"
+		fds = []
+		for fd in range(3, 1024):
+		    try:
+		        os.fstat(fd); fds.append(str(fd))
+		    except OSError:
+		        pass
+		open("$case_dir/cwd/seen", "w").write(tty + "\\n" + " ".join(fds) + "\\n")
+		print("podman version 4.9.0")
+	EOF
+	chmod 755 "$case_dir/bin/podman"
+	ns_run <<-EOF
+		PATH="$case_dir/bin:\$PATH" script -qec "$NFSCHECK config" /dev/null >"$case_dir/out" 2>&1
+	EOF
+	grep -q "podman 4.9.0" "$case_dir/out" && [ "$(sed -n 1p "$case_dir/cwd/seen")" = none ]
+	ok $? "podman --version runs without root's controlling terminal" || diag "$(cat "$case_dir/cwd/seen")"
+	[ -n "$(sed -n 1p "$case_dir/cwd/seen")" ] && [ -z "$(sed -n 2p "$case_dir/cwd/seen")" ]
+	ok $? "and with no descriptor but stdin, stdout and stderr" || diag "$(cat "$case_dir/cwd/seen")"
+else
+	skip "script(1) is not installed"
+	skip "script(1) is not installed"
+fi
+
 # ---- item 7: the user links containers.conf to a root-only file ----
 # fix --graphroot looks for [engine] static_dir in the user's
 # containers.conf; read as root, a link there showed a root-only file.
