@@ -65,26 +65,72 @@ struct ask_req {
 	const struct identity *as;      /* nobody, when we are root; else NULL */
 };
 
-/*
- * Where Podman may write while it answers. As root: a tmpfs on /tmp in a
- * mount namespace of this child's own, which the kernel frees with the
- * last process in it -- nothing is left in the real /tmp however the run
- * ends, and root never walks a directory another user could change.
- * Without root there is no privilege to protect: a scratch directory of
- * our own, removed by this same child.
- */
-static int scratch_setup(const struct ask_req *r, char *dir, size_t size)
+/* Write TEXT to the /proc/self file NAME; false on any failure. */
+static bool proc_write(const char *name, const char *text)
 {
+	char path[64];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+/* A user namespace mapping only ourselves, so that a tmpfs can be mounted
+ * without privilege; Podman sees the same UID and GID as outside. */
+static bool own_userns(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 || !proc_write("setgroups", "deny"))
+		return false;
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
+	if (!proc_write("uid_map", map))
+		return false;
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
+	return proc_write("gid_map", map);
+}
+
+/* A tmpfs on /tmp in the mount namespace just made, private to it. */
+static bool private_tmp(void)
+{
+	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	       mount("nfscheck-version", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=16m") == 0;
+}
+
+/*
+ * Where Podman may write while it answers: a tmpfs on /tmp in a mount
+ * namespace of this child's own, which the kernel frees with the last
+ * process in it -- nothing is left in the real /tmp however the run ends,
+ * and root never walks a directory another user could change. As root
+ * the tmpfs is handed to nobody before switching. Without root and
+ * without user namespaces there is no privilege to protect: a scratch
+ * directory of our own, removed by this same child (left behind only if
+ * the child is killed).
+ */
+static int scratch_setup(const struct ask_req *r, char *dir, size_t size, bool *walk)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	*walk = false;
+	snprintf(dir, size, "/tmp");
 	if (r->as) {
-		if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-		    mount("nfscheck-version", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=16m") != 0 ||
-		    chown("/tmp", r->as->uid, r->as->gid) != 0 || identity_become(r->as) != 0)
+		if (unshare(CLONE_NEWNS) != 0 || !private_tmp() || chown("/tmp", r->as->uid, r->as->gid) != 0 ||
+		    identity_become(r->as) != 0)
 			return -1;
-		snprintf(dir, size, "/tmp");
 		return 0;
 	}
-	snprintf(dir, size, "%s/nfscheck-version-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR")
-												   : "/tmp");
+	if (own_userns() && private_tmp())
+		return 0;
+	snprintf(dir, size, "%s/nfscheck-version-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	*walk = true;
 	return mkdtemp(dir) ? 0 : -1;
 }
 
@@ -105,13 +151,14 @@ static int ask_child(void *arg, struct guard_out *out)
 	int n = 0, fds[2], null, st;
 	pid_t parent, pid;
 	ssize_t got;
+	bool walk;
 
 	/* Podman runs as nobody, whom any process of nobody's may ptrace: it
 	 * gets no controlling terminal (TIOCSTI into root's shell) and no
 	 * descriptor of root's but its output pipe. */
 	if (setsid() < 0 || (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0 && !cloexec_all()))
 		return 127;
-	if (scratch_setup(r, dir, sizeof(dir)) != 0)
+	if (scratch_setup(r, dir, sizeof(dir), &walk) != 0)
 		return 127;
 	envp[n++] = xasprintf("PATH=%s", r->path);
 	envp[n++] = xasprintf("HOME=%s", dir);
@@ -145,7 +192,7 @@ static int ask_child(void *arg, struct guard_out *out)
 			;
 		st = WIFEXITED(st) ? WEXITSTATUS(st) : 127;
 	}
-	if (!r->as)
+	if (walk)
 		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return st;
 }

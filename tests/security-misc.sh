@@ -43,33 +43,47 @@ ok $? "nobody finds no scratch directory of root's to plant links in" || diag "$
 [ ! -s "$case_dir/left" ]
 ok $? "no scratch directory is left in /tmp" || diag "$(cat "$case_dir/left")"
 
-# A run killed while podman answers leaves nothing behind either.
-new_case killed
-mkdir -p "$case_dir/bin"
-chmod 755 "$case_dir" "$case_dir/bin"
-chmod 777 "$case_dir/cwd"
-cat >"$case_dir/bin/podman" <<-EOF
-	#!/bin/sh
-	echo \$\$ >"$case_dir/cwd/started.tmp" && mv "$case_dir/cwd/started.tmp" "$case_dir/cwd/started"
-	exec sleep 60
-EOF
-chmod 755 "$case_dir/bin/podman"
-ns_run <<-EOF
-	PATH="$case_dir/bin:\$PATH" "$NFSCHECK" config >/dev/null 2>&1 &
-	nf=\$!
-	for i in \$(seq 200); do [ -e "$case_dir/cwd/started" ] && break; sleep 0.1; done
-	kill -KILL \$nf
-	wait \$nf
-	# The helpers die with nfscheck; give them the moment the kernel takes.
-	p=\$(cat "$case_dir/cwd/started" 2>/dev/null)
-	for i in \$(seq 100); do [ -n "\$p" ] && kill -0 "\$p" 2>/dev/null || break; sleep 0.1; done
-	[ -n "\$p" ] && kill -KILL "\$p" 2>/dev/null
-	ls -A /tmp >"$case_dir/left"
-EOF
-[ -e "$case_dir/cwd/started" ]
-ok $? "the fake podman was started" || diag "$(cat "$case_dir/ns.log")"
-[ ! -s "$case_dir/left" ]
-ok $? "a SIGKILLed run leaves nothing in /tmp" || diag "$(cat "$case_dir/left")"
+# A run killed while podman answers leaves nothing behind either: as root,
+# and as a user (who gets a user namespace of their own for the tmpfs).
+for who in root user; do
+	new_case "killed-$who"
+	mkdir -p "$case_dir/bin"
+	chmod 755 "$case_dir" "$case_dir/bin"
+	chmod 777 "$case_dir/cwd"
+	cat >"$case_dir/bin/podman" <<-EOF
+		#!/bin/sh
+		echo \$\$ >"$case_dir/cwd/started.tmp" && mv "$case_dir/cwd/started.tmp" "$case_dir/cwd/started"
+		exec sleep 60
+	EOF
+	chmod 755 "$case_dir/bin/podman"
+	run_as=
+	[ $who = user ] && run_as=as_user
+	ns_run <<-EOF
+		if [ $who = user ] && ! as_user unshare -U true 2>/dev/null; then
+			echo nouserns >"$case_dir/left"
+			exit 0
+		fi
+		$run_as env PATH="$case_dir/bin:\$PATH" "$NFSCHECK" config >/dev/null 2>&1 &
+		nf=\$!
+		for i in \$(seq 200); do [ -e "$case_dir/cwd/started" ] && break; sleep 0.1; done
+		kill -KILL \$nf
+		wait \$nf
+		# The helpers die with nfscheck; give them the moment the kernel takes.
+		p=\$(cat "$case_dir/cwd/started" 2>/dev/null)
+		for i in \$(seq 100); do [ -n "\$p" ] && kill -0 "\$p" 2>/dev/null || break; sleep 0.1; done
+		[ -n "\$p" ] && kill -KILL "\$p" 2>/dev/null
+		ls -A /tmp >"$case_dir/left"
+	EOF
+	if [ "$(cat "$case_dir/left" 2>/dev/null)" = nouserns ]; then
+		skip "no unprivileged user namespaces here"
+		skip "no unprivileged user namespaces here"
+		continue
+	fi
+	[ -e "$case_dir/cwd/started" ]
+	ok $? "as $who: the fake podman was started" || diag "$(cat "$case_dir/ns.log")"
+	[ ! -s "$case_dir/left" ]
+	ok $? "as $who: a SIGKILLed run leaves nothing in /tmp" || diag "$(cat "$case_dir/left")"
+done
 
 # podman runs as nobody, whom any process of nobody's may ptrace: it must
 # not hold root's terminal (TIOCSTI) nor any descriptor of root's.
