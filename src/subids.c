@@ -20,6 +20,22 @@ static FILE *quiet(void)
 	return null;
 }
 
+unsigned long subid_last(unsigned long start, unsigned long count)
+{
+	unsigned long end;
+
+	if (!count)
+		return start;
+	/* A count reaching past the last ID ends at the last ID. */
+	return __builtin_add_overflow(start, count - 1, &end) ? ULONG_MAX : end;
+}
+
+/* Whether START..START+COUNT-1 and E's range share an ID; empty ranges share none. */
+static bool ranges_meet(unsigned long start, unsigned long count, const struct subid_entry *e)
+{
+	return count && e->count && e->start <= subid_last(start, count) && start <= subid_last(e->start, e->count);
+}
+
 static bool ask(struct idranges *r, const char *who, bool uid)
 {
 	struct subid_range *ranges = NULL;
@@ -150,22 +166,6 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 	lookup(&s->gid, who, uid, false);
 	subids_read_file(s, &s->files[0], "/etc/subuid");
 	subids_read_file(s, &s->files[1], "/etc/subgid");
-}
-
-unsigned long subid_last(unsigned long start, unsigned long count)
-{
-	unsigned long end;
-
-	if (!count)
-		return start;
-	/* A count reaching past the last ID ends at the last ID. */
-	return __builtin_add_overflow(start, count - 1, &end) ? ULONG_MAX : end;
-}
-
-/* Whether START..START+COUNT-1 and E's range share an ID; empty ranges share none. */
-static bool ranges_meet(unsigned long start, unsigned long count, const struct subid_entry *e)
-{
-	return count && e->count && e->start <= subid_last(start, count) && start <= subid_last(e->start, e->count);
 }
 
 unsigned long idranges_total(const struct idranges *r)
