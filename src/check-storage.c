@@ -346,6 +346,32 @@ static char *tmpfiles_exclusion(const char *path)
 	return NULL;
 }
 
+/* The x line that keeps systemd-tmpfiles away from G, as a command to
+ * paste: G is a user's path, quoted for tmpfiles.d inside the line and the
+ * line quoted for the shell (printf, not echo: dash's echo eats
+ * backslashes). */
+static void remedy_tmpfiles(struct check *c, const char *g, const char *user)
+{
+	char *line, *ql, *file, *qf, *tq;
+
+	if (text_refusal(g) || text_refusal(user)) {
+		check_remedy(c, "exclude it with an x line in /etc/tmpfiles.d (see tmpfiles.d(5)); its name holds "
+				"control characters, so no command to paste is given");
+		return;
+	}
+	tq = tmpfiles_quote(g);
+	line = xasprintf("x %s", tq);
+	file = xasprintf("/etc/tmpfiles.d/nfscheck-%s.conf", user);
+	ql = shell_quote(line);
+	qf = shell_quote(file);
+	check_remedy(c, "exclude it: printf '%%s\\n' %s | sudo tee %s", ql, qf);
+	free(tq);
+	free(line);
+	free(file);
+	free(ql);
+	free(qf);
+}
+
 static void worst(struct check *c, enum check_status s)
 {
 	static const int rank[] = {[CS_SKIP] = 0, [CS_OK] = 1, [CS_WARN] = 2, [CS_FAIL] = 3};
@@ -418,7 +444,7 @@ void check_location(struct diag *d)
 			worst(c, CS_WARN);
 			check_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
 				     under(g, "/tmp") ? "/tmp" : "/var/tmp", under(g, "/tmp") ? "10 days" : "30 days");
-			check_remedy(c, "exclude it: echo 'x %s' | sudo tee /etc/tmpfiles.d/nfscheck-%s.conf", g, d->user);
+			remedy_tmpfiles(c, g, d->user);
 		}
 		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
 			worst(c, CS_WARN);

@@ -240,6 +240,7 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 	const char *group = NULL;
 	const struct check *first_fail = NULL;
 	const char **fixes;
+	char *summary;
 	size_t nfix;
 
 	fprintf(out, "nfscheck diagnose: %s (uid %u), Podman %u.%u model\n", d->user,
@@ -261,7 +262,11 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 		fputs(tags[c->status], out);
 		if (color)
 			out_raw(out, "\033[0m");
-		fprintf(out, " %-20s %s\n", c->id, c->summary);
+		/* A summary is one line; a newline in a user's path inside it
+		 * would pass for a check line of nfscheck's own. */
+		summary = out_oneline(c->summary);
+		fprintf(out, " %-20s %s\n", c->id, summary);
+		free(summary);
 		if (c->detail && (verbose || c->status == CS_FAIL || c->status == CS_WARN))
 			print_indented(out, c->detail, "         ");
 		if (c->remedy && (c->status == CS_FAIL || c->status == CS_WARN)) {

@@ -136,6 +136,19 @@ char *out_sanitise(const char *text, size_t len)
 	return strbuf_take(&o);
 }
 
+char *out_oneline(const char *s)
+{
+	struct strbuf o = {0};
+
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\t' || *s == '\r')
+			emit_escape(&o, (unsigned char)*s, false);
+		else
+			strbuf_add(&o, s, 1);
+	}
+	return strbuf_take(&o);
+}
+
 char *out_json_safe(const char *json)
 {
 	struct filt f = {.fd = -1, .json = true};

@@ -20,6 +20,11 @@ void out_sanitise_install(void);
  * the filter, in order with what was printed before. */
 void out_raw(FILE *out, const char *s);
 
+/* S on one line: newline, tab and CR shown as \xNN as well, for a user's
+ * value printed where a line break would pass for nfscheck's own line. A
+ * new string. */
+char *out_oneline(const char *s);
+
 /* Filter LEN bytes of TEXT as the streams do; a new string. */
 char *out_sanitise(const char *text, size_t len);
 

@@ -189,15 +189,19 @@ void json_print(struct json_object *obj)
 static void text_setting(FILE *out, const char *name, const struct setting *s)
 {
 	char *o = origin_text(&s->origin);
+	/* Values come from users' files: one line each, whatever they hold. */
+	char *v = s->value ? out_oneline(s->value) : NULL, *w = s->written ? out_oneline(s->written) : NULL;
 
 	if (s->value)
-		fprintf(out, "  %-22s %s\n  %-22s   from %s%s%s%s\n", name, *s->value ? s->value : "\"\"", "", o,
+		fprintf(out, "  %-22s %s\n  %-22s   from %s%s%s%s\n", name, *v ? v : "\"\"", "", o,
 			s->written && strcmp(s->written, s->value) ? " (written \"" : "",
-			s->written && strcmp(s->written, s->value) ? s->written : "",
+			s->written && strcmp(s->written, s->value) ? w : "",
 			s->written && strcmp(s->written, s->value) ? "\")" : "");
 	else
 		fprintf(out, "  %-22s (unset)\n", name);
 	free(o);
+	free(v);
+	free(w);
 }
 
 static void text_list(FILE *out, const char *name, const struct option_list *l)
@@ -207,10 +211,11 @@ static void text_list(FILE *out, const char *name, const struct option_list *l)
 		return;
 	}
 	for (size_t i = 0; i < l->n; i++) {
-		char *o = origin_text(&l->v[i].origin);
+		char *o = origin_text(&l->v[i].origin), *t = out_oneline(l->v[i].text);
 
-		fprintf(out, "  %-22s %s\n  %-22s   from %s\n", i ? "" : name, l->v[i].text, "", o);
+		fprintf(out, "  %-22s %s\n  %-22s   from %s\n", i ? "" : name, t, "", o);
 		free(o);
+		free(t);
 	}
 }
 

@@ -241,11 +241,26 @@ eval "set -- ${cmd#*rm -rf }"
 [ $# = 1 ] && [ "$1" = "$oldgr" ] && [ ! -e "$case_dir/pwned" ]
 ok $? "the printed rm -rf command names exactly the old graphroot" || diag "$cmd"
 
+# diagnose's remedy for a graphroot in /var/tmp is a command to paste as
+# root; a quote and $(...) in the user's path must stay inside it.
+new_case remedy
+gr="/var/tmp/nfscheck-sec-$$/it's \$(touch $case_dir/pwned) a\\b"
+user_file "[storage]"
+printf '[storage]\ndriver = "vfs"\ngraphroot = %s\n' "$(jq -Rn --arg s "$gr" '$s')" \
+	>"$home/.config/containers/storage.conf"
+ns_run <<-EOF
+	"$NFSCHECK" diagnose --user $NS_NAME --podman-version 4.9 --timeout 20 >"$case_dir/out" 2>"$case_dir/err"
+EOF
+cmd=$(sed -n 's/^ *remedy: exclude it: //p' "$case_dir/out")
+line=$(eval "${cmd%%|*}" 2>&1)
+[ -n "$cmd" ] && [ ! -e "$case_dir/pwned" ] && [ "${line:0:3}" = 'x "' ] && [ "$(echo "$line" | wc -l)" = 1 ]
+ok $? "the tmpfiles.d remedy keeps the user's quote and \$(...) inside its own line" || diag "$cmd" "$line"
+
 # ---- item 10: terminal escapes in a user's graphroot ----
 new_case escapes
 user_file '[storage]
 driver = "vfs"
-graphroot = "/var/tmp/x\u001b]0;PWNED\u0007\u001b[2J\r/y\u009b31mz"'
+graphroot = "/var/tmp/x\u001b]0;PWNED\u0007\u001b[2J\r/y\u009b31mz\n  [ ok ] injected"'
 # bytes FILE...: fails when any holds ESC, BEL, a C1 CSI, or a CR not ending a line
 bytes_clean() {
 	python3 -c 'import sys,re
@@ -264,6 +279,8 @@ for cmd in config diag sys; do
 	ok $? "$cmd: the graphroot is shown, escaped" || diag "$(grep -a PWNED "$case_dir/$cmd.out" | cat -v)"
 	bytes_clean "$case_dir/$cmd.out" "$case_dir/$cmd.err"
 	ok $? "$cmd: no terminal control byte from the user reaches root's terminal"
+	[ "$cmd" = sys ] || ! grep -q '^ *\[ ok \] injected' "$case_dir/$cmd.out"
+	ok $? "$cmd: a newline in the value makes no line of its own" || diag "$(grep -B1 injected "$case_dir/$cmd.out" | cat -v)"
 done
 ns_run <<-EOF
 	"$NFSCHECK" config --json --user $NS_NAME --podman-version 4.9 >"$case_dir/config.json" 2>/dev/null
