@@ -463,7 +463,17 @@ void check_location(struct diag *d)
 			worst(c, CS_WARN);
 			check_detail(c, "SELinux is enforcing and the graphroot is not under %s, so its files "
 					"may lack the container labels", dflt);
-			check_remedy(c, "sudo semanage fcontext -a -e %s %s && sudo restorecon -R -v %s", dflt, g, g);
+			/* A command to paste as root: the user's path is shell-quoted. */
+			char *qd = shell_quote(dflt), *qg = shell_quote(g);
+
+			if (text_refusal(g))
+				check_remedy(c, "label it like %s with semanage fcontext -e and restorecon (its name "
+						"holds control characters, so no command to paste is given)", dflt);
+			else
+				check_remedy(c, "sudo semanage fcontext -a -e %s %s && sudo restorecon -R -v %s", qd, qg,
+					     qg);
+			free(qd);
+			free(qg);
 		}
 		free(dflt);
 	}
