@@ -82,6 +82,8 @@ int main(int argc, char **argv)
 			closedir(d);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
+		/* Root's directory lives for tens of milliseconds: no need to spin. */
+		usleep(200);
 	}
 	while (wait(NULL) > 0)
 		;
