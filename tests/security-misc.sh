@@ -56,14 +56,16 @@ for who in root user; do
 		exec sleep 60
 	EOF
 	chmod 755 "$case_dir/bin/podman"
+	# Not the as_user function: a function in the background is a subshell,
+	# and the SIGKILL must reach nfscheck itself.
 	run_as=
-	[ $who = user ] && run_as=as_user
+	[ $who = user ] && run_as="setpriv --reuid=$NS_UID --regid=$NS_UID --clear-groups env -i HOME=$home USER=$NS_NAME"
 	ns_run <<-EOF
 		if [ $who = user ] && ! as_user unshare -U true 2>/dev/null; then
 			echo nouserns >"$case_dir/left"
 			exit 0
 		fi
-		$run_as env PATH="$case_dir/bin:\$PATH" "$NFSCHECK" config >/dev/null 2>&1 &
+		$run_as env PATH="$case_dir/bin:/usr/local/bin:/usr/bin:/bin" "$NFSCHECK" config >/dev/null 2>&1 &
 		nf=\$!
 		for i in \$(seq 200); do [ -e "$case_dir/cwd/started" ] && break; sleep 0.1; done
 		kill -KILL \$nf
