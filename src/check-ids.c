@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,53 @@ static char *install_cmd(const char *debian_pkg, const char *fedora_pkg, const c
 	return tool ? xasprintf("%s %s", tool, other_pkg) : NULL;
 }
 
+/* Ranges that overlap another user's, or include the user's own ID. */
+static void check_overlaps(struct diag *d, struct check *c, const char *name)
+{
+	struct subids *s = &d->ids;
+
+	for (int which = 0; which < 2; which++) {
+		const struct idranges *r = which ? &s->gid : &s->uid;
+
+		for (size_t i = 0; i < r->n; i++) {
+			const struct subid_entry *o = subids_overlap(&s->files[which], &r->v[i], name, d->t.env.uid);
+
+			if (o) {
+				c->status = CS_FAIL;
+				check_detail(c, "%s range %lu-%lu overlaps %s's range %lu-%lu (%s:%u): containers of "
+						"both users can read and write each other's files",
+					     which ? "GID" : "UID", r->v[i].start, subid_last(r->v[i].start, r->v[i].count),
+					     o->owner, o->start, subid_last(o->start, o->count), s->files[which].path, o->line);
+				check_remedy(c, "give each user a range of its own in %s", s->files[which].path);
+			}
+			if (!which && r->v[i].count && d->t.env.uid >= r->v[i].start &&
+			    d->t.env.uid <= subid_last(r->v[i].start, r->v[i].count)) {
+				c->status = CS_FAIL;
+				check_detail(c, "the UID range %lu-%lu includes %s's own UID %u; newuidmap refuses it",
+					     r->v[i].start, subid_last(r->v[i].start, r->v[i].count), name,
+					     (unsigned)d->t.env.uid);
+			}
+		}
+	}
+}
+
+static struct json_object *ranges_json(const struct idranges *r)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		/* No real range reaches INT64_MAX; a line that claims to is not shown negative. */
+		json_object_object_add(o, "start", json_object_new_int64(r->v[i].start > INT64_MAX ? INT64_MAX
+											    : (int64_t)r->v[i].start));
+		json_object_object_add(o, "count", json_object_new_int64(r->v[i].count > INT64_MAX ? INT64_MAX
+											    : (int64_t)r->v[i].count));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 void check_subids(struct diag *d)
 {
 	const char *name = d->t.env.user ? d->t.env.user : d->user;
@@ -74,7 +122,11 @@ void check_subids(struct diag *d)
 		if (strcmp(s->backend, "files") != 0)
 			check_remedy(c, "ask the administrator of the '%s' subid backend for a range of %d IDs "
 					"for %s, then run 'podman system migrate'", s->backend, SUBID_RECOMMENDED, name);
-		else {
+		else if (!start) {
+			check_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
+					"migrate'; no free range of that size is left below %lu in /etc/subuid and "
+					"/etc/subgid", name, SUBID_RECOMMENDED, SUBID_MAX);
+		} else {
 			check_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
 					"migrate'", name, SUBID_RECOMMENDED);
 			check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
@@ -91,28 +143,7 @@ void check_subids(struct diag *d)
 		c = diag_add(d, "subids", G_IDS, CS_OK, "%lu subordinate UIDs and %lu GIDs for %s (from %s)", tu, tg,
 			     s->uid.asked, s->backend);
 	}
-	/* Ranges that overlap another user's, or include the user's own ID. */
-	for (int which = 0; which < 2; which++) {
-		const struct idranges *r = which ? &s->gid : &s->uid;
-
-		for (size_t i = 0; i < r->n; i++) {
-			const struct subid_entry *o = subids_overlap(&s->files[which], &r->v[i], name, d->t.env.uid);
-
-			if (o) {
-				c->status = CS_FAIL;
-				check_detail(c, "%s range %lu-%lu overlaps %s's range %lu-%lu (%s:%u): containers of "
-						"both users can read and write each other's files",
-					     which ? "GID" : "UID", r->v[i].start, r->v[i].start + r->v[i].count - 1,
-					     o->owner, o->start, o->start + o->count - 1, s->files[which].path, o->line);
-				check_remedy(c, "give each user a range of its own in %s", s->files[which].path);
-			}
-			if (!which && d->t.env.uid >= r->v[i].start && d->t.env.uid < r->v[i].start + r->v[i].count) {
-				c->status = CS_FAIL;
-				check_detail(c, "the UID range %lu-%lu includes %s's own UID %u; newuidmap refuses it",
-					     r->v[i].start, r->v[i].start + r->v[i].count - 1, name, (unsigned)d->t.env.uid);
-			}
-		}
-	}
+	check_overlaps(d, c, name);
 	for (size_t i = 0; i < s->problems.n; i++) {
 		const struct problem *p = &s->problems.v[i];
 
@@ -122,22 +153,8 @@ void check_subids(struct diag *d)
 	if (own_line_broken && c->status == CS_OK)
 		c->status = CS_WARN;
 	{
-		struct json_object *ru = json_object_new_array(), *rg = json_object_new_array();
+		struct json_object *ru = ranges_json(&s->uid), *rg = ranges_json(&s->gid);
 
-		for (size_t i = 0; i < s->uid.n; i++) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "start", json_object_new_int64((int64_t)s->uid.v[i].start));
-			json_object_object_add(o, "count", json_object_new_int64((int64_t)s->uid.v[i].count));
-			json_object_array_add(ru, o);
-		}
-		for (size_t i = 0; i < s->gid.n; i++) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "start", json_object_new_int64((int64_t)s->gid.v[i].start));
-			json_object_object_add(o, "count", json_object_new_int64((int64_t)s->gid.v[i].count));
-			json_object_array_add(rg, o);
-		}
 		check_value(c, "uid_ranges", ru);
 		check_value(c, "gid_ranges", rg);
 		check_value_str(c, "backend", s->backend);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "diag.h"
 #include "goexpand.h"
 #include "report.h"
+#include "quote.h"
 #include "xalloc.h"
 
 #define G_CONFIG "Configuration"
@@ -274,6 +276,25 @@ static bool under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* Whether the glob of an x line matches PATH or a directory above it, as
+ * systemd-tmpfiles matches it; or, as before, its text up to a '*' is a
+ * prefix of PATH. */
+static bool x_matches(char *glob, const char *path)
+{
+	char *star, *p = xstrdup(path), *slash;
+	bool hit = false;
+
+	for (slash = p + strlen(p); !hit && slash > p; slash = strrchr(p, '/')) {
+		*slash = '\0';
+		hit = fnmatch(glob, path, FNM_PATHNAME) == 0 || fnmatch(glob, p, FNM_PATHNAME) == 0;
+	}
+	free(p);
+	star = strchr(glob, '*');
+	if (star)
+		*star = '\0';
+	return hit || (*glob && (under(path, glob) || strncmp(path, glob, strlen(glob)) == 0));
+}
+
 /* A tmpfiles.d 'x' or 'X' line that excludes PATH from ageing. */
 static char *tmpfiles_exclusion(const char *path)
 {
@@ -294,23 +315,25 @@ static char *tmpfiles_exclusion(const char *path)
 			unsigned no = 0;
 
 			while (f && fgets(line, sizeof(line), f)) {
-				char type[8], arg[900];
+				const char *lp = line;
+				/* Fields as systemd-tmpfiles reads them: quoted, C escapes, %%. */
+				char *type = tmpfiles_field(&lp), *arg = type ? tmpfiles_field(&lp) : NULL;
+				bool hit = false;
 
 				no++;
-				if (sscanf(line, "%7s %899s", type, arg) == 2 && (type[0] == 'x' || type[0] == 'X')) {
-					char *star = strchr(arg, '*');
+				if (arg && (type[0] == 'x' || type[0] == 'X')) {
+					hit = x_matches(arg, path);
+				}
+				free(type);
+				free(arg);
+				if (hit) {
+					char *res = xasprintf("%s:%u", p, no);
 
-					if (star)
-						*star = '\0';
-					if (*arg && (under(path, arg) || strncmp(path, arg, strlen(arg)) == 0)) {
-						char *res = xasprintf("%s:%u", p, no);
-
-						fclose(f);
-						free(p);
-						fsx_free_names(names, n);
-						free(isdir);
-						return res;
-					}
+					fclose(f);
+					free(p);
+					fsx_free_names(names, n);
+					free(isdir);
+					return res;
 				}
 			}
 			if (f)
@@ -321,6 +344,32 @@ static char *tmpfiles_exclusion(const char *path)
 		free(isdir);
 	}
 	return NULL;
+}
+
+/* The x line that keeps systemd-tmpfiles away from G, as a command to
+ * paste: G is a user's path, quoted for tmpfiles.d inside the line and the
+ * line quoted for the shell (printf, not echo: dash's echo eats
+ * backslashes). */
+static void remedy_tmpfiles(struct check *c, const char *g, const char *user)
+{
+	char *line, *ql, *file, *qf, *tq;
+
+	if (text_refusal(g) || text_refusal(user)) {
+		check_remedy(c, "exclude it with an x line in /etc/tmpfiles.d (see tmpfiles.d(5)); its name holds "
+				"control characters, so no command to paste is given");
+		return;
+	}
+	tq = tmpfiles_quote(g);
+	line = xasprintf("x %s", tq);
+	file = xasprintf("/etc/tmpfiles.d/nfscheck-%s.conf", user);
+	ql = shell_quote(line);
+	qf = shell_quote(file);
+	check_remedy(c, "exclude it: printf '%%s\\n' %s | sudo tee %s", ql, qf);
+	free(tq);
+	free(line);
+	free(file);
+	free(ql);
+	free(qf);
 }
 
 static void worst(struct check *c, enum check_status s)
@@ -395,7 +444,7 @@ void check_location(struct diag *d)
 			worst(c, CS_WARN);
 			check_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
 				     under(g, "/tmp") ? "/tmp" : "/var/tmp", under(g, "/tmp") ? "10 days" : "30 days");
-			check_remedy(c, "exclude it: echo 'x %s' | sudo tee /etc/tmpfiles.d/nfscheck-%s.conf", g, d->user);
+			remedy_tmpfiles(c, g, d->user);
 		}
 		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
 			worst(c, CS_WARN);
@@ -414,7 +463,17 @@ void check_location(struct diag *d)
 			worst(c, CS_WARN);
 			check_detail(c, "SELinux is enforcing and the graphroot is not under %s, so its files "
 					"may lack the container labels", dflt);
-			check_remedy(c, "sudo semanage fcontext -a -e %s %s && sudo restorecon -R -v %s", dflt, g, g);
+			/* A command to paste as root: the user's path is shell-quoted. */
+			char *qd = shell_quote(dflt), *qg = shell_quote(g);
+
+			if (text_refusal(g))
+				check_remedy(c, "label it like %s with semanage fcontext -e and restorecon (its name "
+						"holds control characters, so no command to paste is given)", dflt);
+			else
+				check_remedy(c, "sudo semanage fcontext -a -e %s %s && sudo restorecon -R -v %s", qd, qg,
+					     qg);
+			free(qd);
+			free(qg);
 		}
 		free(dflt);
 	}

@@ -8,6 +8,8 @@
 
 #include "diag.h"
 #include "guard.h"
+#include "outsafe.h"
+#include "quote.h"
 #include "report.h"
 #include "xalloc.h"
 
@@ -73,12 +75,21 @@ void check_remedy(struct check *c, const char *fmt, ...)
 void check_fix(struct check *c, enum fix_order order, const char *fmt, ...)
 {
 	va_list ap;
+	char *text;
 
+	va_start(ap, fmt);
+	text = vfmt(fmt, ap);
+	va_end(ap);
+	/* Names in it are shell-quoted, but a control character would still
+	 * paste as something else than it reads: print no command at all. */
+	if (text_refusal(text)) {
+		check_detail(c, "no command to paste is given: a name in it holds control characters");
+		free(text);
+		return;
+	}
 	c->fix = xreallocarray(c->fix, c->nfix + 1, sizeof(*c->fix));
 	c->fix[c->nfix].order = order;
-	va_start(ap, fmt);
-	c->fix[c->nfix++].text = vfmt(fmt, ap);
-	va_end(ap);
+	c->fix[c->nfix++].text = text;
 }
 
 void check_value(struct check *c, const char *key, struct json_object *val)
@@ -229,6 +240,7 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 	const char *group = NULL;
 	const struct check *first_fail = NULL;
 	const char **fixes;
+	char *summary;
 	size_t nfix;
 
 	fprintf(out, "nfscheck diagnose: %s (uid %u), Podman %u.%u model\n", d->user,
@@ -242,8 +254,19 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 			group = c->group;
 			fprintf(out, "\n%s\n", group);
 		}
-		fprintf(out, "  %s%s%s %-20s %s\n", color ? color_of(c->status) : "", tags[c->status],
-			color ? "\033[0m" : "", c->id, c->summary);
+		/* The colours are nfscheck's own: past the filter that escapes
+		 * every escape sequence in the (user-derived) text around them. */
+		fputs("  ", out);
+		if (color)
+			out_raw(out, color_of(c->status));
+		fputs(tags[c->status], out);
+		if (color)
+			out_raw(out, "\033[0m");
+		/* A summary is one line; a newline in a user's path inside it
+		 * would pass for a check line of nfscheck's own. */
+		summary = out_oneline(c->summary);
+		fprintf(out, " %-20s %s\n", c->id, summary);
+		free(summary);
 		if (c->detail && (verbose || c->status == CS_FAIL || c->status == CS_WARN))
 			print_indented(out, c->detail, "         ");
 		if (c->remedy && (c->status == CS_FAIL || c->status == CS_WARN)) {

@@ -21,6 +21,7 @@
 #include "goexpand.h"
 #include "model.h"
 #include "msg.h"
+#include "quote.h"
 #include "strbuf.h"
 #include "target.h"
 #include "toml-lines.h"
@@ -105,6 +106,12 @@ static void put_setting(struct strbuf *b, const char *key, const char *value, st
 	const char *qerr = NULL;
 	char *q = toml_quote(value, &qerr);
 
+	/* Only a setting carried over from another file can fail here; the
+	 * new paths were checked with text_refusal. */
+	if (!q) {
+		nf_warning("%s is not carried over: %s", key, qerr);
+		return;
+	}
 	strbuf_adds(b, key);
 	strbuf_adds(b, " = ");
 	strbuf_adds(b, q);
@@ -194,14 +201,19 @@ static int check_destination(const struct fix_options *o, const struct target *t
 	return st;
 }
 
-/* A [engine] static_dir in containers.conf pins the database, and with it the old graphroot. */
-static void warn_static_dir(const struct userenv *env)
+/*
+ * A [engine] static_dir in containers.conf pins the database, and with it
+ * the old graphroot. The user's file is read in the user's name (AS): read
+ * as root, a link planted there would show root what a root-only file
+ * holds.
+ */
+static void warn_static_dir(const struct userenv *env, const struct identity *as)
 {
 	char *home = userenv_home(env), *user = go_join(home, ".config/containers/containers.conf");
 	const char *files[] = {"/usr/share/containers/containers.conf", "/etc/containers/containers.conf", user};
 
 	for (size_t i = 0; i < 3; i++) {
-		struct fsx x = {0};
+		struct fsx x = {.as = files[i] == user ? as : NULL};
 		struct tl_reader *r;
 		struct tl_line l;
 		char *buf = NULL, *table = NULL;
@@ -230,6 +242,22 @@ static void warn_static_dir(const struct userenv *env)
 	free(home);
 }
 
+/* OLD comes from the user's configuration: the command printed for
+ * pasting quotes it for the shell, and none is printed for text that is
+ * not a plain path. */
+static void print_old_store(const char *old, bool as_user)
+{
+	char *q = text_refusal(old) ? NULL : shell_quote(old);
+
+	printf("Images and containers under %s are not moved. When you no longer need them, remove them%s",
+	       old, as_user ? " as the user" : "");
+	if (q)
+		printf(" with:\n    podman unshare rm -rf %s\n", q);
+	else
+		printf(" with podman unshare rm -rf (the name holds control characters: quote it by hand)\n");
+	free(q);
+}
+
 static int rebuild(const struct target *t, const char *podman_version, struct model *m)
 {
 	struct model_request req = {.env = &t->env, .as = t->as, .podman_version = podman_version};
@@ -241,14 +269,25 @@ static int write_tmpfiles(const struct target *t, const char *path, bool dry_run
 {
 	struct aw_request rq = {0};
 	struct aw_result res;
+	const char *why = text_refusal(path);
+	char *q = why ? NULL : tmpfiles_quote(path);
 	char *file = xasprintf("/etc/tmpfiles.d/nfscheck-%s.conf", t->env.user ? t->env.user : "user");
 	char *text = xasprintf("# Written by nfscheck fix: keep systemd-tmpfiles away from this graphroot.\n"
-			       "x %s\n", path);
+			       "x %s\n", q ? q : "");
 	struct fsx x = {0};
 	char *old = NULL;
 	size_t old_len = 0;
 	int err = fsx_read_file(&x, file, 1 << 16, &old, &old_len);
 
+	free(q);
+	if (why) {
+		/* A newline would start a line of root's choosing in /etc. */
+		nf_error("fix: cannot write %s into a tmpfiles.d line: %s", path, why);
+		free(file);
+		free(text);
+		free(old);
+		return NF_EXIT_PROBLEMS;
+	}
 	if (geteuid() != 0) {
 		nf_error("fix: --tmpfiles writes /etc/tmpfiles.d and needs root");
 		free(file);
@@ -304,6 +343,22 @@ static char *expand_for(const struct target *t, const char *path)
 	return c;
 }
 
+/*
+ * The path, as given and as the user's variables expand it, goes into a
+ * storage.conf and maybe a tmpfiles.d line, and is printed: refuse text a
+ * file format or a terminal would read as more than a path.
+ */
+static int refuse_text(const char *what, const char *given, const char *expanded)
+{
+	const char *why = text_refusal(given);
+
+	if (!why)
+		why = text_refusal(expanded);
+	if (why)
+		return nf_usage_error("fix", "fix: cannot use %s as the %s: %s", given, what, why);
+	return NF_EXIT_OK;
+}
+
 int fix_graphroot(const struct fix_options *o)
 {
 	struct target t;
@@ -325,6 +380,9 @@ int fix_graphroot(const struct fix_options *o)
 	x.timeout_ms = 0;
 	gr = expand_for(&t, o->graphroot);
 	rr = o->runroot ? expand_for(&t, o->runroot) : NULL;
+	if ((st = refuse_text("graphroot", o->graphroot, gr)) != NF_EXIT_OK ||
+	    (rr && (st = refuse_text("runroot", o->runroot, rr)) != NF_EXIT_OK))
+		goto out;
 	if (gr[0] != '/' || (rr && rr[0] != '/')) {
 		st = nf_usage_error("fix", "fix: %s expands to '%s', which is not an absolute path",
 				    gr[0] != '/' ? o->graphroot : o->runroot, gr[0] != '/' ? gr : rr);
@@ -430,12 +488,10 @@ int fix_graphroot(const struct fix_options *o)
 		struct stat sb;
 
 		if (fsx_stat(&x, before.graphroot.value, &sb) == 0)
-			printf("Images and containers under %s are not moved. When you no longer need them, remove "
-			       "them%s with:\n    podman unshare rm -rf %s\n", before.graphroot.value,
-			       t.as ? " as the user" : "", before.graphroot.value);
+			print_old_store(before.graphroot.value, t.as != NULL);
 		printf("Podman keeps its database under the graphroot, so it starts with an empty store at %s; "
 		       "stop running containers first (podman ps), no reset or migrate is needed.\n", gr);
-		warn_static_dir(&t.env);
+		warn_static_dir(&t.env, t.as);
 	}
 	fflush(stdout);
 	/* The diagnose checks, on the configuration just written. */

@@ -20,6 +20,7 @@
 #include "model.h"
 #include "msg.h"
 #include "podman-version.h"
+#include "quote.h"
 #include "target.h"
 #include "xalloc.h"
 
@@ -111,7 +112,7 @@ int fix_system(const struct fix_options *o)
 	struct conf_edit e = {0};
 	struct aw_result res = {0};
 	struct fsx x = {0};
-	const char *path, *key, *base = NULL;
+	const char *path, *key, *base = NULL, *why;
 	char *old = NULL, *seed = NULL;
 	size_t old_len = 0, seed_len = 0;
 	bool exists;
@@ -124,6 +125,9 @@ int fix_system(const struct fix_options *o)
 	if (strcmp(o->template, "") == 0 || (o->template[0] != '/' && o->template[0] != '$'))
 		return nf_usage_error("fix", "fix: --graphroot-template must be an absolute path such as "
 					     "'/var/tmp/$USER/containers/storage'");
+	/* It is written into a root-owned file every user's Podman reads. */
+	if ((why = text_refusal(o->template)) != NULL)
+		return nf_usage_error("fix", "fix: cannot use %s as --graphroot-template: %s", o->template, why);
 	if (podman_version_detect(&pv, o->podman_version) != 0)
 		return NF_EXIT_INCOMPLETE;
 	if (podman_version_v6(pv.version)) {

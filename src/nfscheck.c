@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "exitcode.h"
 #include "msg.h"
+#include "outsafe.h"
 
 static const struct nf_command commands[] = {
 	{"diagnose", cmd_diagnose, "check whether rootless Podman works here, and prove why not", cmd_diagnose_help},
@@ -114,6 +115,8 @@ int main(int argc, char **argv)
 	const struct nf_command *cmd;
 	int c;
 
+	/* Before anything is printed: user text must not drive root's terminal. */
+	out_sanitise_install();
 	nf_close_stdout_atexit();
 	/* Started with SIGCHLD ignored, no child could be waited for, and
 	 * every guarded call would lose its status. */

@@ -1,10 +1,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guard.h"
@@ -53,35 +59,108 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-/*
- * Run "PROG --version" and find "version X.Y" in what it prints. Even that
- * makes Podman set up /tmp/podman-run-UID and more, which would change the
- * very answer nfscheck is computing: so it runs with every directory
- * pointing into a scratch directory that is removed afterwards, and as
- * nobody when we are root.
- */
-static bool ask(const char *prog, unsigned *version, char **found)
-{
-	char *argv[] = {(char *)prog, (char *)"--version", NULL};
-	char dir[] = "/tmp/nfscheck-version-XXXXXX";
-	char *envp[8];
-	const char *path = getenv("PATH");
-	struct identity nobody, *as = NULL;
-	struct guard_out out = {0};
-	enum guard_status gs;
-	const char *v;
-	int status, n = 0;
-	bool ok = false;
+struct ask_req {
+	char *const *argv;
+	const char *path;               /* PATH for the program */
+	const struct identity *as;      /* nobody, when we are root; else NULL */
+};
 
-	if (!mkdtemp(dir))
+/* Write TEXT to the /proc/self file NAME; false on any failure. */
+static bool proc_write(const char *name, const char *text)
+{
+	char path[64];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
 		return false;
-	if (geteuid() == 0 && identity_lookup("nobody", &nobody) == 0) {
-		if (chown(dir, nobody.uid, nobody.gid) == 0)
-			as = &nobody;
-		else
-			identity_free(&nobody);
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok;
+}
+
+/* A user namespace mapping only ourselves, so that a tmpfs can be mounted
+ * without privilege; Podman sees the same UID and GID as outside. */
+static bool own_userns(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 || !proc_write("setgroups", "deny"))
+		return false;
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
+	if (!proc_write("uid_map", map))
+		return false;
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
+	return proc_write("gid_map", map);
+}
+
+/* A tmpfs on /tmp in the mount namespace just made, private to it. */
+static bool private_tmp(void)
+{
+	return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+	       mount("nfscheck-version", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=16m") == 0;
+}
+
+/*
+ * Where Podman may write while it answers: a tmpfs on /tmp in a mount
+ * namespace of this child's own, which the kernel frees with the last
+ * process in it -- nothing is left in the real /tmp however the run ends,
+ * and root never walks a directory another user could change. As root
+ * the tmpfs is handed to nobody before switching. Without root and
+ * without user namespaces there is no privilege to protect: a scratch
+ * directory of our own, removed by this same child (left behind only if
+ * the child is killed).
+ */
+static int scratch_setup(const struct ask_req *r, char *dir, size_t size, bool *walk)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	*walk = false;
+	snprintf(dir, size, "/tmp");
+	if (r->as) {
+		if (unshare(CLONE_NEWNS) != 0 || !private_tmp() || chown("/tmp", r->as->uid, r->as->gid) != 0 ||
+		    identity_become(r->as) != 0)
+			return -1;
+		return 0;
 	}
-	envp[n++] = xasprintf("PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (own_userns() && private_tmp())
+		return 0;
+	snprintf(dir, size, "%s/nfscheck-version-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	*walk = true;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Without close_range(2) (before Linux 5.11): the same, one by one. */
+static bool cloexec_all(void)
+{
+	for (int fd = 3; fd < 1024; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return true;
+}
+
+/* In a guarded child: run the program with every directory Podman uses
+ * pointing into the scratch space, and hand back what it prints. */
+static int ask_child(void *arg, struct guard_out *out)
+{
+	const struct ask_req *r = arg;
+	char dir[PATH_MAX], *envp[8], buf[4096];
+	int n = 0, fds[2], null, st;
+	pid_t parent, pid;
+	ssize_t got;
+	bool walk;
+
+	/* Podman runs as nobody, whom any process of nobody's may ptrace: it
+	 * gets no controlling terminal (TIOCSTI into root's shell) and no
+	 * descriptor of root's but its output pipe. */
+	if (setsid() < 0 || (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0 && !cloexec_all()))
+		return 127;
+	if (scratch_setup(r, dir, sizeof(dir), &walk) != 0)
+		return 127;
+	envp[n++] = xasprintf("PATH=%s", r->path);
 	envp[n++] = xasprintf("HOME=%s", dir);
 	envp[n++] = xasprintf("TMPDIR=%s", dir);
 	envp[n++] = xasprintf("XDG_RUNTIME_DIR=%s", dir);
@@ -89,12 +168,62 @@ static bool ask(const char *prog, unsigned *version, char **found)
 	envp[n++] = xasprintf("XDG_DATA_HOME=%s", dir);
 	envp[n++] = xstrdup("LC_ALL=C");
 	envp[n] = NULL;
-	gs = guard_exec_env(as, PODMAN_VERSION_MS, argv, envp, &status, &out);
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	for (int i = 0; i < n; i++)
-		free(envp[i]);
-	if (as)
-		identity_free(as);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || pipe2(fds, O_CLOEXEC) != 0)
+		return 127;
+	parent = getpid();
+	pid = fork();
+	if (pid == 0) {
+		/* Dies with this child, which dies with nfscheck. */
+		guard_die_with_parent(parent);
+		if (dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		execvpe(r->argv[0], r->argv, envp);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (pid > 0 && ((got = read(fds[0], buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR)))
+		if (got > 0)
+			guard_out_add(out, buf, (size_t)got);
+	close(fds[0]);
+	st = 127;
+	if (pid > 0) {
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : 127;
+	}
+	if (walk)
+		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	return st;
+}
+
+/*
+ * Run "PROG --version" and find "version X.Y" in what it prints. Even that
+ * makes Podman set up /tmp/podman-run-UID and more, which would change the
+ * very answer nfscheck is computing: so it runs in scratch space (see
+ * scratch_setup), and as nobody when we are root.
+ */
+static bool ask(const char *prog, unsigned *version, char **found)
+{
+	char *argv[] = {(char *)prog, (char *)"--version", NULL};
+	const char *path = getenv("PATH");
+	struct identity nobody;
+	struct ask_req r = {.argv = argv, .path = path ? path : "/usr/local/bin:/usr/bin:/bin"};
+	struct guard_out out = {0};
+	enum guard_status gs;
+	const char *v;
+	int status;
+	bool ok = false;
+
+	if (geteuid() == 0) {
+		if (identity_lookup("nobody", &nobody) != 0)
+			return false;
+		r.as = &nobody;
+	}
+	/* The child switches to nobody itself, after making its namespace. */
+	gs = guard_run(NULL, PODMAN_VERSION_MS, ask_child, &r, &status, &out);
+	if (r.as)
+		identity_free(&nobody);
 	if (gs != GUARD_OK || status != 0) {
 		free(out.data);
 		return false;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outsafe.h"
 #include "report.h"
 #include "xalloc.h"
 
@@ -175,23 +176,32 @@ struct json_object *json_model(const struct model *m)
 
 void json_print(struct json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	/* json-c escapes C0 controls, not DEL, C1 or bytes that are not UTF-8. */
+	char *safe = out_json_safe(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+									   JSON_C_TO_STRING_SPACED |
+									   JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	puts(safe);
+	free(safe);
 	json_object_put(obj);
 }
 
 static void text_setting(FILE *out, const char *name, const struct setting *s)
 {
 	char *o = origin_text(&s->origin);
+	/* Values come from users' files: one line each, whatever they hold. */
+	char *v = s->value ? out_oneline(s->value) : NULL, *w = s->written ? out_oneline(s->written) : NULL;
 
 	if (s->value)
-		fprintf(out, "  %-22s %s\n  %-22s   from %s%s%s%s\n", name, *s->value ? s->value : "\"\"", "", o,
+		fprintf(out, "  %-22s %s\n  %-22s   from %s%s%s%s\n", name, *v ? v : "\"\"", "", o,
 			s->written && strcmp(s->written, s->value) ? " (written \"" : "",
-			s->written && strcmp(s->written, s->value) ? s->written : "",
+			s->written && strcmp(s->written, s->value) ? w : "",
 			s->written && strcmp(s->written, s->value) ? "\")" : "");
 	else
 		fprintf(out, "  %-22s (unset)\n", name);
 	free(o);
+	free(v);
+	free(w);
 }
 
 static void text_list(FILE *out, const char *name, const struct option_list *l)
@@ -201,10 +211,11 @@ static void text_list(FILE *out, const char *name, const struct option_list *l)
 		return;
 	}
 	for (size_t i = 0; i < l->n; i++) {
-		char *o = origin_text(&l->v[i].origin);
+		char *o = origin_text(&l->v[i].origin), *t = out_oneline(l->v[i].text);
 
-		fprintf(out, "  %-22s %s\n  %-22s   from %s\n", i ? "" : name, l->v[i].text, "", o);
+		fprintf(out, "  %-22s %s\n  %-22s   from %s\n", i ? "" : name, t, "", o);
 		free(o);
+		free(t);
 	}
 }
 

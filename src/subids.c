@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <shadow/subid.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,22 @@ static FILE *quiet(void)
 	if (!null)
 		null = fopen("/dev/null", "w");
 	return null;
+}
+
+unsigned long subid_last(unsigned long start, unsigned long count)
+{
+	unsigned long end;
+
+	if (!count)
+		return start;
+	/* A count reaching past the last ID ends at the last ID. */
+	return __builtin_add_overflow(start, count - 1, &end) ? ULONG_MAX : end;
+}
+
+/* Whether START..START+COUNT-1 and E's range share an ID; empty ranges share none. */
+static bool ranges_meet(unsigned long start, unsigned long count, const struct subid_entry *e)
+{
+	return count && e->count && e->start <= subid_last(start, count) && start <= subid_last(e->start, e->count);
 }
 
 static bool ask(struct idranges *r, const char *who, bool uid)
@@ -88,7 +105,7 @@ static bool parse_ulong(const char *s, unsigned long *out)
 	return !errno && !*end;
 }
 
-static void read_file(struct subids *s, struct subid_file *f, const char *path)
+void subids_read_file(struct subids *s, struct subid_file *f, const char *path)
 {
 	FILE *fp = fopen(path, "re");
 	char *line = NULL;
@@ -147,8 +164,8 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 	s->backend = nsswitch_backend();
 	lookup(&s->uid, who, uid, true);
 	lookup(&s->gid, who, uid, false);
-	read_file(s, &s->files[0], "/etc/subuid");
-	read_file(s, &s->files[1], "/etc/subgid");
+	subids_read_file(s, &s->files[0], "/etc/subuid");
+	subids_read_file(s, &s->files[1], "/etc/subgid");
 }
 
 unsigned long idranges_total(const struct idranges *r)
@@ -156,7 +173,8 @@ unsigned long idranges_total(const struct idranges *r)
 	unsigned long t = 0;
 
 	for (size_t i = 0; i < r->n; i++)
-		t += r->v[i].count;
+		if (__builtin_add_overflow(t, r->v[i].count, &t))
+			return ULONG_MAX;
 	return t;
 }
 
@@ -169,9 +187,9 @@ const struct subid_entry *subids_overlap(const struct subid_file *f, const struc
 	for (size_t i = 0; i < f->n; i++) {
 		const struct subid_entry *e = &f->v[i];
 
-		if ((name && strcmp(e->owner, name) == 0) || strcmp(e->owner, num) == 0 || !e->count)
+		if ((name && strcmp(e->owner, name) == 0) || strcmp(e->owner, num) == 0)
 			continue;
-		if (e->start < ours->start + ours->count && ours->start < e->start + e->count)
+		if (ranges_meet(ours->start, ours->count, e))
 			return e;
 	}
 	return NULL;
@@ -182,22 +200,28 @@ unsigned long subids_free_start(const struct subids *s, unsigned long count)
 	unsigned long start = 100000;
 	bool moved = true;
 
-	/* Step past every range that collides until none does. */
+	/*
+	 * Step past every range that collides until none does. Each step moves
+	 * START past one range for good, so there are at most as many passes
+	 * as ranges; a range running to the end of the ID space leaves no room.
+	 */
 	while (moved) {
 		moved = false;
 		for (int f = 0; f < 2; f++)
 			for (size_t i = 0; i < s->files[f].n; i++) {
 				const struct subid_entry *e = &s->files[f].v[i];
+				unsigned long last = subid_last(e->start, e->count);
 
-				if (e->start < start + count && start < e->start + e->count) {
-					start = e->start + e->count;
-					/* keep ranges aligned as shadow's tools do */
-					start = (start + 65535) / 65536 * 65536;
-					moved = true;
-				}
+				if (!ranges_meet(start, count, e))
+					continue;
+				/* keep ranges aligned as shadow's tools do */
+				if (last >= SUBID_MAX - 65536 || !count)
+					return 0;
+				start = (last + 1 + 65535) / 65536 * 65536;
+				moved = true;
 			}
 	}
-	return start;
+	return subid_last(start, count) <= SUBID_MAX ? start : 0;
 }
 
 void subids_free(struct subids *s)

@@ -54,12 +54,22 @@ struct subids {
 /* USER_ENV is $USER as Podman sees it (NULL when unset); NAME the passwd name. */
 void subids_lookup(struct subids *s, const char *user_env, const char *name, uid_t uid);
 void subids_free(struct subids *s);
+/* Read PATH (a subuid or subgid file) into F; faults go to S->problems. */
+void subids_read_file(struct subids *s, struct subid_file *f, const char *path);
 
+/* The IDs in all ranges (ULONG_MAX when that would wrap). */
 unsigned long idranges_total(const struct idranges *r);
 /* Another owner's range in FILE that overlaps OURS; NULL if none. */
 const struct subid_entry *subids_overlap(const struct subid_file *f, const struct idrange *ours,
 					 const char *name, uid_t uid);
-/* The first ID at or above 100000 free in both files for COUNT IDs. */
+/* The highest subordinate ID: uid_t is 32 bits and (uid_t)-1 means "none". */
+#define SUBID_MAX 4294967294UL
+
+/* The last ID of START..START+COUNT-1 (ULONG_MAX when that would wrap). */
+unsigned long subid_last(unsigned long start, unsigned long count);
+
+/* The first ID at or above 100000 free in both files for COUNT IDs; 0 when
+ * no such range fits below SUBID_MAX. */
 unsigned long subids_free_start(const struct subids *s, unsigned long count);
 
 #endif
