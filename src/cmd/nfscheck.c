@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,21 +56,6 @@ const struct nf_command *nf_command_find(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
-}
-
-int nf_timeout_option(const char *command, const char *arg, int *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v <= 0 || v > 3600)
-		return nf_usage_error(command, "--timeout: '%s' is not a number of seconds above 0 and at most 3600",
-				      arg);
-	/* Never 0 ms: that would mean no deadline at all. */
-	*ms = v < 0.001 ? 1 : (int)(v * 1000);
-	return NF_EXIT_OK;
 }
 
 void nf_command_help(const struct nf_command *cmd, FILE *out)

@@ -326,14 +326,6 @@ static int write_tmpfiles(const struct target *t, const char *path, bool dry_run
 	return NF_EXIT_OK;
 }
 
-void fix_print_diff(const char *path, const char *old, size_t old_len, const char *new, size_t new_len)
-{
-	char *d = unified_diff(path, old, old_len, new, new_len);
-
-	fputs(d, stdout);
-	free(d);
-}
-
 /* PATH as containers-storage reads it for this user: $UID, then $VAR. */
 static char *expand_for(const struct target *t, const char *path)
 {
