@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Compare `nfscheck diagnose` with `podman info` on a local home: wall time
 # (median of N runs, after one warm-up) and peak memory (maximum resident
 # set size), side by side. Run as the user to measure, or as root with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `nfscheck fix --image` attacked by the user it acts for, the way that user
 # would: links from the mountpoint to /root and to another user's store,
 # a rename racing root (renameat2 RENAME_EXCHANGE in a loop), an XFS image

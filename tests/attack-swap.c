@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The attacker of tests/security-misc.sh: run as the user who owns a scratch
  * directory that root later removes, it plants DIR/a (a directory holding a

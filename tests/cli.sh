@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The command line: the table of commands, help, version, usage errors and exit codes.
 . "$TESTS_SRCDIR/lib.sh"
 

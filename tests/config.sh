@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `nfscheck config`: both algorithms on files a test controls, the JSON
 # document, origins, problems with FILE:LINE, exit codes, and Debian's own
 # storage.conf. Cases that need /etc run in private mount namespaces.

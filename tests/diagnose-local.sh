@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `nfscheck diagnose` on local filesystems: a healthy setup passes, and each
 # cause that is not the filesystem -- no subordinate range, a newuidmap that
 # is neither setuid nor capable, a missing or open runtime directory -- gets

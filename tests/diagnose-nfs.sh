@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `nfscheck diagnose` against a real kernel NFS server and client (user-mode
 # Linux), NFSv4.2 and NFSv3, root_squash, the user's home on NFS: the
 # verdict, the probe's EPERM, the fix after moving the graphroot, real

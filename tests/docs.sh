@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The man page, --help and README agree: every option a command's help
 # lists is in the man page, every exit status is documented in both, and
 # the man page renders without warnings.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `nfscheck fix --graphroot` on local filesystems, each case as a throwaway
 # user in a private mount namespace: exactly one line changes, dry-run shows
 # the same change as a diff, a second run changes nothing, mode and owner

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `nfscheck fix --image` with real loop devices and XFS, as root for a
 # throwaway user in a private mount namespace: create, mount, reflink,
 # idempotence, --undo, re-attach, the refusals (an ext4 image, data without

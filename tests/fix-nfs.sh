@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `nfscheck fix` against a real root-squashed NFS home (user-mode Linux):
 # --graphroot refuses NFS and moves the store off it, then podman works and
 # diagnose passes; --image mounts read-write from the home itself, where a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `nfscheck fix --system` as root in a private mount namespace with its own
 # /etc/containers and /usr/share/containers: the setting lands in the file
 # and form the installed release reads (rootless_storage_path in /etc up to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install what nfscheck needs to build, run and be tested on Debian 12.
 # Needs root (or sudo); uses only Debian's package archive.
 set -eu

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for the shell tests; they print TAP.
 # Sourced by tests/*.sh with NFSCHECK pointing at the binary under test.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Throwaway users in private mount namespaces, for tests that need a real
 # /etc/containers, /etc/passwd or /etc/subuid without touching the host's.
 # Sourced after lib.sh. Needs root, unshare and setpriv.

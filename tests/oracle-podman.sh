@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Oracle: for each storage configuration, `nfscheck config --json` must name
 # the graphroot, runroot and driver that real rootless `podman info` uses.
 #

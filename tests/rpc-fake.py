@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A small ONC RPC server over TCP on loopback, to give `nfscheck server`
 answers a real filer gives rarely on demand.
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite: `make check` (unit tests, command-line tests, and
 # the tests on real parts: podman, loop devices and XFS, user-mode Linux
 # with a kernel NFS server), then the unit and command-line tests again

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Root acting for a user, attacked by that user (issue 8, items 3, 6, 7, 8
 # and 10): the podman --version scratch space, text root writes into
 # tmpfiles.d and storage.conf or prints for pasting, a user's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # nfscheck server keeps its deadlines, on loopback only: against a port that
 # accepts connections and never answers, against a port whose listen queue
 # is full so that a connect hangs, and against a closed port. Each call has

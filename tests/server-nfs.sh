@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # nfscheck server and diagnose's NFS checks against a real kernel NFS server
 # with rpcbind, rpc.statd and nfsd under user-mode Linux, NFSv4.2 and NFSv3:
 # versions and registrations, rpc.statd stopped (NFSv3 locks block, and

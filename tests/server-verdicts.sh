@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # nfscheck server's verdicts and exit codes against servers on loopback that
 # answer exactly as configured (tests/rpc-fake.py): NFSv3 only with lock
 # services that are registered but silent, or an rpcbind that never answers

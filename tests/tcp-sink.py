@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A TCP port on 127.0.0.1 that never answers, for the deadline tests.
 
 usage: tcp-sink.py mute|full

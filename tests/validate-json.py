@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Validate JSON documents against one of nfscheck's shipped schemas.
 
 usage: validate-json.py SCHEMA FILE...   (exit 0 when all are valid)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Option parsing more than one command shares. Apart from main() so that a
  * command does not call back into the file that dispatches to it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nfscheck server HOST[:PORT]: the report diagnose makes on the server of
  * an NFS mount, on its own, for an admin checking a filer before users are

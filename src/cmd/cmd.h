@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The subcommand table: one entry per `nfscheck COMMAND`, like git's and tmux's. */
 #ifndef NFSCHECK_CMD_H
 #define NFSCHECK_CMD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Change one [storage] key of a storage.conf and nothing else: the value's
  * bytes are replaced, or one line is inserted, and every other byte --

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * inih drives the parse: it tracks the current [table] and calls us once per
  * key. What the INI format cannot carry -- quoted and dotted keys, values

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One storage.conf, decoded the way containers-storage decodes it for a
  * given Podman release: every known key with its value and line, every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The keys containers-storage decodes from storage.conf, their Go types and
  * the Podman releases that know them. A key outside its range is an unknown

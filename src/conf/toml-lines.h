@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Splits a storage.conf into logical lines: a [table] header, or a key with
  * its complete value text (an array or multi-line string may span several

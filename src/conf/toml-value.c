@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A recursive-descent decoder for TOML 1.0 values. It accepts exactly what
  * BurntSushi/toml (the decoder containers-storage uses) accepts for the

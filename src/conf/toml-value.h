@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TOML values as storage.conf writes them: strings of all four kinds,
  * integers, floats, booleans, date-times, arrays and inline tables.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Driver viability: can the configured driver run on the graphroot's
  * filesystem, and what ignore_chown_errors and force_mask imply.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Subordinate IDs and the helpers that map them. No range at all is its
  * own cause (Podman falls back to one ID, and images with several owners

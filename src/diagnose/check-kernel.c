@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * User namespaces: the sysctls that switch them off, and a real
  * unshare(CLONE_NEWUSER) as the user, which settles what they only suggest.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nfs.locks: an fcntl lock where Podman takes them (the graphroot's
  * filesystem, ~/.config), one per NFS mount. The probe already locks a file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The NFS checks, run only when a place Podman uses (graphroot, imagestore,
  * runroot, ~/.config) is on NFS. nfs.options reads what the mount options

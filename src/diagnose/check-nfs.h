@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the NFS checks (check-nfs.c, check-nfs-locks.c): the places
  * Podman uses that are on NFS, and what their servers said.

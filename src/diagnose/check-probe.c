@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The probe check: run the probe on the graphroot's filesystem and say
  * what its errnos mean. A single mapping (no subordinate IDs, or no usable

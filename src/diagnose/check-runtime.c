@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * XDG_RUNTIME_DIR: the login's runtime directory, where Podman keeps its
  * runroot, sockets and locks. A login without a systemd session (su, sudo,

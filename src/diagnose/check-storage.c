@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The storage checks: the configuration, the filesystem under each place
  * Podman writes or reads, and the hazards of where a local graphroot sits.

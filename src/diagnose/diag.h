@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nfscheck diagnose: a list of checks, each with a stable id, a status, a
  * one-line summary, detail, a remedy, the exact commands that fix it, and

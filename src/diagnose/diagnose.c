@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One diagnose run: whose storage, the effective configuration, every check
  * in order, then the report. A library function, not the command's, because

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The diff every fix mode prints before it writes: a file of its own, so
  * the modes share it without depending on one another.

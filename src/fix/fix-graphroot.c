@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fix --graphroot: point the graphroot at PATH in the file Podman reads for
  * this user, without losing a byte of anything else, and prove it worked.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fix --image: give a user's container store its own XFS filesystem, with
  * reflink, in an image file -- the remedy that also works when the image

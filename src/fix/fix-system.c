@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fix --system --graphroot-template T: every rootless user's graphroot, set
  * once by root in the form the installed release reads, and a report of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * nfscheck fix: move the graphroot (--graphroot), set it for every user
  * (--system), or give the store its own XFS filesystem (--image).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The root side of fix --image: attach the user's image to a loop device
  * and mount it, under a deadline, on a directory the user opened; record

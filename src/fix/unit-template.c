@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Generated from data/nfscheck-image.service.in. */
 const char nfscheck_unit_template[] =
 	"# Written by nfscheck fix --image --persist: attaches @USER@'s XFS container\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exit statuses; man/nfscheck.1 EXIT STATUS documents the same numbers. */
 #ifndef NFSCHECK_EXITCODE_H
 #define NFSCHECK_EXITCODE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small I/O helpers shared by the process and file code. */
 #ifndef NFSCHECK_IOUTIL_H
 #define NFSCHECK_IOUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diagnostics on stderr in the form "nfscheck: what failed: why". */
 #ifndef NFSCHECK_MSG_H
 #define NFSCHECK_MSG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Output that is safe for root's terminal. Much of what nfscheck prints
  * comes from users: paths, graphroots, file names and lines of their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Problems found while reading configuration: where (FILE:LINE), what, and
  * what Podman does about it. Both `config` and `diagnose` report them.

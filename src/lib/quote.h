@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * User text written where it becomes syntax: a tmpfiles.d line, a command
  * printed for pasting. Each format has its own quoting; control characters

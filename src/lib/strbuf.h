@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A growable, always NUL-terminated byte string. */
 #ifndef NFSCHECK_STRBUF_H
 #define NFSCHECK_STRBUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Allocation that cannot fail: nfscheck has nothing useful to do without memory. */
 #ifndef NFSCHECK_XALLOC_H
 #define NFSCHECK_XALLOC_H

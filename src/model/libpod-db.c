@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libpod's database pins the storage roots and driver it was created with:
  * from then on they win over storage.conf (libpod/runtime.go mergeDBConfig).

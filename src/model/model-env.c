@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The environment-dependent parts of the model: where Podman and
  * containers-storage put the runtime directory, what Podman exports before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the two algorithms (model-legacy.c, model-v6.c) and their
  * common parts: file loading, Podman's environment set-up, runtime

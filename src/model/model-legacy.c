@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Podman up to 5.8: exactly one storage.conf wins, nothing is merged.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Podman 6.0: one main file, then *.conf drop-ins from up to seven
  * directories (a name in a higher-priority directory hides the same name

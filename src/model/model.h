@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The effective rootless storage configuration: what Podman will use for
  * this user, and where each value came from. Two algorithms, chosen by the

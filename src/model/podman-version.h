@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Which Podman release to model: --podman-version, else the installed
  * podman, else buildah (mapped to the Podman release that vendors the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Whose storage nfscheck looks at: the caller's, with the caller's
  * environment, or with --user NAME (root only) that user's, with a clean

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * An fcntl lock on a scratch file, as the user, under a deadline: what
  * containers-storage does in the graphroot and Podman in ~/.config. On

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What a server report means: responding or why not, the versions and
  * services as text, what NFSv3 locking would miss; and the report as JSON.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The rules that judge an NFS server report (nfsserver.h): one finding per
  * question asked, the exit status and the one-line verdict, all derived

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What `nfscheck server` concludes from an NFS server report: findings
  * (ok, warn, fail), the exit status, and the verdict sentence.

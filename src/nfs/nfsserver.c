@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Two halves: the guarded child asks the server and prints one line per
  * event ("begin ID", "end ID ...", "reg ..."); nfscheck reads the lines back

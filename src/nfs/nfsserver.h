@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What an NFS server says about itself over the network, each step under a
  * deadline: whether its NFS port takes a TCP connection (NFSv4-only servers

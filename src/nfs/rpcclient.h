@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ONC RPC over TCP with a deadline on every blocking step. libtirpc's own
  * clients connect() without one (133 s against a host that drops SYNs) and

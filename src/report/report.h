@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared pieces of the human and JSON reports: settings with their
  * origins, problems, and JSON output with json-c.

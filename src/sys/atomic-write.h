@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Replace or create a small file so that a crash, a full disk or a failing
  * NFS server leaves either the old file or the complete new one: a temp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The filesystem under a path, as far as rootless storage cares: decided
  * from the mount table (no I/O on the path), then confirmed with statfs()

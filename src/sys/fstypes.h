@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What a filesystem type means for rootless container storage. libmount's
  * mnt_fs_is_netfs() misses ceph, lustre, gpfs and beegfs, so the list is ours.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Filesystem calls on paths that may sit on a network filesystem, each run
  * as a guarded call (guard.h): under a deadline, and as the user when one

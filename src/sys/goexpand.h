@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Go's string semantics that decide paths in containers-storage:
  * os.ExpandEnv, filepath.Clean, and the "$UID first" rule of expandEnvPath.

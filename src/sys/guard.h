@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guarded calls: run a function in a child process under a deadline, as
  * ourselves or as another user. A hard NFS mount whose server is gone blocks

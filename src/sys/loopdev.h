@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Loop devices over a file descriptor. Root attaches a file that the user
  * opened read-write: on a root-squashed NFS home that is the only way to a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Which mount holds a path, decided from the mount table alone: a dead NFS
  * server cannot make reading /proc/self/mountinfo hang, while stat() of the

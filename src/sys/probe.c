@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Three processes. nfscheck waits with a deadline. A, in the user's name,
  * makes the scratch directory and maps B's user namespace with newuidmap

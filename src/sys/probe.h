@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The probe: what Podman does when it unpacks a layer, done for real on the
  * graphroot's filesystem, in a user namespace mapped the way Podman maps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Subordinate IDs as Podman finds them: libsubid (so an nsswitch "subid:"
  * backend such as sss counts) asked for $USER first, then the passwd name,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The environment Podman would see: this process's own, or for --user a
  * clean one made from the passwd entry, as a fresh login shell without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Paths under a user's home, walked the way root acting for that user must
  * walk them: from a descriptor of the home, one plain name at a time, never

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Guest side of tests/diagnose-nfs.sh: runs inside user-mode Linux with the
 # test user's home on a root-squashed NFS mount. Prints "T <0|1> message"
 # per assertion and "D text" for diagnostics; the host turns them into TAP.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Guest side of tests/fix-nfs.sh: the user's home on a root-squashed NFS
 # mount. fix --graphroot moves the store off it; fix --image gives it an XFS
 # filesystem in an image in that very home, read-write where a plain

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck source-path=SCRIPTDIR
 # guest-init.sh - PID 1 of the user-mode Linux guest started by uml-run.sh.
 #

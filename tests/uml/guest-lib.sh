@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # guest-lib.sh - helper functions for scripts that run inside the UML guest.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Guest side of tests/server-nfs.sh for a mount with the options that warn:
 # soft and nolock (NFS_MOUNT_OPTS). Prints "T 0|1 text" and "D text".
 . "$GUEST_LIB"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Guest side of tests/server-nfs.sh: nfscheck server and diagnose's NFS
 # checks against a real kernel NFS server (127.0.0.1) with rpcbind, statd
 # and nfsd. Prints "T 0|1 text" per assertion and "D text" (guest-lib.sh).

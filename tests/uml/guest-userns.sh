@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Guest side of tests/diagnose-nfs.sh: user namespaces switched off by
 # sysctl in the guest's own kernel, with a local home.
 . "$GUEST_LIB"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck source-path=SCRIPTDIR
 # selftest.sh - TAP test of the UML NFS harness (uml-run.sh, guest-init.sh,
 # guest-lib.sh).

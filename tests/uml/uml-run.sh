@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # uml-run.sh - run a script inside a user-mode Linux guest that has a real
 # kernel NFS server and client (see README.md in this directory).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * uml-xstate-shim.c - LD_PRELOAD shim that lets Debian 12's linux.uml
  * (6.1) run on hosts whose CPUs have large XSAVE state (e.g. Intel AMX).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A few TAP helpers for the unit tests; the automake TAP driver reads them. */
 #ifndef NFSCHECK_TAP_H
 #define NFSCHECK_TAP_H

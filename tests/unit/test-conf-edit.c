@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The storage.conf editor on a corpus of files (tests/fixtures/edit): each
  * NAME.conf becomes exactly NAME.expected, byte for byte, or is refused at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* storage.conf decoding through inih: keys, values, lines, and faults. */
 #include "config.h"
 

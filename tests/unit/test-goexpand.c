@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Go's os.ExpandEnv, filepath.Clean and storage's expandEnvPath, on the
  * cases Go's own documentation and containers-storage rely on. */
 #include "config.h"

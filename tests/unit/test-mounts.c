@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Which mount holds a path, from mountinfo alone, and what it is. */
 #include "config.h"
 

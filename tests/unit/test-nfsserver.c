@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server report against small libtirpc servers on loopback: version
  * range and pings, rpcbind's dump, the portmap fallback, a status monitor

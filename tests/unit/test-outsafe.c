@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The output filter, user-text refusal and quoting, and subuid range
  * arithmetic at the ends of the ID space. */
 #include "config.h"

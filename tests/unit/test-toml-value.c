@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TOML value decoder against the forms TOML 1.0 defines. */
 #include "config.h"
 

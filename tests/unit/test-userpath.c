@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Paths below a home, walked without links: which names are inside, and a
  * walk that refuses every link on the way, made or planted. */
 #include "config.h"
