@@ -13,6 +13,7 @@
 #include "msg.h"
 #include "report.h"
 #include "target.h"
+#include "util.h"
 #include "xalloc.h"
 
 
@@ -55,7 +56,7 @@ static void run_checks(struct diag *d)
 		check_userns, check_probe, check_nfs, check_runtime_dir, check_driver, check_location,
 	};
 
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		if (guard_interrupted()) {
 			diag_note(d, "interrupted by signal %d: the remaining checks did not run", guard_interrupted());
 			return;

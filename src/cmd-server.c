@@ -19,6 +19,7 @@
 #include "nfsserver.h"
 #include "report.h"
 #include "strbuf.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* Room for every step to use its full per-call time at least twice. */
@@ -61,7 +62,7 @@ struct findings {
 
 static void add(struct findings *f, enum level l, const char *id, char *text)
 {
-	if (f->n < sizeof(f->v) / sizeof(f->v[0]))
+	if (f->n < ARRAY_SIZE(f->v))
 		f->v[f->n++] = (struct finding){l, id, text};
 	else
 		free(text);

@@ -25,6 +25,7 @@
 #include "strbuf.h"
 #include "target.h"
 #include "toml-lines.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The name of the user drop-in for Podman 6: late in name order, so it wins. */
@@ -162,13 +163,6 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 			    &m->ignore_chown_errors.origin);
 	}
 	return strbuf_take(&b);
-}
-
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
 /* Where the new graphroot would live: refuse a network filesystem. */
@@ -469,9 +463,9 @@ int fix_graphroot(const struct fix_options *o)
 	}
 	if (o->tmpfiles && (st = write_tmpfiles(&t, gr, false)) != NF_EXIT_OK)
 		goto out;
-	if ((under(gr, "/tmp") || under(gr, "/var/tmp")) && !o->tmpfiles)
+	if ((path_under(gr, "/tmp") || path_under(gr, "/var/tmp")) && !o->tmpfiles)
 		printf("warning: systemd-tmpfiles deletes files in %s after %s unused; as root, add --tmpfiles to "
-		       "exclude %s\n", under(gr, "/tmp") ? "/tmp" : "/var/tmp", under(gr, "/tmp") ? "10 days" : "30 days",
+		       "exclude %s\n", path_under(gr, "/tmp") ? "/tmp" : "/var/tmp", path_under(gr, "/tmp") ? "10 days" : "30 days",
 		       gr);
 	/* Prove it: Podman's own rules must now give the new graphroot. */
 	if (rebuild(&t, o->podman_version, &after) != 0 || !after.graphroot.value ||

@@ -21,6 +21,7 @@
 
 #include "goexpand.h"
 #include "model-internal.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* containers-storage's StoreOptions, each value with where it came from. */
@@ -641,7 +642,7 @@ static void note_ignored_system_keys(struct mctx *c, const struct model_file *S)
 		SK_OVERLAY_MOUNTOPT,
 	};
 
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++) {
 		const struct sc_setting *s = &S->conf.set[ignored[i]];
 
 		if (s->value)

@@ -16,6 +16,7 @@
 
 #include "goexpand.h"
 #include "model-internal.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* A merged array: the strings with the file each came from. */
@@ -260,7 +261,7 @@ static void build_options(struct mctx *c, struct merged *mg, const struct useren
 	if (mg->force_mask.value && strcmp(mg->force_mask.value, "0") != 0)
 		add_string_option(l, &mg->force_mask, "force_mask");
 	add_string_option(l, &mg->s[SK_OPT_MOUNTOPT], "mountopt");
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		add_string_option(l, &mg->s[table[i].key], table[i].name);
 	if (opts_env) {
 		struct origin o = {0};
