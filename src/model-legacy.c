@@ -207,14 +207,9 @@ static void reload(struct lproc *p, const struct model_file *f, const struct use
 	sopts_clear(o);
 	if (fstr(f, SK_DRIVER))
 		setting_from_file(&o->driver, f, SK_DRIVER);
-	if (env_driver) {
-		origin_set_env(&og, "STORAGE_DRIVER");
-		setting_set(&o->driver, env_driver, &og);
-	}
+	driver_normalise(&o->driver, e);
 	/* Generic options are prefixed with the driver as written, before overlay2 is renamed. */
 	prefix = env_driver ? env_driver : fstr(f, SK_DRIVER) ? fstr(f, SK_DRIVER) : "";
-	if (o->driver.value && strcmp(o->driver.value, "overlay2") == 0)
-		setting_set(&o->driver, "overlay", &o->driver.origin);
 	if (fstr(f, SK_RUNROOT))
 		setting_from_file(&o->runroot, f, SK_RUNROOT);
 	if (fstr(f, SK_GRAPHROOT))
@@ -432,7 +427,6 @@ static void fallback_driver(struct lproc *p, struct sopts *o)
 static void baseline(struct lproc *p, const struct userenv *e, struct sopts *o)
 {
 	struct mctx *c = p->c;
-	const char *env_driver = env_nonempty(e, "STORAGE_DRIVER");
 	const char *opts_env = env_nonempty(e, "STORAGE_OPTS");
 	char *err = NULL, *dir, *note;
 	struct origin og = {0};
@@ -473,12 +467,7 @@ static void baseline(struct lproc *p, const struct userenv *e, struct sopts *o)
 	}
 	if (rootless_driver(p->sys.driver.value))
 		setting_copy(&o->driver, &p->sys.driver);
-	if (env_driver) {
-		origin_set_env(&og, "STORAGE_DRIVER");
-		setting_set(&o->driver, env_driver, &og);
-	}
-	if (o->driver.value && strcmp(o->driver.value, "overlay2") == 0)
-		setting_set(&o->driver, "overlay", &o->driver.origin);
+	driver_normalise(&o->driver, e);
 	setting_copy(&o->priority, &p->sys.priority);
 	if (p->set_file) {
 		options_copy(&o->options, &p->sys.options);

@@ -290,7 +290,6 @@ static void resolve(struct mctx *c, struct merged *mg, const struct userenv *e)
 	struct model *m = c->m;
 	struct origin o = {0};
 	char *err = NULL, *dir, *dh, *v;
-	const char *env_driver = env_nonempty(e, "STORAGE_DRIVER");
 
 	/* Defaults are used as they are: neither expanded nor resolved. */
 	if (!m->rootless) {
@@ -321,12 +320,7 @@ static void resolve(struct mctx *c, struct merged *mg, const struct userenv *e)
 configured:
 	if (mg->s[SK_DRIVER].value && *mg->s[SK_DRIVER].value)
 		setting_copy(&m->driver, &mg->s[SK_DRIVER]);
-	if (env_driver) {
-		origin_set_env(&o, "STORAGE_DRIVER");
-		setting_set(&m->driver, env_driver, &o);
-	}
-	if (m->driver.value && strcmp(m->driver.value, "overlay2") == 0)
-		setting_set(&m->driver, "overlay", &m->driver.origin);
+	driver_normalise(&m->driver, e);
 	if (mg->priority.items.n) {
 		char *list = xstrdup("");
 
