@@ -11,6 +11,7 @@
 #include "exitcode.h"
 #include "msg.h"
 #include "outsafe.h"
+#include "util.h"
 
 static const struct nf_command commands[] = {
 	{"diagnose", cmd_diagnose, "check whether rootless Podman works here, and prove why not", cmd_diagnose_help},
@@ -46,14 +47,14 @@ static const char main_tail[] =
 static void main_help(FILE *out)
 {
 	fputs(main_usage, out);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fputs(main_tail, out);
 }
 
 const struct nf_command *nf_command_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;

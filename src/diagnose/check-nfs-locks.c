@@ -170,6 +170,82 @@ static bool from_probe(const struct diag *d, const struct fsinfo *fi, struct loc
 	return true;
 }
 
+/* The check for a lock test (or the probe's lock step) that ran, or not. */
+static struct check *lock_verdict(struct diag *d, struct nfs_places *ps, const struct fsinfo *fi, const char *dir,
+				  const struct lock_result *lr, bool probe)
+{
+	struct check *c;
+
+	switch (lr->outcome) {
+	case LOCK_WORKS:
+		if (nfs_local_locks(fi))
+			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works, locally only (%s%s)", dir,
+				     fi->nolock ? "" : "local_lock=",
+				     fi->nolock ? "nolock" : fi->local_lock);
+		else if (probe)
+			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (the probe's)", dir);
+		else
+			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (%.1f ms)", dir, lr->ms);
+		if (nfs_is_v3(fi) && !nfs_local_locks(fi))
+			statd_gone_here(ps, c, fi);
+		break;
+	case LOCK_FAILED:
+		c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s fails: %s (%s)", dir,
+			     errno_name(lr->err), strerror(lr->err));
+		break;
+	case LOCK_BLOCKED:
+		if (probe)
+			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked until the probe's "
+				     "deadline", dir);
+		else
+			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked: no answer within "
+				     "%.1f s", dir, lr->ms / 1000.0);
+		check_detail(c, "Podman would wait there, or fail with ENOLCK");
+		break;
+	case LOCK_NO_FILE:
+		if (lr->err == NF_EDEADLINE)
+			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "no answer creating a file in %s: server not "
+				     "responding", dir);
+		else
+			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "not tried: %s cannot create a file in %s: %s",
+				     d->user, dir, errno_name(lr->err));
+		break;
+	case LOCK_NOT_RUN:
+	default:
+		if (lr->cut_short)
+			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not known, the run's deadline came %.1f s "
+				     "into the lock's wait", fi->mountpoint, lr->ms / 1000.0);
+		else
+			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, %s", fi->mountpoint,
+				     dir ? "no time left" : "no directory to try in");
+		break;
+	}
+	return c;
+}
+
+/* The values every nfs.locks check carries, whatever happened. */
+static void lock_values(struct check *c, const struct nfs_places *ps, const struct fsinfo *fi, const char *dir,
+			const struct lock_result *lr, bool probe)
+{
+	struct json_object *a = json_object_new_array();
+
+	check_value_str(c, "mountpoint", fi->mountpoint);
+	check_value_str(c, "directory", dir);
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->v[i].locks && nfs_same_mount(ps->v[i].fi, fi))
+			json_object_array_add(a, json_object_new_string(ps->v[i].what));
+	check_value(c, "used_by", a);
+	check_value_str(c, "outcome", lock_outcome_name(lr->outcome));
+	check_value_str(c, "errno", lr->err ? errno_name(lr->err) : NULL);
+	check_value(c, "ms", lr->ms >= 0 && (lr->outcome == LOCK_WORKS || lr->outcome == LOCK_FAILED ||
+					      lr->outcome == LOCK_BLOCKED)
+				     ? nfs_json_ms(lr->ms)
+				     : NULL);
+	check_value_bool(c, "from_probe", probe);
+	check_value_str(c, "locks", nfs_local_locks(fi) ? "local" : nfs_is_v3(fi) ? "nlm" : "nfsv4");
+	check_value_bool(c, "left_behind", lr->left_behind);
+}
+
 static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinfo *fi)
 {
 	const char *dir = fi->exists ? fi->resolved : fi->existing;
@@ -189,50 +265,7 @@ static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinf
 	probe = from_probe(d, fi, &lr);
 	if (!probe && dir && ms >= LOCK_MIN_MS)
 		lock_test(dir, d->t.as, ms, &lr);
-	switch (lr.outcome) {
-	case LOCK_WORKS:
-		if (nfs_local_locks(fi))
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works, locally only (%s%s)", dir,
-				     fi->nolock ? "" : "local_lock=",
-				     fi->nolock ? "nolock" : fi->local_lock);
-		else if (probe)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (the probe's)", dir);
-		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (%.1f ms)", dir, lr.ms);
-		if (nfs_is_v3(fi) && !nfs_local_locks(fi))
-			statd_gone_here(ps, c, fi);
-		break;
-	case LOCK_FAILED:
-		c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s fails: %s (%s)", dir,
-			     errno_name(lr.err), strerror(lr.err));
-		break;
-	case LOCK_BLOCKED:
-		if (probe)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked until the probe's "
-				     "deadline", dir);
-		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked: no answer within "
-				     "%.1f s", dir, lr.ms / 1000.0);
-		check_detail(c, "Podman would wait there, or fail with ENOLCK");
-		break;
-	case LOCK_NO_FILE:
-		if (lr.err == NF_EDEADLINE)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "no answer creating a file in %s: server not "
-				     "responding", dir);
-		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "not tried: %s cannot create a file in %s: %s",
-				     d->user, dir, errno_name(lr.err));
-		break;
-	case LOCK_NOT_RUN:
-	default:
-		if (lr.cut_short)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not known, the run's deadline came %.1f s "
-				     "into the lock's wait", fi->mountpoint, lr.ms / 1000.0);
-		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, %s", fi->mountpoint,
-				     dir ? "no time left" : "no directory to try in");
-		break;
-	}
+	c = lock_verdict(d, ps, fi, dir, &lr, probe);
 	check_detail(c, "Podman takes fcntl locks here for: %s", on);
 	if (lr.outcome == LOCK_FAILED || lr.outcome == LOCK_BLOCKED)
 		explain(ps, c, fi);
@@ -244,25 +277,7 @@ static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinf
 	if (lr.left_behind)
 		check_detail(c, "could not remove %s; the next run removes it", lr.file);
 values:
-	check_value_str(c, "mountpoint", fi->mountpoint);
-	check_value_str(c, "directory", dir);
-	{
-		struct json_object *a = json_object_new_array();
-
-		for (size_t i = 0; i < ps->n; i++)
-			if (ps->v[i].locks && nfs_same_mount(ps->v[i].fi, fi))
-				json_object_array_add(a, json_object_new_string(ps->v[i].what));
-		check_value(c, "used_by", a);
-	}
-	check_value_str(c, "outcome", lock_outcome_name(lr.outcome));
-	check_value_str(c, "errno", lr.err ? errno_name(lr.err) : NULL);
-	check_value(c, "ms", lr.ms >= 0 && (lr.outcome == LOCK_WORKS || lr.outcome == LOCK_FAILED ||
-					     lr.outcome == LOCK_BLOCKED)
-				     ? nfs_json_ms(lr.ms)
-				     : NULL);
-	check_value_bool(c, "from_probe", probe);
-	check_value_str(c, "locks", nfs_local_locks(fi) ? "local" : nfs_is_v3(fi) ? "nlm" : "nfsv4");
-	check_value_bool(c, "left_behind", lr.left_behind);
+	lock_values(c, ps, fi, dir, &lr, probe);
 	lock_result_free(&lr);
 	free(on);
 }

@@ -14,6 +14,7 @@
 
 #include "check-nfs.h"
 #include "mounts.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* At most this for one server, so that a dead one leaves time for the rest. */
@@ -79,7 +80,7 @@ static void add_place(struct diag *d, struct nfs_places *ps, const char *what, c
 	struct nfs_place *p;
 	struct fsx x = {.as = d->t.as};
 
-	if (!path || ps->n >= sizeof(ps->v) / sizeof(ps->v[0]))
+	if (!path || ps->n >= ARRAY_SIZE(ps->v))
 		return;
 	p = &ps->v[ps->n];
 	memset(p, 0, sizeof(*p));

@@ -76,82 +76,81 @@ static void setup_failure(struct diag *d, const struct probe_result *r, const ch
 	check_value_str(c, "setup_errno", errno_name(r->setup_err));
 }
 
-void check_probe(struct diag *d)
+/* Where the probe runs and for how long: NULL, with the check already
+ * added, when it cannot run. */
+static const char *probe_dir(struct diag *d, int *budget)
 {
 	const struct fsinfo *fi = &d->fs_graphroot;
-	struct probe_request rq = {0};
-	struct probe_result *r = &d->probe;
-	struct idranges none = {0};
-	struct check *c;
 	const char *dir;
-	const char *fs = fi->fstype ? fi->fstype : "the filesystem";
-	int budget, fail_step = -1, xattr_err = 0;
-	bool single;
+	struct check *c;
 
 	if (!d->model_ok || !d->have_fs_graphroot) {
 		diag_add(d, "probe", G_PROBE, CS_SKIP, "no graphroot to test");
-		return;
+		return NULL;
 	}
 	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE) {
 		diag_add(d, "probe", G_PROBE, CS_SKIP, "not run: %s does not answer (see filesystem.graphroot)",
 			 fi->mountpoint ? fi->mountpoint : "the filesystem");
-		return;
+		return NULL;
 	}
 	dir = fi->exists ? fi->resolved : fi->existing;
-	budget = guard_remaining_ms() - PROBE_CLEANUP_MS;
-	if (budget > PROBE_MAX_MS)
-		budget = PROBE_MAX_MS;
+	*budget = guard_remaining_ms() - PROBE_CLEANUP_MS;
+	if (*budget > PROBE_MAX_MS)
+		*budget = PROBE_MAX_MS;
 	if (!dir && fi->resolve_err) {
 		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "%s cannot reach %s: %s", d->user, d->m.graphroot.value,
 			     errno_name(fi->resolve_err));
 		check_detail(c, "Podman, running as %s, cannot reach it either (see location)", d->user);
-		return;
+		return NULL;
 	}
-	if (!dir || budget < 500) {
+	if (!dir || *budget < 500) {
 		diag_add(d, "probe", G_PROBE, CS_SKIP, "not run: %s", dir ? "no time left" : "no directory to test in");
-		return;
+		return NULL;
 	}
-	/* Without a usable multi-ID mapping, Podman's own fallback: one ID. */
-	single = !d->rootful && (!d->ids.uid.n || !d->ids.gid.n || !d->newuidmap || !d->newgidmap);
-	rq.dir = dir;
-	rq.as = d->t.as;
-	rq.uid = d->t.env.uid;
-	rq.gid = d->t.env.gid;
-	rq.uids = single ? &none : &d->ids.uid;
-	rq.gids = single ? &none : &d->ids.gid;
-	rq.newuidmap = d->newuidmap;
-	rq.newgidmap = d->newgidmap;
-	rq.no_userns = d->rootful;
-	rq.timeout_ms = budget;
-	probe_run(&rq, r);
+	return dir;
+}
+
+/* The probe as the user in DIR, with SINGLE the one-ID mapping. */
+static void run_probe(struct diag *d, const char *dir, bool single, int budget)
+{
+	struct idranges none = {0};
+	struct probe_request rq = {
+		.dir = dir, .as = d->t.as, .uid = d->t.env.uid, .gid = d->t.env.gid,
+		.uids = single ? &none : &d->ids.uid, .gids = single ? &none : &d->ids.gid,
+		.newuidmap = d->newuidmap, .newgidmap = d->newgidmap, .no_userns = d->rootful,
+		.timeout_ms = budget,
+	};
+
+	probe_run(&rq, &d->probe);
 	d->probe_ran = true;
+}
 
-	if (r->interrupted) {
-		c = diag_add(d, "probe", G_PROBE, CS_SKIP, "interrupted");
-		goto values;
-	}
-	if (r->setup_stage && !r->timed_out) {
-		setup_failure(d, r, dir);
-		c = &d->v[d->n - 1];
-		goto values;
-	}
-	if (r->timed_out) {
-		int stuck = -1;
+/* The probe ran out of time: which step hung, and what that means. */
+static struct check *timed_out(struct diag *d, const char *fs, int budget)
+{
+	const struct probe_result *r = &d->probe;
+	struct check *c;
+	int stuck = -1;
 
-		for (int s = 0; s < PS__COUNT; s++)
-			if (r->step[s].begun && !r->step[s].done)
-				stuck = s;
-		/* A server that answers everything but locks is not "not responding". */
-		if (stuck == PS_LOCK && fsinfo_is_network(fi))
-			c = diag_add(d, "probe", G_PROBE, CS_FAIL, "an fcntl lock on %s did not return (see nfs.locks)", fs);
-		else
-			c = diag_add(d, "probe", G_PROBE, CS_FAIL,
-				     "no answer from %s while trying to %s: server not responding", fs,
-				     stuck >= 0 ? probe_step_text(stuck) : "start");
-		check_detail(c, "the probe was stopped after %.1f s; Podman would hang there", budget / 1000.0);
-		goto values;
-	}
-	for (int s = 0; s < PS__COUNT && fail_step < 0; s++) {
+	for (int s = 0; s < PS__COUNT; s++)
+		if (r->step[s].begun && !r->step[s].done)
+			stuck = s;
+	/* A server that answers everything but locks is not "not responding". */
+	if (stuck == PS_LOCK && fsinfo_is_network(&d->fs_graphroot))
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "an fcntl lock on %s did not return (see nfs.locks)", fs);
+	else
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "no answer from %s while trying to %s: server not responding",
+			     fs, stuck >= 0 ? probe_step_text(stuck) : "start");
+	check_detail(c, "the probe was stopped after %.1f s; Podman would hang there", budget / 1000.0);
+	return c;
+}
+
+/* The first step whose failure is the filesystem's, or -1. */
+static int failed_step(struct diag *d, bool single)
+{
+	const struct probe_result *r = &d->probe;
+
+	for (int s = 0; s < PS__COUNT; s++) {
 		int err = r->step[s].err;
 
 		if (!r->step[s].done || !err || s == PS_XATTR)
@@ -161,9 +160,19 @@ void check_probe(struct diag *d)
 			continue;
 		if (needs_second_id(s) && err == EPERM && diag_ignore_chown(d))
 			continue;
-		fail_step = s;
+		return s;
 	}
-	xattr_err = r->step[PS_XATTR].done ? r->step[PS_XATTR].err : 0;
+	return -1;
+}
+
+/* The verdict of a probe that ran to the end, user.* xattrs included. */
+static struct check *verdict(struct diag *d, const char *fs, bool single)
+{
+	const struct probe_result *r = &d->probe;
+	int fail_step = failed_step(d, single);
+	int xattr_err = r->step[PS_XATTR].done ? r->step[PS_XATTR].err : 0;
+	struct check *c;
+
 	if (fail_step >= 0) {
 		int err = r->step[fail_step].err;
 
@@ -173,10 +182,11 @@ void check_probe(struct diag *d)
 			check_detail(c, "containers-storage takes fcntl locks in the graphroot; %s", err == ENOLCK
 					? "the NFS lock manager (lockd, statd) does not answer"
 					: "they fail here");
-		else if (fsinfo_is_network(fi))
+		else if (fsinfo_is_network(&d->fs_graphroot))
 			check_detail(c, "on %s the server checks ownership and permissions itself and ignores the "
 					"user namespace: this is the failure Podman reports as \"lchown ...: operation "
-					"not permitted\" or \"setting up pivot dir: permission denied\"", fi->kind->label);
+					"not permitted\" or \"setting up pivot dir: permission denied\"",
+				     d->fs_graphroot.kind->label);
 		remedy_move_graphroot(d, c);
 	} else if (single) {
 		c = diag_add(d, "probe", G_PROBE, CS_WARN,
@@ -200,7 +210,12 @@ void check_probe(struct diag *d)
 				     errno_name(xattr_err));
 		}
 	}
-values:
+	return c;
+}
+
+/* Every step's outcome, the clean-up, and the values, whatever the verdict. */
+static void probe_values(struct check *c, const struct probe_result *r, const char *dir, bool single)
+{
 	for (int s = 0; s < PS__COUNT; s++)
 		if (r->step[s].done)
 			check_detail(c, "  %-62s %s", probe_step_text(s), r->step[s].err ? errno_name(r->step[s].err) : "ok");
@@ -218,4 +233,32 @@ values:
 	check_value_bool(c, "timed_out", r->timed_out);
 	check_value_int(c, "leftovers_removed", r->leftovers_removed);
 	check_value_bool(c, "left_behind", r->scratch && !r->scratch_removed);
+}
+
+void check_probe(struct diag *d)
+{
+	const struct fsinfo *fi = &d->fs_graphroot;
+	const struct probe_result *r = &d->probe;
+	const char *fs = fi->fstype ? fi->fstype : "the filesystem";
+	const char *dir;
+	struct check *c;
+	int budget = 0;
+	bool single;
+
+	if (!(dir = probe_dir(d, &budget)))
+		return;
+	/* Without a usable multi-ID mapping, Podman's own fallback: one ID. */
+	single = !d->rootful && (!d->ids.uid.n || !d->ids.gid.n || !d->newuidmap || !d->newgidmap);
+	run_probe(d, dir, single, budget);
+	if (r->interrupted) {
+		c = diag_add(d, "probe", G_PROBE, CS_SKIP, "interrupted");
+	} else if (r->setup_stage && !r->timed_out) {
+		setup_failure(d, r, dir);
+		c = &d->v[d->n - 1];
+	} else if (r->timed_out) {
+		c = timed_out(d, fs, budget);
+	} else {
+		c = verdict(d, fs, single);
+	}
+	probe_values(c, r, dir, single);
 }

@@ -17,6 +17,7 @@
 #include "goexpand.h"
 #include "report.h"
 #include "quote.h"
+#include "util.h"
 #include "xalloc.h"
 
 #define G_CONFIG "Configuration"
@@ -270,13 +271,6 @@ void check_filesystems(struct diag *d)
 
 /* ---- location hazards of a local graphroot ---- */
 
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
 /* Whether the glob of an x line matches PATH or a directory above it, as
  * systemd-tmpfiles matches it; or, as before, its text up to a '*' is a
  * prefix of PATH. */
@@ -293,7 +287,7 @@ static bool x_matches(char *glob, const char *path)
 	star = strchr(glob, '*');
 	if (star)
 		*star = '\0';
-	return hit || (*glob && (under(path, glob) || strncmp(path, glob, strlen(glob)) == 0));
+	return hit || (*glob && (path_under(path, glob) || strncmp(path, glob, strlen(glob)) == 0));
 }
 
 /* A tmpfiles.d 'x' or 'X' line that excludes PATH from ageing. */
@@ -435,16 +429,16 @@ void check_location(struct diag *d)
 		c->summary = xasprintf("%s is on a network filesystem (see filesystem.graphroot)", g);
 		return;
 	}
-	if (under(g, "/tmp") || under(g, "/var/tmp")) {
+	if (path_under(g, "/tmp") || path_under(g, "/var/tmp")) {
 		char *excl = tmpfiles_exclusion(g);
 
 		if (excl) {
-			check_detail(c, "under %s, but excluded from ageing by %s", under(g, "/tmp") ? "/tmp" : "/var/tmp",
+			check_detail(c, "under %s, but excluded from ageing by %s", path_under(g, "/tmp") ? "/tmp" : "/var/tmp",
 				     excl);
 		} else {
 			worst(c, CS_WARN);
 			check_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
-				     under(g, "/tmp") ? "/tmp" : "/var/tmp", under(g, "/tmp") ? "10 days" : "30 days");
+				     path_under(g, "/tmp") ? "/tmp" : "/var/tmp", path_under(g, "/tmp") ? "10 days" : "30 days");
 			remedy_tmpfiles(c, g, d->user);
 		}
 		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
@@ -460,7 +454,7 @@ void check_location(struct diag *d)
 		char *dflt = xasprintf("%s/.local/share/containers", d->t.env.passwd_home ? d->t.env.passwd_home : "~");
 
 		check_value_bool(c, "selinux_enforcing", true);
-		if (!under(g, dflt)) {
+		if (!path_under(g, dflt)) {
 			worst(c, CS_WARN);
 			check_detail(c, "SELinux is enforcing and the graphroot is not under %s, so its files "
 					"may lack the container labels", dflt);

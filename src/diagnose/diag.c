@@ -134,18 +134,6 @@ const char *check_status_name(enum check_status s)
 	return "?";
 }
 
-const char *errno_name(int err)
-{
-	const char *n;
-
-	if (err == 0)
-		return "OK";
-	if (err == NF_EDEADLINE)
-		return "ETIMEDOUT";
-	n = strerrorname_np(err);
-	return n ? n : "E?";
-}
-
 char *shell_quote(const char *s)
 {
 	size_t n = 3;

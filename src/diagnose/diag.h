@@ -17,6 +17,7 @@
 #include "probe.h"
 #include "subids.h"
 #include "target.h"
+#include "util.h"
 
 enum check_status {
 	CS_OK,
@@ -91,8 +92,6 @@ void check_value(struct check *c, const char *key, struct json_object *val);
 struct json_object *nfs_mount_json(const struct fsinfo *fi);
 void diag_note(struct diag *d, const char *fmt, ...) NF_PRINTF(2, 3);
 const char *check_status_name(enum check_status s);
-/* The errno's symbolic name ("EPERM"), or "ETIMEDOUT" for a deadline. */
-const char *errno_name(int err);
 
 /* The checks, in the order they run. */
 void check_configuration(struct diag *d);

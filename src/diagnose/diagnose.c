@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "report.h"
 #include "target.h"
+#include "util.h"
 #include "xalloc.h"
 
 static bool use_color(void)
@@ -33,7 +34,7 @@ static void run_checks(struct diag *d)
 		check_userns, check_probe, check_nfs, check_runtime_dir, check_driver, check_location,
 	};
 
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		if (guard_interrupted()) {
 			diag_note(d, "interrupted by signal %d: the remaining checks did not run", guard_interrupted());
 			return;

@@ -26,6 +26,7 @@
 #include "strbuf.h"
 #include "target.h"
 #include "toml-lines.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The name of the user drop-in for Podman 6: late in name order, so it wins. */
@@ -163,13 +164,6 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 			    &m->ignore_chown_errors.origin);
 	}
 	return strbuf_take(&b);
-}
-
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
 /* Where the new graphroot would live: refuse a network filesystem. */
@@ -352,140 +346,207 @@ static int refuse_text(const char *what, const char *given, const char *expanded
 	return NF_EXIT_OK;
 }
 
-int fix_graphroot(const struct fix_options *o)
-{
+/* One fix --graphroot run: whose storage, the paths asked for, the file to
+ * change and its text before and after. */
+struct gr_job {
 	struct target t;
-	struct model before = {0}, after = {0};
-	struct target_file tf = {0};
-	struct strbuf said = {0};
-	struct conf_edit e = {0};
-	struct aw_result res = {0};
 	struct fsx x;
-	char *gr = NULL, *rr = NULL, *old = NULL, *text = NULL, *home = NULL;
-	size_t old_len = 0, len;
+	char *gr, *rr;            /* --graphroot and --runroot, expanded */
+	struct model before, after;
+	struct target_file tf;
+	struct strbuf said;       /* what a new file carries over */
+	char *old, *text;         /* the file's bytes, and what they become */
+	size_t old_len, len;
 	bool exists, changed;
+};
+
+/* The paths asked for: absolute, printable, for a rootless user, and on a
+ * filesystem that can hold a graphroot. */
+static int check_request(const struct fix_options *o, struct gr_job *j)
+{
+	int st;
+
+	j->gr = expand_for(&j->t, o->graphroot);
+	j->rr = o->runroot ? expand_for(&j->t, o->runroot) : NULL;
+	if ((st = refuse_text("graphroot", o->graphroot, j->gr)) != NF_EXIT_OK ||
+	    (j->rr && (st = refuse_text("runroot", o->runroot, j->rr)) != NF_EXIT_OK))
+		return st;
+	if (j->gr[0] != '/' || (j->rr && j->rr[0] != '/'))
+		return nf_usage_error("fix", "fix: %s expands to '%s', which is not an absolute path",
+				      j->gr[0] != '/' ? o->graphroot : o->runroot, j->gr[0] != '/' ? j->gr : j->rr);
+	if (j->t.env.uid == 0) {
+		nf_error("fix: root's own storage is rootful; use --user NAME for a user's graphroot");
+		return NF_EXIT_USAGE;
+	}
+	if ((st = check_destination(o, &j->t, "graphroot", j->gr)) != NF_EXIT_OK ||
+	    (j->rr && (st = check_destination(o, &j->t, "runroot", j->rr)) != NF_EXIT_OK))
+		return st;
+	return NF_EXIT_OK;
+}
+
+/* The file Podman reads for this user, and its new text: the existing file
+ * edited in place, or a new one carrying over what Podman used before. */
+static int compose(const struct fix_options *o, struct gr_job *j)
+{
+	struct conf_edit e = {0};
+	char *text = NULL;
 	int st, err;
 
-	st = target_open(&t, o->user);
-	if (st != NF_EXIT_OK)
-		return st;
-	x.as = t.as;
-	x.timeout_ms = 0;
-	gr = expand_for(&t, o->graphroot);
-	rr = o->runroot ? expand_for(&t, o->runroot) : NULL;
-	if ((st = refuse_text("graphroot", o->graphroot, gr)) != NF_EXIT_OK ||
-	    (rr && (st = refuse_text("runroot", o->runroot, rr)) != NF_EXIT_OK))
-		goto out;
-	if (gr[0] != '/' || (rr && rr[0] != '/')) {
-		st = nf_usage_error("fix", "fix: %s expands to '%s', which is not an absolute path",
-				    gr[0] != '/' ? o->graphroot : o->runroot, gr[0] != '/' ? gr : rr);
-		goto out;
-	}
-	if (t.env.uid == 0) {
-		nf_error("fix: root's own storage is rootful; use --user NAME for a user's graphroot");
-		st = NF_EXIT_USAGE;
-		goto out;
-	}
-	if ((st = check_destination(o, &t, "graphroot", gr)) != NF_EXIT_OK ||
-	    (rr && (st = check_destination(o, &t, "runroot", rr)) != NF_EXIT_OK))
-		goto out;
-	if (rebuild(&t, o->podman_version, &before) != 0) {
+	if (rebuild(&j->t, o->podman_version, &j->before) != 0) {
 		nf_error("fix: cannot work out the current configuration");
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
+		return NF_EXIT_INCOMPLETE;
 	}
-	if ((st = pick_file(&t.env, before.version, &tf)) != NF_EXIT_OK)
-		goto out;
-	err = fsx_read_file(&x, tf.path, 1 << 20, &old, &old_len);
-	exists = err == 0;
+	if ((st = pick_file(&j->t.env, j->before.version, &j->tf)) != NF_EXIT_OK)
+		return st;
+	err = fsx_read_file(&j->x, j->tf.path, 1 << 20, &j->old, &j->old_len);
+	j->exists = err == 0;
 	if (err && err != ENOENT) {
-		nf_error("fix: cannot read %s: %s", tf.path, nf_strerror(err));
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
+		nf_error("fix: cannot read %s: %s", j->tf.path, nf_strerror(err));
+		return NF_EXIT_INCOMPLETE;
 	}
-	if (exists) {
-		if (conf_edit_set(tf.path, old, old_len, tf.key, o->graphroot, before.version, &e) != 0 ||
-		    (o->runroot && conf_edit_set(tf.path, (text = e.text), e.len, "runroot", o->runroot,
-						 before.version, &e) != 0)) {
-			nf_error("fix: %s", e.error);
-			free(text);
-			st = NF_EXIT_PROBLEMS;
-			goto out;
-		}
+	if (!j->exists) {
+		j->text = new_user_file(&j->before, &j->tf, o->graphroot, o->runroot, &j->said);
+		j->len = strlen(j->text);
+		j->changed = true;
+		return NF_EXIT_OK;
+	}
+	if (conf_edit_set(j->tf.path, j->old, j->old_len, j->tf.key, o->graphroot, j->before.version, &e) != 0 ||
+	    (o->runroot && conf_edit_set(j->tf.path, (text = e.text), e.len, "runroot", o->runroot,
+					 j->before.version, &e) != 0)) {
+		nf_error("fix: %s", e.error);
 		free(text);
-		text = e.text;
-		len = e.len;
-		e.text = NULL;
-		changed = old_len != len || memcmp(old, text, len) != 0;
-	} else {
-		text = new_user_file(&before, &tf, o->graphroot, o->runroot, &said);
-		len = strlen(text);
-		changed = true;
+		conf_edit_free(&e);
+		return NF_EXIT_PROBLEMS;
 	}
-	printf("%s: %s\n", tf.path, tf.why);
-	if (o->dry_run) {
-		if (changed)
-			fix_print_diff(tf.path, exists ? old : NULL, old_len, text, len);
-		else
-			printf("nothing to change: %s already sets %s = \"%s\"\n", tf.path, tf.key, o->graphroot);
-		printf("would create %s%s%s for %s (mode 0700) if missing\n", gr, rr ? " and " : "", rr ? rr : "",
-		       t.env.user ? t.env.user : "the user");
-		if (o->tmpfiles)
-			st = write_tmpfiles(&t, gr, true);
-		goto out;
+	free(text);
+	j->text = e.text;
+	j->len = e.len;
+	e.text = NULL;
+	conf_edit_free(&e);
+	j->changed = j->old_len != j->len || memcmp(j->old, j->text, j->len) != 0;
+	return NF_EXIT_OK;
+}
+
+/* --dry-run: the diff, and what would be created. */
+static int dry_run(const struct fix_options *o, const struct gr_job *j)
+{
+	if (j->changed)
+		fix_print_diff(j->tf.path, j->exists ? j->old : NULL, j->old_len, j->text, j->len);
+	else
+		printf("nothing to change: %s already sets %s = \"%s\"\n", j->tf.path, j->tf.key, o->graphroot);
+	printf("would create %s%s%s for %s (mode 0700) if missing\n", j->gr, j->rr ? " and " : "",
+	       j->rr ? j->rr : "", j->t.env.user ? j->t.env.user : "the user");
+	return o->tmpfiles ? write_tmpfiles(&j->t, j->gr, true) : NF_EXIT_OK;
+}
+
+/* Create the directories as the user, then replace the file atomically. */
+static int apply(const struct fix_options *o, struct gr_job *j)
+{
+	struct aw_result res = {0};
+	char *home = NULL;
+	int st = NF_EXIT_OK, err;
+
+	if ((err = fsx_mkdirs(&j->x, j->gr, 0700)) != 0 || (j->rr && (err = fsx_mkdirs(&j->x, j->rr, 0700)) != 0)) {
+		nf_error("fix: cannot create %s as %s: %s", err ? j->gr : j->rr,
+			 j->t.env.user ? j->t.env.user : "the user", nf_strerror(err));
+		return NF_EXIT_PROBLEMS;
 	}
-	if ((err = fsx_mkdirs(&x, gr, 0700)) != 0 || (rr && (err = fsx_mkdirs(&x, rr, 0700)) != 0)) {
-		nf_error("fix: cannot create %s as %s: %s", err ? gr : rr, t.env.user ? t.env.user : "the user",
-			 nf_strerror(err));
-		st = NF_EXIT_PROBLEMS;
-		goto out;
+	if (!j->changed) {
+		printf("nothing to change: %s already sets %s = \"%s\"\n", j->tf.path, j->tf.key, o->graphroot);
+		return NF_EXIT_OK;
 	}
-	if (!changed) {
-		printf("nothing to change: %s already sets %s = \"%s\"\n", tf.path, tf.key, o->graphroot);
-	} else {
+	{
 		struct aw_request rq = {
-			.path = tf.path, .trusted = (home = userenv_home(&t.env)), .expect = exists ? old : NULL,
-			.expect_len = old_len, .data = text, .len = len, .new_mode = 0644, .dir_mode = 0700,
+			.path = j->tf.path, .trusted = (home = userenv_home(&j->t.env)),
+			.expect = j->exists ? j->old : NULL, .expect_len = j->old_len, .data = j->text, .len = j->len,
+			.new_mode = 0644, .dir_mode = 0700,
 		};
 
-		if (atomic_write(t.as, &rq, &res) != 0) {
+		if (atomic_write(j->t.as, &rq, &res) != 0) {
 			nf_error("fix: %s", res.message);
 			st = res.err == ELOOP ? NF_EXIT_PROBLEMS : NF_EXIT_INCOMPLETE;
-			goto out;
+		} else if (res.backup) {
+			printf("wrote %s (the old one is kept as %s)\n", j->tf.path, res.backup);
+		} else {
+			printf("created %s%s\n", j->tf.path, j->said.n ? ", carrying over what Podman used before:" : "");
 		}
-		if (res.backup)
-			printf("wrote %s (the old one is kept as %s)\n", tf.path, res.backup);
-		else
-			printf("created %s%s\n", tf.path, said.n ? ", carrying over what Podman used before:" : "");
-		if (said.n)
-			fputs(said.p, stdout);
+		if (st == NF_EXIT_OK && j->said.n)
+			fputs(j->said.p, stdout);
 	}
-	if (o->tmpfiles && (st = write_tmpfiles(&t, gr, false)) != NF_EXIT_OK)
-		goto out;
-	if ((under(gr, "/tmp") || under(gr, "/var/tmp")) && !o->tmpfiles)
-		printf("warning: systemd-tmpfiles deletes files in %s after %s unused; as root, add --tmpfiles to "
-		       "exclude %s\n", under(gr, "/tmp") ? "/tmp" : "/var/tmp", under(gr, "/tmp") ? "10 days" : "30 days",
-		       gr);
-	/* Prove it: Podman's own rules must now give the new graphroot. */
-	if (rebuild(&t, o->podman_version, &after) != 0 || !after.graphroot.value ||
-	    strcmp(after.graphroot.value, gr) != 0) {
-		char *why = after.graphroot.value ? origin_text(&after.graphroot.origin) : xstrdup("?");
+	aw_result_free(&res);
+	free(home);
+	return st;
+}
 
-		nf_error("fix: Podman would still use %s (from %s), not %s", after.graphroot.value ? after.graphroot.value
-												    : "(nothing)", why, gr);
+/* Prove it: Podman's own rules must now give the new graphroot. Then say
+ * what happens to the old store. */
+static int prove(const struct fix_options *o, struct gr_job *j)
+{
+	const char *gr = j->gr;
+
+	if (rebuild(&j->t, o->podman_version, &j->after) != 0 || !j->after.graphroot.value ||
+	    strcmp(j->after.graphroot.value, gr) != 0) {
+		char *why = j->after.graphroot.value ? origin_text(&j->after.graphroot.origin) : xstrdup("?");
+
+		nf_error("fix: Podman would still use %s (from %s), not %s",
+			 j->after.graphroot.value ? j->after.graphroot.value : "(nothing)", why, gr);
 		free(why);
-		st = NF_EXIT_PROBLEMS;
-		goto out;
+		return NF_EXIT_PROBLEMS;
 	}
-	if (before.graphroot.value && strcmp(before.graphroot.value, gr) != 0) {
+	if (j->before.graphroot.value && strcmp(j->before.graphroot.value, gr) != 0) {
 		struct stat sb;
 
-		if (fsx_stat(&x, before.graphroot.value, &sb) == 0)
-			print_old_store(before.graphroot.value, t.as != NULL);
+		if (fsx_stat(&j->x, j->before.graphroot.value, &sb) == 0)
+			print_old_store(j->before.graphroot.value, j->t.as != NULL);
 		printf("Podman keeps its database under the graphroot, so it starts with an empty store at %s; "
 		       "stop running containers first (podman ps), no reset or migrate is needed.\n", gr);
-		warn_static_dir(&t.env, t.as);
+		warn_static_dir(&j->t.env, j->t.as);
 	}
+	return NF_EXIT_OK;
+}
+
+static void gr_job_free(struct gr_job *j)
+{
+	model_free(&j->before);
+	model_free(&j->after);
+	target_file_free(&j->tf);
+	free(j->said.p);
+	free(j->gr);
+	free(j->rr);
+	free(j->old);
+	free(j->text);
+	target_close(&j->t);
+}
+
+int fix_graphroot(const struct fix_options *o)
+{
+	struct gr_job j = {0};
+	const char *gr;
+	int st;
+
+	st = target_open(&j.t, o->user);
+	if (st != NF_EXIT_OK)
+		return st;
+	j.x.as = j.t.as;
+	j.x.timeout_ms = 0;
+	if ((st = check_request(o, &j)) != NF_EXIT_OK || (st = compose(o, &j)) != NF_EXIT_OK)
+		goto out;
+	printf("%s: %s\n", j.tf.path, j.tf.why);
+	if (o->dry_run) {
+		st = dry_run(o, &j);
+		goto out;
+	}
+	if ((st = apply(o, &j)) != NF_EXIT_OK)
+		goto out;
+	gr = j.gr;
+	if (o->tmpfiles && (st = write_tmpfiles(&j.t, gr, false)) != NF_EXIT_OK)
+		goto out;
+	if ((path_under(gr, "/tmp") || path_under(gr, "/var/tmp")) && !o->tmpfiles)
+		printf("warning: systemd-tmpfiles deletes files in %s after %s unused; as root, add --tmpfiles to "
+		       "exclude %s\n", path_under(gr, "/tmp") ? "/tmp" : "/var/tmp",
+		       path_under(gr, "/tmp") ? "10 days" : "30 days", gr);
+	if ((st = prove(o, &j)) != NF_EXIT_OK)
+		goto out;
 	fflush(stdout);
 	/* The diagnose checks, on the configuration just written. */
 	{
@@ -496,17 +557,6 @@ int fix_graphroot(const struct fix_options *o)
 		st = diagnose_run(&d);
 	}
 out:
-	model_free(&before);
-	model_free(&after);
-	target_file_free(&tf);
-	conf_edit_free(&e);
-	aw_result_free(&res);
-	free(said.p);
-	free(gr);
-	free(rr);
-	free(old);
-	free(text);
-	free(home);
-	target_close(&t);
+	gr_job_free(&j);
 	return st;
 }

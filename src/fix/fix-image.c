@@ -46,6 +46,7 @@
 #include "target.h"
 #include "userpath.h"
 #include "image-attach.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The label that marks an image nfscheck made; XFS labels hold 12 bytes. */
@@ -223,12 +224,6 @@ static int mkfs_child(void *arg, struct guard_out *out)
 	snprintf(dev, sizeof(dev), "/proc/self/fd/%d", img);
 	execvp(argv[0], argv);
 	return 127;
-}
-
-static int remove_child(void *arg, struct guard_out *out)
-{
-	(void)out;
-	return unlink((const char *)arg) == 0 ? 0 : errno;
 }
 
 /* Entries in the directory open as FD, or -1 when it cannot be listed. */
@@ -535,7 +530,7 @@ static char *render_unit(const struct target *t, const char *image, const char *
 	*strrchr(dir, '/') = '\0';
 	if (!*dir)
 		strcpy(dir, "/");
-	for (size_t i = 0; i < sizeof(subst) / sizeof(subst[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(subst); i++)
 		if (!unit_safe(subst[i].val)) {
 			free(dir);
 			return NULL;
@@ -543,7 +538,7 @@ static char *render_unit(const struct target *t, const char *image, const char *
 	for (const char *p = nfscheck_unit_template; *p;) {
 		bool done = false;
 
-		for (size_t i = 0; i < sizeof(subst) / sizeof(subst[0]) && !done; i++)
+		for (size_t i = 0; i < ARRAY_SIZE(subst) && !done; i++)
 			if (strncmp(p, subst[i].key, strlen(subst[i].key)) == 0) {
 				unit_value(&b, subst[i].val, unit_context(&b));
 				p += strlen(subst[i].key);
@@ -718,12 +713,11 @@ static bool graphroot_inside(const struct target *t, const char *mp, const char 
 	struct model m;
 	struct model_request req = {.env = &t->env, .as = t->as, .podman_version = podman_version};
 	bool inside = false;
-	size_t n = strlen(mp);
 
 	if (model_build(&m, &req) != 0)
 		return true;
 	if (m.graphroot.value) {
-		inside = strncmp(m.graphroot.value, mp, n) == 0 && (m.graphroot.value[n] == '/' || !m.graphroot.value[n]);
+		inside = path_under(m.graphroot.value, mp);
 		if (!inside) {
 			char *o = origin_text(&m.graphroot.origin), *q = shell_quote(mp);
 
@@ -1039,7 +1033,7 @@ int fix_image(const struct fix_options *o)
 	unsigned long long size;
 	char *dev = NULL;
 	bool reattach = false, created = false;
-	int st, status, mfd = -1;
+	int st, mfd = -1;
 
 	if (!parse_size(o->size, &size))
 		return nf_usage_error("fix", "fix: --size '%s' is not a size such as 20G", o->size);
@@ -1071,14 +1065,8 @@ int fix_image(const struct fix_options *o)
 	st = finish(&j, o, dev, mfd);
 out:
 	/* A half-made image is no use to anyone: leave nothing behind. */
-	if (created && st != NF_EXIT_OK) {
-		struct guard_out out;
-
-		guard_set_interruptible(false);
-		if (guard_run(j.t.as, FSX_CALL_MS, remove_child, j.image, &status, &out) == GUARD_OK)
-			free(out.data);
-		guard_set_interruptible(true);
-	}
+	if (created && st != NF_EXIT_OK)
+		guard_remove(j.t.as, FSX_CALL_MS, j.image, false);
 	mount_table_free(&mt);
 	free(dev);
 	job_free(&j);

@@ -20,6 +20,7 @@
 #include "goexpand.h"
 #include "model-internal.h"
 #include "mounts.h"
+#include "util.h"
 #include "xalloc.h"
 
 const char *env_get(const struct userenv *e, const char *name)
@@ -68,12 +69,9 @@ static void remember_made(struct mctx *c, const char *path)
 
 static bool under_made(const struct mctx *c, const char *path)
 {
-	for (size_t i = 0; i < c->nmade; i++) {
-		size_t n = strlen(c->made[i]);
-
-		if (strncmp(path, c->made[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+	for (size_t i = 0; i < c->nmade; i++)
+		if (path_under(path, c->made[i]))
 			return true;
-	}
 	return false;
 }
 
@@ -480,7 +478,7 @@ void predict_driver(struct mctx *c, struct setting *driver, const char *graphroo
 	if (driver->value && *driver->value)
 		return;
 	/* drivers.New: a driver directory from earlier use wins (vfs only if listed). */
-	for (size_t i = 0; i < sizeof(prior) / sizeof(prior[0]) && !pick; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(prior) && !pick; i++) {
 		char *dir = go_join(graphroot, prior[i]);
 		struct stat st;
 

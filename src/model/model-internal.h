@@ -36,6 +36,10 @@ void setting_copy(struct setting *dst, const struct setting *src);
 void setting_clear(struct setting *s);
 /* Take KEY from file F (a string value) into S; false when F does not set it. */
 bool setting_from_file(struct setting *s, const struct model_file *f, enum sc_key key);
+/* containers/storage's driver rule, the same in every Podman version:
+ * $STORAGE_DRIVER, when not empty, overrides what the files said, and
+ * "overlay2" is the old name of "overlay". */
+void driver_normalise(struct setting *driver, const struct userenv *e);
 void options_add(struct option_list *l, const struct origin *o, const char *fmt, ...) NF_PRINTF(3, 4);
 void options_copy(struct option_list *dst, const struct option_list *src);
 void options_clear(struct option_list *l);

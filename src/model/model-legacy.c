@@ -22,6 +22,7 @@
 
 #include "goexpand.h"
 #include "model-internal.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* containers-storage's StoreOptions, each value with where it came from. */
@@ -207,14 +208,9 @@ static void reload(struct lproc *p, const struct model_file *f, const struct use
 	sopts_clear(o);
 	if (fstr(f, SK_DRIVER))
 		setting_from_file(&o->driver, f, SK_DRIVER);
-	if (env_driver) {
-		origin_set_env(&og, "STORAGE_DRIVER");
-		setting_set(&o->driver, env_driver, &og);
-	}
+	driver_normalise(&o->driver, e);
 	/* Generic options are prefixed with the driver as written, before overlay2 is renamed. */
 	prefix = env_driver ? env_driver : fstr(f, SK_DRIVER) ? fstr(f, SK_DRIVER) : "";
-	if (o->driver.value && strcmp(o->driver.value, "overlay2") == 0)
-		setting_set(&o->driver, "overlay", &o->driver.origin);
 	if (fstr(f, SK_RUNROOT))
 		setting_from_file(&o->runroot, f, SK_RUNROOT);
 	if (fstr(f, SK_GRAPHROOT))
@@ -432,7 +428,6 @@ static void fallback_driver(struct lproc *p, struct sopts *o)
 static void baseline(struct lproc *p, const struct userenv *e, struct sopts *o)
 {
 	struct mctx *c = p->c;
-	const char *env_driver = env_nonempty(e, "STORAGE_DRIVER");
 	const char *opts_env = env_nonempty(e, "STORAGE_OPTS");
 	char *err = NULL, *dir, *note;
 	struct origin og = {0};
@@ -473,12 +468,7 @@ static void baseline(struct lproc *p, const struct userenv *e, struct sopts *o)
 	}
 	if (rootless_driver(p->sys.driver.value))
 		setting_copy(&o->driver, &p->sys.driver);
-	if (env_driver) {
-		origin_set_env(&og, "STORAGE_DRIVER");
-		setting_set(&o->driver, env_driver, &og);
-	}
-	if (o->driver.value && strcmp(o->driver.value, "overlay2") == 0)
-		setting_set(&o->driver, "overlay", &o->driver.origin);
+	driver_normalise(&o->driver, e);
 	setting_copy(&o->priority, &p->sys.priority);
 	if (p->set_file) {
 		options_copy(&o->options, &p->sys.options);
@@ -642,7 +632,7 @@ static void note_ignored_system_keys(struct mctx *c, const struct model_file *S)
 		SK_OVERLAY_MOUNTOPT,
 	};
 
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++) {
 		const struct sc_setting *s = &S->conf.set[ignored[i]];
 
 		if (s->value)

@@ -184,3 +184,18 @@ const char *model_role_name(enum file_role role)
 	}
 	return "?";
 }
+
+void driver_normalise(struct setting *driver, const struct userenv *e)
+{
+	const char *env = env_nonempty(e, "STORAGE_DRIVER");
+
+	if (env) {
+		struct origin o = {0};
+
+		origin_set_env(&o, "STORAGE_DRIVER");
+		setting_set(driver, env, &o);
+		origin_clear(&o);
+	}
+	if (driver->value && strcmp(driver->value, "overlay2") == 0)
+		setting_set(driver, "overlay", &driver->origin);
+}

@@ -17,6 +17,7 @@
 
 #include "goexpand.h"
 #include "model-internal.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* A merged array: the strings with the file each came from. */
@@ -261,7 +262,7 @@ static void build_options(struct mctx *c, struct merged *mg, const struct useren
 	if (mg->force_mask.value && strcmp(mg->force_mask.value, "0") != 0)
 		add_string_option(l, &mg->force_mask, "force_mask");
 	add_string_option(l, &mg->s[SK_OPT_MOUNTOPT], "mountopt");
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
 		add_string_option(l, &mg->s[table[i].key], table[i].name);
 	if (opts_env) {
 		struct origin o = {0};
@@ -290,7 +291,6 @@ static void resolve(struct mctx *c, struct merged *mg, const struct userenv *e)
 	struct model *m = c->m;
 	struct origin o = {0};
 	char *err = NULL, *dir, *dh, *v;
-	const char *env_driver = env_nonempty(e, "STORAGE_DRIVER");
 
 	/* Defaults are used as they are: neither expanded nor resolved. */
 	if (!m->rootless) {
@@ -321,12 +321,7 @@ static void resolve(struct mctx *c, struct merged *mg, const struct userenv *e)
 configured:
 	if (mg->s[SK_DRIVER].value && *mg->s[SK_DRIVER].value)
 		setting_copy(&m->driver, &mg->s[SK_DRIVER]);
-	if (env_driver) {
-		origin_set_env(&o, "STORAGE_DRIVER");
-		setting_set(&m->driver, env_driver, &o);
-	}
-	if (m->driver.value && strcmp(m->driver.value, "overlay2") == 0)
-		setting_set(&m->driver, "overlay", &m->driver.origin);
+	driver_normalise(&m->driver, e);
 	if (mg->priority.items.n) {
 		char *list = xstrdup("");
 

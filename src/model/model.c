@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "model-internal.h"
+#include "util.h"
 #include "xalloc.h"
 
 /*
@@ -53,7 +54,7 @@ static bool go_bool(const char *s)
 	static const char *const ok[] = {"1", "t", "T", "TRUE", "true", "True",
 					 "0", "f", "F", "FALSE", "false", "False"};
 
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
 		if (strcmp(s, ok[i]) == 0)
 			return true;
 	return false;

@@ -16,6 +16,7 @@
 
 #include "guard.h"
 #include "podman-version.h"
+#include "util.h"
 #include "xalloc.h"
 
 bool podman_version_parse(const char *s, unsigned *version)
@@ -47,7 +48,7 @@ static unsigned podman_for_buildah(unsigned buildah)
 	};
 	unsigned best = PODMAN_OLDEST_VERSION;
 
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		if (buildah >= map[i].buildah)
 			best = map[i].podman;
 	return best;

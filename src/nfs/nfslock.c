@@ -15,6 +15,7 @@
 
 #include "nfslock.h"
 #include "probe.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* Time for the scratch file to be made before the lock is tried. */
@@ -27,14 +28,6 @@
 #define MIN_WAIT_MS 1000
 /* The locker ends its wait this long before the run's deadline. */
 #define LOCK_MARGIN_MS 50
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 struct lock_arg {
 	const char *dir;
@@ -131,18 +124,6 @@ static int lock_child(void *arg, struct guard_out *out)
 	return 0;
 }
 
-struct remove_arg {
-	const char *path;
-};
-
-static int remove_child(void *arg, struct guard_out *out)
-{
-	const struct remove_arg *a = arg;
-
-	(void)out;
-	return unlink(a->path) == 0 || errno == ENOENT ? 0 : errno;
-}
-
 void lock_test(const char *dir, const struct identity *as, int timeout_ms, struct lock_result *r)
 {
 	struct lock_arg a = {dir, timeout_ms};
@@ -199,15 +180,8 @@ void lock_test(const char *dir, const struct identity *as, int timeout_ms, struc
 		r->outcome = LOCK_NOT_RUN;
 		r->cut_short = true;
 	}
-	if (created && !removed && r->file) {
-		struct remove_arg ra = {r->file};
-
-		guard_set_interruptible(false);
-		r->left_behind = !(guard_run(as, REMOVE_MS, remove_child, &ra, &status, &out) == GUARD_OK &&
-				   status == 0);
-		free(out.data);
-		guard_set_interruptible(true);
-	}
+	if (created && !removed && r->file)
+		r->left_behind = !guard_remove(as, REMOVE_MS, r->file, false);
 }
 
 void lock_result_free(struct lock_result *r)

@@ -14,6 +14,7 @@
 #include "guard.h"
 #include "nfsserver.h"
 #include "strbuf.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* ---- what it means ---- */
@@ -394,7 +395,7 @@ struct json_object *nfs_server_json(const struct nfs_server_report *r)
 	}
 	json_object_object_add(rb, "registrations", regs);
 	json_object_object_add(o, "rpcbind", rb);
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++)
 		json_object_object_add(svc, rpc_prog_name(progs[i]), json_service(r, progs[i]));
 	json_object_object_add(o, "services", svc);
 	for (size_t i = 0; i < r->nsteps; i++)

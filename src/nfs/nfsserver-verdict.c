@@ -14,11 +14,12 @@
 
 #include "exitcode.h"
 #include "nfsserver-verdict.h"
+#include "util.h"
 #include "xalloc.h"
 
 static void add(struct nfs_findings *f, enum nfs_level l, const char *id, char *text)
 {
-	if (f->n < sizeof(f->v) / sizeof(f->v[0]))
+	if (f->n < ARRAY_SIZE(f->v))
 		f->v[f->n++] = (struct nfs_finding){l, id, text};
 	else
 		free(text);

@@ -22,6 +22,7 @@
 
 #include "guard.h"
 #include "nfsserver.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The child stops this long before nfscheck would kill it, so that its own
@@ -63,14 +64,6 @@ static int call_ms(const struct nfs_server_request *rq, const char *id)
 		return left;
 	}
 	return per;
-}
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 static const char *gai_code(int rc)

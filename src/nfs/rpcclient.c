@@ -17,6 +17,7 @@
 
 #include "guard.h"
 #include "rpcclient.h"
+#include "util.h"
 #include "xalloc.h"
 
 struct rpc_conn {
@@ -26,14 +27,6 @@ struct rpc_conn {
 /* libtirpc declares xdr_void() without parameters; xdrproc_t is variadic.
  * Going through void (*)(void) says the conversion is meant. */
 #define XDRPROC(f) ((xdrproc_t)(void (*)(void))(f))
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static void say(struct rpc_outcome *o, const char *fmt, ...) NF_PRINTF(2, 3);
 
@@ -49,9 +42,7 @@ static void say(struct rpc_outcome *o, const char *fmt, ...)
 /* The errno's symbolic name, ETIMEDOUT for a deadline. */
 static void code_errno(struct rpc_outcome *o, int err)
 {
-	const char *n = err == NF_EDEADLINE ? "ETIMEDOUT" : strerrorname_np(err);
-
-	snprintf(o->code, sizeof(o->code), "%s", n ? n : "E?");
+	snprintf(o->code, sizeof(o->code), "%s", errno_name(err));
 }
 
 static void begin(struct rpc_outcome *o)
@@ -358,7 +349,7 @@ const char *rpc_stat_name(int stat)
 		[RPC_UDERROR] = "RPC_UDERROR",
 	};
 
-	if (stat >= 0 && (size_t)stat < sizeof(names) / sizeof(names[0]) && names[stat])
+	if (stat >= 0 && (size_t)stat < ARRAY_SIZE(names) && names[stat])
 		return names[stat];
 	return NULL;
 }

@@ -7,6 +7,7 @@
 
 #include "outsafe.h"
 #include "report.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The environment variables the storage configuration depends on. */
@@ -138,7 +139,7 @@ struct json_object *json_model(const struct model *m)
 	json_object_object_add(user, "uid", json_object_new_int64((int64_t)m->env->uid));
 	json_object_object_add(user, "rootless", json_object_new_boolean(m->rootless));
 	json_object_object_add(user, "environment_assumed", json_object_new_boolean(m->env->assumed));
-	for (size_t i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(env_vars); i++)
 		json_object_object_add(env, env_vars[i], jstr(userenv_get(m->env, env_vars[i])));
 	json_object_object_add(user, "environment", env);
 	json_object_object_add(root, "user", user);

@@ -197,6 +197,89 @@ static int put_new(int dfd, const char *tmp, const char *base)
 	return 0;
 }
 
+/* Before anything is written: the directory exists and is opened (*DFD),
+ * and the file is still what the caller read (then kept as a backup, *BAK)
+ * or still missing. 0, or 1 when OUT already says why not. */
+static int prepare(const struct aw_request *rq, const char *dir, const char *base, int *dfd, struct stat *st,
+		   char **bak, struct guard_out *out)
+{
+	int err;
+
+	if (check_links(rq, out))
+		return 1;
+	if (rq->dir_mode && (err = make_dirs(dir, rq->dir_mode)) != 0) {
+		report(out, err, "mkdir", "cannot create %s: %s", dir, strerror(err));
+		return 1;
+	}
+	*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*dfd < 0) {
+		report(out, errno, "open", "cannot open %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	if (rq->expect) {
+		if (check_unchanged(*dfd, base, rq, st, out))
+			return 1;
+		err = backup(*dfd, base, rq->expect, rq->expect_len, st, bak);
+		if (err) {
+			report(out, err, "backup", "cannot keep a backup of %s: %s; nothing was written", rq->path,
+			       strerror(err));
+			return 1;
+		}
+	} else if (faccessat(*dfd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		report(out, EEXIST, "create", "%s appeared while nfscheck was working; nothing was written", rq->path);
+		return 1;
+	}
+	return 0;
+}
+
+/* The new text in a temporary file beside the old one (*TMP), with the old
+ * file's mode (and owner), synced, closed and read back. 0, or 1 when OUT
+ * says why not; the caller removes *TMP. */
+static int write_temp(const struct aw_request *rq, const char *dir, const char *base, const struct stat *st,
+		      char **tmp, struct guard_out *out)
+{
+	int fd, err;
+
+	*tmp = xasprintf("%s/.%s.nfscheck-XXXXXX", dir, base);
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		report(out, errno, "create", "cannot create a temporary file in %s: %s", dir, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return 1;
+	}
+	if (fchmod(fd, rq->expect ? st->st_mode & 07777 : rq->new_mode) != 0 ||
+	    (rq->expect && rq->keep_owner && (st->st_uid != geteuid() || st->st_gid != getegid()) &&
+	     fchown(fd, st->st_uid, st->st_gid) != 0)) {
+		report(out, errno, "chmod", "cannot give the new file the old one's mode and owner: %s", strerror(errno));
+		goto fail;
+	}
+	if (!pwrite_full(fd, rq->data, rq->len)) {
+		report(out, errno, "write", "writing %s failed: %s; the old file is untouched", *tmp, strerror(errno));
+		goto fail;
+	}
+	if (fsync(fd) != 0) {
+		report(out, errno, "fsync", "fsync of %s failed: %s; the old file is untouched", *tmp, strerror(errno));
+		goto fail;
+	}
+	/* NFS reports write-back errors at close(); the data may not be there. */
+	err = close(fd) == 0 ? 0 : errno;
+	if (err) {
+		report(out, err, "close", "closing %s failed: %s; the old file is untouched", *tmp, strerror(err));
+		return 1;
+	}
+	/* Read it back before it replaces anything: what reached the file is what counts. */
+	if ((err = read_back(*tmp, rq->data, rq->len)) != 0) {
+		report(out, err, "verify", "%s does not read back as written (%s); the old file is untouched", *tmp,
+		       strerror(err));
+		return 1;
+	}
+	return 0;
+fail:
+	close(fd);
+	return 1;
+}
+
 static int writer(void *arg, struct guard_out *out)
 {
 	const struct aw_request *rq = arg;
@@ -205,68 +288,11 @@ static int writer(void *arg, struct guard_out *out)
 	const char *base = slash + 1;
 	char *tmp = NULL, *bak = NULL;
 	struct stat st = {0};
-	int dfd = -1, fd = -1, rc = 1, err;
+	int dfd = -1, rc = 1;
 
 	umask(077);
-	if (check_links(rq, out))
+	if (prepare(rq, dir, base, &dfd, &st, &bak, out) || write_temp(rq, dir, base, &st, &tmp, out))
 		goto out;
-	if (rq->dir_mode && (err = make_dirs(dir, rq->dir_mode)) != 0) {
-		report(out, err, "mkdir", "cannot create %s: %s", dir, strerror(err));
-		goto out;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		report(out, errno, "open", "cannot open %s: %s", dir, strerror(errno));
-		goto out;
-	}
-	if (rq->expect) {
-		if (check_unchanged(dfd, base, rq, &st, out))
-			goto out;
-		err = backup(dfd, base, rq->expect, rq->expect_len, &st, &bak);
-		if (err) {
-			report(out, err, "backup", "cannot keep a backup of %s: %s; nothing was written", rq->path,
-			       strerror(err));
-			goto out;
-		}
-	} else if (faccessat(dfd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		report(out, EEXIST, "create", "%s appeared while nfscheck was working; nothing was written", rq->path);
-		goto out;
-	}
-	tmp = xasprintf("%s/.%s.nfscheck-XXXXXX", dir, base);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		report(out, errno, "create", "cannot create a temporary file in %s: %s", dir, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, rq->expect ? st.st_mode & 07777 : rq->new_mode) != 0 ||
-	    (rq->expect && rq->keep_owner && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
-	     fchown(fd, st.st_uid, st.st_gid) != 0)) {
-		report(out, errno, "chmod", "cannot give the new file the old one's mode and owner: %s", strerror(errno));
-		goto out;
-	}
-	if (!pwrite_full(fd, rq->data, rq->len)) {
-		report(out, errno, "write", "writing %s failed: %s; the old file is untouched", tmp, strerror(errno));
-		goto out;
-	}
-	if (fsync(fd) != 0) {
-		report(out, errno, "fsync", "fsync of %s failed: %s; the old file is untouched", tmp, strerror(errno));
-		goto out;
-	}
-	/* NFS reports write-back errors at close(); the data may not be there. */
-	err = close(fd) == 0 ? 0 : errno;
-	fd = -1;
-	if (err) {
-		report(out, err, "close", "closing %s failed: %s; the old file is untouched", tmp, strerror(err));
-		goto out;
-	}
-	/* Read it back before it replaces anything: what reached the file is what counts. */
-	if ((err = read_back(tmp, rq->data, rq->len)) != 0) {
-		report(out, err, "verify", "%s does not read back as written (%s); the old file is untouched", tmp,
-		       strerror(err));
-		goto out;
-	}
 	if ((rq->expect ? renameat(dfd, strrchr(tmp, '/') + 1, dfd, base)
 			: put_new(dfd, strrchr(tmp, '/') + 1, base)) != 0) {
 		report(out, errno, "rename", "cannot put the new %s in place: %s; the old file is untouched", rq->path,
@@ -287,8 +313,6 @@ static int writer(void *arg, struct guard_out *out)
 	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (tmp)
 		unlink(tmp);
 	if (dfd >= 0)

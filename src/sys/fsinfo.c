@@ -9,6 +9,7 @@
 #include "fsinfo.h"
 #include "goexpand.h"
 #include "mounts.h"
+#include "util.h"
 #include "xalloc.h"
 
 static char *dup_or_null(const char *s)
@@ -93,10 +94,8 @@ static char *autofs_above(const struct mount_table *t, const char *path)
 
 	while (it && mnt_table_next_fs(t->tb, it, &fs) == 0) {
 		const char *tg = mnt_fs_get_target(fs), *ty = mnt_fs_get_fstype(fs);
-		size_t n = tg ? strlen(tg) : 0;
 
-		if (ty && strcmp(ty, "autofs") == 0 && n && strncmp(path, tg, n) == 0 &&
-		    (path[n] == '/' || path[n] == '\0' || n == 1)) {
+		if (ty && strcmp(ty, "autofs") == 0 && tg && *tg && path_under(path, tg)) {
 			free(found);
 			found = xstrdup(tg);
 		}

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fstypes.h"
+#include "util.h"
 
 static const struct fs_kind network[] = {
 	{"nfs", FSF_NETWORK, "NFS"},
@@ -70,7 +71,7 @@ static const struct {
 
 static const struct fs_kind *by_name(const char *name)
 {
-	for (size_t i = 0; i < sizeof(network) / sizeof(network[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(network); i++)
 		if (strcmp(network[i].name, name) == 0)
 			return &network[i];
 	return NULL;
@@ -86,7 +87,7 @@ const struct fs_kind *fs_kind_from_type(const char *fstype)
 
 	if (!fstype)
 		return &local;
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
 		if (strcmp(aliases[i].type, fstype) == 0)
 			return by_name(aliases[i].as);
 	k = by_name(fstype);
@@ -97,7 +98,7 @@ const struct fs_kind *fs_kind_from_type(const char *fstype)
 	/* All FUSE filesystems share one magic, so only the subtype tells them apart. */
 	if (strcmp(fstype, "fuse") == 0 || strcmp(fstype, "fuseblk") == 0 || strncmp(fstype, "fuse.", 5) == 0)
 		return &fuse;
-	for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(pseudo); i++)
 		if (strcmp(pseudo[i], fstype) == 0)
 			return &pseudofs;
 	return &local;
@@ -105,7 +106,7 @@ const struct fs_kind *fs_kind_from_type(const char *fstype)
 
 const struct fs_kind *fs_kind_from_magic(uint32_t magic)
 {
-	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(magics); i++)
 		if (magics[i].magic == magic)
 			return by_name(magics[i].as);
 	return NULL;

@@ -15,6 +15,7 @@
 #include "fsx.h"
 #include "goexpand.h"
 #include "mounts.h"
+#include "util.h"
 #include "xalloc.h"
 
 struct req {
@@ -320,19 +321,11 @@ static void trace(const struct req *r, long long ms, int err)
 			ms, err ? nf_strerror(err) : "ok");
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 {
 	int per_call = x && x->timeout_ms ? x->timeout_ms : FSX_CALL_MS;
 	bool clamped = guard_remaining_ms() < per_call;
-	long long t0 = mono_ms();
+	double t0 = mono_ms();
 	int status, err;
 
 	memset(out, 0, sizeof(*out));

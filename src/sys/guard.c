@@ -20,6 +20,7 @@
 
 #include "guard.h"
 #include "ioutil.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The exit code a child uses for its own failures, outside FN's range. */
@@ -57,14 +58,6 @@ void guard_set_interruptible(bool yes)
 	interruptible = yes;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void guard_set_run_deadline(int ms)
 {
 	long long at;
@@ -72,7 +65,7 @@ void guard_set_run_deadline(int ms)
 	have_run_deadline = ms > 0;
 	if (!have_run_deadline)
 		return;
-	at = now_ms() + ms;
+	at = (long long)mono_ms() + ms;
 	run_deadline.tv_sec = at / 1000;
 	run_deadline.tv_nsec = (at % 1000) * 1000000;
 }
@@ -83,7 +76,7 @@ int guard_remaining_ms(void)
 
 	if (!have_run_deadline)
 		return INT_MAX;
-	left = (long long)run_deadline.tv_sec * 1000 + run_deadline.tv_nsec / 1000000 - now_ms();
+	left = (long long)run_deadline.tv_sec * 1000 + run_deadline.tv_nsec / 1000000 - (long long)mono_ms();
 	if (left < 0)
 		return 0;
 	return left > INT_MAX ? INT_MAX : (int)left;
@@ -427,7 +420,7 @@ static bool collect(int sock, struct child_text *text, long long end, struct gua
 {
 	for (;;) {
 		struct pollfd p[2] = {{.fd = sock, .events = POLLIN}, {.fd = text->fd, .events = POLLIN}};
-		long long wait = end - now_ms();
+		long long wait = end - (long long)mono_ms();
 		char buf[8192];
 		ssize_t n;
 		int r;
@@ -465,7 +458,7 @@ static bool reap(pid_t pid, long long end, int *wst)
 			*wst = -1;
 			return true;
 		}
-		if (now_ms() >= end || (interrupted && interruptible))
+		if ((long long)mono_ms() >= end || (interrupted && interruptible))
 			return false;
 		usleep(200);
 	}
@@ -514,7 +507,7 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	text->fd = errp[0];
 	if (text->fd >= 0)
 		fcntl(text->fd, F_SETFL, O_NONBLOCK);
-	end = now_ms() + timeout_ms;
+	end = (long long)mono_ms() + timeout_ms;
 	done = collect(fds[0], text, end, out);
 	close(fds[0]);
 	if (!done || !reap(pid, end, &wst)) {
@@ -534,6 +527,35 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	}
 	*status = WEXITSTATUS(wst);
 	return GUARD_OK;
+}
+
+struct remove_req {
+	const char *path;
+	bool tree;
+};
+
+static int remove_child(void *arg, struct guard_out *out)
+{
+	const struct remove_req *r = arg;
+
+	(void)out;
+	if (r->tree)
+		return rm_rf_at(AT_FDCWD, r->path, 0);
+	return unlink(r->path) == 0 || errno == ENOENT ? 0 : errno;
+}
+
+bool guard_remove(const struct identity *as, int timeout_ms, const char *path, bool tree)
+{
+	struct remove_req r = {path, tree};
+	struct guard_out out;
+	enum guard_status gs;
+	int status;
+
+	guard_set_interruptible(false);
+	gs = guard_run(as, timeout_ms, remove_child, &r, &status, &out);
+	free(out.data);
+	guard_set_interruptible(true);
+	return gs == GUARD_OK && status == 0;
 }
 
 enum guard_status guard_exec(const struct identity *as, int timeout_ms, char *const argv[],

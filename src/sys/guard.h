@@ -15,9 +15,7 @@
 #include <sys/types.h>
 
 #include "msg.h"
-
-/* An errno-like code for "the deadline passed"; never a real errno. */
-#define NF_EDEADLINE 10000
+#include "util.h"
 
 struct identity {
 	uid_t uid;
@@ -109,6 +107,14 @@ enum guard_status guard_exec(const struct identity *as, int timeout_ms, char *co
 /* The same with exactly the environment ENVP. */
 enum guard_status guard_exec_env(const struct identity *as, int timeout_ms, char *const argv[],
 				 char *const envp[], int *status, struct guard_out *out);
+
+/*
+ * Remove PATH as AS in a guarded child, even after an interrupt: the tidy-up
+ * of a step that failed or was cut short must still run. TREE removes a
+ * directory with its contents (rm_rf_at); otherwise PATH is unlinked. True
+ * when PATH is gone afterwards (it may have been missing already).
+ */
+bool guard_remove(const struct identity *as, int timeout_ms, const char *path, bool tree);
 
 /* In a child: be killed when PARENT dies (call again after any setuid). */
 void guard_die_with_parent(pid_t parent);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "util.h"
 #include "xalloc.h"
 
 static const struct {
@@ -47,41 +48,6 @@ const char *probe_step_id(enum probe_step s)
 const char *probe_step_text(enum probe_step s)
 {
 	return steps[s].text;
-}
-
-/* Remove NAME under DIRFD, making our own directories writable first. */
-static int rm_rf_at(int at, const char *name, int depth)
-{
-	struct stat st;
-	int fd, err = 0;
-	DIR *d;
-	struct dirent *e;
-
-	if (depth > 16 || fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno == ENOENT ? 0 : errno ? errno : ELOOP;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(at, name, 0) == 0 ? 0 : errno;
-	if (st.st_uid == geteuid())
-		fchmodat(at, name, 0700, 0);
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return errno;
-	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			int r = rm_rf_at(dirfd(d), e->d_name, depth + 1);
-
-			if (r && !err)
-				err = r;
-		}
-	closedir(d);
-	if (unlinkat(at, name, AT_REMOVEDIR) != 0 && !err)
-		err = errno;
-	return err;
 }
 
 /* A probe directory whose process is gone: "<prefix><host>.<pid>". */
@@ -507,18 +473,6 @@ static char *describe_mapping(const struct probe_request *rq)
 	return s;
 }
 
-struct remove_arg {
-	const char *path;
-};
-
-static int remove_child(void *arg, struct guard_out *out)
-{
-	const struct remove_arg *a = arg;
-
-	(void)out;
-	return rm_rf_at(AT_FDCWD, a->path, 0);
-}
-
 void probe_run(const struct probe_request *rq, struct probe_result *res)
 {
 	struct guard_out out;
@@ -541,15 +495,8 @@ void probe_run(const struct probe_request *rq, struct probe_result *res)
 		}
 	}
 	/* Killed before it could tidy up: try once more, briefly, uninterrupted. */
-	if (res->scratch && !res->scratch_removed) {
-		struct remove_arg a = {res->scratch};
-
-		guard_set_interruptible(false);
-		res->scratch_removed = guard_run(rq->as, 800, remove_child, &a, &status, &out) == GUARD_OK &&
-				       status == 0;
-		free(out.data);
-		guard_set_interruptible(true);
-	}
+	if (res->scratch && !res->scratch_removed)
+		res->scratch_removed = guard_remove(rq->as, 800, res->scratch, true);
 }
 
 void probe_result_free(struct probe_result *res)
