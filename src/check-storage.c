@@ -286,7 +286,7 @@ static bool under(const char *path, const char *dir)
  * itself is where the walk starts, never an entry. For X as much as x: the
  * documented difference (X "will not exclude the content") shows only when
  * X's own path is aged, never for a walk that skips it from above, as
- * systemd-tmpfiles --clean does on Debian 12 (tests/fix-graphroot.sh).
+ * systemd-tmpfiles --clean does on Debian 12 (tests/diagnose-tmpfiles.sh).
  */
 static bool x_matches(const char *glob, const char *path, const char *root)
 {
