@@ -13,8 +13,8 @@ NS_UID=4323 NS_NAME=nfsdiag
 command -v jq >/dev/null || skip_all "jq is not installed"
 ns_require
 
-# diag [ARGS...]: nfscheck diagnose --json as the case's user.
-diag() {
+# run_diagnose [ARGS...]: nfscheck diagnose --json as the case's user.
+run_diagnose() {
 	ns_run <<-EOF
 		${NS_PRE:-}
 		as_user "$NFSCHECK" diagnose --json $* >"$case_dir/out.json" 2>"$case_dir/out.err"
@@ -51,7 +51,7 @@ leftovers() { find "$case_dir" -name '.nfscheck-probe.*' | wc -l; }
 # --- healthy ---
 new_case healthy
 runtime_dir
-diag
+run_diagnose
 ok $(( rc != 0 )) "healthy: exit 0 (got $rc)" || diag "$(jq -c '[.checks[] | select(.status != "ok")]' "$case_dir/out.json")"
 jq -e '[.checks[] | select(.status == "fail")] | length == 0' "$case_dir/out.json" >/dev/null
 ok $? "healthy: no check fails"
@@ -73,7 +73,7 @@ new_case no-subids
 runtime_dir
 : >"$case_dir/subuid"
 : >"$case_dir/subgid"
-diag
+run_diagnose
 ok $(( rc != 1 )) "no subids: exit 1"
 is_status subids fail "no subids: the subids check fails"
 jq -e --arg n "$NS_NAME" '.fix | any(test("usermod --add-subuids [0-9]+-[0-9]+ --add-subgids [0-9]+-[0-9]+ " + $n))' \
@@ -89,7 +89,7 @@ new_case overlap
 runtime_dir
 printf '%s:200000:65536\nother:230000:65536\nbroken-line\n' "$NS_NAME" >"$case_dir/subuid"
 printf '%s:200000:65536\n' "$NS_NAME" >"$case_dir/subgid"
-diag
+run_diagnose
 is_status subids fail "overlap: a range shared with another user fails"
 jq -e '.checks[] | select(.id == "subids") | .detail | test("overlaps other.s range") and test("/etc/subuid:3")' \
 	"$case_dir/out.json" >/dev/null
@@ -101,7 +101,7 @@ runtime_dir
 cp /usr/bin/newuidmap "$case_dir/newuidmap"
 chmod 0755 "$case_dir/newuidmap"
 setcap -r "$case_dir/newuidmap" 2>/dev/null
-NS_PRE="mount --bind '$case_dir/newuidmap' /usr/bin/newuidmap" diag
+NS_PRE="mount --bind '$case_dir/newuidmap' /usr/bin/newuidmap" run_diagnose
 ok $(( rc != 1 )) "plain newuidmap: exit 1"
 is_status newuidmap fail "plain newuidmap: the newuidmap check fails"
 is_status newgidmap ok "plain newuidmap: newgidmap is still fine"
@@ -115,7 +115,7 @@ runtime_dir
 cp /usr/bin/newuidmap "$case_dir/newuidmap"
 chmod 0755 "$case_dir/newuidmap"
 if setcap cap_setuid+ep "$case_dir/newuidmap" 2>/dev/null; then
-	NS_PRE="mount --bind '$case_dir/newuidmap' /usr/bin/newuidmap" diag
+	NS_PRE="mount --bind '$case_dir/newuidmap' /usr/bin/newuidmap" run_diagnose
 	is_status newuidmap ok "newuidmap with cap_setuid and no setuid bit is accepted"
 	is_status probe ok "and the probe maps the namespace through it"
 else
@@ -125,7 +125,7 @@ fi
 # --- runtime directory missing, then open to others ---
 new_case rundir-missing
 ENV+=(XDG_RUNTIME_DIR="$case_dir/no-such-dir")
-diag
+run_diagnose
 ok $(( rc != 1 )) "missing runtime dir: exit 1"
 is_status runtime-dir fail "missing runtime dir: the runtime-dir check fails"
 jq -e --arg u "$NS_UID" '.fix | any(test("install -d -m 0700 -o " + $u + " -g " + $u))' "$case_dir/out.json" >/dev/null
@@ -135,7 +135,7 @@ no_network_verdict "missing runtime dir"
 new_case rundir-mode
 install -d -m 755 -o "$NS_UID" -g "$NS_UID" "$case_dir/run"
 ENV+=(XDG_RUNTIME_DIR="$case_dir/run")
-diag
+run_diagnose
 is_status runtime-dir fail "runtime dir mode 0755: fails"
 jq -e '.fix | any(test("^chmod 0700 "))' "$case_dir/out.json" >/dev/null
 ok $? "runtime dir mode 0755: the fix is chmod 0700"
@@ -143,7 +143,7 @@ ok $? "runtime dir mode 0755: the fix is chmod 0700"
 new_case rundir-other
 install -d -m 700 "$case_dir/run"
 ENV+=(XDG_RUNTIME_DIR="$case_dir/run")
-diag
+run_diagnose
 is_status runtime-dir fail "runtime dir owned by root: fails"
 
 # --- a graphroot in /var/tmp is a warning about ageing ---
@@ -152,7 +152,7 @@ runtime_dir
 user_file '[storage]
 driver = "vfs"
 graphroot = "/var/tmp/nfscheck-test-'"$$"'/storage"'
-diag
+run_diagnose
 is_status location warn "/var/tmp graphroot: the location check warns about tmpfiles ageing"
 ok $(( rc != 0 )) "/var/tmp graphroot: still exit 0"
 rm -rf "/var/tmp/nfscheck-test-$$"
@@ -164,7 +164,7 @@ install -d -m 700 "$case_dir/locked"
 user_file '[storage]
 driver = "vfs"
 graphroot = "'"$case_dir"'/locked/storage"'
-diag
+run_diagnose
 is_status location fail "a graphroot under a directory the user cannot enter fails"
 is_status probe fail "and the probe cannot create anything there"
 

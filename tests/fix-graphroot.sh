@@ -150,7 +150,8 @@ ok $? "6.0: the drop-in wins over /etc's graphroot"
 new_case tmpfiles
 mkdir -p "$case_dir/tmpfiles.d"
 fix --graphroot "$store-tmpfiles/storage"
-grep -q 'warning: systemd-tmpfiles deletes files in' "$case_dir/out"; ok $? "/var/tmp graphroot: the ageing is warned about"
+grep -q '^nfscheck: warning: systemd-tmpfiles deletes files in' "$case_dir/err"; ok $? "/var/tmp graphroot: the ageing is warned about, on stderr"
+! grep -q 'systemd-tmpfiles deletes files in' "$case_dir/out"; ok $? "/var/tmp graphroot: and not on stdout, among the results"
 fix --graphroot "$store-tmpfiles/storage" --tmpfiles
 ok $(( rc != 77 )) "--tmpfiles as the user: needs root (exit $rc)"
 if command -v systemd-tmpfiles >/dev/null && [ -d /etc/tmpfiles.d ]; then

@@ -271,31 +271,97 @@ void check_filesystems(struct diag *d)
 
 /* ---- location hazards of a local graphroot ---- */
 
-/* Whether the glob of an x line matches PATH or a directory above it, as
- * systemd-tmpfiles matches it; or, as before, its text up to a '*' is a
- * prefix of PATH. */
-static bool x_matches(char *glob, const char *path)
+/*
+ * Whether GLOB keeps systemd-tmpfiles' ageing of ROOT (/tmp or /var/tmp)
+ * away from PATH, a path under ROOT. The cleanup walks down from ROOT and
+ * skips, with everything below it, the first entry that an x or X glob
+ * matches (fnmatch with FNM_PATHNAME|FNM_PERIOD, as systemd does): so the
+ * glob must match PATH or a directory between ROOT and PATH, a whole path
+ * at a time -- "/var/tmp/al" matches no part of "/var/tmp/alice". ROOT
+ * itself is where the walk starts, never an entry. For X as much as x: the
+ * documented difference (X "will not exclude the content") shows only when
+ * X's own path is aged, never for a walk that skips it from above, as
+ * systemd-tmpfiles --clean does on Debian 12 (tests/diagnose-tmpfiles.sh).
+ */
+static bool x_matches(const char *glob, const char *path, const char *root)
 {
-	char *star, *p = xstrdup(path), *slash;
+	char *p = xstrdup(path);
 	bool hit = false;
 
-	for (slash = p + strlen(p); !hit && slash > p; slash = strrchr(p, '/')) {
-		*slash = '\0';
-		hit = fnmatch(glob, path, FNM_PATHNAME) == 0 || fnmatch(glob, p, FNM_PATHNAME) == 0;
+	for (char *s = p + strlen(root); !hit && *s == '/';) {
+		s = strchr(s + 1, '/');
+		if (s)
+			*s = '\0';
+		hit = fnmatch(glob, p, FNM_PATHNAME | FNM_PERIOD) == 0;
+		if (!s)
+			break;
+		*s = '/';
 	}
 	free(p);
-	star = strchr(glob, '*');
-	if (star)
-		*star = '\0';
-	return hit || (*glob && (path_under(path, glob) || strncmp(path, glob, strlen(glob)) == 0));
+	return hit;
 }
 
-/* A tmpfiles.d 'x' or 'X' line that excludes PATH from ageing. */
-static char *tmpfiles_exclusion(const char *path)
+/*
+ * Whether one tmpfiles.d LINE excludes PATH under ROOT from ageing: an x or
+ * X line, not boot-only ('!': the timer's --clean skips those), without an
+ * age of its own (x and X with an age clean what they match by that age),
+ * whose path -- read, expanded and simplified as systemd-tmpfiles does --
+ * matches. A line systemd would reject, or that could mean another path to
+ * another systemd release, excludes nothing: a warning too many beats a
+ * missing one.
+ */
+static bool line_excludes(const char *line, const char *path, const char *root)
 {
-	const char *dirs[] = {"/etc/tmpfiles.d", "/run/tmpfiles.d", "/usr/lib/tmpfiles.d"};
+	const char *lp = line, *why = NULL;
+	char *type = tmpfiles_field(&lp), *arg = NULL, *glob = NULL, *f[4] = {NULL};
+	bool hit = false;
 
-	for (size_t i = 0; i < 3; i++) {
+	if (type && (type[0] == 'x' || type[0] == 'X') && !strchr(type, '!')) {
+		arg = tmpfiles_path_field(&lp, &why);
+		/* mode, user, group, then the age */
+		for (size_t i = 0; i < 4 && (i == 0 || f[i - 1]); i++)
+			f[i] = tmpfiles_field(&lp);
+		glob = arg && !why ? tmpfiles_simplify(arg) : NULL;
+		hit = glob && (!f[3] || strcmp(f[3], "-") == 0) && x_matches(glob, path, root);
+	}
+	for (size_t i = 0; i < 4; i++)
+		free(f[i]);
+	free(glob);
+	free(arg);
+	free(type);
+	return hit;
+}
+
+/* The FILE:LINE of a tmpfiles.d line in FILE that excludes PATH, or NULL. */
+static char *file_exclusion(const char *file, const char *path, const char *root)
+{
+	FILE *f = fopen(file, "re");
+	char line[4096], *res = NULL;
+	unsigned no = 0;
+
+	while (f && !res && fgets(line, sizeof(line), f)) {
+		no++;
+		if (line_excludes(line, path, root))
+			res = xasprintf("%s:%u", file, no);
+	}
+	if (f)
+		fclose(f);
+	return res;
+}
+
+/*
+ * A tmpfiles.d 'x' or 'X' line that excludes PATH, under ROOT, from ageing.
+ * The files are those systemd-tmpfiles reads: *.conf, where a name in an
+ * earlier directory hides the same name in a later one (a link to
+ * /dev/null in /etc masks a packaged file).
+ */
+static char *tmpfiles_exclusion(const char *path, const char *root)
+{
+	const char *dirs[] = {"/etc/tmpfiles.d", "/run/tmpfiles.d", "/usr/local/lib/tmpfiles.d", "/usr/lib/tmpfiles.d"};
+	const size_t ndirs = ARRAY_SIZE(dirs);
+	char *res = NULL;
+
+	for (size_t i = 0; i < ndirs && !res; i++) {
 		char **names = NULL;
 		bool *isdir = NULL;
 		size_t n = 0;
@@ -303,42 +369,28 @@ static char *tmpfiles_exclusion(const char *path)
 
 		if (fsx_list_dir(&x, dirs[i], &names, &isdir, &n) != 0)
 			continue;
-		for (size_t k = 0; k < n; k++) {
-			char *p = xasprintf("%s/%s", dirs[i], names[k]);
-			FILE *f = fopen(p, "re");
-			char line[1024];
-			unsigned no = 0;
+		for (size_t k = 0; k < n && !res; k++) {
+			size_t len = strlen(names[k]);
+			bool hidden = false;
+			char *p;
 
-			while (f && fgets(line, sizeof(line), f)) {
-				const char *lp = line;
-				/* Fields as systemd-tmpfiles reads them: quoted, C escapes, %%. */
-				char *type = tmpfiles_field(&lp), *arg = type ? tmpfiles_field(&lp) : NULL;
-				bool hit = false;
-
-				no++;
-				if (arg && (type[0] == 'x' || type[0] == 'X')) {
-					hit = x_matches(arg, path);
-				}
-				free(type);
-				free(arg);
-				if (hit) {
-					char *res = xasprintf("%s:%u", p, no);
-
-					fclose(f);
-					free(p);
-					fsx_free_names(names, n);
-					free(isdir);
-					return res;
-				}
+			if (len < 6 || strcmp(names[k] + len - 5, ".conf") != 0)
+				continue;
+			for (size_t j = 0; j < i && !hidden; j++) {
+				p = xasprintf("%s/%s", dirs[j], names[k]);
+				hidden = access(p, F_OK) == 0 || errno != ENOENT;
+				free(p);
 			}
-			if (f)
-				fclose(f);
+			if (hidden)
+				continue;
+			p = xasprintf("%s/%s", dirs[i], names[k]);
+			res = file_exclusion(p, path, root);
 			free(p);
 		}
 		fsx_free_names(names, n);
 		free(isdir);
 	}
-	return NULL;
+	return res;
 }
 
 /* The x line that keeps systemd-tmpfiles away from G, as a command to
@@ -430,7 +482,7 @@ void check_location(struct diag *d)
 		return;
 	}
 	if (path_under(g, "/tmp") || path_under(g, "/var/tmp")) {
-		char *excl = tmpfiles_exclusion(g);
+		char *clean = go_clean_path(g), *excl = tmpfiles_exclusion(clean, path_under(g, "/tmp") ? "/tmp" : "/var/tmp");
 
 		if (excl) {
 			check_detail(c, "under %s, but excluded from ageing by %s", path_under(g, "/tmp") ? "/tmp" : "/var/tmp",
@@ -447,6 +499,7 @@ void check_location(struct diag *d)
 		}
 		check_value_str(c, "tmpfiles_exclusion", excl);
 		free(excl);
+		free(clean);
 	}
 	traverse_check(d, c, g);
 	f = fopen("/sys/fs/selinux/enforce", "re");

@@ -223,9 +223,9 @@ static void warn_static_dir(const struct userenv *env, const struct identity *as
 				table = xstrdup(l.key[0]);
 			} else if (l.kind == TL_KEYVAL && table && strcasecmp(table, "engine") == 0 && l.nkey == 1 &&
 				   strcasecmp(l.key[0], "static_dir") == 0) {
-				printf("note: %s:%u sets static_dir: Podman's database stays there and keeps the old "
-				       "graphroot; run 'podman system reset' first (it deletes all images and "
-				       "containers), or remove static_dir\n", files[i], l.lineno);
+				nf_warning("%s:%u sets static_dir: Podman's database stays there and keeps the old "
+					   "graphroot; run 'podman system reset' first (it deletes all images and "
+					   "containers), or remove static_dir", files[i], l.lineno);
 			}
 			tl_line_clear(&l);
 		}
@@ -542,9 +542,9 @@ int fix_graphroot(const struct fix_options *o)
 	if (o->tmpfiles && (st = write_tmpfiles(&j.t, gr, false)) != NF_EXIT_OK)
 		goto out;
 	if ((path_under(gr, "/tmp") || path_under(gr, "/var/tmp")) && !o->tmpfiles)
-		printf("warning: systemd-tmpfiles deletes files in %s after %s unused; as root, add --tmpfiles to "
-		       "exclude %s\n", path_under(gr, "/tmp") ? "/tmp" : "/var/tmp",
-		       path_under(gr, "/tmp") ? "10 days" : "30 days", gr);
+		nf_warning("systemd-tmpfiles deletes files in %s after %s unused; as root, add --tmpfiles to "
+			   "exclude %s", path_under(gr, "/tmp") ? "/tmp" : "/var/tmp",
+			   path_under(gr, "/tmp") ? "10 days" : "30 days", gr);
 	if ((st = prove(o, &j)) != NF_EXIT_OK)
 		goto out;
 	fflush(stdout);

@@ -721,9 +721,9 @@ static bool graphroot_inside(const struct target *t, const char *mp, const char 
 		if (!inside) {
 			char *o = origin_text(&m.graphroot.origin), *q = shell_quote(mp);
 
-			printf("warning: Podman's graphroot for %s is %s (from %s), outside %s: it will not use the "
-			       "image until the graphroot moves into it:\n    nfscheck fix --user %s --graphroot %s/storage\n",
-			       t->id.name, m.graphroot.value, o, mp, t->id.name, q);
+			nf_warning("Podman's graphroot for %s is %s (from %s), outside %s: it will not use the "
+				   "image until the graphroot moves into it:\n    nfscheck fix --user %s --graphroot %s/storage",
+				   t->id.name, m.graphroot.value, o, mp, t->id.name, q);
 			free(o);
 			free(q);
 		}

@@ -52,7 +52,7 @@ static void probe_uuid(int fd, char *uuid, size_t n)
 		blkid_free_probe(pr);
 }
 
-/* The mount point of mount MNT_ID in our own mountinfo (never an override), or NULL. */
+/* The mount point of mount MNT_ID in our own mountinfo, or NULL. */
 static char *mount_target_of(unsigned long long mnt_id)
 {
 	struct mount_table mt = {0};

@@ -38,15 +38,6 @@ void nf_warning(const char *fmt, ...)
 	va_end(ap);
 }
 
-void nf_note(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg("note: ", fmt, ap);
-	va_end(ap);
-}
-
 void nf_die(int status, const char *fmt, ...)
 {
 	va_list ap;

@@ -9,7 +9,6 @@
 
 void nf_error(const char *fmt, ...) NF_PRINTF(1, 2);
 void nf_warning(const char *fmt, ...) NF_PRINTF(1, 2);
-void nf_note(const char *fmt, ...) NF_PRINTF(1, 2);
 _Noreturn void nf_die(int status, const char *fmt, ...) NF_PRINTF(2, 3);
 
 /* Print a usage error and the hint line; returns NF_EXIT_USAGE. */

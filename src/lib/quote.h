@@ -25,4 +25,16 @@ char *tmpfiles_quote(const char *s);
  * kept as they are); NULL at the end of the line. *P moves past it. */
 char *tmpfiles_field(const char **p);
 
+/* The next field of a tmpfiles.d line as the path systemd-tmpfiles'
+ * system instance reads: unquoted, unescaped, specifiers expanded as for
+ * root (%u is "root", %h "/root", %t "/run"; see tmpfiles.d(5)). NULL at
+ * the end of the line; when the line is invalid to systemd, or means
+ * different paths to different systemd releases, *WHY says why (and the
+ * field is ""). *P moves past it. */
+char *tmpfiles_path_field(const char **p, const char **why);
+
+/* PATH as systemd's path_simplify leaves it: "//" and "/./" collapsed, no
+ * trailing "/". NULL when systemd refuses it: relative, or with "..". */
+char *tmpfiles_simplify(const char *path);
+
 #endif

@@ -9,14 +9,12 @@
 #include "mounts.h"
 #include "xalloc.h"
 
-const char *mountinfo_override;
-
 int mount_table_load(struct mount_table *t, const char *file)
 {
 	int rc;
 
 	if (!file)
-		file = mountinfo_override ? mountinfo_override : "/proc/self/mountinfo";
+		file = "/proc/self/mountinfo";
 	t->source = xstrdup(file);
 	t->tb = mnt_new_table();
 	if (!t->tb)

@@ -30,7 +30,4 @@ void mount_table_free(struct mount_table *t);
  */
 struct libmnt_fs *mount_table_find(const struct mount_table *t, const char *path);
 
-/* The hidden --mountinfo FILE for tests, or NULL. */
-extern const char *mountinfo_override;
-
 #endif

@@ -43,6 +43,13 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* An edit that must be accepted: RC 0 and no error, or the refusal is shown. */
+static void edited(int rc, const struct conf_edit *e, const char *what)
+{
+	if (!ok(rc == 0 && !e->error, "%s: accepted", what))
+		printf("#   refused: %s\n", e->error ? e->error : "(no message)");
+}
+
 static void one(const char *dir, const char *name)
 {
 	char path[1200], base[256];
@@ -108,19 +115,21 @@ int main(int argc, char **argv)
 	free(ents);
 	ok(files >= 20, "the corpus has %d files", files);
 
-	/* The second identical run changes nothing. */
+	/* The second identical run changes nothing -- and is accepted: a refusal also leaves changed false. */
 	q = (char *)"[storage]\ngraphroot = \"/g\"\n";
-	conf_edit_set("x", q, strlen(q), "graphroot", "/g", PV(5, 8), &e);
+	edited(conf_edit_set("x", q, strlen(q), "graphroot", "/g", PV(5, 8), &e), &e, "the same value again");
 	ok(!e.changed, "setting the value it already has changes nothing");
+	is_str(e.text, q, "and leaves the text as it was");
 	conf_edit_free(&e);
 
 	/* Other keys of [storage], with the same machinery. */
 	q = (char *)"[storage]\ndriver = \"vfs\"\n";
-	conf_edit_set("x", q, strlen(q), "runroot", "/run/r", PV(5, 8), &e);
+	edited(conf_edit_set("x", q, strlen(q), "runroot", "/run/r", PV(5, 8), &e), &e, "runroot");
 	is_str(e.text, "[storage]\nrunroot = \"/run/r\"\ndriver = \"vfs\"\n", "runroot is inserted the same way");
 	conf_edit_free(&e);
 	q = (char *)"[storage]\nrootless_storage_path = \"/a/$USER\"\n";
-	conf_edit_set("x", q, strlen(q), "rootless_storage_path", "/b/$USER", PV(4, 3), &e);
+	edited(conf_edit_set("x", q, strlen(q), "rootless_storage_path", "/b/$USER", PV(4, 3), &e), &e,
+	       "rootless_storage_path");
 	is_str(e.text, "[storage]\nrootless_storage_path = \"/b/$USER\"\n", "rootless_storage_path is rewritten");
 	conf_edit_free(&e);
 

@@ -30,6 +30,30 @@ static void field(const char *line, const char *want, const char *what)
 	free(path);
 }
 
+/* The path field of LINE as systemd-tmpfiles reads it: WANT, and a reason containing WHY (NULL: none). */
+static void path_field(const char *line, const char *want, const char *why, const char *what)
+{
+	const char *p = line, *got_why = NULL;
+	char *type = tmpfiles_field(&p), *path = tmpfiles_path_field(&p, &got_why);
+
+	is_str(path, want, "tmpfiles path: %s", what);
+	ok(why ? got_why && strstr(got_why, why) : !got_why, "tmpfiles path: %s: %s", what,
+	   got_why ? got_why : "accepted");
+	free(type);
+	free(path);
+}
+
+static void simplified(const char *in, const char *want, const char *what)
+{
+	char *got = tmpfiles_simplify(in);
+
+	if (want)
+		is_str(got, want, "%s", what);
+	else
+		ok(got == NULL, "%s", what);
+	free(got);
+}
+
 static void subid_cases(void)
 {
 	struct subid_entry e = {.owner = (char *)"x", .start = 0, .count = ULONG_MAX};
@@ -89,6 +113,14 @@ int main(void)
 	field("x /plain/path\n", "/plain/path", "unquoted");
 	field("x '/s q'\n", "/s q", "single quotes");
 	field("x \"/a\\\\\\\\b\"\n", "/a\\\\b", "C escapes undone, glob escapes kept");
+	path_field("x /v/%u/%U/%h/%t/%%u\n", "/v/root/0//root//run/%u", NULL, "specifiers as the system instance's");
+	path_field("x \"/v/%q\"\n", "", "unknown", "an unknown specifier invalidates the line");
+	path_field("x /v/\\x61\n", "", "differently", "a backslash escape read differently by releases");
+	path_field("x \"/v/a\\\\b\\\"\"\n", "/v/a\\b\"", NULL, "escaped backslash and quote agree");
+	simplified("/tmp//a/./b/", "/tmp/a/b", "simplify: // and /./ collapsed, trailing / dropped");
+	simplified("/", "/", "simplify: / stays");
+	simplified("a/b", NULL, "simplify: a relative path is refused");
+	simplified("/a/../b", NULL, "simplify: .. is refused");
 	subid_cases();
 	return done_testing();
 }
