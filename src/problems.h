@@ -25,7 +25,9 @@ struct problem {
 
 struct problem_list {
 	struct problem *v;
-	size_t n;
+	size_t n, cap;
+	size_t *index;  /* hash of each problem: 0 free, else position + 1 */
+	size_t nindex;  /* a power of two, or 0 */
 };
 
 void problem_add(struct problem_list *pl, enum pr_severity sev, const char *file,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "strhash.h"
 #include "toml-value.h"
 #include "xalloc.h"
 
@@ -23,11 +24,8 @@ struct cursor {
 	size_t pos;
 	size_t err_off;
 	char *err;
-	int depth;
+	unsigned depth; /* of the table or array being parsed */
 };
-
-/* Arrays nested deeper than this are hostile input, not configuration. */
-#define MAX_DEPTH 64
 
 static bool fail(struct cursor *c, size_t off, const char *msg)
 {
@@ -469,12 +467,6 @@ static struct tv *parse_bare(struct cursor *c)
 
 static struct tv *parse_any(struct cursor *c);
 
-static void array_push(struct tv *a, struct tv *item)
-{
-	a->u.arr.items = xreallocarray(a->u.arr.items, a->u.arr.n + 1, sizeof(*a->u.arr.items));
-	a->u.arr.items[a->u.arr.n++] = item;
-}
-
 static struct tv *parse_array(struct cursor *c)
 {
 	size_t start = c->pos;
@@ -499,7 +491,7 @@ static struct tv *parse_array(struct cursor *c)
 			tv_free(a);
 			return NULL;
 		}
-		array_push(a, item);
+		tv_array_push(a, item);
 		skip_ws_nl(c);
 		if (peek(c) == ',') {
 			c->pos++;
@@ -514,20 +506,14 @@ static struct tv *parse_array(struct cursor *c)
 	}
 }
 
-/* Find or make the sub-table KEY in T; NULL if KEY holds a non-table. */
+/* The value of KEY in T, or NULL after making a slot for it in *SLOT. */
 static struct tv *table_slot(struct tv *t, const char *key, struct tv ***slot)
 {
-	for (size_t i = 0; i < t->u.tab.n; i++)
-		if (strcmp(t->u.tab.keys[i], key) == 0) {
-			*slot = &t->u.tab.vals[i];
-			return t->u.tab.vals[i];
-		}
-	t->u.tab.keys = xreallocarray(t->u.tab.keys, t->u.tab.n + 1, sizeof(char *));
-	t->u.tab.vals = xreallocarray(t->u.tab.vals, t->u.tab.n + 1, sizeof(struct tv *));
-	t->u.tab.keys[t->u.tab.n] = xstrdup(key);
-	t->u.tab.vals[t->u.tab.n] = NULL;
-	*slot = &t->u.tab.vals[t->u.tab.n++];
-	return NULL;
+	struct tv *v = tv_table_find(t, key);
+
+	if (!v)
+		*slot = tv_table_add(t, key, NULL);
+	return v;
 }
 
 static struct tv *parse_inline_table(struct cursor *c)
@@ -563,6 +549,12 @@ static struct tv *parse_inline_table(struct cursor *c)
 			goto bad;
 		}
 		c->pos += used;
+		/* Each part before the last opens a table one level down. */
+		if (c->depth + nparts - 1 > TV_MAX_DEPTH) {
+			tv_free_parts(parts, nparts);
+			fail(c, keypos, TV_TOO_DEEP);
+			goto bad;
+		}
 		skip_ws(c);
 		if (peek(c) != '=') {
 			tv_free_parts(parts, nparts);
@@ -590,6 +582,7 @@ static struct tv *parse_inline_table(struct cursor *c)
 			} else {
 				if (!next) {
 					next = new_value(TV_TABLE);
+					next->depth = cur->depth + 1;
 					*slot = next;
 				} else if (next->type != TV_TABLE) {
 					tv_free(val);
@@ -626,26 +619,27 @@ bad:
 	return NULL;
 }
 
+/* Arrays and inline tables recurse; the depth bound keeps that shallow. */
 static struct tv *parse_any(struct cursor *c)
 {
 	struct tv *v;
 	int ch = peek(c);
-
 	size_t start = c->pos;
 
-	if (++c->depth > MAX_DEPTH) {
-		fail(c, c->pos, "values nested too deeply");
-		return NULL;
-	}
 	if (ch == '"' || ch == '\'')
 		v = parse_string(c);
-	else if (ch == '[')
-		v = parse_array(c);
-	else if (ch == '{')
-		v = parse_inline_table(c);
-	else
+	else if (ch != '[' && ch != '{')
 		v = parse_bare(c);
-	c->depth--;
+	else if (c->depth + 1 > TV_MAX_DEPTH) {
+		fail(c, start, TV_TOO_DEEP);
+		return NULL;
+	} else {
+		c->depth++;
+		v = ch == '[' ? parse_array(c) : parse_inline_table(c);
+		c->depth--;
+		if (v)
+			v->depth = c->depth + 1;
+	}
 	if (v)
 		v->off = start;
 	return v;
@@ -653,7 +647,12 @@ static struct tv *parse_any(struct cursor *c)
 
 struct tv *tv_parse(const char *text, size_t len, size_t *err_off, char **err_msg)
 {
-	struct cursor c = {.s = text, .len = len};
+	return tv_parse_at(text, len, 0, err_off, err_msg);
+}
+
+struct tv *tv_parse_at(const char *text, size_t len, unsigned depth, size_t *err_off, char **err_msg)
+{
+	struct cursor c = {.s = text, .len = len, .depth = depth};
 	struct tv *v;
 
 	skip_ws(&c);
@@ -714,6 +713,11 @@ size_t tv_parse_key(const char *text, size_t len, char ***parts, size_t *nparts,
 			}
 			part = xstrndup(c.s + start, c.pos - start);
 		}
+		if (n == TV_MAX_DEPTH) {
+			free(part);
+			fail(&c, c.pos, TV_TOO_DEEP);
+			goto bad;
+		}
 		out = xreallocarray(out, n + 1, sizeof(char *));
 		out[n++] = part;
 		{
@@ -767,6 +771,7 @@ void tv_free(struct tv *v)
 		}
 		free(v->u.tab.keys);
 		free(v->u.tab.vals);
+		free(v->u.tab.index);
 		break;
 	default:
 		break;
@@ -788,14 +793,70 @@ const char *tv_type_name(enum tv_type t)
 	return "value";
 }
 
+/* Where KEY is, or would go, in T's index. */
+static size_t *index_slot(const struct tv *t, const char *key)
+{
+	size_t mask = t->u.tab.nindex - 1;
+	size_t at = (size_t)strhash(key, strlen(key)) & mask;
+
+	while (t->u.tab.index[at] && strcmp(t->u.tab.keys[t->u.tab.index[at] - 1], key) != 0)
+		at = (at + 1) & mask;
+	return &t->u.tab.index[at];
+}
+
+/* Keep the index at most half full, so probes stay short. */
+static void index_grow(struct tv *t)
+{
+	size_t n = t->u.tab.nindex ? t->u.tab.nindex * 2 : 16;
+
+	free(t->u.tab.index);
+	t->u.tab.index = xcalloc(n, sizeof(size_t));
+	t->u.tab.nindex = n;
+	for (size_t i = 0; i < t->u.tab.n; i++)
+		*index_slot(t, t->u.tab.keys[i]) = i + 1;
+}
+
+struct tv *tv_table_find(struct tv *table, const char *key)
+{
+	size_t at;
+
+	if (!table || table->type != TV_TABLE || !table->u.tab.nindex)
+		return NULL;
+	at = *index_slot(table, key);
+	return at ? table->u.tab.vals[at - 1] : NULL;
+}
+
 const struct tv *tv_table_get(const struct tv *table, const char *key)
 {
-	if (!table || table->type != TV_TABLE)
-		return NULL;
-	for (size_t i = 0; i < table->u.tab.n; i++)
-		if (strcmp(table->u.tab.keys[i], key) == 0)
-			return table->u.tab.vals[i];
-	return NULL;
+	return tv_table_find((struct tv *)table, key);
+}
+
+struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
+{
+	size_t i = t->u.tab.n;
+
+	if (i == t->u.tab.cap) {
+		t->u.tab.cap = t->u.tab.cap ? t->u.tab.cap * 2 : 4;
+		t->u.tab.keys = xreallocarray(t->u.tab.keys, t->u.tab.cap, sizeof(char *));
+		t->u.tab.vals = xreallocarray(t->u.tab.vals, t->u.tab.cap, sizeof(struct tv *));
+	}
+	t->u.tab.keys[i] = xstrdup(key);
+	t->u.tab.vals[i] = v;
+	t->u.tab.n++;
+	if (2 * t->u.tab.n > t->u.tab.nindex)
+		index_grow(t);
+	else
+		*index_slot(t, key) = i + 1;
+	return &t->u.tab.vals[i];
+}
+
+void tv_array_push(struct tv *a, struct tv *v)
+{
+	if (a->u.arr.n == a->u.arr.cap) {
+		a->u.arr.cap = a->u.arr.cap ? a->u.arr.cap * 2 : 4;
+		a->u.arr.items = xreallocarray(a->u.arr.items, a->u.arr.cap, sizeof(*a->u.arr.items));
+	}
+	a->u.arr.items[a->u.arr.n++] = v;
 }
 
 bool tv_equal(const struct tv *a, const struct tv *b)
