@@ -18,41 +18,54 @@ static bool same_problem(const struct problem *p, enum pr_severity sev, const ch
 	       ((!file && !p->file) || (file && p->file && strcmp(file, p->file) == 0));
 }
 
-/* Where a problem with these fields is, or would go, in PL's index. */
-static size_t *index_slot(const struct problem_list *pl, enum pr_severity sev, const char *file,
-			  unsigned line, const char *msg)
+static uint32_t problem_hash(enum pr_severity sev, const char *file, unsigned line, const char *msg)
 {
-	size_t mask = pl->nindex - 1;
 	uint64_t h = strhash(msg, strlen(msg));
-	size_t at;
 
 	h = strhash_more(h, file ? file : "", file ? strlen(file) + 1 : 0);
-	at = (size_t)(h ^ (uint64_t)line * 0x9E3779B97F4A7C15ULL ^ (uint64_t)sev) & mask;
-	while (pl->index[at] && !same_problem(&pl->v[pl->index[at] - 1], sev, file, line, msg))
-		at = (at + 1) & mask;
-	return &pl->index[at];
+	return (uint32_t)(h ^ h >> 32 ^ (uint64_t)line * 0x9E3779B97F4A7C15ULL ^ (uint64_t)sev);
+}
+
+/* Where a problem with these fields (hash H) is, or would go, in PL's index. */
+static uint64_t *index_slot(const struct problem_list *pl, enum pr_severity sev, const char *file,
+			    unsigned line, const char *msg, uint32_t h)
+{
+	size_t mask = pl->nindex - 1, at = h & mask;
+
+	for (;; at = (at + 1) & mask) {
+		uint64_t e = pl->index[at];
+
+		if (!e || ((uint32_t)(e >> 32) == h && same_problem(&pl->v[(uint32_t)e - 1], sev, file, line, msg)))
+			return &pl->index[at];
+	}
 }
 
 /* Keep the index at most half full, so probes stay short. */
 static void index_grow(struct problem_list *pl)
 {
-	size_t n = pl->nindex ? pl->nindex * 2 : 64;
+	size_t n = pl->nindex ? pl->nindex * 2 : 64, mask = n - 1;
+	uint64_t *old = pl->index, *idx = xcalloc(n, sizeof(*idx));
 
-	free(pl->index);
-	pl->index = xcalloc(n, sizeof(size_t));
-	pl->nindex = n;
-	for (size_t i = 0; i < pl->n; i++) {
-		const struct problem *p = &pl->v[i];
+	for (size_t i = 0; i < pl->nindex; i++) {
+		size_t at;
 
-		*index_slot(pl, p->severity, p->file, p->line, p->message) = i + 1;
+		if (!old[i])
+			continue;
+		for (at = (size_t)(old[i] >> 32) & mask; idx[at]; at = (at + 1) & mask)
+			;
+		idx[at] = old[i];
 	}
+	free(old);
+	pl->index = idx;
+	pl->nindex = n;
 }
 
 void problem_add(struct problem_list *pl, enum pr_severity sev, const char *file,
 		 unsigned line, const char *podman, const char *fmt, ...)
 {
 	struct problem *p;
-	size_t *slot;
+	uint64_t *slot;
+	uint32_t h;
 	char *msg;
 	va_list ap;
 
@@ -64,7 +77,8 @@ void problem_add(struct problem_list *pl, enum pr_severity sev, const char *file
 		index_grow(pl);
 	/* The same file is often read more than once (Podman's two processes);
 	 * a hash keeps this check constant-time for files with many faults. */
-	slot = index_slot(pl, sev, file, line, msg);
+	h = problem_hash(sev, file, line, msg);
+	slot = index_slot(pl, sev, file, line, msg, h);
 	if (*slot) {
 		free(msg);
 		return;
@@ -74,7 +88,7 @@ void problem_add(struct problem_list *pl, enum pr_severity sev, const char *file
 		pl->v = xreallocarray(pl->v, pl->cap, sizeof(*pl->v));
 	}
 	p = &pl->v[pl->n++];
-	*slot = pl->n;
+	*slot = (uint64_t)h << 32 | (uint64_t)pl->n;
 	p->severity = sev;
 	p->file = file ? xstrdup(file) : NULL;
 	p->line = line;

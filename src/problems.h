@@ -6,6 +6,7 @@
 #define NFSCHECK_PROBLEMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "msg.h"
 
@@ -26,8 +27,8 @@ struct problem {
 struct problem_list {
 	struct problem *v;
 	size_t n, cap;
-	size_t *index;  /* hash of each problem: 0 free, else position + 1 */
-	size_t nindex;  /* a power of two, or 0 */
+	uint64_t *index; /* 0 free, else hash << 32 | position + 1 */
+	size_t nindex;   /* a power of two, or 0 */
 };
 
 void problem_add(struct problem_list *pl, enum pr_severity sev, const char *file,

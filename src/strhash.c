@@ -50,17 +50,14 @@ static uint64_t siphash(const unsigned char *in, size_t len, uint64_t k0, uint64
 		m = le64toh(m);
 		v3 ^= m;
 		SIPROUND;
-		SIPROUND;
 		v0 ^= m;
 	}
 	for (size_t j = 0; j < len % 8; j++)
 		b |= (uint64_t)in[end + j] << (8 * j);
 	v3 ^= b;
 	SIPROUND;
-	SIPROUND;
 	v0 ^= b;
 	v2 ^= 0xff;
-	SIPROUND;
 	SIPROUND;
 	SIPROUND;
 	SIPROUND;

@@ -1,7 +1,7 @@
 /*
  * A keyed hash for tables whose keys come from other people's files
- * (storage.conf keys, problem messages). SipHash-2-4 with a key drawn at
- * random once per process, so that nobody can write a file whose keys all
+ * (storage.conf keys, problem messages). SipHash-1-3, as Rust's HashMap
+ * uses it, with a key drawn at random once per process, so that nobody can write a file whose keys all
  * land in one bucket and turn every lookup into a scan.
  */
 #ifndef NFSCHECK_STRHASH_H

@@ -88,7 +88,7 @@ static bool parse_ulong(const char *s, unsigned long *out)
 	return !errno && !*end;
 }
 
-static void read_file(struct subids *s, struct subid_file *f, const char *path)
+void subids_read_file(struct subids *s, struct subid_file *f, const char *path)
 {
 	FILE *fp = fopen(path, "re");
 	char *line = NULL;
@@ -147,8 +147,8 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 	s->backend = nsswitch_backend();
 	lookup(&s->uid, who, uid, true);
 	lookup(&s->gid, who, uid, false);
-	read_file(s, &s->files[0], "/etc/subuid");
-	read_file(s, &s->files[1], "/etc/subgid");
+	subids_read_file(s, &s->files[0], "/etc/subuid");
+	subids_read_file(s, &s->files[1], "/etc/subgid");
 }
 
 unsigned long idranges_total(const struct idranges *r)

@@ -54,6 +54,8 @@ struct subids {
 /* USER_ENV is $USER as Podman sees it (NULL when unset); NAME the passwd name. */
 void subids_lookup(struct subids *s, const char *user_env, const char *name, uid_t uid);
 void subids_free(struct subids *s);
+/* Read PATH (a subuid or subgid file) into F; faults go to S->problems. */
+void subids_read_file(struct subids *s, struct subid_file *f, const char *path);
 
 unsigned long idranges_total(const struct idranges *r);
 /* Another owner's range in FILE that overlaps OURS; NULL if none. */

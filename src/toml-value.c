@@ -472,6 +472,7 @@ static struct tv *parse_array(struct cursor *c)
 	size_t start = c->pos;
 	struct tv *a = new_value(TV_ARRAY);
 
+	a->depth = c->depth;
 	c->pos++;
 	for (;;) {
 		struct tv *item;
@@ -522,6 +523,7 @@ static struct tv *parse_inline_table(struct cursor *c)
 	struct tv *t = new_value(TV_TABLE);
 	bool first = true;
 
+	t->depth = c->depth;
 	c->pos++;
 	for (;;) {
 		char **parts = NULL, *kerr = NULL;
@@ -563,7 +565,10 @@ static struct tv *parse_inline_table(struct cursor *c)
 		}
 		c->pos++;
 		skip_ws(c);
+		/* The value sits in the tables the dotted key opens. */
+		c->depth += (unsigned)nparts - 1;
 		val = parse_any(c);
+		c->depth -= (unsigned)nparts - 1;
 		if (!val) {
 			tv_free_parts(parts, nparts);
 			goto bad;
@@ -637,8 +642,6 @@ static struct tv *parse_any(struct cursor *c)
 		c->depth++;
 		v = ch == '[' ? parse_array(c) : parse_inline_table(c);
 		c->depth--;
-		if (v)
-			v->depth = c->depth + 1;
 	}
 	if (v)
 		v->off = start;
@@ -793,37 +796,53 @@ const char *tv_type_name(enum tv_type t)
 	return "value";
 }
 
-/* Where KEY is, or would go, in T's index. */
-static size_t *index_slot(const struct tv *t, const char *key)
+/* Where KEY (hash H) is, or would go, in T's index. The hash kept in
+ * each entry spares a string compare on almost every other key met. */
+static uint64_t *index_slot(const struct tv *t, const char *key, uint32_t h)
 {
-	size_t mask = t->u.tab.nindex - 1;
-	size_t at = (size_t)strhash(key, strlen(key)) & mask;
+	size_t mask = t->u.tab.nindex - 1, at = h & mask;
 
-	while (t->u.tab.index[at] && strcmp(t->u.tab.keys[t->u.tab.index[at] - 1], key) != 0)
-		at = (at + 1) & mask;
-	return &t->u.tab.index[at];
+	for (;; at = (at + 1) & mask) {
+		uint64_t e = t->u.tab.index[at];
+
+		if (!e || ((uint32_t)(e >> 32) == h && strcmp(t->u.tab.keys[(uint32_t)e - 1], key) == 0))
+			return &t->u.tab.index[at];
+	}
+}
+
+static uint32_t key_hash(const char *key)
+{
+	return (uint32_t)strhash(key, strlen(key));
 }
 
 /* Keep the index at most half full, so probes stay short. */
 static void index_grow(struct tv *t)
 {
-	size_t n = t->u.tab.nindex ? t->u.tab.nindex * 2 : 16;
+	size_t n = t->u.tab.nindex ? t->u.tab.nindex * 2 : 16, mask = n - 1;
+	uint64_t *old = t->u.tab.index, *idx = xcalloc(n, sizeof(*idx));
 
-	free(t->u.tab.index);
-	t->u.tab.index = xcalloc(n, sizeof(size_t));
+	for (size_t i = 0; i < t->u.tab.nindex; i++) {
+		size_t at;
+
+		if (!old[i])
+			continue;
+		for (at = (size_t)(old[i] >> 32) & mask; idx[at]; at = (at + 1) & mask)
+			;
+		idx[at] = old[i];
+	}
+	free(old);
+	t->u.tab.index = idx;
 	t->u.tab.nindex = n;
-	for (size_t i = 0; i < t->u.tab.n; i++)
-		*index_slot(t, t->u.tab.keys[i]) = i + 1;
 }
 
 struct tv *tv_table_find(struct tv *table, const char *key)
 {
-	size_t at;
+	uint64_t e;
 
 	if (!table || table->type != TV_TABLE || !table->u.tab.nindex)
 		return NULL;
-	at = *index_slot(table, key);
-	return at ? table->u.tab.vals[at - 1] : NULL;
+	e = *index_slot(table, key, key_hash(key));
+	return e ? table->u.tab.vals[(uint32_t)e - 1] : NULL;
 }
 
 const struct tv *tv_table_get(const struct tv *table, const char *key)
@@ -834,6 +853,7 @@ const struct tv *tv_table_get(const struct tv *table, const char *key)
 struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
 {
 	size_t i = t->u.tab.n;
+	uint32_t h;
 
 	if (i == t->u.tab.cap) {
 		t->u.tab.cap = t->u.tab.cap ? t->u.tab.cap * 2 : 4;
@@ -845,8 +865,8 @@ struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
 	t->u.tab.n++;
 	if (2 * t->u.tab.n > t->u.tab.nindex)
 		index_grow(t);
-	else
-		*index_slot(t, key) = i + 1;
+	h = key_hash(key);
+	*index_slot(t, key, h) = (uint64_t)h << 32 | (uint64_t)(i + 1);
 	return &t->u.tab.vals[i];
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum tv_type {
 	TV_STRING,
@@ -51,8 +52,8 @@ struct tv {
 			char **keys;    /* each a single key; dotted keys nest tables */
 			struct tv **vals;
 			size_t n, cap;
-			size_t *index;  /* open addressing: 0 free, else position + 1 */
-			size_t nindex;  /* a power of two, or 0 */
+			uint64_t *index; /* 0 free, else hash << 32 | position + 1 */
+			size_t nindex;   /* a power of two, or 0 */
 		} tab;
 	} u;
 };
