@@ -35,13 +35,13 @@ EOF
 }
 
 gen long-array '"[storage]\nx = [" + ",".join(["\"a\""] * 262000) + "]\n"'
-gen array-lines '"[storage]\nx = [\n" + "  \"/srv/a\",\n" * (N // 2) + "]\n"'
+gen array-lines '"[storage]\nx = [\n" + "  \"/srv/a\",\n" * 87000 + "]\n"'
 gen many-keys '"[storage]\n" + "".join("k%d = 1\n" % i for i in range(N))'
 gen many-tables '"".join("[t%d]\nk = 1\n" % i for i in range(N))'
 gen dotted-keys '"".join("storage.options.k%d = \"v\"\n" % i for i in range(N))'
 gen long-strings '"[storage]\n" + "".join("k%d = \"%s\"\n" % (i, "x" * 4000) for i in range(300))'
 gen one-string '"[storage]\ngraphroot = \"" + "x" * ((1 << 20) - 40) + "\"\n"'
-gen ml-string '"[storage]\ngraphroot = \"\"\"\n" + "line of text\\\\\n" * 80000 + "\"\"\"\n"'
+gen ml-string '"[storage]\ngraphroot = \"\"\"\n" + "line of text\\\\\n" * 74000 + "\"\"\"\n"'
 gen inline-wide '"[storage]\nx = {" + ", ".join("k%d = %d" % (i, i) for i in range(68000)) + "}\n"'
 gen deep-allowed '"[storage]\n" + "".join("x%d = " % i + "[" * 60 + "1" + "]" * 60 + "\n" for i in range(9000))'
 gen deep-inline '"[storage]\n" + "".join("y%d = " % i + "{a = " * 30 + "1" + "}" * 30 + "\n" for i in range(5000))'
