@@ -34,7 +34,48 @@ struct bridge {
 	struct tv **sections;     /* section token N -> its table */
 	size_t nsections, capsections;
 	struct tv *scratch;       /* keys under a broken header go here */
+	size_t shown, hidden;     /* problems reported, and those past the cap */
+	enum pr_severity hidden_sev;
 };
+
+/*
+ * A hostile file can have a fault on each of 500,000 lines; listing them
+ * all would flood root's terminal and cost more than reading the file.
+ * The first ones are listed, the rest counted in one line.
+ */
+#define FILE_MAX_PROBLEMS 100
+
+/* Whether one more problem of SEV is listed; counts it when not. */
+static bool listed(struct bridge *b, enum pr_severity sev)
+{
+	if (b->shown < FILE_MAX_PROBLEMS) {
+		b->shown++;
+		return true;
+	}
+	b->hidden++;
+	if (sev > b->hidden_sev)
+		b->hidden_sev = sev;
+	return false;
+}
+
+static void file_problem(struct bridge *b, enum pr_severity sev, unsigned line, const char *podman,
+			 const char *fmt, ...) NF_PRINTF(5, 6);
+
+static void file_problem(struct bridge *b, enum pr_severity sev, unsigned line, const char *podman,
+			 const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!listed(b, sev))
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		nf_die(2, "out of memory");
+	va_end(ap);
+	problem_add(b->pl, sev, b->f->path, line, podman, "%s", msg);
+	free(msg);
+}
 
 static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...) NF_PRINTF(3, 4);
 
@@ -43,6 +84,9 @@ static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
+	/* The first error decides the file, and is listed past the cap too. */
+	if (!listed(b, PR_ERROR) && b->f->decode_failed)
+		return;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		nf_die(2, "out of memory");
@@ -392,8 +436,7 @@ static void decode_value(struct bridge *b, const struct sc_field *f, const struc
 		return;
 	}
 	if (b->f->set[f->key].value) {
-		problem_add(b->pl, PR_WARNING, b->f->path, v->line,
-			    "Podman uses one of them, chosen at random",
+		file_problem(b, PR_WARNING, v->line, "Podman uses one of them, chosen at random",
 			    "%s: also set as '%s' on line %u; keys differ only in case",
 			    written, b->f->set[f->key].written, b->f->set[f->key].line);
 		return;
@@ -415,14 +458,14 @@ static void decode_table(struct bridge *b, const struct tv *t, enum sc_key paren
 		bool folded;
 
 		if (!sc_lookup(parent, t->u.tab.keys[i], b->version, &f, &folded)) {
-			problem_add(b->pl, PR_WARNING, b->f->path, v->line,
-				    b->version >= PV(6, 0) ? "Podman ignores it without a word"
-							   : "Podman warns \"Failed to decode the keys\" and ignores it",
-				    "%s: unknown key for this Podman release", written);
+			file_problem(b, PR_WARNING, v->line,
+				     b->version >= PV(6, 0) ? "Podman ignores it without a word"
+							    : "Podman warns \"Failed to decode the keys\" and ignores it",
+				     "%s: unknown key for this Podman release", written);
 		} else {
 			if (folded)
-				problem_add(b->pl, PR_NOTE, b->f->path, v->line, "Podman matches it anyway",
-					    "%s: differs in case from '%s'", written, f.name);
+				file_problem(b, PR_NOTE, v->line, "Podman matches it anyway",
+					     "%s: differs in case from '%s'", written, f.name);
 			decode_value(b, &f, v, written);
 		}
 		free(written);
@@ -457,6 +500,9 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 			free(f->set[k].written);
 			memset(&f->set[k], 0, sizeof(f->set[k]));
 		}
+	if (b.hidden)
+		problem_add(pl, b.hidden_sev, path, 0, NULL, "%zu more problems in this file are not listed "
+			    "(the first %d are)", b.hidden, FILE_MAX_PROBLEMS);
 }
 
 void sc_file_free(struct sc_file *f)

@@ -90,9 +90,20 @@ config_as_root; ended "1 MiB array, one string a line"; no_depth_error "1 MiB mu
 
 plant many-keys '"".join("k%d = 1\n" % i for i in range(80000))'
 config_as_root; ended "80,000 keys"
-jq -e --arg f "$conf" '.problems | any(.file == $f and .line == 80002 and (.message | contains("k79999")))' \
+jq -e --arg f "$conf" '.problems | any(.file == $f and .line == 3 and (.message | contains("storage.k0")))' \
 	"$case_dir/out.json" >/dev/null
-ok $? "80,000 keys: the last one is named on its line (80002)"
+ok $? "80,000 keys: the first unknown one is named on its line (3)"
+jq -e --arg f "$conf" '.problems | any(.file == $f and (.message | contains("79900 more problems")))' \
+	"$case_dir/out.json" >/dev/null
+ok $? "80,000 keys: the rest are counted in one line, not listed" ||
+	diag "$(jq -c '.problems | length' "$case_dir/out.json" 2>/dev/null)"
+
+# Half a million broken lines: each an error, listed up to the cap.
+plant bad-lines '"x\n" * 5 * N'
+config_as_root; ended "500,000 broken lines"
+jq -e --arg f "$conf" '.problems | any(.file == $f and .line == 3 and .severity == "error")' \
+	"$case_dir/out.json" >/dev/null
+ok $? "500,000 broken lines: the first is an error on line 3"
 
 plant many-tables '"".join("[t%d]\nk = 1\n" % i for i in range(60000))'
 config_as_root; ended "60,000 tables"; no_depth_error "60,000 tables"

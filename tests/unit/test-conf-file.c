@@ -81,13 +81,20 @@ static void depth_and_size(struct sc_file *f)
 	sc_file_free(f);
 	free(s);
 	/* 100,000 keys in one table: found by hash, the last on its line. */
-	s = malloc(100000 * 16 + 16);
+	s = malloc(100000 * 16 + 64);
 	strcpy(s, "[storage]\n");
 	for (int i = 0, n = 10; i < 100000; i++)
 		n += sprintf(s + n, "k%d = %d\n", i, i);
 	parse(f, s, PV(6, 0));
-	ok(!f->decode_failed && has_problem(PR_WARNING, 100001, "storage.k99999"),
-	   "100,000 keys decode, each warned about on its own line");
+	ok(!f->decode_failed && has_problem(PR_WARNING, 2, "storage.k0") &&
+	   has_problem(PR_WARNING, 0, "99900 more problems"),
+	   "100,000 unknown keys decode; the first are listed on their lines, the rest counted");
+	sc_file_free(f);
+	/* An error after the listed warnings still decides the file. */
+	strcpy(s + strlen(s), "[storage.options]\nmount_program = 1\n");
+	parse(f, s, PV(6, 0));
+	ok(f->decode_failed && strstr(f->decode_error, "mount_program"),
+	   "a type error past the listed problems still fails the decode");
 	sc_file_free(f);
 	free(s);
 }
