@@ -153,6 +153,12 @@ static size_t scan_segment(struct scan *st, const char *s, size_t n, struct strb
 	return keep;
 }
 
+/* strchr(" \t\n", ch), NUL included as strchr has it, without the call. */
+static bool trailing_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\0';
+}
+
 /* Just past the last non-blank byte of S[0..N). */
 static size_t trimmed(const char *s, size_t n)
 {
@@ -255,7 +261,7 @@ static void read_keyval(struct tl_reader *r, const char *s, size_t n, struct tl_
 	line->value_len = val.n;
 	line->value = strbuf_take(&val);
 	/* Trailing blanks are not part of the value. */
-	while (line->value_len && strchr(" \t\n", line->value[line->value_len - 1]))
+	while (line->value_len && trailing_blank(line->value[line->value_len - 1]))
 		line->value[--line->value_len] = '\0';
 }
 

@@ -54,9 +54,22 @@ static void skip_ws(struct cursor *c)
 		c->pos++;
 }
 
+/* strchr(" \t\n", ch) without the call: this runs once a byte. Like
+ * strchr, it counts the NUL as one of them. */
+static bool ws_nl(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\0';
+}
+
+/* strchr(" \t\n,]}#", ch): where a bare value ends. */
+static bool bare_end(char ch)
+{
+	return ws_nl(ch) || ch == ',' || ch == ']' || ch == '}' || ch == '#';
+}
+
 static void skip_ws_nl(struct cursor *c)
 {
-	while (c->pos < c->len && strchr(" \t\n", c->s[c->pos]))
+	while (c->pos < c->len && ws_nl(c->s[c->pos]))
 		c->pos++;
 }
 
@@ -416,13 +429,13 @@ static struct tv *parse_bare(struct cursor *c)
 	size_t n;
 	struct tv *v;
 
-	while (c->pos < c->len && !strchr(" \t\n,]}#", c->s[c->pos]))
+	while (c->pos < c->len && !bare_end(c->s[c->pos]))
 		c->pos++;
 	/* A date and a time may be separated by one space. */
 	if (looks_like_datetime(tok, c->pos - start) && peek(c) == ' ' &&
 	    c->pos + 1 < c->len && isdigit((unsigned char)c->s[c->pos + 1])) {
 		c->pos++;
-		while (c->pos < c->len && !strchr(" \t\n,]}#", c->s[c->pos]))
+		while (c->pos < c->len && !bare_end(c->s[c->pos]))
 			c->pos++;
 	}
 	n = c->pos - start;
@@ -815,7 +828,11 @@ static uint32_t key_hash(const char *key)
 	return (uint32_t)strhash(key, strlen(key));
 }
 
-/* Keep the index at most half full, so probes stay short. */
+/* Tables up to this many keys have no index; lookups scan them. */
+#define TABLE_SCAN 8
+
+/* Keep the index at most half full, so probes stay short. The first index
+ * is made from the keys themselves. */
 static void index_grow(struct tv *t)
 {
 	size_t n = t->u.tab.nindex ? t->u.tab.nindex * 2 : 16, mask = n - 1;
@@ -833,14 +850,27 @@ static void index_grow(struct tv *t)
 	free(old);
 	t->u.tab.index = idx;
 	t->u.tab.nindex = n;
+	if (n == 16)
+		for (size_t i = 0; i + 1 < t->u.tab.n; i++) {
+			uint32_t h = key_hash(t->u.tab.keys[i]);
+
+			*index_slot(t, t->u.tab.keys[i], h) = (uint64_t)h << 32 | (uint64_t)(i + 1);
+		}
 }
 
 struct tv *tv_table_find(struct tv *table, const char *key)
 {
 	uint64_t e;
 
-	if (!table || table->type != TV_TABLE || !table->u.tab.nindex)
+	if (!table || table->type != TV_TABLE)
 		return NULL;
+	/* A few keys are found faster by looking than by hashing. */
+	if (!table->u.tab.nindex) {
+		for (size_t i = 0; i < table->u.tab.n; i++)
+			if (strcmp(table->u.tab.keys[i], key) == 0)
+				return table->u.tab.vals[i];
+		return NULL;
+	}
 	e = *index_slot(table, key, key_hash(key));
 	return e ? table->u.tab.vals[(uint32_t)e - 1] : NULL;
 }
@@ -856,13 +886,15 @@ struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
 	uint32_t h;
 
 	if (i == t->u.tab.cap) {
-		t->u.tab.cap = t->u.tab.cap ? t->u.tab.cap * 2 : 4;
+		t->u.tab.cap = t->u.tab.cap ? t->u.tab.cap * 2 : 2;
 		t->u.tab.keys = xreallocarray(t->u.tab.keys, t->u.tab.cap, sizeof(char *));
 		t->u.tab.vals = xreallocarray(t->u.tab.vals, t->u.tab.cap, sizeof(struct tv *));
 	}
 	t->u.tab.keys[i] = xstrdup(key);
 	t->u.tab.vals[i] = v;
 	t->u.tab.n++;
+	if (t->u.tab.n <= TABLE_SCAN)
+		return &t->u.tab.vals[i];
 	if (2 * t->u.tab.n > t->u.tab.nindex)
 		index_grow(t);
 	h = key_hash(key);
@@ -873,7 +905,7 @@ struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
 void tv_array_push(struct tv *a, struct tv *v)
 {
 	if (a->u.arr.n == a->u.arr.cap) {
-		a->u.arr.cap = a->u.arr.cap ? a->u.arr.cap * 2 : 4;
+		a->u.arr.cap = a->u.arr.cap ? a->u.arr.cap * 2 : 2;
 		a->u.arr.items = xreallocarray(a->u.arr.items, a->u.arr.cap, sizeof(*a->u.arr.items));
 	}
 	a->u.arr.items[a->u.arr.n++] = v;
