@@ -38,6 +38,10 @@ target() { # NAME SOURCES... -- LIBS...
 	shift
 	# shellcheck disable=SC2086  # word lists
 	"$cc" $flags "$top/fuzz/$name.c" $srcs $libs "$@" -o "$out/$name"
+	# The same code without sanitizers, timed on a corpus (slowest.c).
+	# shellcheck disable=SC2086
+	"$cc" -O2 -I"$build" -I"$top/src" $(pkg-config --cflags mount inih) "$top/fuzz/slowest.c" \
+		"$top/fuzz/$name.c" $srcs $libs "$@" -o "$out/$name-slowest"
 	echo "$out/$name"
 }
 
