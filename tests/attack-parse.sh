@@ -15,9 +15,10 @@ command -v jq >/dev/null || skip_all "jq is not installed"
 command -v python3 >/dev/null || skip_all "python3 is not installed"
 ns_require
 
-# plant NAME PYTHON-EXPR: as the user, write ~/.config/containers/storage.conf
-# as "[storage]", 'driver = "overlay"' and then the text PYTHON-EXPR makes
-# (N is the depth), so what is attacked starts on line 3.
+# plant NAME PYTHON-EXPR: the user writes their own
+# ~/.config/containers/storage.conf: "[storage]", 'driver = "overlay"' and
+# then the text PYTHON-EXPR makes (N is 100,000), so what is attacked
+# starts on line 3.
 plant() {
 	new_case "$1"
 	install -d -o "$NS_UID" -g "$NS_UID" "$home/.config" "$home/.config/containers"
@@ -25,8 +26,9 @@ plant() {
 	ns_run <<-EOF
 		as_user /usr/bin/python3 -c 'import sys
 N = 100000
-sys.stdout.write("[storage]\ndriver = \"overlay\"\n" + ($2) + "\n")' >"$conf"
+open(sys.argv[1], "w").write("[storage]\ndriver = \"overlay\"\n" + ($2) + "\n")' "$conf"
 	EOF
+	[ "$(stat -c %u "$conf" 2>/dev/null)" = "$NS_UID" ] || diag "$1: the user could not write $conf"
 }
 
 # config_as_root: root runs config --json --user for the user, bounded.
