@@ -85,7 +85,9 @@ static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...)
 	char *msg;
 
 	/* The first error decides the file, and is listed past the cap too. */
-	if (!listed(b, PR_ERROR) && b->f->decode_failed)
+	if (!b->f->decode_failed)
+		b->shown++;
+	else if (!listed(b, PR_ERROR))
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
