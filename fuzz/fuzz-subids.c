@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: nfscheck's own reader of /etc/subuid and /etc/subgid
- * lines, and the overlap test run on what it read.
+ * lines, and the overlap test and the free-range search run on what it
+ * read (a wrapping range end once made that search loop forever).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -29,6 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		subids_read_file(&s, &s.files[0], path);
 		(void)subids_overlap(&s.files[0], &ours, "alice", 1000);
+		(void)subids_free_start(&s, 65536);
+		(void)subids_free_start(&s, 1);
 	}
 	subids_free(&s);
 	close(fd);
