@@ -221,8 +221,17 @@ int conf_edit_set(const char *path, const char *buf, size_t len, const char *key
 		struct tv *v = tv_parse(m->value, m->value_len, &off, &err);
 
 		if (!v || v->type != TV_STRING || memchr(m->value, '\n', m->value_len)) {
-			rc = refuse(e, m->lineno, "%s:%u: %s = %.*s is not a one-line string nfscheck can rewrite; "
-				    "change it by hand", path, m->lineno, key, (int)m->value_len, m->value);
+			/* Quote at most the start of the first line: the value may be
+			 * a megabyte the user wrote. */
+			size_t shown = strcspn(m->value, "\n");
+			const char *more = shown < m->value_len ? " ..." : "";
+
+			if (shown > 60) {
+				shown = 60;
+				more = " ...";
+			}
+			rc = refuse(e, m->lineno, "%s:%u: %s = %.*s%s is not a one-line string nfscheck can rewrite; "
+				    "change it by hand", path, m->lineno, key, (int)shown, m->value, more);
 			tv_free(v);
 			free(err);
 			tl_line_clear(&sc.match);
@@ -290,16 +299,20 @@ struct lines {
 
 static void split(const char *s, size_t len, struct lines *l)
 {
-	size_t i = 0;
+	size_t i = 0, cap = 0;
 
 	memset(l, 0, sizeof(*l));
 	while (i < len) {
 		const char *nl = memchr(s + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (s + i)) : len - i;
 
-		l->start = xreallocarray(l->start, l->n + 1, sizeof(*l->start));
-		l->len = xreallocarray(l->len, l->n + 1, sizeof(*l->len));
-		l->nl = xreallocarray(l->nl, l->n + 1, sizeof(*l->nl));
+		/* Doubling keeps a file of many short lines linear. */
+		if (l->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			l->start = xreallocarray(l->start, cap, sizeof(*l->start));
+			l->len = xreallocarray(l->len, cap, sizeof(*l->len));
+			l->nl = xreallocarray(l->nl, cap, sizeof(*l->nl));
+		}
 		l->start[l->n] = s + i;
 		l->len[l->n] = n;
 		l->nl[l->n++] = nl != NULL;

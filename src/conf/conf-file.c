@@ -12,6 +12,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +33,50 @@ struct bridge {
 	struct tl_line cur;       /* the logical line inih is handling */
 	unsigned key_token;
 	struct tv **sections;     /* section token N -> its table */
-	size_t nsections;
+	size_t nsections, capsections;
 	struct tv *scratch;       /* keys under a broken header go here */
+	size_t shown, hidden;     /* problems reported, and those past the cap */
+	enum pr_severity hidden_sev;
 };
+
+/*
+ * A hostile file can have a fault on each of 500,000 lines; listing them
+ * all would flood root's terminal and cost more than reading the file.
+ * The first ones are listed, the rest counted in one line.
+ */
+#define FILE_MAX_PROBLEMS 100
+
+/* Whether one more problem of SEV is listed; counts it when not. */
+static bool listed(struct bridge *b, enum pr_severity sev)
+{
+	if (b->shown < FILE_MAX_PROBLEMS) {
+		b->shown++;
+		return true;
+	}
+	b->hidden++;
+	if (sev > b->hidden_sev)
+		b->hidden_sev = sev;
+	return false;
+}
+
+static void file_problem(struct bridge *b, enum pr_severity sev, unsigned line, const char *podman,
+			 const char *fmt, ...) NF_PRINTF(5, 6);
+
+static void file_problem(struct bridge *b, enum pr_severity sev, unsigned line, const char *podman,
+			 const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!listed(b, sev))
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		nf_die(2, "out of memory");
+	va_end(ap);
+	problem_add(b->pl, sev, b->f->path, line, podman, "%s", msg);
+	free(msg);
+}
 
 static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...) NF_PRINTF(3, 4);
 
@@ -42,11 +85,19 @@ static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
+	/* The first error decides the file, and is listed past the cap too. */
+	if (!b->f->decode_failed)
+		b->shown++;
+	else if (!listed(b, PR_ERROR))
+		return;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		nf_die(2, "out of memory");
 	va_end(ap);
-	problem_add(b->pl, PR_ERROR, b->f->path, line, b->on_failure, "%s", msg);
+	/* Go's decoder has no depth limit; ours is a defence, so say whose it is. */
+	problem_add(b->pl, PR_ERROR, b->f->path, line,
+		    strstr(msg, TV_TOO_DEEP) ? "nfscheck refuses to read the file (Podman itself might read it)"
+					    : b->on_failure, "%s", msg);
 	if (!b->f->decode_failed) {
 		b->f->decode_failed = true;
 		b->f->decode_error = msg;
@@ -74,28 +125,32 @@ static char *join_key(char **parts, size_t n)
 
 static struct tv *child(struct tv *t, const char *key)
 {
-	for (size_t i = 0; i < t->u.tab.n; i++)
-		if (strcmp(t->u.tab.keys[i], key) == 0)
-			return t->u.tab.vals[i];
-	return NULL;
+	return tv_table_find(t, key);
 }
 
 static void put(struct tv *t, const char *key, struct tv *v)
 {
-	t->u.tab.keys = xreallocarray(t->u.tab.keys, t->u.tab.n + 1, sizeof(char *));
-	t->u.tab.vals = xreallocarray(t->u.tab.vals, t->u.tab.n + 1, sizeof(struct tv *));
-	t->u.tab.keys[t->u.tab.n] = xstrdup(key);
-	t->u.tab.vals[t->u.tab.n++] = v;
+	tv_table_add(t, key, v);
 }
 
-static struct tv *new_table(enum tv_origin origin, unsigned line)
+static struct tv *new_table(enum tv_origin origin, unsigned line, unsigned depth)
 {
 	struct tv *t = xcalloc(1, sizeof(*t));
 
 	t->type = TV_TABLE;
 	t->origin = origin;
 	t->line = line;
+	t->depth = depth;
 	return t;
+}
+
+/* A table or array DEPTH levels down would break TV_MAX_DEPTH. */
+static bool too_deep(struct bridge *b, unsigned depth, unsigned line)
+{
+	if (depth <= TV_MAX_DEPTH)
+		return false;
+	decode_error(b, line, "%s", TV_TOO_DEEP);
+	return true;
 }
 
 /* Step into KEY of T while opening a header or a dotted key. */
@@ -105,7 +160,9 @@ static struct tv *descend(struct bridge *b, struct tv *t, const char *key, enum 
 	struct tv *c = child(t, key);
 
 	if (!c) {
-		c = new_table(make, line);
+		if (too_deep(b, t->depth + 1, line))
+			return NULL;
+		c = new_table(make, line, t->depth + 1);
 		put(t, key, c);
 		return c;
 	}
@@ -134,23 +191,32 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 		goto out;
 	c = child(t, last);
 	if (l->kind == TL_ARRAY_TABLE) {
+		/* The array and each table in it are a level each. */
+		if (too_deep(b, t->depth + 2, l->lineno)) {
+			t = NULL;
+			goto out;
+		}
 		if (!c) {
 			c = xcalloc(1, sizeof(*c));
 			c->type = TV_ARRAY;
 			c->origin = TVO_ARRAY_TABLE;
 			c->line = l->lineno;
+			c->depth = t->depth + 1;
 			put(t, last, c);
 		} else if (c->type != TV_ARRAY || c->origin != TVO_ARRAY_TABLE) {
 			decode_error(b, l->lineno, "[[%s]]: '%s' is already defined on line %u", whole, whole, c->line);
 			t = NULL;
 			goto out;
 		}
-		c->u.arr.items = xreallocarray(c->u.arr.items, c->u.arr.n + 1, sizeof(struct tv *));
-		t = c->u.arr.items[c->u.arr.n++] = new_table(TVO_ARRAY_TABLE, l->lineno);
+		tv_array_push(c, t = new_table(TVO_ARRAY_TABLE, l->lineno, c->depth + 1));
 		goto out;
 	}
 	if (!c) {
-		c = new_table(TVO_HEADER, l->lineno);
+		if (too_deep(b, t->depth + 1, l->lineno)) {
+			t = NULL;
+			goto out;
+		}
+		c = new_table(TVO_HEADER, l->lineno, t->depth + 1);
 		put(t, last, c);
 		t = c;
 		goto out;
@@ -171,7 +237,8 @@ out:
 	return t;
 }
 
-/* Values inside arrays and inline tables get the line they start on. */
+/* Values inside arrays and inline tables get the line they start on. The
+ * recursion is as deep as the value, which TV_MAX_DEPTH bounds. */
 static void set_lines(struct tv *v, const struct tl_line *l)
 {
 	v->line = tl_value_line(l, v->off);
@@ -188,20 +255,31 @@ static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 	char *whole = join_key(l->key, l->nkey), *err = NULL;
 	size_t off = 0;
 	struct tv *v;
+	unsigned depth = t->depth + (unsigned)l->nkey - 1;
 
-	v = tv_parse(l->value, l->value_len, &off, &err);
+	/* The value sits below the tables its dotted key opens. */
+	v = tv_parse_at(l->value, l->value_len, depth, &off, &err);
 	if (!v) {
 		decode_error(b, tl_value_line(l, off), "%s: %s", whole, err);
 		goto out;
 	}
-	set_lines(v, l);
-	v->line = l->lineno;
 	for (size_t i = 0; i + 1 < l->nkey && t; i++)
 		t = descend(b, t, l->key[i], TVO_DOTTED, l->lineno, whole);
 	if (!t) {
 		tv_free(v);
 		goto out;
 	}
+	/* Through an array of tables the key went deeper than counted. */
+	if (t->depth != depth) {
+		tv_free(v);
+		v = tv_parse_at(l->value, l->value_len, t->depth, &off, &err);
+		if (!v) {
+			decode_error(b, tl_value_line(l, off), "%s: %s", whole, err);
+			goto out;
+		}
+	}
+	set_lines(v, l);
+	v->line = l->lineno;
 	if (child(t, l->key[l->nkey - 1])) {
 		decode_error(b, l->lineno, "%s: key defined twice (first on line %u)", whole,
 			     child(t, l->key[l->nkey - 1])->line);
@@ -230,13 +308,30 @@ static char *bridge_reader(char *str, int num, void *stream)
 			snprintf(str, (size_t)num, "k%u=", ++b->key_token);
 			return str;
 		}
-		b->sections = xreallocarray(b->sections, b->nsections + 1, sizeof(*b->sections));
+		if (b->nsections == b->capsections) {
+			b->capsections = b->capsections ? 2 * b->capsections : 16;
+			b->sections = xreallocarray(b->sections, b->capsections, sizeof(*b->sections));
+		}
 		b->sections[b->nsections] = open_table(b, &b->cur);
 		if (!b->sections[b->nsections])
 			b->sections[b->nsections] = b->scratch;
 		snprintf(str, (size_t)num, "[s%zu]", b->nsections++);
 		return str;
 	}
+}
+
+/* "k12" or "s3" back to its number; sscanf costs more than the rest of a
+ * key in a file of 100,000 keys. */
+static bool token_number(const char *s, char tag, size_t *n)
+{
+	if (*s++ != tag || *s < '0' || *s > '9')
+		return false;
+	for (*n = 0; *s >= '0' && *s <= '9'; s++) {
+		if (*n > (SIZE_MAX - 9) / 10)
+			return false;
+		*n = *n * 10 + (size_t)(*s - '0');
+	}
+	return *s == '\0';
 }
 
 static int bridge_handler(void *user, const char *section, const char *name, const char *value)
@@ -248,10 +343,11 @@ static int bridge_handler(void *user, const char *section, const char *name, con
 
 	(void)value;
 	/* The tokens are ours; anything else means the stream lost sync. */
-	if (sscanf(name, "k%u", &token) != 1 || token != b->key_token || b->cur.kind != TL_KEYVAL)
+	if (!token_number(name, 'k', &sec) || sec > UINT_MAX || (token = (unsigned)sec) != b->key_token ||
+	    b->cur.kind != TL_KEYVAL)
 		return 0;
 	if (*section) {
-		if (sscanf(section, "s%zu", &sec) != 1 || sec >= b->nsections)
+		if (!token_number(section, 's', &sec) || sec >= b->nsections)
 			return 0;
 		t = b->sections[sec];
 	}
@@ -343,8 +439,7 @@ static void decode_value(struct bridge *b, const struct sc_field *f, const struc
 		return;
 	}
 	if (b->f->set[f->key].value) {
-		problem_add(b->pl, PR_WARNING, b->f->path, v->line,
-			    "Podman uses one of them, chosen at random",
+		file_problem(b, PR_WARNING, v->line, "Podman uses one of them, chosen at random",
 			    "%s: also set as '%s' on line %u; keys differ only in case",
 			    written, b->f->set[f->key].written, b->f->set[f->key].line);
 		return;
@@ -366,14 +461,14 @@ static void decode_table(struct bridge *b, const struct tv *t, enum sc_key paren
 		bool folded;
 
 		if (!sc_lookup(parent, t->u.tab.keys[i], b->version, &f, &folded)) {
-			problem_add(b->pl, PR_WARNING, b->f->path, v->line,
-				    b->version >= PV(6, 0) ? "Podman ignores it without a word"
-							   : "Podman warns \"Failed to decode the keys\" and ignores it",
-				    "%s: unknown key for this Podman release", written);
+			file_problem(b, PR_WARNING, v->line,
+				     b->version >= PV(6, 0) ? "Podman ignores it without a word"
+							    : "Podman warns \"Failed to decode the keys\" and ignores it",
+				     "%s: unknown key for this Podman release", written);
 		} else {
 			if (folded)
-				problem_add(b->pl, PR_NOTE, b->f->path, v->line, "Podman matches it anyway",
-					    "%s: differs in case from '%s'", written, f.name);
+				file_problem(b, PR_NOTE, v->line, "Podman matches it anyway",
+					     "%s: differs in case from '%s'", written, f.name);
 			decode_value(b, &f, v, written);
 		}
 		free(written);
@@ -388,8 +483,8 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
-	f->doc = new_table(TVO_HEADER, 0);
-	b.scratch = new_table(TVO_HEADER, 0);
+	f->doc = new_table(TVO_HEADER, 0, 0);
+	b.scratch = new_table(TVO_HEADER, 0, 0);
 	b.rd = tl_new(buf, len);
 	rc = ini_parse_stream(bridge_reader, &b, bridge_handler, &b);
 	if (rc == -2)
@@ -408,6 +503,9 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 			free(f->set[k].written);
 			memset(&f->set[k], 0, sizeof(f->set[k]));
 		}
+	if (b.hidden)
+		problem_add(pl, b.hidden_sev, path, 0, NULL, "%zu more problems in this file are not listed "
+			    "(the first %d are)", b.hidden, FILE_MAX_PROBLEMS);
 }
 
 void sc_file_free(struct sc_file *f)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "toml-lines.h"
 #include "toml-value.h"
 #include "xalloc.h"
@@ -46,6 +47,7 @@ void tl_line_clear(struct tl_line *line)
 {
 	tv_free_parts(line->key, line->nkey);
 	free(line->value);
+	free(line->nl);
 	free(line->error);
 	memset(line, 0, sizeof(*line));
 }
@@ -69,20 +71,12 @@ static bool physical_line(struct tl_reader *r, const char **start, size_t *n)
 	return true;
 }
 
-static void append(char **dst, size_t *dlen, const char *src, size_t n)
-{
-	*dst = xrealloc(*dst, *dlen + n + 1);
-	memcpy(*dst + *dlen, src, n);
-	*dlen += n;
-	(*dst)[*dlen] = '\0';
-}
-
 /*
  * Copy one physical segment of a value into OUT, dropping a comment that
  * starts outside strings, and track whether the value continues on the
  * next line (an open array, inline table or multi-line string).
  */
-static size_t scan_segment(struct scan *st, const char *s, size_t n, char **out, size_t *olen)
+static size_t scan_segment(struct scan *st, const char *s, size_t n, struct strbuf *out)
 {
 	size_t i, keep = n;
 
@@ -148,7 +142,7 @@ static size_t scan_segment(struct scan *st, const char *s, size_t n, char **out,
 			break;
 		}
 	}
-	append(out, olen, s, keep);
+	strbuf_add(out, s, keep);
 	/* Single-line strings cannot continue; the decoder reports them. */
 	if (st->mode == M_BASIC || st->mode == M_LITERAL) {
 		st->mode = M_CODE;
@@ -158,6 +152,12 @@ static size_t scan_segment(struct scan *st, const char *s, size_t n, char **out,
 	if (st->mode == M_ML_BASIC)
 		st->escape = false;
 	return keep;
+}
+
+/* strchr(" \t\n", ch), NUL included as strchr has it, without the call. */
+static bool trailing_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\0';
 }
 
 /* Just past the last non-blank byte of S[0..N). */
@@ -216,7 +216,8 @@ static void read_header(const char *s, size_t n, struct tl_line *line)
 static void read_keyval(struct tl_reader *r, const char *s, size_t n, struct tl_line *line)
 {
 	struct scan st = {M_CODE, 0, false};
-	size_t i, used, keep;
+	struct strbuf val = {0};
+	size_t i, used, keep, nlcap = 0;
 	char *err = NULL;
 
 	line->kind = TL_KEYVAL;
@@ -237,7 +238,7 @@ static void read_keyval(struct tl_reader *r, const char *s, size_t n, struct tl_
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
 	line->value_off = (size_t)(s + i - r->buf);
-	keep = scan_segment(&st, s + i, n - i, &line->value, &line->value_len);
+	keep = scan_segment(&st, s + i, n - i, &val);
 	if (trimmed(s + i, keep))
 		line->value_end = line->value_off + trimmed(s + i, keep);
 	else
@@ -248,13 +249,20 @@ static void read_keyval(struct tl_reader *r, const char *s, size_t n, struct tl_
 
 		if (!physical_line(r, &next, &nn))
 			break; /* the decoder reports what is left open */
-		append(&line->value, &line->value_len, "\n", 1);
-		keep = scan_segment(&st, next, nn, &line->value, &line->value_len);
+		if (line->nnl == nlcap) {
+			nlcap = nlcap ? 2 * nlcap : 16;
+			line->nl = xreallocarray(line->nl, nlcap, sizeof(*line->nl));
+		}
+		line->nl[line->nnl++] = val.n;
+		strbuf_add(&val, "\n", 1);
+		keep = scan_segment(&st, next, nn, &val);
 		if (trimmed(next, keep))
 			line->value_end = (size_t)(next - r->buf) + trimmed(next, keep);
 	}
+	line->value_len = val.n;
+	line->value = strbuf_take(&val);
 	/* Trailing blanks are not part of the value. */
-	while (line->value_len && strchr(" \t\n", line->value[line->value_len - 1]))
+	while (line->value_len && trailing_blank(line->value[line->value_len - 1]))
 		line->value[--line->value_len] = '\0';
 }
 
@@ -292,10 +300,18 @@ bool tl_next(struct tl_reader *r, struct tl_line *line)
 
 unsigned tl_value_line(const struct tl_line *line, size_t off)
 {
-	unsigned at = line->lineno;
+	size_t lo = 0, hi = line->nnl;
 
-	for (size_t i = 0; i < off && i < line->value_len; i++)
-		if (line->value[i] == '\n')
-			at++;
-	return at;
+	if (off > line->value_len)
+		off = line->value_len;
+	/* How many newlines lie before OFF. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (line->nl[mid] < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return line->lineno + (unsigned)lo;
 }

@@ -26,6 +26,8 @@ struct tl_line {
 	size_t nkey;
 	char *value;           /* TL_KEYVAL: value text, may contain '\n' */
 	size_t value_len;
+	size_t *nl;            /* offsets of the '\n's in value, ascending */
+	size_t nnl;
 	char *error;           /* TL_BAD: what is wrong */
 	unsigned error_line;   /* TL_BAD: physical line of the fault */
 
@@ -45,7 +47,8 @@ bool tl_next(struct tl_reader *r, struct tl_line *line);
 void tl_line_clear(struct tl_line *line);
 void tl_free(struct tl_reader *r);
 
-/* The physical line of byte OFF inside a logical line's value text. */
+/* The physical line of byte OFF inside a logical line's value text;
+ * logarithmic in the number of lines, so a value's items can all ask. */
 unsigned tl_value_line(const struct tl_line *line, size_t off);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "strhash.h"
 #include "toml-value.h"
 #include "xalloc.h"
 
@@ -24,11 +25,8 @@ struct cursor {
 	size_t pos;
 	size_t err_off;
 	char *err;
-	int depth;
+	unsigned depth; /* of the table or array being parsed */
 };
-
-/* Arrays nested deeper than this are hostile input, not configuration. */
-#define MAX_DEPTH 64
 
 static bool fail(struct cursor *c, size_t off, const char *msg)
 {
@@ -57,9 +55,22 @@ static void skip_ws(struct cursor *c)
 		c->pos++;
 }
 
+/* strchr(" \t\n", ch) without the call: this runs once a byte. Like
+ * strchr, it counts the NUL as one of them. */
+static bool ws_nl(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\0';
+}
+
+/* strchr(" \t\n,]}#", ch): where a bare value ends. */
+static bool bare_end(char ch)
+{
+	return ws_nl(ch) || ch == ',' || ch == ']' || ch == '}' || ch == '#';
+}
+
 static void skip_ws_nl(struct cursor *c)
 {
-	while (c->pos < c->len && strchr(" \t\n", c->s[c->pos]))
+	while (c->pos < c->len && ws_nl(c->s[c->pos]))
 		c->pos++;
 }
 
@@ -419,13 +430,13 @@ static struct tv *parse_bare(struct cursor *c)
 	size_t n;
 	struct tv *v;
 
-	while (c->pos < c->len && !strchr(" \t\n,]}#", c->s[c->pos]))
+	while (c->pos < c->len && !bare_end(c->s[c->pos]))
 		c->pos++;
 	/* A date and a time may be separated by one space. */
 	if (looks_like_datetime(tok, c->pos - start) && peek(c) == ' ' &&
 	    c->pos + 1 < c->len && isdigit((unsigned char)c->s[c->pos + 1])) {
 		c->pos++;
-		while (c->pos < c->len && !strchr(" \t\n,]}#", c->s[c->pos]))
+		while (c->pos < c->len && !bare_end(c->s[c->pos]))
 			c->pos++;
 	}
 	n = c->pos - start;
@@ -470,17 +481,12 @@ static struct tv *parse_bare(struct cursor *c)
 
 static struct tv *parse_any(struct cursor *c);
 
-static void array_push(struct tv *a, struct tv *item)
-{
-	a->u.arr.items = xreallocarray(a->u.arr.items, a->u.arr.n + 1, sizeof(*a->u.arr.items));
-	a->u.arr.items[a->u.arr.n++] = item;
-}
-
 static struct tv *parse_array(struct cursor *c)
 {
 	size_t start = c->pos;
 	struct tv *a = new_value(TV_ARRAY);
 
+	a->depth = c->depth;
 	c->pos++;
 	for (;;) {
 		struct tv *item;
@@ -500,7 +506,7 @@ static struct tv *parse_array(struct cursor *c)
 			tv_free(a);
 			return NULL;
 		}
-		array_push(a, item);
+		tv_array_push(a, item);
 		skip_ws_nl(c);
 		if (peek(c) == ',') {
 			c->pos++;
@@ -515,20 +521,14 @@ static struct tv *parse_array(struct cursor *c)
 	}
 }
 
-/* Find or make the sub-table KEY in T; NULL if KEY holds a non-table. */
+/* The value of KEY in T, or NULL after making a slot for it in *SLOT. */
 static struct tv *table_slot(struct tv *t, const char *key, struct tv ***slot)
 {
-	for (size_t i = 0; i < t->u.tab.n; i++)
-		if (strcmp(t->u.tab.keys[i], key) == 0) {
-			*slot = &t->u.tab.vals[i];
-			return t->u.tab.vals[i];
-		}
-	t->u.tab.keys = xreallocarray(t->u.tab.keys, t->u.tab.n + 1, sizeof(char *));
-	t->u.tab.vals = xreallocarray(t->u.tab.vals, t->u.tab.n + 1, sizeof(struct tv *));
-	t->u.tab.keys[t->u.tab.n] = xstrdup(key);
-	t->u.tab.vals[t->u.tab.n] = NULL;
-	*slot = &t->u.tab.vals[t->u.tab.n++];
-	return NULL;
+	struct tv *v = tv_table_find(t, key);
+
+	if (!v)
+		*slot = tv_table_add(t, key, NULL);
+	return v;
 }
 
 static struct tv *parse_inline_table(struct cursor *c)
@@ -537,6 +537,7 @@ static struct tv *parse_inline_table(struct cursor *c)
 	struct tv *t = new_value(TV_TABLE);
 	bool first = true;
 
+	t->depth = c->depth;
 	c->pos++;
 	for (;;) {
 		char **parts = NULL, *kerr = NULL;
@@ -564,6 +565,12 @@ static struct tv *parse_inline_table(struct cursor *c)
 			goto bad;
 		}
 		c->pos += used;
+		/* Each part before the last opens a table one level down. */
+		if (c->depth + nparts - 1 > TV_MAX_DEPTH) {
+			tv_free_parts(parts, nparts);
+			fail(c, keypos, TV_TOO_DEEP);
+			goto bad;
+		}
 		skip_ws(c);
 		if (peek(c) != '=') {
 			tv_free_parts(parts, nparts);
@@ -572,7 +579,10 @@ static struct tv *parse_inline_table(struct cursor *c)
 		}
 		c->pos++;
 		skip_ws(c);
+		/* The value sits in the tables the dotted key opens. */
+		c->depth += (unsigned)nparts - 1;
 		val = parse_any(c);
+		c->depth -= (unsigned)nparts - 1;
 		if (!val) {
 			tv_free_parts(parts, nparts);
 			goto bad;
@@ -591,6 +601,7 @@ static struct tv *parse_inline_table(struct cursor *c)
 			} else {
 				if (!next) {
 					next = new_value(TV_TABLE);
+					next->depth = cur->depth + 1;
 					*slot = next;
 				} else if (next->type != TV_TABLE) {
 					tv_free(val);
@@ -627,26 +638,25 @@ bad:
 	return NULL;
 }
 
+/* Arrays and inline tables recurse; the depth bound keeps that shallow. */
 static struct tv *parse_any(struct cursor *c)
 {
 	struct tv *v;
 	int ch = peek(c);
-
 	size_t start = c->pos;
 
-	if (++c->depth > MAX_DEPTH) {
-		fail(c, c->pos, "values nested too deeply");
-		return NULL;
-	}
 	if (ch == '"' || ch == '\'')
 		v = parse_string(c);
-	else if (ch == '[')
-		v = parse_array(c);
-	else if (ch == '{')
-		v = parse_inline_table(c);
-	else
+	else if (ch != '[' && ch != '{')
 		v = parse_bare(c);
-	c->depth--;
+	else if (c->depth + 1 > TV_MAX_DEPTH) {
+		fail(c, start, TV_TOO_DEEP);
+		return NULL;
+	} else {
+		c->depth++;
+		v = ch == '[' ? parse_array(c) : parse_inline_table(c);
+		c->depth--;
+	}
 	if (v)
 		v->off = start;
 	return v;
@@ -654,7 +664,12 @@ static struct tv *parse_any(struct cursor *c)
 
 struct tv *tv_parse(const char *text, size_t len, size_t *err_off, char **err_msg)
 {
-	struct cursor c = {.s = text, .len = len};
+	return tv_parse_at(text, len, 0, err_off, err_msg);
+}
+
+struct tv *tv_parse_at(const char *text, size_t len, unsigned depth, size_t *err_off, char **err_msg)
+{
+	struct cursor c = {.s = text, .len = len, .depth = depth};
 	struct tv *v;
 
 	skip_ws(&c);
@@ -715,6 +730,11 @@ size_t tv_parse_key(const char *text, size_t len, char ***parts, size_t *nparts,
 			}
 			part = xstrndup(c.s + start, c.pos - start);
 		}
+		if (n == TV_MAX_DEPTH) {
+			free(part);
+			fail(&c, c.pos, TV_TOO_DEEP);
+			goto bad;
+		}
 		out = xreallocarray(out, n + 1, sizeof(char *));
 		out[n++] = part;
 		{
@@ -768,6 +788,7 @@ void tv_free(struct tv *v)
 		}
 		free(v->u.tab.keys);
 		free(v->u.tab.vals);
+		free(v->u.tab.index);
 		break;
 	default:
 		break;
@@ -789,14 +810,106 @@ const char *tv_type_name(enum tv_type t)
 	return "value";
 }
 
-const struct tv *tv_table_get(const struct tv *table, const char *key)
+/* Where KEY (hash H) is, or would go, in T's index. The hash kept in
+ * each entry spares a string compare on almost every other key met. */
+static uint64_t *index_slot(const struct tv *t, const char *key, uint32_t h)
 {
+	size_t mask = t->u.tab.nindex - 1, at = h & mask;
+
+	for (;; at = (at + 1) & mask) {
+		uint64_t e = t->u.tab.index[at];
+
+		if (!e || ((uint32_t)(e >> 32) == h && strcmp(t->u.tab.keys[(uint32_t)e - 1], key) == 0))
+			return &t->u.tab.index[at];
+	}
+}
+
+static uint32_t key_hash(const char *key)
+{
+	return (uint32_t)strhash(key, strlen(key));
+}
+
+/* Tables up to this many keys have no index; lookups scan them. */
+#define TABLE_SCAN 8
+
+/* Keep the index at most half full, so probes stay short. The first index
+ * is made from the keys themselves. */
+static void index_grow(struct tv *t)
+{
+	size_t n = t->u.tab.nindex ? t->u.tab.nindex * 2 : 16, mask = n - 1;
+	uint64_t *old = t->u.tab.index, *idx = xcalloc(n, sizeof(*idx));
+
+	for (size_t i = 0; i < t->u.tab.nindex; i++) {
+		size_t at;
+
+		if (!old[i])
+			continue;
+		for (at = (size_t)(old[i] >> 32) & mask; idx[at]; at = (at + 1) & mask)
+			;
+		idx[at] = old[i];
+	}
+	free(old);
+	t->u.tab.index = idx;
+	t->u.tab.nindex = n;
+	if (n == 16)
+		for (size_t i = 0; i + 1 < t->u.tab.n; i++) {
+			uint32_t h = key_hash(t->u.tab.keys[i]);
+
+			*index_slot(t, t->u.tab.keys[i], h) = (uint64_t)h << 32 | (uint64_t)(i + 1);
+		}
+}
+
+struct tv *tv_table_find(struct tv *table, const char *key)
+{
+	uint64_t e;
+
 	if (!table || table->type != TV_TABLE)
 		return NULL;
-	for (size_t i = 0; i < table->u.tab.n; i++)
-		if (strcmp(table->u.tab.keys[i], key) == 0)
-			return table->u.tab.vals[i];
-	return NULL;
+	/* A few keys are found faster by looking than by hashing. */
+	if (!table->u.tab.nindex) {
+		for (size_t i = 0; i < table->u.tab.n; i++)
+			if (strcmp(table->u.tab.keys[i], key) == 0)
+				return table->u.tab.vals[i];
+		return NULL;
+	}
+	e = *index_slot(table, key, key_hash(key));
+	return e ? table->u.tab.vals[(uint32_t)e - 1] : NULL;
+}
+
+const struct tv *tv_table_get(const struct tv *table, const char *key)
+{
+	return tv_table_find((struct tv *)table, key);
+}
+
+struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
+{
+	size_t i = t->u.tab.n;
+	uint32_t h;
+
+	if (i == t->u.tab.cap) {
+		t->u.tab.cap = t->u.tab.cap ? t->u.tab.cap * 2 : 2;
+		t->u.tab.keys = xreallocarray(t->u.tab.keys, t->u.tab.cap, sizeof(char *));
+		t->u.tab.vals = xreallocarray(t->u.tab.vals, t->u.tab.cap, sizeof(struct tv *));
+	}
+	t->u.tab.keys[i] = xstrdup(key);
+	t->u.tab.vals[i] = v;
+	t->u.tab.n++;
+	if (t->u.tab.n <= TABLE_SCAN)
+		return &t->u.tab.vals[i];
+	if (2 * t->u.tab.n > t->u.tab.nindex)
+		index_grow(t);
+	h = key_hash(key);
+	*index_slot(t, key, h) = (uint64_t)h << 32 | (uint64_t)(i + 1);
+	return &t->u.tab.vals[i];
+}
+
+void tv_array_push(struct tv *a, struct tv *v)
+{
+	if (a->u.arr.n == a->u.arr.cap) {
+		a->u.arr.cap = a->u.arr.cap ? a->u.arr.cap * 2 : 2;
+		a->u.arr.items = xreallocarray(a->u.arr.items, a->u.arr.cap, sizeof(*a->u.arr.items));
+	}
+	a->u.arr.items[a->u.arr.n++] = v;
 }
 
 bool tv_equal(const struct tv *a, const struct tv *b)

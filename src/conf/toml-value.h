@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum tv_type {
 	TV_STRING,
@@ -34,6 +35,7 @@ struct tv {
 	enum tv_origin origin;
 	size_t off;        /* byte offset in the text it was parsed from */
 	unsigned line;     /* physical line, once the caller has set it */
+	unsigned depth;    /* tables and arrays from the top down to this one */
 	union {
 		struct {
 			char *s;        /* NUL-terminated; len counts an embedded \u0000 */
@@ -45,15 +47,27 @@ struct tv {
 		char *datetime;         /* the literal text, not interpreted */
 		struct {
 			struct tv **items;
-			size_t n;
+			size_t n, cap;
 		} arr;
 		struct {
 			char **keys;    /* each a single key; dotted keys nest tables */
 			struct tv **vals;
-			size_t n;
+			size_t n, cap;
+			uint64_t *index; /* 0 free, else hash << 32 | position + 1 */
+			size_t nindex;   /* a power of two, or 0 */
 		} tab;
 	} u;
 };
+
+/*
+ * How many tables and arrays may nest, counted from the top of the file:
+ * [a.b] is two, a key x.y = [[1]] inside it four more. storage.conf needs
+ * four; the bound keeps every recursive walk of a hostile file (parse,
+ * free, compare, line numbers) a few frames deep. Beyond it the file is
+ * refused with TV_TOO_DEEP.
+ */
+#define TV_MAX_DEPTH 64
+#define TV_TOO_DEEP "too deeply nested (more than 64 levels of tables and arrays)"
 
 /*
  * Parse one complete value from TEXT (which may span lines). On error
@@ -61,6 +75,8 @@ struct tv {
  * *ERR_MSG to a malloc'd lower-case explanation.
  */
 struct tv *tv_parse(const char *text, size_t len, size_t *err_off, char **err_msg);
+/* The same for a value that sits DEPTH levels down already. */
+struct tv *tv_parse_at(const char *text, size_t len, unsigned depth, size_t *err_off, char **err_msg);
 
 /* Parse a key (bare, quoted or dotted) starting at TEXT; used for table
  * headers and keys. Returns the number of bytes consumed, or 0 on error
@@ -76,7 +92,13 @@ const char *tv_type_name(enum tv_type t);
 /* Same type and same value (tables compare key by key, in any order). */
 bool tv_equal(const struct tv *a, const struct tv *b);
 
-/* Look up KEY in an inline table; NULL when absent. */
+/* Look up KEY in a table; NULL when absent. Constant time on average. */
 const struct tv *tv_table_get(const struct tv *table, const char *key);
+/* The same, writable, for code that builds tables. */
+struct tv *tv_table_find(struct tv *table, const char *key);
+/* Add KEY (not yet in TABLE) holding V; returns where V is kept. */
+struct tv **tv_table_add(struct tv *table, const char *key, struct tv *v);
+/* Append V to an array. */
+void tv_array_push(struct tv *array, struct tv *v);
 
 #endif

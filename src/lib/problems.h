@@ -7,6 +7,7 @@
 #define NFSCHECK_PROBLEMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "msg.h"
 
@@ -26,7 +27,9 @@ struct problem {
 
 struct problem_list {
 	struct problem *v;
-	size_t n;
+	size_t n, cap;
+	uint64_t *index; /* 0 free, else hash << 32 | position + 1 */
+	size_t nindex;   /* a power of two, or 0 */
 };
 
 void problem_add(struct problem_list *pl, enum pr_severity sev, const char *file,

@@ -59,8 +59,12 @@ static struct libmnt_fs *mounted_on(const struct mount_table *t, const char *tar
 static struct libmnt_fs *top_of(const struct mount_table *t, struct libmnt_fs *cur, const char *target)
 {
 	struct libmnt_fs *up;
+	int left = mnt_table_get_nents(t->tb);
 
-	while ((up = mounted_on(t, target, mnt_fs_get_id(cur))))
+	/* A stack taller than the table has come back on itself: ids repeat
+	 * (A on B on A). The kernel never writes that, but the walk must end
+	 * on any table, so stop where the cycle begins again. */
+	while (left-- > 0 && (up = mounted_on(t, target, mnt_fs_get_id(cur))))
 		cur = up;
 	return cur;
 }

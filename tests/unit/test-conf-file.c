@@ -2,7 +2,9 @@
 /* storage.conf decoding through inih: keys, values, lines, and faults. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf-file.h"
 #include "tap.h"
@@ -30,6 +32,72 @@ static int has_problem(enum pr_severity sev, unsigned line, const char *word)
 static const char *str(const struct sc_file *f, enum sc_key k)
 {
 	return sc_file_string(f, k);
+}
+
+/* TEXT repeated N times, then TAIL, NUL-terminated. */
+static char *repeat(const char *head, const char *text, size_t n, const char *tail)
+{
+	size_t h = strlen(head), t = strlen(text), e = strlen(tail);
+	char *s = malloc(h + t * n + e + 1), *p = s;
+
+	memcpy(p, head, h);
+	p += h;
+	for (size_t i = 0; i < n; i++, p += t)
+		memcpy(p, text, t);
+	memcpy(p, tail, e + 1);
+	return s;
+}
+
+/* Nesting is counted across header, key and value, and bounded at 64. */
+static void depth_and_size(struct sc_file *f)
+{
+	char *s;
+
+	/* [storage] is 1, 62 more parts make 63, and [[1]] two more: 65. */
+	s = repeat("[storage]\nx", ".a", 62, " = [[1]]\n");
+	parse(f, s, PV(6, 0));
+	ok(f->decode_failed && has_problem(PR_ERROR, 2, "too deeply nested"),
+	   "header, dotted key and arrays together past 64 levels are refused on their line");
+	sc_file_free(f);
+	free(s);
+	s = repeat("[storage]\nx", ".a", 62, " = [1]\n");
+	parse(f, s, PV(6, 0));
+	ok(!f->decode_failed, "exactly 64 levels decode");
+	sc_file_free(f);
+	free(s);
+	s = repeat("[a", ".a", 64, "]\n");
+	parse(f, s, PV(6, 0));
+	ok(f->decode_failed && has_problem(PR_ERROR, 1, "too deeply nested"), "a 65-part header is refused");
+	sc_file_free(f);
+	free(s);
+	s = repeat("[[a]]\n", "[[a.a]]\n", 1, "[[a.a.a]]\nx = [[[1]]]\n");
+	parse(f, s, PV(6, 0));
+	ok(!f->decode_failed, "arrays of tables count two levels a part, and fit");
+	sc_file_free(f);
+	free(s);
+	s = repeat("[storage]\nx = ", "{a.a = ", 40, "1");
+	parse(f, s, PV(6, 0));
+	ok(f->decode_failed && has_problem(PR_ERROR, 2, "too deeply nested"),
+	   "inline tables with dotted keys count every part");
+	sc_file_free(f);
+	free(s);
+	/* 100,000 keys in one table: found by hash, the last on its line. */
+	s = malloc(100000 * 16 + 64);
+	strcpy(s, "[storage]\n");
+	for (int i = 0, n = 10; i < 100000; i++)
+		n += sprintf(s + n, "k%d = %d\n", i, i);
+	parse(f, s, PV(6, 0));
+	ok(!f->decode_failed && has_problem(PR_WARNING, 2, "storage.k0") &&
+	   has_problem(PR_WARNING, 0, "99900 more problems"),
+	   "100,000 unknown keys decode; the first are listed on their lines, the rest counted");
+	sc_file_free(f);
+	/* An error after the listed warnings still decides the file. */
+	strcpy(s + strlen(s), "[storage.options]\nmount_program = 1\n");
+	parse(f, s, PV(6, 0));
+	ok(f->decode_failed && strstr(f->decode_error, "mount_program"),
+	   "a type error past the listed problems still fails the decode");
+	sc_file_free(f);
+	free(s);
 }
 
 int main(void)
@@ -185,6 +253,7 @@ int main(void)
 	ok(1, "a raw NUL byte does not crash");
 	sc_file_free(&f);
 
+	depth_and_size(&f);
 	problem_list_free(&pl);
 	return done_testing();
 }

@@ -2,7 +2,9 @@
 /* The TOML value decoder against the forms TOML 1.0 defines. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 #include "toml-value.h"
@@ -51,6 +53,62 @@ static void type_is(const char *text, enum tv_type want, const char *what)
 		printf("#   error: %s\n", err);
 	tv_free(v);
 	free(err);
+}
+
+/* Nesting past TV_MAX_DEPTH is refused where it crosses the bound; wide
+ * tables and arrays are fine. */
+static void deep_and_wide(void)
+{
+	char buf[400], *err = NULL, **parts = NULL;
+	size_t off = 0, n = 0;
+	struct tv *v, *w;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		buf[i] = '[';
+	for (; i < 128; i++)
+		buf[i] = ']';
+	v = tv_parse(buf, 128, &off, &err);
+	ok(v != NULL, "64 nested arrays parse");
+	tv_free(v);
+	buf[0] = ' ';
+	v = tv_parse_at(buf, 128, 2, &off, &err);
+	ok(!v && err && strstr(err, "too deeply nested") && off == 63,
+	   "63 arrays two levels down are refused at the one that crosses the bound");
+	free(err);
+	err = NULL;
+	for (i = 0; i < 65; i++)
+		memcpy(buf + 2 * i, "a.", 2);
+	buf[129] = '\0';
+	ok(tv_parse_key(buf, 129, &parts, &n, &err) == 0 && err && strstr(err, "too deeply nested"),
+	   "a 65-part key is refused");
+	free(err);
+	err = NULL;
+	ok(tv_parse_key(buf + 2, 127, &parts, &n, &err) > 0 && n == 64, "a 64-part key parses");
+	tv_free_parts(parts, n);
+
+	/* A wide table: every key is found, and equality ignores order. */
+	{
+		char *a = malloc(20000 * 20), *b = malloc(20000 * 20);
+		size_t la = 1, lb = 1;
+
+		a[0] = b[0] = '{';
+		for (i = 0; i < 20000; i++) {
+			la += (size_t)sprintf(a + la, "%sk%d = %d", i ? ", " : "", i, i);
+			lb += (size_t)sprintf(b + lb, "%sk%d = %d", i ? ", " : "", 19999 - i, 19999 - i);
+		}
+		a[la++] = b[lb++] = '}';
+		v = tv_parse(a, la, &off, &err);
+		w = tv_parse(b, lb, &off, &err);
+		ok(v && w && v->u.tab.n == 20000, "an inline table of 20,000 keys parses");
+		ok(v && tv_table_get(v, "k12345") && tv_table_get(v, "k12345")->u.i == 12345 &&
+		   !tv_table_get(v, "k20000"), "its keys are found, and only those");
+		ok(tv_equal(v, w), "two orders of the same keys are equal");
+		tv_free(v);
+		tv_free(w);
+		free(a);
+		free(b);
+	}
 }
 
 int main(void)
@@ -134,5 +192,6 @@ int main(void)
 		}
 		tv_free_parts(parts, n);
 	}
+	deep_and_wide();
 	return done_testing();
 }

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libFuzzer target: nfscheck's own reader of /etc/subuid and /etc/subgid
+ * lines, and the overlap test and the free-range search run on what it
+ * read (a wrapping range end once made that search loop forever).
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "subids.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct subids s;
+	struct idrange ours = {100000, 65536};
+	char path[64];
+	int fd = memfd_create("subuid", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	memset(&s, 0, sizeof(s));
+	if (write(fd, data, size) == (ssize_t)size) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		subids_read_file(&s, &s.files[0], path);
+		(void)subids_overlap(&s.files[0], &ours, "alice", 1000);
+		(void)subids_free_start(&s, 65536);
+		(void)subids_free_start(&s, 1);
+	}
+	subids_free(&s);
+	close(fd);
+	return 0;
+}
