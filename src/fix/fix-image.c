@@ -46,6 +46,8 @@
 #include "target.h"
 #include "userpath.h"
 #include "image-attach.h"
+#include "image-job.h"
+#include "image-unit.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -56,11 +58,8 @@
 #define XFS_MAGIC 0x58465342u
 /* mkfs.xfs of a large sparse file on a slow NFS server takes a while. */
 #define MKFS_MS 120000
-#define UNIT_DIR "/etc/systemd/system"
 /* Attaching and mounting may wait on the image's server; not for ever. */
 #define MOUNT_MS 60000
-
-extern const char nfscheck_unit_template[];
 
 static bool parse_size(const char *s, unsigned long long *bytes)
 {
@@ -90,12 +89,6 @@ static bool parse_size(const char *s, unsigned long long *bytes)
 }
 
 /* ---- in the user's name ---- */
-
-/* A path below the user's home: walked there with userpath_open, in the user's name. */
-struct upath {
-	const char *home;
-	const char *rel;
-};
 
 struct image_facts {
 	int lstat_err;
@@ -279,12 +272,6 @@ static int look_child(void *arg, struct guard_out *out)
 	return 0;
 }
 
-struct open_arg {
-	struct upath img;      /* rel NULL: only the mountpoint */
-	struct upath mp;
-	bool mkdirs;
-};
-
 /*
  * Open, as the user, what root must act on: the image read-write, the
  * mountpoint (made if missing). Both walked from the home without
@@ -315,7 +302,7 @@ static int open_child(void *arg, struct guard_out *out)
  * out->fds; *ENTRIES, what the mountpoint holds (-1: not listable). Returns
  * 0 or an errno; on failure no descriptor stays open.
  */
-static int open_as_user(const struct target *t, const struct open_arg *oa, long *entries, struct guard_out *out)
+int image_open_as_user(const struct target *t, const struct open_arg *oa, long *entries, struct guard_out *out)
 {
 	int want = oa->img.rel ? 2 : 1, status = 0;
 	enum guard_status r;
@@ -415,7 +402,7 @@ static int verify_child(void *arg, struct guard_out *out)
 
 /* ---- root ---- */
 
-static int resolve_user(const struct fix_options *o, struct target *t)
+int image_resolve_user(const struct fix_options *o, struct target *t)
 {
 	const char *user = o->user ? o->user : getenv("SUDO_USER");
 
@@ -448,184 +435,6 @@ static char *absolute(const char *p)
 	if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
 		return go_clean_path(p);
 	return go_join(cwd, p);
-}
-
-/* The systemd unit file for this user's image. */
-static char *unit_path(const struct target *t)
-{
-	const char *n = t->id.name;
-	bool plain = strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(n);
-
-	return plain ? xasprintf("%s/nfscheck-image-%s.service", UNIT_DIR, n)
-		     : xasprintf("%s/nfscheck-image-uid%u.service", UNIT_DIR, (unsigned)t->id.uid);
-}
-
-/* Control characters would end a unit line early (a newline starts a
- * new ExecStart=); no quoting rescues them, so they are refused. */
-static bool unit_safe(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
-/* How a value is written, by the setting it goes into (systemd.unit(5),
- * systemd.service(5) "Command lines"). */
-enum unit_ctx {
-	U_PLAIN,    /* a comment: text as it is */
-	U_SPEC,     /* Description=: % specifiers expand, so % is %% */
-	U_PATH,     /* RequiresMountsFor=: quoted words, with specifiers */
-	U_EXEC,     /* Exec*=: quoted words, specifiers, and $VAR expansion ($ is $$) */
-};
-
-static void unit_value(struct strbuf *b, const char *s, enum unit_ctx c)
-{
-	if (c >= U_PATH)
-		strbuf_adds(b, "\"");
-	for (; *s; s++) {
-		if (*s == '%' && c != U_PLAIN)
-			strbuf_adds(b, "%%");
-		else if (*s == '$' && c == U_EXEC)
-			strbuf_adds(b, "$$");
-		else if ((*s == '"' || *s == '\\') && c >= U_PATH) {
-			char e[2] = {'\\', *s};
-
-			strbuf_add(b, e, 2);
-		} else
-			strbuf_add(b, s, 1);
-	}
-	if (c >= U_PATH)
-		strbuf_adds(b, "\"");
-}
-
-/* The setting of the line being written: the text after its last newline. */
-static enum unit_ctx unit_context(const struct strbuf *b)
-{
-	const char *nl = b->p ? strrchr(b->p, '\n') : NULL, *line = nl ? nl + 1 : b->p ? b->p : "";
-
-	if (strncmp(line, "Exec", 4) == 0)
-		return U_EXEC;
-	if (strncmp(line, "RequiresMountsFor=", 18) == 0)
-		return U_PATH;
-	return line[0] == '#' || line[0] == ';' ? U_PLAIN : U_SPEC;
-}
-
-/* The unit's text, or NULL when a value cannot be written into it safely. */
-static char *render_unit(const struct target *t, const char *image, const char *size, const char *mp)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *dir = xstrdup(image);
-	struct strbuf b = {0};
-	const struct {
-		const char *key;
-		const char *val;
-	} subst[] = {
-		{"@NFSCHECK@", self}, {"@IMAGE@", image}, {"@SIZE@", size},
-		{"@MOUNTPOINT@", mp}, {"@USER@", t->id.name}, {"@IMAGE_DIR@", dir},
-	};
-
-	self[n > 0 ? n : 0] = '\0';
-	*strrchr(dir, '/') = '\0';
-	if (!*dir)
-		strcpy(dir, "/");
-	for (size_t i = 0; i < ARRAY_SIZE(subst); i++)
-		if (!unit_safe(subst[i].val)) {
-			free(dir);
-			return NULL;
-		}
-	for (const char *p = nfscheck_unit_template; *p;) {
-		bool done = false;
-
-		for (size_t i = 0; i < ARRAY_SIZE(subst) && !done; i++)
-			if (strncmp(p, subst[i].key, strlen(subst[i].key)) == 0) {
-				unit_value(&b, subst[i].val, unit_context(&b));
-				p += strlen(subst[i].key);
-				done = true;
-			}
-		if (!done)
-			strbuf_add(&b, p++, 1);
-	}
-	free(dir);
-	return strbuf_take(&b);
-}
-
-/* A running systemd learns of a unit file change only when told. */
-static void daemon_reload(void)
-{
-	char *argv[] = {(char *)"systemctl", (char *)"daemon-reload", NULL};
-	struct guard_out out;
-	int status;
-
-	if (access("/run/systemd/system", F_OK) != 0)
-		return;
-	guard_exec(NULL, 20000, argv, &status, &out);
-	free(out.data);
-}
-
-static int write_unit(const struct target *t, const char *image, const char *size, const char *mp, bool dry_run)
-{
-	char *path = unit_path(t), *text = render_unit(t, image, size, mp), *old = NULL, *link, *target;
-	struct fsx x = {0};
-	size_t old_len = 0;
-	int err = fsx_read_file(&x, path, 1 << 16, &old, &old_len), st = NF_EXIT_OK;
-	struct aw_request rq = {.path = path, .trusted = UNIT_DIR, .expect = err == 0 ? old : NULL,
-				.expect_len = old_len, .data = text, .len = text ? strlen(text) : 0, .new_mode = 0644,
-				.dir_mode = 0755, .keep_owner = true};
-	struct aw_result res = {0};
-
-	if (!text) {
-		nf_error("fix: %s: a path or name holds a control character, which a unit file cannot carry; "
-			 "not writing it", path);
-		free(path);
-		free(old);
-		return NF_EXIT_PROBLEMS;
-	}
-	link = xasprintf("%s/multi-user.target.wants/%s", UNIT_DIR, strrchr(path, '/') + 1);
-	target = xasprintf("../%s", strrchr(path, '/') + 1);
-	if (dry_run) {
-		fix_print_diff(path, old, old_len, text, strlen(text));
-		printf("would enable it: %s -> %s\n", link, target);
-		goto out;
-	}
-	if (!(old && strcmp(old, text) == 0) && atomic_write(NULL, &rq, &res) != 0) {
-		nf_error("fix: %s", res.message);
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
-	}
-	/* systemctl enable makes this link; made here so it works without a running systemd. */
-	mkdir(UNIT_DIR "/multi-user.target.wants", 0755);
-	if (symlink(target, link) != 0 && errno != EEXIST) {
-		nf_error("fix: cannot enable %s: %s", path, strerror(errno));
-		st = NF_EXIT_INCOMPLETE;
-		goto out;
-	}
-	daemon_reload();
-	printf("%s: re-attaches the image at boot, after remote filesystems are up\n", path);
-out:
-	aw_result_free(&res);
-	free(path);
-	free(text);
-	free(old);
-	free(link);
-	free(target);
-	return st;
-}
-
-static void remove_unit(const struct target *t)
-{
-	char *path = unit_path(t);
-	char *link = xasprintf("%s/multi-user.target.wants/%s", UNIT_DIR, strrchr(path, '/') + 1);
-	bool had = unlink(path) == 0;
-
-	unlink(link);
-	if (had) {
-		printf("removed %s\n", path);
-		daemon_reload();
-	}
-	free(path);
-	free(link);
 }
 
 static int verify(const struct target *t, const char *mp, const char *dev)
@@ -732,16 +541,7 @@ static bool graphroot_inside(const struct target *t, const char *mp, const char 
 	return inside;
 }
 
-/* One fix --image or --undo run: the user, and the paths below their home. */
-struct job {
-	struct target t;
-	struct fsx x;
-	char *image, *mp;      /* absolute, as given */
-	char *mpres;           /* the mountpoint as mountinfo shows it */
-	struct upath img, mpu; /* below the home, walked in the user's name */
-};
-
-static void job_free(struct job *j)
+void image_job_free(struct job *j)
 {
 	free(j->image);
 	free(j->mp);
@@ -753,7 +553,7 @@ static void job_free(struct job *j)
 
 /* Root acts only below the user's home: what it opens and mounts on is
  * reached from there, one name at a time, never through a link. */
-static int job_paths(const struct fix_options *o, struct job *j)
+int image_job_paths(const struct fix_options *o, struct job *j)
 {
 	const char *home = j->t.id.home;
 	char *hres = NULL, *m;
@@ -774,7 +574,7 @@ static int job_paths(const struct fix_options *o, struct job *j)
 		return NF_EXIT_PROBLEMS;
 	}
 	/* --persist writes them into a unit: refused there, so refused before anything is made. */
-	if (o->persist && !(unit_safe(j->image ? j->image : "") && unit_safe(j->mp) && unit_safe(o->size))) {
+	if (o->persist && !(image_unit_safe(j->image ? j->image : "") && image_unit_safe(j->mp) && image_unit_safe(o->size))) {
 		nf_error("fix: --persist: the image or mountpoint path holds a control character, which a unit "
 			 "file cannot carry");
 		return NF_EXIT_USAGE;
@@ -788,7 +588,7 @@ static int job_paths(const struct fix_options *o, struct job *j)
 	return NF_EXIT_OK;
 }
 
-static const char *walk_error(int err)
+const char *image_walk_error(int err)
 {
 	return err == ELOOP ? "it is, or lies through, a symbolic link" : nf_strerror(err);
 }
@@ -803,7 +603,7 @@ static int check_image(struct job *j, struct image_facts *f, bool *reattach)
 	}
 	if (f->is_link || (f->lstat_err == 0 && !f->is_file)) {
 		nf_error("fix: %s: %s; refusing to use it", j->image,
-			 f->is_link ? walk_error(ELOOP) : "not a regular file");
+			 f->is_link ? image_walk_error(ELOOP) : "not a regular file");
 		return NF_EXIT_PROBLEMS;
 	}
 	if (f->lstat_err == ENOENT)
@@ -856,7 +656,7 @@ static int check_mountpoint(struct job *j, const struct fix_options *o)
 		return NF_EXIT_OK;
 	if (l.err || !l.is_dir || l.owner != j->t.id.uid) {
 		nf_error("fix: %s: %s; refusing to mount on it", j->mpres,
-			 l.err ? walk_error(l.err) : !l.is_dir ? "not a directory" : "not a directory the user owns");
+			 l.err ? image_walk_error(l.err) : !l.is_dir ? "not a directory" : "not a directory the user owns");
 		return NF_EXIT_PROBLEMS;
 	}
 	if (l.entries < 0) {
@@ -886,7 +686,7 @@ static int make_image(struct job *j, const struct fix_options *o, unsigned long 
 	int status;
 
 	if (guard_run(j->t.as, FSX_CALL_MS, create_child, &ca, &status, &out) != GUARD_OK || status) {
-		nf_error("fix: cannot create %s as %s: %s", j->image, j->t.id.name, walk_error(status > 0 ? status : EIO));
+		nf_error("fix: cannot create %s as %s: %s", j->image, j->t.id.name, image_walk_error(status > 0 ? status : EIO));
 		free(out.data);
 		return NF_EXIT_INCOMPLETE;
 	}
@@ -935,8 +735,8 @@ static int attach(struct job *j, char **dev, int *mfd)
 	long entries = -1;
 	int err;
 
-	if ((err = open_as_user(&j->t, &oa, &entries, &out)) != 0) {
-		nf_error("fix: %s cannot open %s and %s: %s", j->t.id.name, j->image, j->mpres, walk_error(err));
+	if ((err = image_open_as_user(&j->t, &oa, &entries, &out)) != 0) {
+		nf_error("fix: %s cannot open %s and %s: %s", j->t.id.name, j->image, j->mpres, image_walk_error(err));
 		return NF_EXIT_INCOMPLETE;
 	}
 	if ((why = handed_over_wrong(j, out.fds[0], out.fds[1], entries))) {
@@ -972,7 +772,7 @@ static int already_mounted(struct job *j, const struct fix_options *o, struct li
 		printf("%s is already attached at %s: nothing to change\n", j->image, j->mpres);
 		st = verify(&j->t, j->mpres, mnt_fs_get_source(fs)) ? NF_EXIT_PROBLEMS : NF_EXIT_OK;
 		if (o->persist && st == NF_EXIT_OK)
-			st = write_unit(&j->t, j->image, o->size, j->mpres, o->dry_run);
+			st = image_unit_write(&j->t, j->image, o->size, j->mpres, o->dry_run);
 	} else {
 		nf_error("fix: %s is already a mount point (%s from %s); refusing to mount over it", j->mpres,
 			 mnt_fs_get_fstype(fs), mnt_fs_get_source(fs));
@@ -1007,7 +807,7 @@ static int finish(struct job *j, const struct fix_options *o, const char *dev, i
 	}
 	close(mfd);
 	if (o->persist)
-		st = write_unit(&j->t, j->image, o->size, j->mpres, false);
+		st = image_unit_write(&j->t, j->image, o->size, j->mpres, false);
 	if (st == NF_EXIT_OK && !graphroot_inside(&j->t, j->mpres, o->podman_version))
 		st = NF_EXIT_PROBLEMS;
 	fflush(stdout);
@@ -1039,10 +839,10 @@ int fix_image(const struct fix_options *o)
 		return nf_usage_error("fix", "fix: --size '%s' is not a size such as 20G", o->size);
 	if (size < IMAGE_MIN_BYTES)
 		return nf_usage_error("fix", "fix: --size %s is below the 300M an XFS filesystem needs", o->size);
-	st = resolve_user(o, &j.t);
+	st = image_resolve_user(o, &j.t);
 	if (st != NF_EXIT_OK)
 		return st;
-	if ((st = job_paths(o, &j)) != NF_EXIT_OK || (st = check_image(&j, &f, &reattach)) != NF_EXIT_OK)
+	if ((st = image_job_paths(o, &j)) != NF_EXIT_OK || (st = check_image(&j, &f, &reattach)) != NF_EXIT_OK)
 		goto out;
 	mount_table_load(&mt, NULL);
 	if ((fs = mount_at(&mt, j.mpres))) {
@@ -1054,7 +854,7 @@ int fix_image(const struct fix_options *o)
 	if (o->dry_run) {
 		dry_run_report(&j, o, reattach);
 		if (o->persist)
-			st = write_unit(&j.t, j.image, o->size, j.mpres, true);
+			st = image_unit_write(&j.t, j.image, o->size, j.mpres, true);
 		goto out;
 	}
 	if (!reattach && (st = make_image(&j, o, size, &f, &created)) != NF_EXIT_OK)
@@ -1069,187 +869,6 @@ out:
 		guard_remove(j.t.as, FSX_CALL_MS, j.image, false);
 	mount_table_free(&mt);
 	free(dev);
-	job_free(&j);
-	return st;
-}
-
-/* Processes using mount MNT_ID (cwd, root, or an open file), fuser -m style,
- * leaving out our own descriptor SELF_FD. Returns how many; their PIDs in PIDS. */
-static int mount_users(int mnt_id, int self_fd, struct strbuf *pids)
-{
-	DIR *proc = opendir("/proc");
-	struct dirent *p;
-	int count = 0;
-
-	while (proc && (p = readdir(proc))) {
-		char path[320], line[128];
-		DIR *fds;
-		struct dirent *fd;
-		bool uses = false;
-		long pid = strtol(p->d_name, NULL, 10);
-
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/fdinfo", pid);
-		fds = opendir(path);
-		while (fds && !uses && (fd = readdir(fds))) {
-			FILE *f;
-
-			if (fd->d_name[0] == '.' || (pid == getpid() && atoi(fd->d_name) == self_fd))
-				continue;
-			snprintf(path, sizeof(path), "/proc/%ld/fdinfo/%s", pid, fd->d_name);
-			f = fopen(path, "re");
-			while (f && fgets(line, sizeof(line), f)) {
-				int id;
-
-				if (sscanf(line, "mnt_id: %d", &id) == 1 && id == mnt_id)
-					uses = true;
-			}
-			if (f)
-				fclose(f);
-		}
-		if (fds)
-			closedir(fds);
-		/* cwd and root pin a mount as well; statx gives their mount id. */
-		for (int i = 0; i < 2 && !uses; i++) {
-			struct statx sx;
-
-			snprintf(path, sizeof(path), "/proc/%ld/%s", pid, i ? "root" : "cwd");
-			if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 &&
-			    (sx.stx_mask & STATX_MNT_ID) && (int)sx.stx_mnt_id == mnt_id)
-				uses = true;
-		}
-		if (uses) {
-			snprintf(line, sizeof(line), "%s%ld", count ? " " : "", pid);
-			strbuf_adds(pids, line);
-			count++;
-		}
-	}
-	if (proc)
-		closedir(proc);
-	return count;
-}
-
-/*
- * Is MNT_ID, on the user's mountpoint, what nfscheck attached for this
- * user? The record written at mount time must match the loop device's
- * backing file and the filesystem's UUID; a link to another user's store,
- * or a mount nfscheck did not make, is left alone. *DEV and *BACK name it.
- */
-static int undo_check(struct job *j, const struct fix_options *o, struct libmnt_fs *fs, char **dev, char **back)
-{
-	struct image_record want, have;
-	int err;
-
-	*dev = xstrdup(mnt_fs_get_source(fs) ? mnt_fs_get_source(fs) : "");
-	*back = loop_backing_file(*dev);
-	if (strcmp(mnt_fs_get_fstype(fs), "xfs") != 0 || !*back) {
-		nf_error("fix: %s is %s from %s, not %s; not touching it", j->mpres, mnt_fs_get_fstype(fs), *dev,
-			 o->image ? o->image : "an nfscheck image");
-		return NF_EXIT_PROBLEMS;
-	}
-	if ((err = image_record_read(j->t.id.uid, &want)) != 0) {
-		nf_error("fix: %s: nfscheck has no record of attaching it for %s (%s/image-%u: %s); not touching it",
-			 j->mpres, j->t.id.name, IMAGE_STATE_DIR, (unsigned)j->t.id.uid, strerror(err));
-		return NF_EXIT_PROBLEMS;
-	}
-	if ((err = image_identify(*dev, FSX_CALL_MS, &have)) != 0 || !image_record_same(&want, &have)) {
-		nf_error("fix: %s: %s is not the image nfscheck attached for %s (%s); not touching it", j->mpres, *dev,
-			 j->t.id.name, err ? nf_strerror(err) : "another backing file or UUID");
-		return NF_EXIT_PROBLEMS;
-	}
-	return NF_EXIT_OK;
-}
-
-/* The mount whose root the user's walk reached, if that is a mount on MPRES. */
-static struct libmnt_fs *mount_of_fd(struct mount_table *mt, int fd, const char *mpres)
-{
-	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_BACKWARD);
-	struct libmnt_fs *fs, *found = NULL;
-	struct statx sx;
-
-	if (it && statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 &&
-	    (sx.stx_mask & STATX_MNT_ID) && mount_table_load(mt, "/proc/self/mountinfo") == 0)
-		while (!found && mnt_table_next_fs(mt->tb, it, &fs) == 0)
-			if ((unsigned long long)mnt_fs_get_id(fs) == sx.stx_mnt_id)
-				found = fs;
-	mnt_free_iter(it);
-	return found && strcmp(mnt_fs_get_target(found), mpres) == 0 ? found : NULL;
-}
-
-/* Unmount by the descriptor the user's walk gave, once nothing uses it. */
-static int undo_unmount(struct job *j, struct libmnt_fs *fs, int fd)
-{
-	struct strbuf pids = {0};
-	char target[64];
-	/*
-	 * The user's descriptor of the mounted directory is the only way root
-	 * reaches it on a root-squashed home, and it pins the mount: a plain
-	 * umount would always be busy. So check for other users first, then
-	 * detach; nothing else holds it, so it goes at once.
-	 */
-	int n = mount_users(mnt_fs_get_id(fs), fd, &pids);
-
-	if (n) {
-		nf_error("fix: %s is in use by process%s %s; stop the user's containers first (podman ps)", j->mpres,
-			 n == 1 ? "" : "es", pids.p);
-		free(pids.p);
-		return NF_EXIT_PROBLEMS;
-	}
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	if (umount2(target, MNT_DETACH) != 0) {
-		nf_error("fix: cannot unmount %s: %s", j->mpres, strerror(errno));
-		return NF_EXIT_PROBLEMS;
-	}
-	image_record_remove(j->t.id.uid);
-	return NF_EXIT_OK;
-}
-
-int fix_image_undo(const struct fix_options *o)
-{
-	struct job j = {0};
-	struct mount_table mt = {0};
-	struct libmnt_fs *fs = NULL;
-	struct guard_out out = {0};
-	struct open_arg oa;
-	char *back = NULL, *dev = NULL;
-	long entries;
-	int st, err;
-
-	if ((st = resolve_user(o, &j.t)) != NF_EXIT_OK)
-		return st;
-	if ((st = job_paths(o, &j)) != NF_EXIT_OK)
-		goto out;
-	oa = (struct open_arg){{NULL, NULL}, j.mpu, false};
-	err = open_as_user(&j.t, &oa, &entries, &out);
-	if (err && err != ENOENT) {
-		nf_error("fix: %s cannot open %s: %s; not touching it", j.t.id.name, j.mpres, walk_error(err));
-		st = NF_EXIT_PROBLEMS;
-		goto out;
-	}
-	if (err || !(fs = mount_of_fd(&mt, out.fds[0], j.mpres))) {
-		printf("nothing is mounted on %s\n", j.mpres);
-		if (!o->keep_unit && !o->dry_run)
-			remove_unit(&j.t);
-		goto out;
-	}
-	if ((st = undo_check(&j, o, fs, &dev, &back)) != NF_EXIT_OK)
-		goto out;
-	if (o->dry_run) {
-		printf("would unmount %s (%s, backed by %s), detach it, and remove the unit; the image stays\n", j.mpres,
-		       dev, back);
-		goto out;
-	}
-	if ((st = undo_unmount(&j, fs, out.fds[0])) != NF_EXIT_OK)
-		goto out;
-	printf("unmounted %s; %s detaches itself, and %s is kept\n", j.mpres, dev, back);
-	if (!o->keep_unit)
-		remove_unit(&j.t);
-out:
-	guard_out_close_fds(&out);
-	mount_table_free(&mt);
-	free(back);
-	free(dev);
-	job_free(&j);
+	image_job_free(&j);
 	return st;
 }
