@@ -23,7 +23,7 @@ fuzz() {
 	shift
 	mkdir -p "$tmp/corpus-$name" "$tmp/art-$name"
 	cp "$@" "$tmp/corpus-$name/"
-	(cd "$tmp" && "$tmp/bin/fuzz-$name" -seed=1 -runs=20000 -max_len=4096 -timeout=10 -max_total_time=120 \
+	(cd "$tmp" && "$tmp/bin/fuzz-$name" -seed=1 -runs=20000 -max_len="${MAX_LEN:-4096}" -timeout=10 -max_total_time=120 \
 		-dict="$top/fuzz/toml.dict" -artifact_prefix="$tmp/art-$name/" "$tmp/corpus-$name" \
 		>"$tmp/$name.log" 2>&1)
 	ok $? "fuzz-$name: 20,000 inputs, no crash, leak or hang" || diag "$(grep -A12 -m1 'ERROR\|SUMMARY' "$tmp/$name.log")"
@@ -33,5 +33,6 @@ fuzz conf-file "$FIXTURES"/edit/*.conf "$top"/fuzz/seeds/conf/*
 fuzz conf-edit "$FIXTURES"/edit/*.conf "$top"/fuzz/seeds/conf/*
 fuzz mounts "$FIXTURES"/mountinfo-netroot "$top"/fuzz/seeds/mounts/*
 fuzz subids "$top"/fuzz/seeds/subids/*
+MAX_LEN=65536 fuzz boltdb "$top"/fuzz/seeds/boltdb/*
 
 done_testing
