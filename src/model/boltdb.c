@@ -201,10 +201,12 @@ int boltdb_read_config(const char *path, char *out[DB_NFIELDS])
 		unsigned char *v;
 		size_t vl;
 
-		if (bolt_find(&b, bp, bplen, keys[i], 0, &v, &vl, &bucket) && !bucket) {
+		if (!bolt_find(&b, bp, bplen, keys[i], 0, &v, &vl, &bucket))
+			continue;
+		/* A bucket under a field's name is not its value (fuzz-boltdb found this leak). */
+		if (!bucket)
 			out[i] = xstrndup((const char *)v, vl);
-			free(v);
-		}
+		free(v);
 	}
 	ok = true;
 out:
