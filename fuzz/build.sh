@@ -54,3 +54,4 @@ target fuzz-conf-edit $toml conf/conf-edit.c --
 target fuzz-mounts $common sys/mounts.c --
 target fuzz-subids $common sys/subids.c -- -lsubid
 target fuzz-boltdb $common model/boltdb.c --
+target fuzz-outsafe $common lib/outsafe.c --

@@ -34,5 +34,6 @@ fuzz conf-edit "$FIXTURES"/edit/*.conf "$top"/fuzz/seeds/conf/*
 fuzz mounts "$FIXTURES"/mountinfo-netroot "$top"/fuzz/seeds/mounts/*
 fuzz subids "$top"/fuzz/seeds/subids/*
 MAX_LEN=65536 fuzz boltdb "$top"/fuzz/seeds/boltdb/*
+fuzz outsafe "$top"/fuzz/seeds/conf/*
 
 done_testing
