@@ -134,6 +134,15 @@ const char *check_status_name(enum check_status s)
 	return "?";
 }
 
+void check_worst(struct check *c, enum check_status s)
+{
+	/* Not the enum's order: a skip is the least, so anything found replaces it. */
+	static const int rank[] = {[CS_SKIP] = 0, [CS_OK] = 1, [CS_WARN] = 2, [CS_FAIL] = 3};
+
+	if (rank[s] > rank[c->status])
+		c->status = s;
+}
+
 char *shell_quote(const char *s)
 {
 	size_t n = 3;

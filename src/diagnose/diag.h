@@ -92,6 +92,8 @@ void check_value(struct check *c, const char *key, struct json_object *val);
 struct json_object *nfs_mount_json(const struct fsinfo *fi);
 void diag_note(struct diag *d, const char *fmt, ...) NF_PRINTF(2, 3);
 const char *check_status_name(enum check_status s);
+/* Raise C's status to S if S is worse (skip < ok < warn < fail). */
+void check_worst(struct check *c, enum check_status s);
 
 /* The checks, in the order they run. */
 void check_configuration(struct diag *d);
