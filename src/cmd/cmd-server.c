@@ -20,6 +20,7 @@
 #include "nfsserver.h"
 #include "nfsserver-verdict.h"
 #include "report.h"
+#include "status.h"
 
 /* Room for every step to use its full per-call time at least twice. */
 #define DEFAULT_TIMEOUT_S 10
@@ -46,14 +47,8 @@ const char cmd_server_help[] =
 	"NFSv3 and lacks what NFSv3 locks need, 2 nfscheck could not complete (the\n"
 	"name did not resolve, or the time ran out first), 64 usage error.\n";
 
-static const char *level_name(enum nfs_level l)
-{
-	return l == NFS_OK ? "ok" : l == NFS_WARN ? "warn" : "fail";
-}
-
 static void print_text(const struct nfs_server_report *r, const struct nfs_judgement *j, int timeout_ms)
 {
-	static const char *const tags[] = {"[ ok ]", "[warn]", "[FAIL]"};
 	const struct nfs_findings *f = &j->f;
 	char *v = nfs_server_verdict(r, j);
 
@@ -64,7 +59,7 @@ static void print_text(const struct nfs_server_report *r, const struct nfs_judge
 		printf(", rpcbind port %d", r->rpcbind_port);
 	printf("; each call at most %.1f s, %.1f s in all\n\n", r->call_ms / 1000.0, timeout_ms / 1000.0);
 	for (size_t i = 0; i < f->n; i++)
-		printf("  %s %-9s %s\n", tags[f->v[i].level], f->v[i].id, f->v[i].text);
+		printf("  %s %-9s %s\n", nf_status_tag((enum nf_status)f->v[i].level), f->v[i].id, f->v[i].text);
 	printf("\nVerdict: %s\n", v);
 	free(v);
 }
@@ -80,7 +75,7 @@ static struct json_object *json_doc(const struct nfs_server_report *r, const str
 		struct json_object *x = json_object_new_object();
 
 		json_object_object_add(x, "id", json_object_new_string(f->v[i].id));
-		json_object_object_add(x, "status", json_object_new_string(level_name(f->v[i].level)));
+		json_object_object_add(x, "status", json_object_new_string(nf_status_name((enum nf_status)f->v[i].level)));
 		json_object_object_add(x, "text", json_object_new_string(f->v[i].text));
 		json_object_array_add(fa, x);
 	}

@@ -17,13 +17,15 @@
 #include "probe.h"
 #include "subids.h"
 #include "target.h"
+#include "status.h"
 #include "util.h"
 
+/* The shared statuses (status.h), under the names the checks use. */
 enum check_status {
-	CS_OK,
-	CS_WARN,
-	CS_FAIL,
-	CS_SKIP,
+	CS_OK = NF_OK,
+	CS_WARN = NF_WARN,
+	CS_FAIL = NF_FAIL,
+	CS_SKIP = NF_SKIP,
 };
 
 /* Fix commands are printed in this order: privileges first, storage last. */

@@ -12,8 +12,10 @@
 #include <stddef.h>
 
 #include "nfsserver.h"
+#include "status.h"
 
-enum nfs_level { NFS_OK, NFS_WARN, NFS_FAIL };
+/* A finding is ok, warn or fail (status.h); never skip. */
+enum nfs_level { NFS_OK = NF_OK, NFS_WARN = NF_WARN, NFS_FAIL = NF_FAIL };
 
 struct nfs_finding {
 	enum nfs_level level;
