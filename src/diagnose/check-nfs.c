@@ -271,10 +271,21 @@ static struct check *server_answers(struct diag *d, const struct nfs_server_entr
 	else if (need->v3 && j->rpcbind == 0) {
 		check_worst(c, CS_WARN);
 		check_detail(c, "rpcbind on %s does not answer; NFSv3 needs it to mount", s->host);
-	} else if (j->locks_unknown) {
+	}
+	/* Not known is not fine: the server command's rule, whether or not rpcbind answered. */
+	if (j->locks_unknown) {
 		check_worst(c, CS_WARN);
 		check_detail(c, "whether NFSv3 locks will work is not known: run nfscheck diagnose again with "
 				"a longer --timeout");
+	} else if (j->rpcbind_unasked) {
+		check_worst(c, CS_WARN);
+		check_detail(c, "rpcbind on %s was not asked to the end, the time ran out; NFSv3 needs it to mount: "
+				"run nfscheck diagnose again with a longer --timeout", s->host);
+	}
+	if (j->mountd_missing) {
+		check_worst(c, CS_WARN);
+		check_detail(c, "mountd on %s %s: NFSv3 clients cannot mount from it, so a remount here would fail",
+			     s->host, mountd ? "is registered with rpcbind, but does not answer" : "is not registered with rpcbind");
 	}
 	free(mountd);
 	free(nlm);

@@ -148,6 +148,10 @@ void nfs_server_judge(const struct nfs_server_report *r, const struct nfs_need *
 	j->gap = need->v3_locks && !j->problem ? nfs_server_lock_gap(r) : NULL;
 	j->rpcbind = nfs_server_rpcbind_answers(r);
 	j->locks_unknown = need->v3_locks && !nfs_server_locks_known(r);
+	/* The same rules as the rpcbind and mountd findings, for the need. */
+	j->rpcbind_unasked = need->v3 && r->rpcbind_port > 0 && j->rpcbind < 0;
+	j->mountd_missing = need->v3 && j->rpcbind == 1 && (!nfs_server_registered(r, RPC_PROG_MOUNT) ||
+							     nfs_server_service_answers(r, RPC_PROG_MOUNT) == 0);
 	if (!j->problem && need->v3 && !r->answers[3])
 		j->missing_version = 3;
 	else if (!j->problem && need->v4 && !r->answers[4])

@@ -54,6 +54,9 @@ struct nfs_judgement {
 	char *gap;             /* what NFSv3 locks miss, when the need locks on NFSv3 */
 	int rpcbind;           /* nfs_server_rpcbind_answers() */
 	bool locks_unknown;    /* the need locks on NFSv3, and the time ran out before the lock services were asked */
+	/* The need mounts with NFSv3, which finds mountd through rpcbind: */
+	bool rpcbind_unasked;  /* the time ran out before rpcbind was asked */
+	bool mountd_missing;   /* rpcbind lists no mountd, or it does not answer */
 	int missing_version;   /* 3 or 4: needed, and the answering server does not answer it; else 0 */
 	struct nfs_findings f; /* one per question asked */
 };
