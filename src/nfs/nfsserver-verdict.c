@@ -34,14 +34,9 @@ bool nfs_server_resolved(const struct nfs_server_report *r)
 }
 
 /* Only NFSv3 answers, so its locks are the only ones clients can have. */
-bool nfs_server_only_v3(const struct nfs_server_report *r)
-{
-	return r->answers[3] && !r->answers[4];
-}
-
 static bool only_v3(const struct nfs_server_report *r)
 {
-	return nfs_server_only_v3(r);
+	return r->answers[3] && !r->answers[4];
 }
 
 static void service_finding(struct nfs_findings *f, const struct nfs_server_report *r, uint32_t prog,

@@ -58,13 +58,11 @@ struct nfs_judgement {
 	bool rpcbind_unasked;  /* the time ran out before rpcbind was asked */
 	bool mountd_missing;   /* rpcbind lists no mountd, or it does not answer */
 	int missing_version;   /* 3 or 4: needed, and the answering server does not answer it; else 0 */
-	struct nfs_findings f; /* one per question asked */
+	struct nfs_findings f; /* one per question asked, for what the server offers: the server command's list */
 };
 
 /* The server's name resolved to an address. */
 bool nfs_server_resolved(const struct nfs_server_report *r);
-/* Only NFSv3 answers: clients have no other way to lock. */
-bool nfs_server_only_v3(const struct nfs_server_report *r);
 /* The need of clients that may use whatever the server offers. */
 struct nfs_need nfs_server_offer(const struct nfs_server_report *r);
 /* Judge the report for NEED. Free with nfs_judgement_free. */
