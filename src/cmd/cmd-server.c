@@ -20,6 +20,7 @@
 #include "nfsserver.h"
 #include "nfsserver-verdict.h"
 #include "report.h"
+#include "status.h"
 
 /* Room for every step to use its full per-call time at least twice. */
 #define DEFAULT_TIMEOUT_S 10
@@ -46,15 +47,10 @@ const char cmd_server_help[] =
 	"NFSv3 and lacks what NFSv3 locks need, 2 nfscheck could not complete (the\n"
 	"name did not resolve, or the time ran out first), 64 usage error.\n";
 
-static const char *level_name(enum nfs_level l)
+static void print_text(const struct nfs_server_report *r, const struct nfs_judgement *j, int timeout_ms)
 {
-	return l == NFS_OK ? "ok" : l == NFS_WARN ? "warn" : "fail";
-}
-
-static void print_text(const struct nfs_server_report *r, const struct nfs_findings *f, int timeout_ms)
-{
-	static const char *const tags[] = {"[ ok ]", "[warn]", "[FAIL]"};
-	char *v = nfs_server_verdict(r);
+	const struct nfs_findings *f = &j->f;
+	char *v = nfs_server_verdict(r, j);
 
 	printf("nfscheck server: %s port %d", r->host, r->port);
 	if (r->address && strcmp(r->address, r->host) != 0)
@@ -63,22 +59,23 @@ static void print_text(const struct nfs_server_report *r, const struct nfs_findi
 		printf(", rpcbind port %d", r->rpcbind_port);
 	printf("; each call at most %.1f s, %.1f s in all\n\n", r->call_ms / 1000.0, timeout_ms / 1000.0);
 	for (size_t i = 0; i < f->n; i++)
-		printf("  %s %-9s %s\n", tags[f->v[i].level], f->v[i].id, f->v[i].text);
+		printf("  %s %-9s %s\n", nf_status_tag((enum nf_status)f->v[i].level), f->v[i].id, f->v[i].text);
 	printf("\nVerdict: %s\n", v);
 	free(v);
 }
 
-static struct json_object *json_doc(const struct nfs_server_report *r, const struct nfs_findings *f, int timeout_ms,
+static struct json_object *json_doc(const struct nfs_server_report *r, const struct nfs_judgement *j, int timeout_ms,
 				    int status)
 {
 	struct json_object *o = nfs_server_json(r), *fa = json_object_new_array();
-	char *v = nfs_server_verdict(r);
+	const struct nfs_findings *f = &j->f;
+	char *v = nfs_server_verdict(r, j);
 
 	for (size_t i = 0; i < f->n; i++) {
 		struct json_object *x = json_object_new_object();
 
 		json_object_object_add(x, "id", json_object_new_string(f->v[i].id));
-		json_object_object_add(x, "status", json_object_new_string(level_name(f->v[i].level)));
+		json_object_object_add(x, "status", json_object_new_string(nf_status_name((enum nf_status)f->v[i].level)));
 		json_object_object_add(x, "text", json_object_new_string(f->v[i].text));
 		json_object_array_add(fa, x);
 	}
@@ -105,7 +102,8 @@ int cmd_server(int argc, char **argv)
 	};
 	struct nfs_server_request rq = {.port = RPC_PORT_NFS, .rpcbind_port = RPC_PORT_RPCBIND};
 	struct nfs_server_report r;
-	struct nfs_findings f = {0};
+	struct nfs_judgement j;
+	struct nfs_need need;
 	int timeout_ms = DEFAULT_TIMEOUT_S * 1000, c, status;
 	bool json = false;
 	char *host = NULL;
@@ -142,15 +140,17 @@ int cmd_server(int argc, char **argv)
 	rq.host = host;
 	rq.budget_ms = timeout_ms;
 	nfs_server_probe(&rq, &r);
-	nfs_server_judge(&r, &f);
-	status = nfs_server_exit_status(&r);
-	if (!nfs_server_resolved(&r) && !r.interrupted && f.n)
-		nf_error("server: %s", f.v[0].text);
+	/* No mount to go by: judged for clients that may use whatever it offers. */
+	need = nfs_server_offer(&r);
+	nfs_server_judge(&r, &need, &j);
+	status = nfs_server_exit_status(&r, &j);
+	if (!nfs_server_resolved(&r) && !r.interrupted && j.f.n)
+		nf_error("server: %s", j.f.v[0].text);
 	if (json)
-		json_print(json_doc(&r, &f, timeout_ms, status));
+		json_print(json_doc(&r, &j, timeout_ms, status));
 	else
-		print_text(&r, &f, timeout_ms);
-	nfs_findings_free(&f);
+		print_text(&r, &j, timeout_ms);
+	nfs_judgement_free(&j);
 	nfs_server_report_free(&r);
 	free(host);
 	return status;

@@ -14,6 +14,7 @@
 
 #include "check-nfs.h"
 #include "mounts.h"
+#include "nfsserver-verdict.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -153,14 +154,6 @@ bool nfs_first_on_mount(const struct nfs_places *ps, size_t i)
 
 /* ---- nfs.options ---- */
 
-static void worst(struct check *c, enum check_status s)
-{
-	static const int rank[] = {[CS_SKIP] = 0, [CS_OK] = 1, [CS_WARN] = 2, [CS_FAIL] = 3};
-
-	if (rank[s] > rank[c->status])
-		c->status = s;
-}
-
 static void options_check(struct diag *d, const struct nfs_places *ps, const struct fsinfo *fi)
 {
 	char *desc = fsinfo_describe(fi), *on = nfs_places_on(ps, fi, false);
@@ -168,20 +161,20 @@ static void options_check(struct diag *d, const struct nfs_places *ps, const str
 	struct check *c = diag_add(d, "nfs.options", G_NFS, CS_OK, "%s: %s, for %s", fi->mountpoint, desc, on);
 
 	if (fi->soft) {
-		worst(c, CS_WARN);
+		check_worst(c, CS_WARN);
 		check_detail(c, "soft: when the server is slow, reads and writes fail with EIO instead of "
 				"waiting; under the load of a pull, a layer can be left half written");
 		check_remedy(c, "mount it hard (the default), or keep the storage off this mount");
 	}
 	if (fi->sec && strncmp(fi->sec, "krb5", 4) == 0) {
-		worst(c, CS_WARN);
+		check_worst(c, CS_WARN);
 		check_detail(c, "sec=%s: every access needs a valid Kerberos ticket; a long pull or build fails "
 				"with EACCES or EKEYEXPIRED when the ticket expires", fi->sec);
 		check_remedy(c, "keep the ticket renewed for as long as Podman runs (krenew, k5start), or keep "
 				"the storage off this mount");
 	}
 	if (nfs_local_locks(fi)) {
-		worst(c, CS_WARN);
+		check_worst(c, CS_WARN);
 		check_detail(c, "%s%s: fcntl locks are local to this machine; fine while only this machine uses the "
 				"storage, unsafe if containers on several machines use the same home at once",
 			     fi->nolock ? "" : "local_lock=", fi->nolock ? "nolock" : fi->local_lock);
@@ -258,12 +251,56 @@ static char *mounts_of(const struct nfs_places *ps, const struct nfs_server_entr
 	return m;
 }
 
+/* The OK wording: what rpcbind lists, and what the judgement left open. */
+static struct check *server_answers(struct diag *d, const struct nfs_server_entry *s, const struct nfs_need *need,
+				    const struct nfs_judgement *j)
+{
+	const struct nfs_server_report *r = &s->r;
+	char *mountd = nfs_server_service_text(r, RPC_PROG_MOUNT), *nlm = nfs_server_service_text(r, RPC_PROG_NLM),
+	     *nsm = nfs_server_service_text(r, RPC_PROG_NSM);
+	struct check *c = diag_add(d, "nfs.server", G_NFS, CS_OK, "%s answers %s%s", s->host, j->versions,
+				   j->rpcbind < 0    ? "; rpcbind not asked to the end, the time ran out"
+				   : j->rpcbind == 0 ? "; rpcbind does not answer"
+				   : nlm && nsm      ? "; rpcbind lists the lock manager and status monitor"
+						     : "");
+
+	if (r->rpcbind_proto)
+		check_detail(c, "rpcbind (protocol %d): mountd %s; nlockmgr %s; status %s", r->rpcbind_proto,
+			     mountd ? mountd : "not registered", nlm ? nlm : "not registered",
+			     nsm ? nsm : "not registered");
+	else if (need->v3 && j->rpcbind == 0) {
+		check_worst(c, CS_WARN);
+		check_detail(c, "rpcbind on %s does not answer; NFSv3 needs it to mount", s->host);
+	}
+	/* Not known is not fine: the server command's rule, whether or not rpcbind answered. */
+	if (j->locks_unknown) {
+		check_worst(c, CS_WARN);
+		check_detail(c, "whether NFSv3 locks will work is not known: run nfscheck diagnose again with "
+				"a longer --timeout");
+	} else if (j->rpcbind_unasked) {
+		check_worst(c, CS_WARN);
+		check_detail(c, "rpcbind on %s was not asked to the end, the time ran out; NFSv3 needs it to mount: "
+				"run nfscheck diagnose again with a longer --timeout", s->host);
+	}
+	if (j->mountd_missing) {
+		check_worst(c, CS_WARN);
+		check_detail(c, "mountd on %s %s: NFSv3 clients cannot mount from it, so a remount here would fail",
+			     s->host, mountd ? "is registered with rpcbind, but does not answer" : "is not registered with rpcbind");
+	}
+	free(mountd);
+	free(nlm);
+	free(nsm);
+	return c;
+}
+
+/* The judgement of nfs_server_judge(), for the mounts from S, as a check. */
 static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_server_entry *s)
 {
 	const struct nfs_server_report *r = &s->r;
-	bool v3_locks, v3, v4;
-	char *mounts = mounts_of(ps, s, &v3_locks, &v3, &v4), *problem, *vers, *gap;
+	struct nfs_need need;
+	char *mounts = mounts_of(ps, s, &need.v3_locks, &need.v3, &need.v4);
 	struct json_object *ma = json_object_new_array();
+	struct nfs_judgement j;
 	struct check *c;
 
 	for (size_t i = 0; i < ps->n; i++)
@@ -276,61 +313,34 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
 		free(mounts);
 		return;
 	}
-	problem = nfs_server_problem(r);
-	vers = nfs_server_versions_text(r);
-	gap = v3_locks ? nfs_server_lock_gap(r) : NULL;
-	if (problem && nfs_server_answers(r) < 0) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not known, %s", s->host, problem);
+	nfs_server_judge(r, &need, &j);
+	/* A problem the server did not settle by answering is not known, not a fault. */
+	if (j.problem && j.outcome != NFS_DOWN) {
+		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not known, %s", s->host, j.problem);
 		check_remedy(c, "run nfscheck diagnose again with a longer --timeout");
-	} else if (problem) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not responding: %s", s->host, problem);
+	} else if (j.problem) {
+		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not responding: %s", s->host, j.problem);
 		check_detail(c, "everything under %s will hang until it answers again", mounts);
 		check_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
 				"storage off it");
-	} else if (gap) {
+	} else if (j.gap) {
 		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s answers %s, but NFSv3 locks will fail: %s", s->host,
-			     vers, gap);
+			     j.versions, j.gap);
 		check_detail(c, "%s is mounted with NFSv3 and locking on: every fcntl lock Podman takes goes to the "
 				"server's lock manager", mounts);
 		check_remedy(c, "on the server, start the lock services (systemctl start rpc-statd nfs-server), or "
 				"mount with vers=4.2, which has locking built in");
 	} else {
-		char *mountd = nfs_server_service_text(r, RPC_PROG_MOUNT), *nlm = nfs_server_service_text(r, RPC_PROG_NLM),
-		     *nsm = nfs_server_service_text(r, RPC_PROG_NSM);
-
-		int rb = nfs_server_rpcbind_answers(r);
-
-		c = diag_add(d, "nfs.server", G_NFS, CS_OK, "%s answers %s%s", s->host, vers,
-			     rb < 0    ? "; rpcbind not asked to the end, the time ran out"
-			     : rb == 0 ? "; rpcbind does not answer"
-			     : nlm && nsm ? "; rpcbind lists the lock manager and status monitor"
-					  : "");
-		if (r->rpcbind_proto)
-			check_detail(c, "rpcbind (protocol %d): mountd %s; nlockmgr %s; status %s", r->rpcbind_proto,
-				     mountd ? mountd : "not registered", nlm ? nlm : "not registered",
-				     nsm ? nsm : "not registered");
-		else if (v3 && rb == 0) {
-			worst(c, CS_WARN);
-			check_detail(c, "rpcbind on %s does not answer; NFSv3 needs it to mount", s->host);
-		} else if (v3_locks && !nfs_server_locks_known(r)) {
-			worst(c, CS_WARN);
-			check_detail(c, "whether NFSv3 locks will work is not known: run nfscheck diagnose again with "
-					"a longer --timeout");
-		}
-		free(mountd);
-		free(nlm);
-		free(nsm);
+		c = server_answers(d, s, &need, &j);
 	}
-	if (!problem && ((v3 && !r->answers[3]) || (v4 && !r->answers[4]))) {
-		worst(c, CS_WARN);
-		check_detail(c, "a mount uses NFSv%d, which the server does not answer now", v3 && !r->answers[3] ? 3 : 4);
+	if (j.missing_version) {
+		check_worst(c, CS_WARN);
+		check_detail(c, "a mount uses NFSv%d, which the server does not answer now", j.missing_version);
 	}
 	check_detail(c, "mounts from %s: %s", s->host, mounts);
 	check_value(c, "server", nfs_server_json(r));
 	check_value(c, "mounts", ma);
-	free(problem);
-	free(vers);
-	free(gap);
+	nfs_judgement_free(&j);
 	free(mounts);
 }
 

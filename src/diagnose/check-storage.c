@@ -419,14 +419,6 @@ static void remedy_tmpfiles(struct check *c, const char *g, const char *user)
 	free(qf);
 }
 
-static void worst(struct check *c, enum check_status s)
-{
-	static const int rank[] = {[CS_SKIP] = 0, [CS_OK] = 1, [CS_WARN] = 2, [CS_FAIL] = 3};
-
-	if (rank[s] > rank[c->status])
-		c->status = s;
-}
-
 /* DIR exists and the user cannot pass through it: say so. */
 static void check_passable(struct diag *d, struct check *c, const char *dir)
 {
@@ -439,7 +431,7 @@ static void check_passable(struct diag *d, struct check *c, const char *dir)
 	err = fsx_access(&x, dir, X_OK);
 	if (!err || err == NF_EDEADLINE)
 		return;
-	worst(c, CS_FAIL);
+	check_worst(c, CS_FAIL);
 	check_detail(c, "%s cannot pass through %s (mode %04o, owner uid %u): %s", d->user, dir,
 		     (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, errno_name(err));
 	check_remedy(c, "let %s through %s (chmod o+x, or a group it is in), or choose another graphroot",
@@ -488,13 +480,13 @@ void check_location(struct diag *d)
 			check_detail(c, "under %s, but excluded from ageing by %s", path_under(g, "/tmp") ? "/tmp" : "/var/tmp",
 				     excl);
 		} else {
-			worst(c, CS_WARN);
+			check_worst(c, CS_WARN);
 			check_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
 				     path_under(g, "/tmp") ? "/tmp" : "/var/tmp", path_under(g, "/tmp") ? "10 days" : "30 days");
 			remedy_tmpfiles(c, g, d->user);
 		}
 		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
-			worst(c, CS_WARN);
+			check_worst(c, CS_WARN);
 			check_detail(c, "%s is a tmpfs: the store is lost at every reboot", d->fs_graphroot.mountpoint);
 		}
 		check_value_str(c, "tmpfiles_exclusion", excl);
@@ -508,7 +500,7 @@ void check_location(struct diag *d)
 
 		check_value_bool(c, "selinux_enforcing", true);
 		if (!path_under(g, dflt)) {
-			worst(c, CS_WARN);
+			check_worst(c, CS_WARN);
 			check_detail(c, "SELinux is enforcing and the graphroot is not under %s, so its files "
 					"may lack the container labels", dflt);
 			/* A command to paste as root: the user's path is shell-quoted. */

@@ -125,13 +125,12 @@ void diag_note(struct diag *d, const char *fmt, ...)
 
 const char *check_status_name(enum check_status s)
 {
-	switch (s) {
-	case CS_OK: return "ok";
-	case CS_WARN: return "warn";
-	case CS_FAIL: return "fail";
-	case CS_SKIP: return "skip";
-	}
-	return "?";
+	return nf_status_name((enum nf_status)s);
+}
+
+void check_worst(struct check *c, enum check_status s)
+{
+	c->status = (enum check_status)nf_status_worst((enum nf_status)c->status, (enum nf_status)s);
 }
 
 char *shell_quote(const char *s)
@@ -225,7 +224,6 @@ static void print_indented(FILE *out, const char *text, const char *indent)
 
 void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 {
-	static const char *const tags[] = {"[ ok ]", "[warn]", "[FAIL]", "[skip]"};
 	const char *group = NULL;
 	const struct check *first_fail = NULL;
 	const char **fixes;
@@ -248,7 +246,7 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 		fputs("  ", out);
 		if (color)
 			out_raw(out, color_of(c->status));
-		fputs(tags[c->status], out);
+		fputs(nf_status_tag((enum nf_status)c->status), out);
 		if (color)
 			out_raw(out, "\033[0m");
 		/* A summary is one line; a newline in a user's path inside it

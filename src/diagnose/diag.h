@@ -17,13 +17,15 @@
 #include "probe.h"
 #include "subids.h"
 #include "target.h"
+#include "status.h"
 #include "util.h"
 
+/* The shared statuses (status.h), under the names the checks use. */
 enum check_status {
-	CS_OK,
-	CS_WARN,
-	CS_FAIL,
-	CS_SKIP,
+	CS_OK = NF_OK,
+	CS_WARN = NF_WARN,
+	CS_FAIL = NF_FAIL,
+	CS_SKIP = NF_SKIP,
 };
 
 /* Fix commands are printed in this order: privileges first, storage last. */
@@ -92,6 +94,8 @@ void check_value(struct check *c, const char *key, struct json_object *val);
 struct json_object *nfs_mount_json(const struct fsinfo *fi);
 void diag_note(struct diag *d, const char *fmt, ...) NF_PRINTF(2, 3);
 const char *check_status_name(enum check_status s);
+/* Raise C's status to S if S is worse (skip < ok < warn < fail). */
+void check_worst(struct check *c, enum check_status s);
 
 /* The checks, in the order they run. */
 void check_configuration(struct diag *d);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The rules that judge an NFS server report (nfsserver.h): one finding per
- * question asked, the exit status and the one-line verdict, all derived
- * from the same facts. Here, not in the server command, so the command
- * only parses options and prints, and other reports can use the rules.
+ * The rules that judge an NFS server report (nfsserver.h): what it settles
+ * for what clients need, and one finding per question asked. The server
+ * command's exit status and verdict, and diagnose's nfs.server check, are
+ * all derived from this one judgement, so the two cannot drift apart.
  */
 #include "config.h"
 
@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exitcode.h"
 #include "nfsserver-verdict.h"
@@ -61,7 +62,7 @@ static void service_finding(struct nfs_findings *f, const struct nfs_server_repo
 	free(text);
 }
 
-void nfs_server_judge(const struct nfs_server_report *r, struct nfs_findings *f)
+static void question_findings(const struct nfs_server_report *r, struct nfs_findings *f)
 {
 	const struct nfs_step *c = nfs_server_step(r, "connect"), *rb = nfs_server_step(r, "rpcbind-dump"),
 			      *rc = nfs_server_step(r, "rpcbind-connect");
@@ -109,76 +110,110 @@ void nfs_server_judge(const struct nfs_server_report *r, struct nfs_findings *f)
 	service_finding(f, r, RPC_PROG_NSM, "NFSv3 locks will fail");
 }
 
-/* What NFSv3 locks would miss, when only NFSv3 answers and rpcbind was to be asked; *KNOWN false when the time ran out first. */
-static char *v3_lock_gap(const struct nfs_server_report *r, bool *known)
+/* Clients that may mount with any version the server answers lock on
+ * NFSv3 through its lock manager when rpcbind is to be asked. */
+struct nfs_need nfs_server_offer(const struct nfs_server_report *r)
 {
-	*known = true;
-	if (!r->answers[3] || r->rpcbind_port <= 0)
-		return NULL;
-	*known = nfs_server_locks_known(r);
-	return *known ? nfs_server_lock_gap(r) : NULL;
+	return (struct nfs_need){.v3 = r->answers[3], .v4 = r->answers[4],
+				 .v3_locks = r->answers[3] && r->rpcbind_port > 0};
 }
 
-/* Derived from the report by the same rules as the findings and the verdict. */
-int nfs_server_exit_status(const struct nfs_server_report *r)
+static enum nfs_outcome outcome(const struct nfs_server_report *r, const struct nfs_judgement *j)
 {
-	bool known;
-	char *gap;
-	int st;
-
-	if (r->interrupted || r->failed || !nfs_server_resolved(r))
-		return NF_EXIT_INCOMPLETE;
-	switch (nfs_server_answers(r)) {
-	case 0:
-		return NF_EXIT_PROBLEMS;
-	case -1:
-		return NF_EXIT_INCOMPLETE;
-	}
-	if (!only_v3(r))
-		return NF_EXIT_OK;
-	gap = v3_lock_gap(r, &known);
-	st = !known ? NF_EXIT_INCOMPLETE : gap ? NF_EXIT_PROBLEMS : NF_EXIT_OK;
-	free(gap);
-	return st;
-}
-
-char *nfs_server_verdict(const struct nfs_server_report *r)
-{
-	char *problem = nfs_server_problem(r), *vers, *gap, *s;
-	const char *a = r->address ? r->address : r->host;
-	bool known;
-
 	if (r->interrupted)
-		s = xstrdup("interrupted");
-	else if (!nfs_server_resolved(r) || r->failed)
-		s = xasprintf("nfscheck could not complete: %s", problem);
-	else if (problem && nfs_server_answers(r) < 0)
-		s = xasprintf("nfscheck could not complete: %s; give it more time with --timeout", problem);
-	else if (problem)
-		s = xasprintf("%s is not responding: everything under a mount from it will hang", a);
-	else {
-		vers = nfs_server_versions_text(r);
-		gap = v3_lock_gap(r, &known);
-		if (gap)
-			s = xasprintf("%s answers %s, but NFSv3 locks will fail: %s", a, vers, gap);
-		else if (!known)
-			s = xasprintf("%s answers %s; the time ran out before rpcbind and the lock services were asked "
-				      "to the end%s", a, vers, only_v3(r) ? ", so whether NFSv3 locks work is not known" : "");
-		else if (r->answers[3] && r->rpcbind_port > 0)
-			s = xasprintf("%s answers %s, with the lock manager and status monitor NFSv3 locking needs", a,
-				      vers);
-		else
-			s = xasprintf("%s answers %s", a, vers);
-		free(vers);
-		free(gap);
-	}
-	free(problem);
-	return s;
+		return NFS_INTERRUPTED;
+	if (!nfs_server_resolved(r) || r->failed)
+		return NFS_NOT_STARTED;
+	/* No problem means it answered (nfs_server_answers() is 1). */
+	if (j->problem)
+		return nfs_server_answers(r) < 0 ? NFS_NOT_KNOWN : NFS_DOWN;
+	if (j->gap)
+		return NFS_LOCK_GAP;
+	if (j->locks_unknown)
+		return NFS_LOCKS_NOT_KNOWN;
+	return NFS_ANSWERS;
 }
 
-void nfs_findings_free(struct nfs_findings *f)
+void nfs_server_judge(const struct nfs_server_report *r, const struct nfs_need *need, struct nfs_judgement *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->problem = nfs_server_problem(r);
+	j->versions = nfs_server_versions_text(r);
+	/* nfs_server_lock_gap() names nothing while the lock services are not known. */
+	j->gap = need->v3_locks && !j->problem ? nfs_server_lock_gap(r) : NULL;
+	j->rpcbind = nfs_server_rpcbind_answers(r);
+	j->locks_unknown = need->v3_locks && !nfs_server_locks_known(r);
+	/* The same rules as the rpcbind and mountd findings, for the need. */
+	j->rpcbind_unasked = need->v3 && r->rpcbind_port > 0 && j->rpcbind < 0;
+	j->mountd_missing = need->v3 && j->rpcbind == 1 && (!nfs_server_registered(r, RPC_PROG_MOUNT) ||
+							     nfs_server_service_answers(r, RPC_PROG_MOUNT) == 0);
+	if (!j->problem && need->v3 && !r->answers[3])
+		j->missing_version = 3;
+	else if (!j->problem && need->v4 && !r->answers[4])
+		j->missing_version = 4;
+	j->outcome = outcome(r, j);
+	question_findings(r, &j->f);
+}
+
+/* Clients with NFSv4 at hand lose nothing to NFSv3's missing locks. */
+int nfs_server_exit_status(const struct nfs_server_report *r, const struct nfs_judgement *j)
+{
+	switch (j->outcome) {
+	case NFS_INTERRUPTED:
+	case NFS_NOT_STARTED:
+	case NFS_NOT_KNOWN:
+		return NF_EXIT_INCOMPLETE;
+	case NFS_DOWN:
+		return NF_EXIT_PROBLEMS;
+	case NFS_LOCK_GAP:
+		return only_v3(r) ? NF_EXIT_PROBLEMS : NF_EXIT_OK;
+	case NFS_LOCKS_NOT_KNOWN:
+		return only_v3(r) ? NF_EXIT_INCOMPLETE : NF_EXIT_OK;
+	case NFS_ANSWERS:
+	default:
+		return NF_EXIT_OK;
+	}
+}
+
+char *nfs_server_verdict(const struct nfs_server_report *r, const struct nfs_judgement *j)
+{
+	const char *a = r->address ? r->address : r->host;
+
+	switch (j->outcome) {
+	case NFS_INTERRUPTED:
+		return xstrdup("interrupted");
+	case NFS_NOT_STARTED:
+		return xasprintf("nfscheck could not complete: %s", j->problem);
+	case NFS_NOT_KNOWN:
+		return xasprintf("nfscheck could not complete: %s; give it more time with --timeout", j->problem);
+	case NFS_DOWN:
+		return xasprintf("%s is not responding: everything under a mount from it will hang", a);
+	case NFS_LOCK_GAP:
+		return xasprintf("%s answers %s, but NFSv3 locks will fail: %s", a, j->versions, j->gap);
+	case NFS_LOCKS_NOT_KNOWN:
+		return xasprintf("%s answers %s; the time ran out before rpcbind and the lock services were asked "
+				 "to the end%s", a, j->versions,
+				 only_v3(r) ? ", so whether NFSv3 locks work is not known" : "");
+	case NFS_ANSWERS:
+	default:
+		if (r->answers[3] && r->rpcbind_port > 0)
+			return xasprintf("%s answers %s, with the lock manager and status monitor NFSv3 locking "
+					 "needs", a, j->versions);
+		return xasprintf("%s answers %s", a, j->versions);
+	}
+}
+
+static void nfs_findings_free(struct nfs_findings *f)
 {
 	for (size_t i = 0; i < f->n; i++)
 		free(f->v[i].text);
 	f->n = 0;
+}
+
+void nfs_judgement_free(struct nfs_judgement *j)
+{
+	free(j->problem);
+	free(j->versions);
+	free(j->gap);
+	nfs_findings_free(&j->f);
 }
