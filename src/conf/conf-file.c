@@ -133,11 +133,11 @@ static void put(struct tv *t, const char *key, struct tv *v)
 	tv_table_add(t, key, v);
 }
 
-static struct tv *new_table(enum tv_origin origin, unsigned line, unsigned depth)
+/* A table in A: the document's arena, which every node of it shares. */
+static struct tv *new_table(struct tv_arena *a, enum tv_origin origin, unsigned line, unsigned depth)
 {
-	struct tv *t = xcalloc(1, sizeof(*t));
+	struct tv *t = tv_new(a, TV_TABLE);
 
-	t->type = TV_TABLE;
 	t->origin = origin;
 	t->line = line;
 	t->depth = depth;
@@ -162,7 +162,7 @@ static struct tv *descend(struct bridge *b, struct tv *t, const char *key, enum 
 	if (!c) {
 		if (too_deep(b, t->depth + 1, line))
 			return NULL;
-		c = new_table(make, line, t->depth + 1);
+		c = new_table(t->arena, make, line, t->depth + 1);
 		put(t, key, c);
 		return c;
 	}
@@ -197,8 +197,7 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 			goto out;
 		}
 		if (!c) {
-			c = xcalloc(1, sizeof(*c));
-			c->type = TV_ARRAY;
+			c = tv_new(t->arena, TV_ARRAY);
 			c->origin = TVO_ARRAY_TABLE;
 			c->line = l->lineno;
 			c->depth = t->depth + 1;
@@ -208,7 +207,7 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 			t = NULL;
 			goto out;
 		}
-		tv_array_push(c, t = new_table(TVO_ARRAY_TABLE, l->lineno, c->depth + 1));
+		tv_array_push(c, t = new_table(t->arena, TVO_ARRAY_TABLE, l->lineno, c->depth + 1));
 		goto out;
 	}
 	if (!c) {
@@ -216,7 +215,7 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 			t = NULL;
 			goto out;
 		}
-		c = new_table(TVO_HEADER, l->lineno, t->depth + 1);
+		c = new_table(t->arena, TVO_HEADER, l->lineno, t->depth + 1);
 		put(t, last, c);
 		t = c;
 		goto out;
@@ -258,21 +257,18 @@ static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 	unsigned depth = t->depth + (unsigned)l->nkey - 1;
 
 	/* The value sits below the tables its dotted key opens. */
-	v = tv_parse_at(l->value, l->value_len, depth, &off, &err);
+	v = tv_parse_in(t->arena, l->value, l->value_len, depth, &off, &err);
 	if (!v) {
 		decode_error(b, tl_value_line(l, off), "%s: %s", whole, err);
 		goto out;
 	}
 	for (size_t i = 0; i + 1 < l->nkey && t; i++)
 		t = descend(b, t, l->key[i], TVO_DOTTED, l->lineno, whole);
-	if (!t) {
-		tv_free(v);
-		goto out;
-	}
+	if (!t)
+		goto out; /* V stays in the arena, unused */
 	/* Through an array of tables the key went deeper than counted. */
 	if (t->depth != depth) {
-		tv_free(v);
-		v = tv_parse_at(l->value, l->value_len, t->depth, &off, &err);
+		v = tv_parse_in(t->arena, l->value, l->value_len, t->depth, &off, &err);
 		if (!v) {
 			decode_error(b, tl_value_line(l, off), "%s: %s", whole, err);
 			goto out;
@@ -283,7 +279,6 @@ static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 	if (child(t, l->key[l->nkey - 1])) {
 		decode_error(b, l->lineno, "%s: key defined twice (first on line %u)", whole,
 			     child(t, l->key[l->nkey - 1])->line);
-		tv_free(v);
 		goto out;
 	}
 	put(t, l->key[l->nkey - 1], v);
@@ -479,12 +474,16 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 		   unsigned version, const char *on_failure, struct problem_list *pl)
 {
 	struct bridge b = {.f = f, .version = version, .on_failure = on_failure, .pl = pl};
+	struct tv_arena *arena;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
-	f->doc = new_table(TVO_HEADER, 0, 0);
-	b.scratch = new_table(TVO_HEADER, 0, 0);
+	arena = tv_arena_new();
+	f->doc = new_table(arena, TVO_HEADER, 0, 0);
+	/* tv_free(f->doc) frees every table and value of the file at once. */
+	tv_arena_set_owner(arena, f->doc);
+	b.scratch = new_table(arena, TVO_HEADER, 0, 0);
 	b.rd = tl_new(buf, len);
 	rc = ini_parse_stream(bridge_reader, &b, bridge_handler, &b);
 	if (rc == -2)
@@ -494,7 +493,7 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 	tl_line_clear(&b.cur);
 	tl_free(b.rd);
 	free(b.sections);
-	tv_free(b.scratch);
+	/* b.scratch goes with the document's arena. */
 	/* Go decodes nothing from a file it cannot parse. */
 	if (!f->decode_failed)
 		decode_table(&b, f->doc, SK_NONE, NULL);
