@@ -123,6 +123,17 @@ static char *join_key(char **parts, size_t n)
 	return out;
 }
 
+/* The key as written, for messages: a one-part key is its own name and
+ * costs nothing, which matters with 300,000 keys. *OWNED is what the
+ * caller frees. */
+static const char *whole_key(const struct tl_line *l, char **owned)
+{
+	*owned = NULL;
+	if (l->nkey == 1)
+		return l->key[0];
+	return *owned = join_key(l->key, l->nkey);
+}
+
 static struct tv *child(struct tv *t, const char *key)
 {
 	return tv_table_find(t, key);
@@ -182,7 +193,8 @@ static struct tv *descend(struct bridge *b, struct tv *t, const char *key, enum 
 static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 {
 	struct tv *t = b->f->doc, *c;
-	char *whole = join_key(l->key, l->nkey);
+	char *owned;
+	const char *whole = whole_key(l, &owned);
 	const char *last = l->key[l->nkey - 1];
 
 	for (size_t i = 0; i + 1 < l->nkey && t; i++)
@@ -232,7 +244,7 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 		t = c;
 	}
 out:
-	free(whole);
+	free(owned);
 	return t;
 }
 
@@ -251,7 +263,8 @@ static void set_lines(struct tv *v, const struct tl_line *l)
 
 static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 {
-	char *whole = join_key(l->key, l->nkey), *err = NULL;
+	char *owned, *err = NULL;
+	const char *whole = whole_key(l, &owned);
 	size_t off = 0;
 	struct tv *v;
 	unsigned depth = t->depth + (unsigned)l->nkey - 1;
@@ -284,7 +297,27 @@ static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 	put(t, l->key[l->nkey - 1], v);
 out:
 	free(err);
-	free(whole);
+	free(owned);
+}
+
+/* PRE, N in decimal and POST in STR (NUM bytes): "k12=" or "[s3]". A
+ * snprintf a line cost more than the rest of a short key. */
+static char *token(char *str, int num, const char *pre, size_t n, const char *post)
+{
+	char digits[3 * sizeof(n)];
+	size_t nd = 0, npre = strlen(pre), npost = strlen(post);
+
+	do {
+		digits[sizeof(digits) - ++nd] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	/* inih's buffer is hundreds of bytes; a token never comes near. */
+	if (num < 0 || (size_t)num < npre + nd + npost + 1)
+		nf_die(2, "internal error: inih's line buffer is too short");
+	memcpy(str, pre, npre);
+	memcpy(str + npre, digits + sizeof(digits) - nd, nd);
+	memcpy(str + npre + nd, post, npost + 1);
+	return str;
 }
 
 static char *bridge_reader(char *str, int num, void *stream)
@@ -299,10 +332,8 @@ static char *bridge_reader(char *str, int num, void *stream)
 			decode_error(b, b->cur.error_line, "%s", b->cur.error);
 			continue;
 		}
-		if (b->cur.kind == TL_KEYVAL) {
-			snprintf(str, (size_t)num, "k%u=", ++b->key_token);
-			return str;
-		}
+		if (b->cur.kind == TL_KEYVAL)
+			return token(str, num, "k", ++b->key_token, "=");
 		if (b->nsections == b->capsections) {
 			b->capsections = b->capsections ? 2 * b->capsections : 16;
 			b->sections = xreallocarray(b->sections, b->capsections, sizeof(*b->sections));
@@ -310,8 +341,7 @@ static char *bridge_reader(char *str, int num, void *stream)
 		b->sections[b->nsections] = open_table(b, &b->cur);
 		if (!b->sections[b->nsections])
 			b->sections[b->nsections] = b->scratch;
-		snprintf(str, (size_t)num, "[s%zu]", b->nsections++);
-		return str;
+		return token(str, num, "[s", b->nsections++, "]");
 	}
 }
 
@@ -446,12 +476,26 @@ static void decode_value(struct bridge *b, const struct sc_field *f, const struc
 		decode_table(b, v, f->key, written);
 }
 
+/* "PREFIX.KEY", or KEY without a prefix; malloc'd. Not xasprintf: this
+ * runs once a key, and formatting cost more than the lookup. */
+static char *dotted(const char *prefix, const char *key)
+{
+	size_t np = prefix ? strlen(prefix) + 1 : 0, nk = strlen(key);
+	char *out = xmalloc(np + nk + 1);
+
+	if (prefix) {
+		memcpy(out, prefix, np - 1);
+		out[np - 1] = '.';
+	}
+	memcpy(out + np, key, nk + 1);
+	return out;
+}
+
 static void decode_table(struct bridge *b, const struct tv *t, enum sc_key parent, const char *prefix)
 {
 	for (size_t i = 0; i < t->u.tab.n; i++) {
 		const struct tv *v = t->u.tab.vals[i];
-		char *written = prefix ? xasprintf("%s.%s", prefix, t->u.tab.keys[i])
-				       : xstrdup(t->u.tab.keys[i]);
+		char *written = dotted(prefix, t->u.tab.keys[i]);
 		struct sc_field f;
 		bool folded;
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <ctype.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -141,6 +143,10 @@ bool sc_lookup(enum sc_key parent, const char *name, unsigned version,
 		const struct sc_field *f = &fields[k];
 
 		if (f->parent != parent || !in_version(f, version))
+			continue;
+		/* Most keys of a long file are none of ours: the first letter
+		 * tells, without two string compares a field. */
+		if (tolower((unsigned char)f->name[0]) != tolower((unsigned char)name[0]))
 			continue;
 		if (strcmp(f->name, name) == 0) {
 			*folded = false;
