@@ -824,72 +824,121 @@ struct tv *tv_parse_in(struct tv_arena *a, const char *text, size_t len, unsigne
 	return v;
 }
 
+/*
+ * A key's parts are kept in one block: the pointers, then the names, each
+ * NUL-terminated. A file may hold 500,000 keys (or bad lines that start
+ * like one); one malloc and one free a key, not two a part. The names
+ * are gathered here first, on the stack while they fit.
+ */
+struct key_names {
+	char small[256];
+	char *p;
+	size_t n, cap;
+	size_t off[TV_MAX_DEPTH];
+};
+
+static void names_add(struct key_names *k, const char *s, size_t n)
+{
+	if (k->cap - k->n < n + 1) {
+		size_t cap = (k->n + n + 1) * 2;
+		char *p = xmalloc(cap);
+
+		memcpy(p, k->p, k->n);
+		if (k->p != k->small)
+			free(k->p);
+		k->p = p;
+		k->cap = cap;
+	}
+	memcpy(k->p + k->n, s, n);
+	k->p[k->n + n] = '\0';
+	k->n += n + 1;
+}
+
+static char **names_block(const struct key_names *k, size_t nparts)
+{
+	char **out = xmalloc(nparts * sizeof(char *) + k->n);
+	char *names = (char *)(out + nparts);
+
+	memcpy(names, k->p, k->n);
+	for (size_t i = 0; i < nparts; i++)
+		out[i] = names + k->off[i];
+	return out;
+}
+
+/* One part of a key at C's position: its text and length in *S, *N. */
+static bool key_part(struct cursor *c, const char **s, size_t *n)
+{
+	int ch = peek(c);
+	size_t start = c->pos;
+
+	if (ch == '"' || ch == '\'') {
+		if (at(c, "\"\"\"") || at(c, "\'\'\'"))
+			return fail(c, c->pos, "multi-line strings cannot be keys");
+		if (!(ch == '"' ? basic_string(c) : literal_string(c)))
+			return false;
+		/* A \u0000 ends the name, as it did when each was a C string. */
+		*s = c->sb.p;
+		*n = strlen(c->sb.p);
+		return true;
+	}
+	while (c->pos < c->len && (isalnum((unsigned char)c->s[c->pos]) || c->s[c->pos] == '_' || c->s[c->pos] == '-'))
+		c->pos++;
+	if (c->pos == start)
+		return fail(c, start, "expected a key");
+	*s = c->s + start;
+	*n = c->pos - start;
+	return true;
+}
+
 size_t tv_parse_key(const char *text, size_t len, char ***parts, size_t *nparts, char **err_msg)
 {
 	struct cursor c = {.s = text, .len = len};
-	char **out = NULL;
+	struct key_names k;
 	size_t n = 0;
 
+	k.p = k.small;
+	k.n = 0;
+	k.cap = sizeof(k.small);
 	for (;;) {
-		int ch;
-		char *part;
+		const char *part;
+		size_t plen, save;
 
 		skip_ws(&c);
-		ch = peek(&c);
-		if (ch == '"' || ch == '\'') {
-			if (at(&c, "\"\"\"") || at(&c, "'''")) {
-				fail(&c, c.pos, "multi-line strings cannot be keys");
-				goto bad;
-			}
-			if (!(ch == '"' ? basic_string(&c) : literal_string(&c)))
-				goto bad;
-			part = xmalloc(c.sb.n + 1);
-			memcpy(part, c.sb.p, c.sb.n + 1);
-		} else {
-			size_t start = c.pos;
-
-			while (c.pos < c.len && (isalnum((unsigned char)c.s[c.pos]) || c.s[c.pos] == '_' || c.s[c.pos] == '-'))
-				c.pos++;
-			if (c.pos == start) {
-				fail(&c, start, "expected a key");
-				goto bad;
-			}
-			part = xstrndup(c.s + start, c.pos - start);
-		}
+		if (!key_part(&c, &part, &plen))
+			goto bad;
 		if (n == TV_MAX_DEPTH) {
-			free(part);
 			fail(&c, c.pos, TV_TOO_DEEP);
 			goto bad;
 		}
-		out = xreallocarray(out, n + 1, sizeof(char *));
-		out[n++] = part;
-		{
-			size_t save = c.pos;
-
-			skip_ws(&c);
-			if (peek(&c) == '.') {
-				c.pos++;
-				continue;
-			}
-			c.pos = save;
+		k.off[n++] = k.n;
+		names_add(&k, part, plen);
+		save = c.pos;
+		skip_ws(&c);
+		if (peek(&c) == '.') {
+			c.pos++;
+			continue;
 		}
+		c.pos = save;
 		break;
 	}
-	free(c.sb.p);
-	*parts = out;
+	*parts = names_block(&k, n);
 	*nparts = n;
+	free(c.sb.p);
+	if (k.p != k.small)
+		free(k.p);
 	return c.pos;
 bad:
 	free(c.sb.p);
-	tv_free_parts(out, n);
+	if (k.p != k.small)
+		free(k.p);
 	*err_msg = c.err;
 	return 0;
 }
 
+/* The names share the pointers' block (see tv_parse_key). */
 void tv_free_parts(char **parts, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(parts[i]);
+	(void)n;
 	free(parts);
 }
 

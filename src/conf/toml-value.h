@@ -103,7 +103,8 @@ struct tv *tv_new(struct tv_arena *a, enum tv_type type);
 
 /* Parse a key (bare, quoted or dotted) starting at TEXT; used for table
  * headers and keys. Returns the number of bytes consumed, or 0 on error
- * with *ERR_MSG set. The components are returned in *PARTS / *NPARTS. */
+ * with *ERR_MSG set. The components are returned in *PARTS / *NPARTS,
+ * all in one block that tv_free_parts frees. */
 size_t tv_parse_key(const char *text, size_t len, char ***parts, size_t *nparts, char **err_msg);
 
 /* Frees V's arena when V owns it (see tv_arena_set_owner); else nothing. */
