@@ -32,6 +32,20 @@
 #define ARENA_BIG (ARENA_BLOCK / 4)
 #define ARENA_ALIGN (sizeof(void *) > sizeof(double) ? sizeof(void *) : sizeof(double))
 
+/* Under AddressSanitizer (the fuzz targets, --enable-sanitizers) every
+ * allocation gets a block of its own and its exact size, so that reading
+ * or writing past one is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_EACH 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_EACH 1
+#endif
+#endif
+#ifndef ARENA_EACH
+#define ARENA_EACH 0
+#endif
+
 struct arena_block {
 	struct arena_block *next;
 	size_t used, size;
@@ -73,13 +87,13 @@ static void *arena_alloc(struct tv_arena *a, size_t n)
 
 	if (need < n)
 		nf_die(2, "out of memory");
-	if (!b || b->size - b->used < need) {
-		size_t size = need > ARENA_BIG ? need : ARENA_BLOCK;
+	if (ARENA_EACH || !b || b->size - b->used < need) {
+		size_t size = ARENA_EACH ? n : need > ARENA_BIG ? need : ARENA_BLOCK;
 
 		b = xcalloc(1, sizeof(*b) + size);
 		b->size = size;
 		/* A big one goes behind the block being filled, which goes on. */
-		if (need > ARENA_BIG && a->head) {
+		if (!ARENA_EACH && need > ARENA_BIG && a->head) {
 			b->next = a->head->next;
 			a->head->next = b;
 		} else {
