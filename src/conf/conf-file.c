@@ -266,7 +266,7 @@ static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 	char *owned, *err = NULL;
 	const char *whole = whole_key(l, &owned);
 	size_t off = 0;
-	struct tv *v;
+	struct tv *v, *first;
 	unsigned depth = t->depth + (unsigned)l->nkey - 1;
 
 	/* The value sits below the tables its dotted key opens. */
@@ -289,12 +289,9 @@ static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 	}
 	set_lines(v, l);
 	v->line = l->lineno;
-	if (child(t, l->key[l->nkey - 1])) {
-		decode_error(b, l->lineno, "%s: key defined twice (first on line %u)", whole,
-			     child(t, l->key[l->nkey - 1])->line);
-		goto out;
-	}
-	put(t, l->key[l->nkey - 1], v);
+	first = tv_table_add_new(t, l->key[l->nkey - 1], v);
+	if (first)
+		decode_error(b, l->lineno, "%s: key defined twice (first on line %u)", whole, first->line);
 out:
 	free(err);
 	free(owned);

@@ -47,7 +47,7 @@
 #endif
 
 struct arena_block {
-	struct arena_block *next;
+	struct arena_block *next, *prev;
 	size_t used, size;
 	struct tv data[]; /* aligned as a node is, which suits everything kept */
 };
@@ -78,45 +78,105 @@ static void arena_free(struct tv_arena *a)
 	free(a);
 }
 
+static size_t aligned(size_t n)
+{
+	size_t need = (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+
+	if (need < n)
+		nf_die(2, "out of memory");
+	return need;
+}
+
+/* Whether N bytes from arena_alloc got a block of their own (which starts
+ * with them, and can be resized or freed alone). */
+static bool own_block(size_t n)
+{
+	return ARENA_EACH || aligned(n) > ARENA_BIG;
+}
+
+static struct arena_block *block_of(const void *p)
+{
+	return (struct arena_block *)((char *)p - offsetof(struct arena_block, data));
+}
+
+/* B into the list after AFTER, or first when AFTER is NULL. */
+static void block_link(struct tv_arena *a, struct arena_block *b, struct arena_block *after)
+{
+	b->prev = after;
+	b->next = after ? after->next : a->head;
+	if (b->next)
+		b->next->prev = b;
+	if (after)
+		after->next = b;
+	else
+		a->head = b;
+}
+
+static void block_unlink(struct tv_arena *a, struct arena_block *b)
+{
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		a->head = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+}
+
 /* N zeroed bytes (blocks come from calloc and are never reused). */
 static void *arena_alloc(struct tv_arena *a, size_t n)
 {
 	struct arena_block *b = a->head;
-	size_t need = (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+	size_t need = aligned(n);
 	void *p;
 
-	if (need < n)
-		nf_die(2, "out of memory");
-	if (ARENA_EACH || !b || b->size - b->used < need) {
+	if (own_block(n) || !b || b->size - b->used < need) {
 		size_t size = ARENA_EACH ? n : need > ARENA_BIG ? need : ARENA_BLOCK;
 
 		b = xcalloc(1, sizeof(*b) + size);
 		b->size = size;
 		/* A big one goes behind the block being filled, which goes on. */
-		if (!ARENA_EACH && need > ARENA_BIG && a->head) {
-			b->next = a->head->next;
-			a->head->next = b;
-		} else {
-			b->next = a->head;
-			a->head = b;
-		}
+		block_link(a, b, own_block(n) ? a->head : NULL);
 	}
 	p = (char *)b->data + b->used;
 	b->used += need;
 	return p;
 }
 
-/* An array of N elements of SIZE, holding the first OLDN of OLD. */
-static void *arena_array(struct tv_arena *a, const void *old, size_t oldn, size_t n, size_t size)
+/* An array of N elements of SIZE holding OLD's, OLD having had room for
+ * OLDN. An array in a block of its own is resized there (the tables and
+ * arrays of a large file: copying and keeping each old one would double
+ * what they hold); a small one is copied, the old left behind. */
+static void *arena_array(struct tv_arena *a, void *old, size_t oldn, size_t n, size_t size)
 {
+	struct arena_block *b, *prev;
 	void *p;
 
 	if (size && n > SIZE_MAX / size)
 		nf_die(2, "out of memory");
-	p = arena_alloc(a, n * size);
-	if (oldn)
-		memcpy(p, old, oldn * size);
-	return p;
+	if (!old || !own_block(oldn * size)) {
+		p = arena_alloc(a, n * size);
+		if (oldn)
+			memcpy(p, old, oldn * size);
+		return p;
+	}
+	b = block_of(old);
+	prev = b->prev;
+	block_unlink(a, b);
+	b = xrealloc(b, sizeof(*b) + (ARENA_EACH ? n * size : aligned(n * size)));
+	b->size = ARENA_EACH ? n * size : aligned(n * size);
+	b->used = aligned(n * size);
+	memset((char *)b->data + oldn * size, 0, n * size - oldn * size);
+	block_link(a, b, prev);
+	return b->data;
+}
+
+/* Give back OLD (of N bytes) when it has a block of its own. */
+static void arena_release(struct tv_arena *a, void *old, size_t n)
+{
+	if (old && own_block(n)) {
+		block_unlink(a, block_of(old));
+		free(block_of(old));
+	}
 }
 
 static char *arena_strndup(struct tv_arena *a, const char *s, size_t n)
@@ -1004,6 +1064,7 @@ static void index_grow(struct tv *t)
 {
 	size_t n = t->u.tab.nindex ? t->u.tab.nindex * 2 : 16, mask = n - 1;
 	uint64_t *old = t->u.tab.index, *idx = arena_array(t->arena, NULL, 0, n, sizeof(*idx));
+	size_t oldn = t->u.tab.nindex;
 
 	for (size_t i = 0; i < t->u.tab.nindex; i++) {
 		size_t at;
@@ -1014,6 +1075,7 @@ static void index_grow(struct tv *t)
 			;
 		idx[at] = old[i];
 	}
+	arena_release(t->arena, old, oldn * sizeof(*old));
 	t->u.tab.index = idx;
 	t->u.tab.nindex = n;
 	if (n == 16)
@@ -1066,6 +1128,32 @@ struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
 	h = key_hash(key);
 	*index_slot(t, key, h) = (uint64_t)h << 32 | (uint64_t)(i + 1);
 	return &t->u.tab.vals[i];
+}
+
+struct tv *tv_table_add_new(struct tv *t, const char *key, struct tv *v)
+{
+	struct tv *old;
+	uint64_t *slot;
+	uint32_t h;
+	size_t i = t->u.tab.n;
+
+	/* Without an index, or when this key makes it grow, the slot found
+	 * now would not be the one to fill. */
+	if (!t->u.tab.nindex || 2 * (i + 1) > t->u.tab.nindex || i == t->u.tab.cap) {
+		old = tv_table_find(t, key);
+		if (!old)
+			tv_table_add(t, key, v);
+		return old;
+	}
+	h = key_hash(key);
+	slot = index_slot(t, key, h);
+	if (*slot)
+		return t->u.tab.vals[(uint32_t)*slot - 1];
+	t->u.tab.keys[i] = arena_strndup(t->arena, key, strlen(key));
+	t->u.tab.vals[i] = v;
+	t->u.tab.n++;
+	*slot = (uint64_t)h << 32 | (uint64_t)(i + 1);
+	return NULL;
 }
 
 void tv_array_push(struct tv *a, struct tv *v)

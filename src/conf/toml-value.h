@@ -124,6 +124,9 @@ struct tv *tv_table_find(struct tv *table, const char *key);
 /* Add KEY (not yet in TABLE) holding V, from TABLE's arena; returns where
  * V is kept. */
 struct tv **tv_table_add(struct tv *table, const char *key, struct tv *v);
+/* Add KEY holding V unless TABLE has KEY already: returns what it holds
+ * then, or NULL once V is added. One lookup, where find and add are two. */
+struct tv *tv_table_add_new(struct tv *table, const char *key, struct tv *v);
 /* Append V to an array. */
 void tv_array_push(struct tv *array, struct tv *v);
 
