@@ -21,10 +21,11 @@
 #include "xalloc.h"
 
 /*
- * The arena is a list of blocks filled front to back. Nothing in it is
- * freed alone: a value that fails to parse, an array that outgrew its
- * items, leave their bytes behind until the owner goes, which costs at
- * most about twice what the tree itself holds.
+ * The arena is a list of blocks filled front to back. Small things in it
+ * are not freed alone: a value that fails to parse, a small array that
+ * outgrew its items, leave their bytes behind until the owner goes, which
+ * costs at most about twice what the tree itself holds. Big arrays have
+ * blocks of their own, resized or freed as they grow.
  */
 #define ARENA_BLOCK (64 * 1024)
 /* Requests above this get a block of their own, so that a block is never
