@@ -123,6 +123,17 @@ static char *join_key(char **parts, size_t n)
 	return out;
 }
 
+/* The key as written, for messages: a one-part key is its own name and
+ * costs nothing, which matters with 300,000 keys. *OWNED is what the
+ * caller frees. */
+static const char *whole_key(const struct tl_line *l, char **owned)
+{
+	*owned = NULL;
+	if (l->nkey == 1)
+		return l->key[0];
+	return *owned = join_key(l->key, l->nkey);
+}
+
 static struct tv *child(struct tv *t, const char *key)
 {
 	return tv_table_find(t, key);
@@ -133,11 +144,11 @@ static void put(struct tv *t, const char *key, struct tv *v)
 	tv_table_add(t, key, v);
 }
 
-static struct tv *new_table(enum tv_origin origin, unsigned line, unsigned depth)
+/* A table in A: the document's arena, which every node of it shares. */
+static struct tv *new_table(struct tv_arena *a, enum tv_origin origin, unsigned line, unsigned depth)
 {
-	struct tv *t = xcalloc(1, sizeof(*t));
+	struct tv *t = tv_new(a, TV_TABLE);
 
-	t->type = TV_TABLE;
 	t->origin = origin;
 	t->line = line;
 	t->depth = depth;
@@ -162,7 +173,7 @@ static struct tv *descend(struct bridge *b, struct tv *t, const char *key, enum 
 	if (!c) {
 		if (too_deep(b, t->depth + 1, line))
 			return NULL;
-		c = new_table(make, line, t->depth + 1);
+		c = new_table(t->arena, make, line, t->depth + 1);
 		put(t, key, c);
 		return c;
 	}
@@ -182,7 +193,8 @@ static struct tv *descend(struct bridge *b, struct tv *t, const char *key, enum 
 static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 {
 	struct tv *t = b->f->doc, *c;
-	char *whole = join_key(l->key, l->nkey);
+	char *owned;
+	const char *whole = whole_key(l, &owned);
 	const char *last = l->key[l->nkey - 1];
 
 	for (size_t i = 0; i + 1 < l->nkey && t; i++)
@@ -197,8 +209,7 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 			goto out;
 		}
 		if (!c) {
-			c = xcalloc(1, sizeof(*c));
-			c->type = TV_ARRAY;
+			c = tv_new(t->arena, TV_ARRAY);
 			c->origin = TVO_ARRAY_TABLE;
 			c->line = l->lineno;
 			c->depth = t->depth + 1;
@@ -208,7 +219,7 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 			t = NULL;
 			goto out;
 		}
-		tv_array_push(c, t = new_table(TVO_ARRAY_TABLE, l->lineno, c->depth + 1));
+		tv_array_push(c, t = new_table(t->arena, TVO_ARRAY_TABLE, l->lineno, c->depth + 1));
 		goto out;
 	}
 	if (!c) {
@@ -216,7 +227,7 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 			t = NULL;
 			goto out;
 		}
-		c = new_table(TVO_HEADER, l->lineno, t->depth + 1);
+		c = new_table(t->arena, TVO_HEADER, l->lineno, t->depth + 1);
 		put(t, last, c);
 		t = c;
 		goto out;
@@ -233,7 +244,7 @@ static struct tv *open_table(struct bridge *b, const struct tl_line *l)
 		t = c;
 	}
 out:
-	free(whole);
+	free(owned);
 	return t;
 }
 
@@ -252,27 +263,25 @@ static void set_lines(struct tv *v, const struct tl_line *l)
 
 static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 {
-	char *whole = join_key(l->key, l->nkey), *err = NULL;
+	char *owned, *err = NULL;
+	const char *whole = whole_key(l, &owned);
 	size_t off = 0;
-	struct tv *v;
+	struct tv *v, *first;
 	unsigned depth = t->depth + (unsigned)l->nkey - 1;
 
 	/* The value sits below the tables its dotted key opens. */
-	v = tv_parse_at(l->value, l->value_len, depth, &off, &err);
+	v = tv_parse_in(t->arena, l->value, l->value_len, depth, &off, &err);
 	if (!v) {
 		decode_error(b, tl_value_line(l, off), "%s: %s", whole, err);
 		goto out;
 	}
 	for (size_t i = 0; i + 1 < l->nkey && t; i++)
 		t = descend(b, t, l->key[i], TVO_DOTTED, l->lineno, whole);
-	if (!t) {
-		tv_free(v);
-		goto out;
-	}
+	if (!t)
+		goto out; /* V stays in the arena, unused */
 	/* Through an array of tables the key went deeper than counted. */
 	if (t->depth != depth) {
-		tv_free(v);
-		v = tv_parse_at(l->value, l->value_len, t->depth, &off, &err);
+		v = tv_parse_in(t->arena, l->value, l->value_len, t->depth, &off, &err);
 		if (!v) {
 			decode_error(b, tl_value_line(l, off), "%s: %s", whole, err);
 			goto out;
@@ -280,16 +289,32 @@ static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
 	}
 	set_lines(v, l);
 	v->line = l->lineno;
-	if (child(t, l->key[l->nkey - 1])) {
-		decode_error(b, l->lineno, "%s: key defined twice (first on line %u)", whole,
-			     child(t, l->key[l->nkey - 1])->line);
-		tv_free(v);
-		goto out;
-	}
-	put(t, l->key[l->nkey - 1], v);
+	first = tv_table_add_new(t, l->key[l->nkey - 1], v);
+	if (first)
+		decode_error(b, l->lineno, "%s: key defined twice (first on line %u)", whole, first->line);
 out:
 	free(err);
-	free(whole);
+	free(owned);
+}
+
+/* PRE, N in decimal and POST in STR (NUM bytes): "k12=" or "[s3]". A
+ * snprintf a line cost more than the rest of a short key. */
+static char *token(char *str, int num, const char *pre, size_t n, const char *post)
+{
+	char digits[3 * sizeof(n)];
+	size_t nd = 0, npre = strlen(pre), npost = strlen(post);
+
+	do {
+		digits[sizeof(digits) - ++nd] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	/* inih's buffer is hundreds of bytes; a token never comes near. */
+	if (num < 0 || (size_t)num < npre + nd + npost + 1)
+		nf_die(2, "internal error: inih's line buffer is too short");
+	memcpy(str, pre, npre);
+	memcpy(str + npre, digits + sizeof(digits) - nd, nd);
+	memcpy(str + npre + nd, post, npost + 1);
+	return str;
 }
 
 static char *bridge_reader(char *str, int num, void *stream)
@@ -304,10 +329,8 @@ static char *bridge_reader(char *str, int num, void *stream)
 			decode_error(b, b->cur.error_line, "%s", b->cur.error);
 			continue;
 		}
-		if (b->cur.kind == TL_KEYVAL) {
-			snprintf(str, (size_t)num, "k%u=", ++b->key_token);
-			return str;
-		}
+		if (b->cur.kind == TL_KEYVAL)
+			return token(str, num, "k", ++b->key_token, "=");
 		if (b->nsections == b->capsections) {
 			b->capsections = b->capsections ? 2 * b->capsections : 16;
 			b->sections = xreallocarray(b->sections, b->capsections, sizeof(*b->sections));
@@ -315,8 +338,7 @@ static char *bridge_reader(char *str, int num, void *stream)
 		b->sections[b->nsections] = open_table(b, &b->cur);
 		if (!b->sections[b->nsections])
 			b->sections[b->nsections] = b->scratch;
-		snprintf(str, (size_t)num, "[s%zu]", b->nsections++);
-		return str;
+		return token(str, num, "[s", b->nsections++, "]");
 	}
 }
 
@@ -451,12 +473,26 @@ static void decode_value(struct bridge *b, const struct sc_field *f, const struc
 		decode_table(b, v, f->key, written);
 }
 
+/* "PREFIX.KEY", or KEY without a prefix; malloc'd. Not xasprintf: this
+ * runs once a key, and formatting cost more than the lookup. */
+static char *dotted(const char *prefix, const char *key)
+{
+	size_t np = prefix ? strlen(prefix) + 1 : 0, nk = strlen(key);
+	char *out = xmalloc(np + nk + 1);
+
+	if (prefix) {
+		memcpy(out, prefix, np - 1);
+		out[np - 1] = '.';
+	}
+	memcpy(out + np, key, nk + 1);
+	return out;
+}
+
 static void decode_table(struct bridge *b, const struct tv *t, enum sc_key parent, const char *prefix)
 {
 	for (size_t i = 0; i < t->u.tab.n; i++) {
 		const struct tv *v = t->u.tab.vals[i];
-		char *written = prefix ? xasprintf("%s.%s", prefix, t->u.tab.keys[i])
-				       : xstrdup(t->u.tab.keys[i]);
+		char *written = dotted(prefix, t->u.tab.keys[i]);
 		struct sc_field f;
 		bool folded;
 
@@ -479,12 +515,16 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 		   unsigned version, const char *on_failure, struct problem_list *pl)
 {
 	struct bridge b = {.f = f, .version = version, .on_failure = on_failure, .pl = pl};
+	struct tv_arena *arena;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
-	f->doc = new_table(TVO_HEADER, 0, 0);
-	b.scratch = new_table(TVO_HEADER, 0, 0);
+	arena = tv_arena_new();
+	f->doc = new_table(arena, TVO_HEADER, 0, 0);
+	/* tv_free(f->doc) frees every table and value of the file at once. */
+	tv_arena_set_owner(arena, f->doc);
+	b.scratch = new_table(arena, TVO_HEADER, 0, 0);
 	b.rd = tl_new(buf, len);
 	rc = ini_parse_stream(bridge_reader, &b, bridge_handler, &b);
 	if (rc == -2)
@@ -494,7 +534,7 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 	tl_line_clear(&b.cur);
 	tl_free(b.rd);
 	free(b.sections);
-	tv_free(b.scratch);
+	/* b.scratch goes with the document's arena. */
 	/* Go decodes nothing from a file it cannot parse. */
 	if (!f->decode_failed)
 		decode_table(&b, f->doc, SK_NONE, NULL);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <ctype.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -88,6 +90,11 @@ static struct sc_field fields[SK__COUNT] = {
 
 static char paths[SK__COUNT][64];
 
+/* Each table's fields in order, so a lookup walks its own table's fields
+ * only: first_child[PARENT + 1] (SK_NONE is -1), then next_sibling, -1 at
+ * the end. A file of 300,000 unknown keys asks once a key. */
+static int first_child[SK__COUNT + 1], next_sibling[SK__COUNT];
+
 static void init_once(void)
 {
 	static bool done;
@@ -103,6 +110,12 @@ static void init_once(void)
 	for (int k = 0; k < SK__COUNT; k++)
 		if (fields[k].parent != SK_NONE)
 			snprintf(paths[k], sizeof(paths[k]), "%s.%s", paths[fields[k].parent], fields[k].name);
+	for (int k = 0; k <= SK__COUNT; k++)
+		first_child[k] = -1;
+	for (int k = SK__COUNT - 1; k >= 0; k--) {
+		next_sibling[k] = first_child[fields[k].parent + 1];
+		first_child[fields[k].parent + 1] = k;
+	}
 	done = true;
 }
 
@@ -137,10 +150,13 @@ bool sc_lookup(enum sc_key parent, const char *name, unsigned version,
 	const struct sc_field *fold = NULL;
 
 	init_once();
-	for (int k = 0; k < SK__COUNT; k++) {
+	for (int k = first_child[parent + 1]; k >= 0; k = next_sibling[k]) {
 		const struct sc_field *f = &fields[k];
 
-		if (f->parent != parent || !in_version(f, version))
+		/* Most keys of a long file are none of ours: the first letter
+		 * tells, without two string compares a field. */
+		if (tolower((unsigned char)f->name[0]) != tolower((unsigned char)name[0]) ||
+		    !in_version(f, version))
 			continue;
 		if (strcmp(f->name, name) == 0) {
 			*folded = false;

@@ -48,7 +48,7 @@ void tl_line_clear(struct tl_line *line)
 	tv_free_parts(line->key, line->nkey);
 	free(line->value);
 	free(line->nl);
-	free(line->error);
+	free(line->error_owned);
 	memset(line, 0, sizeof(*line));
 }
 
@@ -168,11 +168,19 @@ static size_t trimmed(const char *s, size_t n)
 	return n;
 }
 
+/* MSG is a literal: a file of 500,000 bad lines need not copy it each time. */
 static void set_bad(struct tl_line *line, unsigned at, const char *msg)
 {
 	line->kind = TL_BAD;
-	line->error = xstrdup(msg);
+	line->error = msg;
 	line->error_line = at;
+}
+
+/* The same with ERR (malloc'd, now the line's) when there is one. */
+static void set_bad_owned(struct tl_line *line, unsigned at, char *err, const char *fallback)
+{
+	set_bad(line, at, err ? err : fallback);
+	line->error_owned = err;
 }
 
 static bool only_comment(const char *s, size_t n)
@@ -196,8 +204,7 @@ static void read_header(const char *s, size_t n, struct tl_line *line)
 		tv_free_parts(line->key, line->nkey);
 		line->key = NULL;
 		line->nkey = 0;
-		set_bad(line, line->lineno, err ? err : "invalid table header");
-		free(err);
+		set_bad_owned(line, line->lineno, err, "invalid table header");
 		return;
 	}
 	i += used;
@@ -223,8 +230,7 @@ static void read_keyval(struct tl_reader *r, const char *s, size_t n, struct tl_
 	line->kind = TL_KEYVAL;
 	used = tv_parse_key(s, n, &line->key, &line->nkey, &err);
 	if (!used) {
-		set_bad(line, line->lineno, err ? err : "expected a key");
-		free(err);
+		set_bad_owned(line, line->lineno, err, "expected a key");
 		return;
 	}
 	i = used;

@@ -28,7 +28,8 @@ struct tl_line {
 	size_t value_len;
 	size_t *nl;            /* offsets of the '\n's in value, ascending */
 	size_t nnl;
-	char *error;           /* TL_BAD: what is wrong */
+	const char *error;     /* TL_BAD: what is wrong */
+	char *error_owned;     /* ERROR when it was malloc'd, freed with the line */
 	unsigned error_line;   /* TL_BAD: physical line of the fault */
 
 	/* Where it is in the buffer, for editors that must change only it. */

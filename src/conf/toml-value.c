@@ -14,10 +14,180 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "strbuf.h"
 #include "strhash.h"
 #include "toml-value.h"
 #include "xalloc.h"
+
+/*
+ * The arena is a list of blocks filled front to back. Small things in it
+ * are not freed alone: a value that fails to parse, a small array that
+ * outgrew its items, leave their bytes behind until the owner goes, which
+ * costs at most about twice what the tree itself holds. Big arrays have
+ * blocks of their own, resized or freed as they grow.
+ */
+#define ARENA_BLOCK (64 * 1024)
+/* Requests above this get a block of their own, so that a block is never
+ * left mostly empty. */
+#define ARENA_BIG (ARENA_BLOCK / 4)
+#define ARENA_ALIGN (sizeof(void *) > sizeof(double) ? sizeof(void *) : sizeof(double))
+
+/* Under AddressSanitizer (the fuzz targets, --enable-sanitizers) every
+ * allocation gets a block of its own and its exact size, so that reading
+ * or writing past one is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_EACH 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_EACH 1
+#endif
+#endif
+#ifndef ARENA_EACH
+#define ARENA_EACH 0
+#endif
+
+struct arena_block {
+	struct arena_block *next, *prev;
+	size_t used, size;
+	struct tv data[]; /* aligned as a node is, which suits everything kept */
+};
+
+struct tv_arena {
+	struct arena_block *head; /* the block being filled */
+	struct tv *owner;
+};
+
+struct tv_arena *tv_arena_new(void)
+{
+	return xcalloc(1, sizeof(struct tv_arena));
+}
+
+void tv_arena_set_owner(struct tv_arena *a, struct tv *root)
+{
+	a->owner = root;
+}
+
+static void arena_free(struct tv_arena *a)
+{
+	while (a->head) {
+		struct arena_block *next = a->head->next;
+
+		free(a->head);
+		a->head = next;
+	}
+	free(a);
+}
+
+static size_t aligned(size_t n)
+{
+	size_t need = (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+
+	if (need < n)
+		nf_die(2, "out of memory");
+	return need;
+}
+
+/* Whether N bytes from arena_alloc got a block of their own (which starts
+ * with them, and can be resized or freed alone). */
+static bool own_block(size_t n)
+{
+	return ARENA_EACH || aligned(n) > ARENA_BIG;
+}
+
+static struct arena_block *block_of(const void *p)
+{
+	return (struct arena_block *)((char *)p - offsetof(struct arena_block, data));
+}
+
+/* B into the list after AFTER, or first when AFTER is NULL. */
+static void block_link(struct tv_arena *a, struct arena_block *b, struct arena_block *after)
+{
+	b->prev = after;
+	b->next = after ? after->next : a->head;
+	if (b->next)
+		b->next->prev = b;
+	if (after)
+		after->next = b;
+	else
+		a->head = b;
+}
+
+static void block_unlink(struct tv_arena *a, struct arena_block *b)
+{
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		a->head = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+}
+
+/* N zeroed bytes (blocks come from calloc and are never reused). */
+static void *arena_alloc(struct tv_arena *a, size_t n)
+{
+	struct arena_block *b = a->head;
+	size_t need = aligned(n);
+	void *p;
+
+	if (own_block(n) || !b || b->size - b->used < need) {
+		size_t size = ARENA_EACH ? n : need > ARENA_BIG ? need : ARENA_BLOCK;
+
+		b = xcalloc(1, sizeof(*b) + size);
+		b->size = size;
+		/* A big one goes behind the block being filled, which goes on. */
+		block_link(a, b, own_block(n) ? a->head : NULL);
+	}
+	p = (char *)b->data + b->used;
+	b->used += need;
+	return p;
+}
+
+/* An array of N elements of SIZE holding OLD's, OLD having had room for
+ * OLDN. An array in a block of its own is resized there (the tables and
+ * arrays of a large file: copying and keeping each old one would double
+ * what they hold); a small one is copied, the old left behind. */
+static void *arena_array(struct tv_arena *a, void *old, size_t oldn, size_t n, size_t size)
+{
+	struct arena_block *b, *prev;
+	void *p;
+
+	if (size && n > SIZE_MAX / size)
+		nf_die(2, "out of memory");
+	if (!old || !own_block(oldn * size)) {
+		p = arena_alloc(a, n * size);
+		if (oldn)
+			memcpy(p, old, oldn * size);
+		return p;
+	}
+	b = block_of(old);
+	prev = b->prev;
+	block_unlink(a, b);
+	b = xrealloc(b, sizeof(*b) + (ARENA_EACH ? n * size : aligned(n * size)));
+	b->size = ARENA_EACH ? n * size : aligned(n * size);
+	b->used = aligned(n * size);
+	memset((char *)b->data + oldn * size, 0, n * size - oldn * size);
+	block_link(a, b, prev);
+	return b->data;
+}
+
+/* Give back OLD (of N bytes) when it has a block of its own. */
+static void arena_release(struct tv_arena *a, void *old, size_t n)
+{
+	if (old && own_block(n)) {
+		block_unlink(a, block_of(old));
+		free(block_of(old));
+	}
+}
+
+static char *arena_strndup(struct tv_arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
 
 struct cursor {
 	const char *s;
@@ -26,6 +196,8 @@ struct cursor {
 	size_t err_off;
 	char *err;
 	unsigned depth; /* of the table or array being parsed */
+	struct tv_arena *arena; /* where values are made; NULL for keys */
+	struct strbuf sb;       /* the string being decoded, reused */
 };
 
 static bool fail(struct cursor *c, size_t off, const char *msg)
@@ -101,21 +273,36 @@ static void buf_utf8(struct strbuf *b, uint32_t cp)
 	strbuf_add(b, out, n);
 }
 
-static struct tv *new_value(enum tv_type t)
+struct tv *tv_new(struct tv_arena *a, enum tv_type t)
 {
-	struct tv *v = xcalloc(1, sizeof(*v));
+	struct tv *v = arena_alloc(a, sizeof(*v));
 
 	v->type = t;
+	v->arena = a;
 	return v;
 }
 
-static struct tv *string_value(struct strbuf *b)
+static struct tv *new_value(struct cursor *c, enum tv_type t)
 {
-	struct tv *v = new_value(TV_STRING);
+	return tv_new(c->arena, t);
+}
 
-	v->u.str.len = b->n;
-	v->u.str.s = strbuf_take(b);
+/* The string just decoded into C->sb, as a value. */
+static struct tv *string_value(struct cursor *c)
+{
+	struct tv *v = new_value(c, TV_STRING);
+
+	v->u.str.len = c->sb.n;
+	v->u.str.s = arena_strndup(c->arena, c->sb.p, c->sb.n);
 	return v;
+}
+
+/* Start decoding a string into C->sb: empty, NUL-terminated. */
+static struct strbuf *string_start(struct cursor *c)
+{
+	c->sb.n = 0;
+	strbuf_add(&c->sb, "", 0);
+	return &c->sb;
 }
 
 /* TOML forbids raw control characters other than tab inside strings. */
@@ -159,71 +346,78 @@ static bool parse_escape(struct cursor *c, struct strbuf *b)
 	return true;
 }
 
-static struct tv *parse_basic_string(struct cursor *c)
+/* How many bytes from C's position on are plain text in a string closed
+ * by Q: copied as they are, a run at a time rather than byte by byte. */
+static size_t plain_run(const struct cursor *c, char q)
 {
-	size_t start = c->pos;
-	struct strbuf b = {0};
+	size_t i = c->pos;
+
+	while (i < c->len && c->s[i] != q && c->s[i] != '\\' && !bad_control((unsigned char)c->s[i]))
+		i++;
+	return i - c->pos;
+}
+
+/* "...": the text goes to C->sb. */
+static bool basic_string(struct cursor *c)
+{
+	size_t start = c->pos, run;
+	struct strbuf *b = string_start(c);
 
 	c->pos++; /* opening quote */
 	for (;;) {
-		int ch = peek(c);
+		int ch;
 
-		if (ch < 0 || ch == '\n') {
-			free(b.p);
-			fail(c, start, "unterminated string");
-			return NULL;
-		}
+		run = plain_run(c, '"');
+		strbuf_add(b, c->s + c->pos, run);
+		c->pos += run;
+		ch = peek(c);
+		if (ch < 0 || ch == '\n')
+			return fail(c, start, "unterminated string");
 		c->pos++;
 		if (ch == '"')
-			return string_value(&b);
+			return true;
 		if (ch == '\\') {
-			if (!parse_escape(c, &b)) {
-				free(b.p);
-				return NULL;
-			}
+			if (!parse_escape(c, b))
+				return false;
 			continue;
 		}
-		if (bad_control(ch)) {
-			free(b.p);
-			fail(c, c->pos - 1, "control character in string");
-			return NULL;
-		}
-		strbuf_add(&b, c->s + c->pos - 1, 1);
+		return fail(c, c->pos - 1, "control character in string");
 	}
 }
 
-static struct tv *parse_literal_string(struct cursor *c)
+/* '...': the text goes to C->sb. A backslash is plain text here. */
+static bool literal_string(struct cursor *c)
 {
-	size_t start = c->pos;
-	struct strbuf b = {0};
+	size_t start = c->pos, run;
+	struct strbuf *b = string_start(c);
 
 	c->pos++;
 	for (;;) {
-		int ch = peek(c);
+		int ch;
 
-		if (ch < 0 || ch == '\n') {
-			free(b.p);
-			fail(c, start, "unterminated literal string");
-			return NULL;
-		}
+		run = plain_run(c, '\'');
+		strbuf_add(b, c->s + c->pos, run);
+		c->pos += run;
+		ch = peek(c);
+		if (ch < 0 || ch == '\n')
+			return fail(c, start, "unterminated literal string");
 		c->pos++;
 		if (ch == '\'')
-			return string_value(&b);
-		if (bad_control(ch)) {
-			free(b.p);
-			fail(c, c->pos - 1, "control character in string");
-			return NULL;
+			return true;
+		if (ch == '\\') {
+			strbuf_add(b, "\\", 1);
+			continue;
 		}
-		strbuf_add(&b, c->s + c->pos - 1, 1);
+		return fail(c, c->pos - 1, "control character in string");
 	}
 }
 
 /* """...""" and '''...''': a newline right after the opener is dropped, and
  * up to two quotes may sit against the closer. */
-static struct tv *parse_multiline_string(struct cursor *c, char q)
+static bool multiline_string(struct cursor *c, char q)
 {
 	size_t start = c->pos;
-	struct strbuf b = {0};
+	struct strbuf *b = string_start(c);
 	const char closer[4] = {q, q, q, '\0'};
 
 	c->pos += 3;
@@ -232,19 +426,16 @@ static struct tv *parse_multiline_string(struct cursor *c, char q)
 	for (;;) {
 		int ch = peek(c);
 
-		if (ch < 0) {
-			free(b.p);
-			fail(c, start, "unterminated multi-line string");
-			return NULL;
-		}
+		if (ch < 0)
+			return fail(c, start, "unterminated multi-line string");
 		if (at(c, closer)) {
 			size_t extra = 0;
 
 			while (extra < 2 && c->pos + 3 + extra < c->len && c->s[c->pos + 3 + extra] == q)
 				extra++;
-			strbuf_add(&b, c->s + c->pos, extra);
+			strbuf_add(b, c->s + c->pos, extra);
 			c->pos += 3 + extra;
-			return string_value(&b);
+			return true;
 		}
 		c->pos++;
 		if (q == '"' && ch == '\\') {
@@ -259,30 +450,29 @@ static struct tv *parse_multiline_string(struct cursor *c, char q)
 				skip_ws_nl(c);
 				continue;
 			}
-			if (!parse_escape(c, &b)) {
-				free(b.p);
-				return NULL;
-			}
+			if (!parse_escape(c, b))
+				return false;
 			continue;
 		}
-		if (ch != '\n' && bad_control(ch)) {
-			free(b.p);
-			fail(c, c->pos - 1, "control character in string");
-			return NULL;
-		}
-		strbuf_add(&b, c->s + c->pos - 1, 1);
+		if (ch != '\n' && bad_control(ch))
+			return fail(c, c->pos - 1, "control character in string");
+		strbuf_add(b, c->s + c->pos - 1, 1);
 	}
 }
 
 static struct tv *parse_string(struct cursor *c)
 {
+	bool ok;
+
 	if (at(c, "\"\"\""))
-		return parse_multiline_string(c, '"');
-	if (at(c, "'''"))
-		return parse_multiline_string(c, '\'');
-	if (peek(c) == '"')
-		return parse_basic_string(c);
-	return parse_literal_string(c);
+		ok = multiline_string(c, '"');
+	else if (at(c, "'''"))
+		ok = multiline_string(c, '\'');
+	else if (peek(c) == '"')
+		ok = basic_string(c);
+	else
+		ok = literal_string(c);
+	return ok ? string_value(c) : NULL;
 }
 
 /* Digits with single underscores between them, in BASE. */
@@ -304,10 +494,14 @@ static bool digit_run(const char *s, size_t n, int base)
 	return true;
 }
 
-static char *strip_underscores(const char *s, size_t n)
+/* S[0..N) without its underscores, in OUT when it fits (a number almost
+ * always does), else in memory the caller frees. */
+static char *strip_underscores(const char *s, size_t n, char *out, size_t outsize)
 {
-	char *out = xmalloc(n + 1);
 	size_t j = 0;
+
+	if (n + 1 > outsize)
+		out = xmalloc(n + 1);
 
 	for (size_t i = 0; i < n; i++)
 		if (s[i] != '_')
@@ -330,7 +524,7 @@ static struct tv *integer_value(struct cursor *c, size_t start, const char *tok,
 	size_t nd = n;
 	bool neg = false;
 	struct tv *v;
-	char *clean, *end;
+	char *clean, *end, small[64];
 	long long val;
 
 	if (n > 2 && tok[0] == '0' && strchr("xob", tok[1])) {
@@ -352,13 +546,14 @@ static struct tv *integer_value(struct cursor *c, size_t start, const char *tok,
 		fail(c, start, "invalid number");
 		return NULL;
 	}
-	clean = strip_underscores(digits, nd);
+	clean = strip_underscores(digits, nd, small, sizeof(small));
 	errno = 0;
 	if (base == 10) {
 		unsigned long long u = strtoull(clean, &end, 10);
 
 		if (errno || u > (unsigned long long)LLONG_MAX + (neg ? 1 : 0)) {
-			free(clean);
+			if (clean != small)
+				free(clean);
 			fail(c, start, "integer out of range");
 			return NULL;
 		}
@@ -367,14 +562,16 @@ static struct tv *integer_value(struct cursor *c, size_t start, const char *tok,
 		unsigned long long u = strtoull(clean, &end, base);
 
 		if (errno || u > (unsigned long long)LLONG_MAX) {
-			free(clean);
+			if (clean != small)
+				free(clean);
 			fail(c, start, "integer out of range");
 			return NULL;
 		}
 		val = (long long)u;
 	}
-	free(clean);
-	v = new_value(TV_INTEGER);
+	if (clean != small)
+		free(clean);
+	v = new_value(c, TV_INTEGER);
 	v->u.i = val;
 	return v;
 }
@@ -385,12 +582,12 @@ static struct tv *float_value(struct cursor *c, size_t start, const char *tok, s
 	const char *intpart, *frac = NULL, *exp = NULL;
 	size_t nint, nfrac = 0, nexp = 0;
 	struct tv *v;
-	char *clean;
+	char *clean, small[64];
 
 	if (*p == '+' || *p == '-')
 		p++;
 	if ((size_t)(endp - p) == 3 && (memcmp(p, "inf", 3) == 0 || memcmp(p, "nan", 3) == 0)) {
-		v = new_value(TV_FLOAT);
+		v = new_value(c, TV_FLOAT);
 		v->u.f = p[0] == 'i' ? (tok[0] == '-' ? -__builtin_inf() : __builtin_inf()) : __builtin_nan("");
 		return v;
 	}
@@ -415,10 +612,11 @@ static struct tv *float_value(struct cursor *c, size_t start, const char *tok, s
 		fail(c, start, "invalid number");
 		return NULL;
 	}
-	clean = strip_underscores(tok, n);
-	v = new_value(TV_FLOAT);
+	clean = strip_underscores(tok, n, small, sizeof(small));
+	v = new_value(c, TV_FLOAT);
 	v->u.f = strtod(clean, NULL);
-	free(clean);
+	if (clean != small)
+		free(clean);
 	return v;
 }
 
@@ -445,12 +643,12 @@ static struct tv *parse_bare(struct cursor *c)
 		return NULL;
 	}
 	if (n == 4 && memcmp(tok, "true", 4) == 0) {
-		v = new_value(TV_BOOL);
+		v = new_value(c, TV_BOOL);
 		v->u.b = true;
 		return v;
 	}
 	if (n == 5 && memcmp(tok, "false", 5) == 0) {
-		v = new_value(TV_BOOL);
+		v = new_value(c, TV_BOOL);
 		v->u.b = false;
 		return v;
 	}
@@ -460,8 +658,8 @@ static struct tv *parse_bare(struct cursor *c)
 				fail(c, start, "invalid date-time");
 				return NULL;
 			}
-		v = new_value(TV_DATETIME);
-		v->u.datetime = xstrndup(tok, n);
+		v = new_value(c, TV_DATETIME);
+		v->u.datetime = arena_strndup(c->arena, tok, n);
 		return v;
 	}
 	if (isdigit((unsigned char)tok[0]) || tok[0] == '+' || tok[0] == '-') {
@@ -484,7 +682,7 @@ static struct tv *parse_any(struct cursor *c);
 static struct tv *parse_array(struct cursor *c)
 {
 	size_t start = c->pos;
-	struct tv *a = new_value(TV_ARRAY);
+	struct tv *a = new_value(c, TV_ARRAY);
 
 	a->depth = c->depth;
 	c->pos++;
@@ -498,12 +696,10 @@ static struct tv *parse_array(struct cursor *c)
 		}
 		if (peek(c) < 0) {
 			fail(c, start, "unterminated array: missing ']'");
-			tv_free(a);
-			return NULL;
+			return NULL; /* what was made stays in the arena */
 		}
 		item = parse_any(c);
 		if (!item) {
-			tv_free(a);
 			return NULL;
 		}
 		tv_array_push(a, item);
@@ -516,7 +712,6 @@ static struct tv *parse_array(struct cursor *c)
 			continue;
 		fail(c, c->pos < c->len ? c->pos : start,
 		     peek(c) < 0 ? "unterminated array: missing ']'" : "expected ',' or ']' in array");
-		tv_free(a);
 		return NULL;
 	}
 }
@@ -534,7 +729,7 @@ static struct tv *table_slot(struct tv *t, const char *key, struct tv ***slot)
 static struct tv *parse_inline_table(struct cursor *c)
 {
 	size_t start = c->pos;
-	struct tv *t = new_value(TV_TABLE);
+	struct tv *t = new_value(c, TV_TABLE);
 	bool first = true;
 
 	t->depth = c->depth;
@@ -592,7 +787,6 @@ static struct tv *parse_inline_table(struct cursor *c)
 
 			if (i + 1 == nparts) {
 				if (next) {
-					tv_free(val);
 					tv_free_parts(parts, nparts);
 					fail(c, keypos, "duplicate key in inline table");
 					goto bad;
@@ -600,11 +794,10 @@ static struct tv *parse_inline_table(struct cursor *c)
 				*slot = val;
 			} else {
 				if (!next) {
-					next = new_value(TV_TABLE);
+					next = new_value(c, TV_TABLE);
 					next->depth = cur->depth + 1;
 					*slot = next;
 				} else if (next->type != TV_TABLE) {
-					tv_free(val);
 					tv_free_parts(parts, nparts);
 					fail(c, keypos, "key in inline table is already defined as a value");
 					goto bad;
@@ -634,7 +827,6 @@ static struct tv *parse_inline_table(struct cursor *c)
 		goto bad;
 	}
 bad:
-	tv_free(t);
 	return NULL;
 }
 
@@ -669,7 +861,20 @@ struct tv *tv_parse(const char *text, size_t len, size_t *err_off, char **err_ms
 
 struct tv *tv_parse_at(const char *text, size_t len, unsigned depth, size_t *err_off, char **err_msg)
 {
-	struct cursor c = {.s = text, .len = len, .depth = depth};
+	struct tv_arena *a = tv_arena_new();
+	struct tv *v = tv_parse_in(a, text, len, depth, err_off, err_msg);
+
+	if (v)
+		tv_arena_set_owner(a, v);
+	else
+		arena_free(a);
+	return v;
+}
+
+struct tv *tv_parse_in(struct tv_arena *a, const char *text, size_t len, unsigned depth,
+		       size_t *err_off, char **err_msg)
+{
+	struct cursor c = {.s = text, .len = len, .depth = depth, .arena = a};
 	struct tv *v;
 
 	skip_ws(&c);
@@ -679,10 +884,10 @@ struct tv *tv_parse_at(const char *text, size_t len, unsigned depth, size_t *err
 		return NULL;
 	}
 	v = parse_any(&c);
+	free(c.sb.p);
 	if (v) {
 		skip_ws(&c);
 		if (c.pos != c.len) {
-			tv_free(v);
 			v = NULL;
 			fail(&c, c.pos, "unexpected text after the value");
 		}
@@ -694,106 +899,128 @@ struct tv *tv_parse_at(const char *text, size_t len, unsigned depth, size_t *err
 	return v;
 }
 
+/*
+ * A key's parts are kept in one block: the pointers, then the names, each
+ * NUL-terminated. A file may hold 500,000 keys (or bad lines that start
+ * like one); one malloc and one free a key, not two a part. The names
+ * are gathered here first, on the stack while they fit.
+ */
+struct key_names {
+	char small[256];
+	char *p;
+	size_t n, cap;
+	size_t off[TV_MAX_DEPTH];
+};
+
+static void names_add(struct key_names *k, const char *s, size_t n)
+{
+	if (k->cap - k->n < n + 1) {
+		size_t cap = (k->n + n + 1) * 2;
+		char *p = xmalloc(cap);
+
+		memcpy(p, k->p, k->n);
+		if (k->p != k->small)
+			free(k->p);
+		k->p = p;
+		k->cap = cap;
+	}
+	memcpy(k->p + k->n, s, n);
+	k->p[k->n + n] = '\0';
+	k->n += n + 1;
+}
+
+static char **names_block(const struct key_names *k, size_t nparts)
+{
+	char **out = xmalloc(nparts * sizeof(char *) + k->n);
+	char *names = (char *)(out + nparts);
+
+	memcpy(names, k->p, k->n);
+	for (size_t i = 0; i < nparts; i++)
+		out[i] = names + k->off[i];
+	return out;
+}
+
+/* One part of a key at C's position: its text and length in *S, *N. */
+static bool key_part(struct cursor *c, const char **s, size_t *n)
+{
+	int ch = peek(c);
+	size_t start = c->pos;
+
+	if (ch == '"' || ch == '\'') {
+		if (at(c, "\"\"\"") || at(c, "\'\'\'"))
+			return fail(c, c->pos, "multi-line strings cannot be keys");
+		if (!(ch == '"' ? basic_string(c) : literal_string(c)))
+			return false;
+		/* A \u0000 ends the name, as it did when each was a C string. */
+		*s = c->sb.p;
+		*n = strlen(c->sb.p);
+		return true;
+	}
+	while (c->pos < c->len && (isalnum((unsigned char)c->s[c->pos]) || c->s[c->pos] == '_' || c->s[c->pos] == '-'))
+		c->pos++;
+	if (c->pos == start)
+		return fail(c, start, "expected a key");
+	*s = c->s + start;
+	*n = c->pos - start;
+	return true;
+}
+
 size_t tv_parse_key(const char *text, size_t len, char ***parts, size_t *nparts, char **err_msg)
 {
 	struct cursor c = {.s = text, .len = len};
-	char **out = NULL;
+	struct key_names k;
 	size_t n = 0;
 
+	k.p = k.small;
+	k.n = 0;
+	k.cap = sizeof(k.small);
 	for (;;) {
-		int ch;
-		char *part;
+		const char *part;
+		size_t plen, save;
 
 		skip_ws(&c);
-		ch = peek(&c);
-		if (ch == '"' || ch == '\'') {
-			struct tv *s;
-
-			if (at(&c, "\"\"\"") || at(&c, "'''")) {
-				fail(&c, c.pos, "multi-line strings cannot be keys");
-				goto bad;
-			}
-			s = ch == '"' ? parse_basic_string(&c) : parse_literal_string(&c);
-			if (!s)
-				goto bad;
-			part = s->u.str.s;
-			s->u.str.s = NULL;
-			free(s);
-		} else {
-			size_t start = c.pos;
-
-			while (c.pos < c.len && (isalnum((unsigned char)c.s[c.pos]) || c.s[c.pos] == '_' || c.s[c.pos] == '-'))
-				c.pos++;
-			if (c.pos == start) {
-				fail(&c, start, "expected a key");
-				goto bad;
-			}
-			part = xstrndup(c.s + start, c.pos - start);
-		}
+		if (!key_part(&c, &part, &plen))
+			goto bad;
 		if (n == TV_MAX_DEPTH) {
-			free(part);
 			fail(&c, c.pos, TV_TOO_DEEP);
 			goto bad;
 		}
-		out = xreallocarray(out, n + 1, sizeof(char *));
-		out[n++] = part;
-		{
-			size_t save = c.pos;
-
-			skip_ws(&c);
-			if (peek(&c) == '.') {
-				c.pos++;
-				continue;
-			}
-			c.pos = save;
+		k.off[n++] = k.n;
+		names_add(&k, part, plen);
+		save = c.pos;
+		skip_ws(&c);
+		if (peek(&c) == '.') {
+			c.pos++;
+			continue;
 		}
+		c.pos = save;
 		break;
 	}
-	*parts = out;
+	*parts = names_block(&k, n);
 	*nparts = n;
+	free(c.sb.p);
+	if (k.p != k.small)
+		free(k.p);
 	return c.pos;
 bad:
-	tv_free_parts(out, n);
+	free(c.sb.p);
+	if (k.p != k.small)
+		free(k.p);
 	*err_msg = c.err;
 	return 0;
 }
 
+/* The names share the pointers' block (see tv_parse_key). */
 void tv_free_parts(char **parts, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(parts[i]);
+	(void)n;
 	free(parts);
 }
 
 void tv_free(struct tv *v)
 {
-	if (!v)
-		return;
-	switch (v->type) {
-	case TV_STRING:
-		free(v->u.str.s);
-		break;
-	case TV_DATETIME:
-		free(v->u.datetime);
-		break;
-	case TV_ARRAY:
-		for (size_t i = 0; i < v->u.arr.n; i++)
-			tv_free(v->u.arr.items[i]);
-		free(v->u.arr.items);
-		break;
-	case TV_TABLE:
-		for (size_t i = 0; i < v->u.tab.n; i++) {
-			free(v->u.tab.keys[i]);
-			tv_free(v->u.tab.vals[i]);
-		}
-		free(v->u.tab.keys);
-		free(v->u.tab.vals);
-		free(v->u.tab.index);
-		break;
-	default:
-		break;
-	}
-	free(v);
+	if (v && v->arena->owner == v)
+		arena_free(v->arena);
 }
 
 const char *tv_type_name(enum tv_type t)
@@ -837,7 +1064,8 @@ static uint32_t key_hash(const char *key)
 static void index_grow(struct tv *t)
 {
 	size_t n = t->u.tab.nindex ? t->u.tab.nindex * 2 : 16, mask = n - 1;
-	uint64_t *old = t->u.tab.index, *idx = xcalloc(n, sizeof(*idx));
+	uint64_t *old = t->u.tab.index, *idx = arena_array(t->arena, NULL, 0, n, sizeof(*idx));
+	size_t oldn = t->u.tab.nindex;
 
 	for (size_t i = 0; i < t->u.tab.nindex; i++) {
 		size_t at;
@@ -848,7 +1076,7 @@ static void index_grow(struct tv *t)
 			;
 		idx[at] = old[i];
 	}
-	free(old);
+	arena_release(t->arena, old, oldn * sizeof(*old));
 	t->u.tab.index = idx;
 	t->u.tab.nindex = n;
 	if (n == 16)
@@ -888,10 +1116,10 @@ struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
 
 	if (i == t->u.tab.cap) {
 		t->u.tab.cap = t->u.tab.cap ? t->u.tab.cap * 2 : 2;
-		t->u.tab.keys = xreallocarray(t->u.tab.keys, t->u.tab.cap, sizeof(char *));
-		t->u.tab.vals = xreallocarray(t->u.tab.vals, t->u.tab.cap, sizeof(struct tv *));
+		t->u.tab.keys = arena_array(t->arena, t->u.tab.keys, i, t->u.tab.cap, sizeof(char *));
+		t->u.tab.vals = arena_array(t->arena, t->u.tab.vals, i, t->u.tab.cap, sizeof(struct tv *));
 	}
-	t->u.tab.keys[i] = xstrdup(key);
+	t->u.tab.keys[i] = arena_strndup(t->arena, key, strlen(key));
 	t->u.tab.vals[i] = v;
 	t->u.tab.n++;
 	if (t->u.tab.n <= TABLE_SCAN)
@@ -903,11 +1131,38 @@ struct tv **tv_table_add(struct tv *t, const char *key, struct tv *v)
 	return &t->u.tab.vals[i];
 }
 
+struct tv *tv_table_add_new(struct tv *t, const char *key, struct tv *v)
+{
+	struct tv *old;
+	uint64_t *slot;
+	uint32_t h;
+	size_t i = t->u.tab.n;
+
+	/* Without an index, or when this key makes it grow, the slot found
+	 * now would not be the one to fill. */
+	if (!t->u.tab.nindex || 2 * (i + 1) > t->u.tab.nindex || i == t->u.tab.cap) {
+		old = tv_table_find(t, key);
+		if (!old)
+			tv_table_add(t, key, v);
+		return old;
+	}
+	h = key_hash(key);
+	slot = index_slot(t, key, h);
+	if (*slot)
+		return t->u.tab.vals[(uint32_t)*slot - 1];
+	t->u.tab.keys[i] = arena_strndup(t->arena, key, strlen(key));
+	t->u.tab.vals[i] = v;
+	t->u.tab.n++;
+	*slot = (uint64_t)h << 32 | (uint64_t)(i + 1);
+	return NULL;
+}
+
 void tv_array_push(struct tv *a, struct tv *v)
 {
 	if (a->u.arr.n == a->u.arr.cap) {
 		a->u.arr.cap = a->u.arr.cap ? a->u.arr.cap * 2 : 2;
-		a->u.arr.items = xreallocarray(a->u.arr.items, a->u.arr.cap, sizeof(*a->u.arr.items));
+		a->u.arr.items = arena_array(a->arena, a->u.arr.items, a->u.arr.n, a->u.arr.cap,
+					     sizeof(*a->u.arr.items));
 	}
 	a->u.arr.items[a->u.arr.n++] = v;
 }

@@ -121,10 +121,30 @@ static void filt_byte(struct filt *f, struct strbuf *o, unsigned char c)
 	}
 }
 
+/* Printable ASCII, newline and tab: what filt_byte passes on unchanged
+ * when no sequence or CR is pending. */
+static bool plain_byte(unsigned char c)
+{
+	return c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7F);
+}
+
 static void filt_all(struct filt *f, struct strbuf *o, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		filt_byte(f, o, (unsigned char)p[i]);
+	for (size_t i = 0; i < n;) {
+		size_t run = i;
+
+		/* A run of plain bytes is copied at once: a value may be a
+		 * megabyte, and a call a byte cost more than the rest. */
+		if (!f->have && !f->cr)
+			while (run < n && plain_byte((unsigned char)p[run]))
+				run++;
+		if (run > i) {
+			strbuf_add(o, p + i, run - i);
+			i = run;
+			continue;
+		}
+		filt_byte(f, o, (unsigned char)p[i++]);
+	}
 }
 
 char *out_sanitise(const char *text, size_t len)
@@ -141,11 +161,14 @@ char *out_oneline(const char *s)
 {
 	struct strbuf o = {0};
 
-	for (; *s; s++) {
-		if (*s == '\n' || *s == '\t' || *s == '\r')
-			emit_escape(&o, (unsigned char)*s, false);
-		else
-			strbuf_add(&o, s, 1);
+	while (*s) {
+		/* Everything up to the next control this escapes, at once. */
+		size_t run = strcspn(s, "\n\t\r");
+
+		strbuf_add(&o, s, run);
+		s += run;
+		if (*s)
+			emit_escape(&o, (unsigned char)*s++, false);
 	}
 	return strbuf_take(&o);
 }
