@@ -259,13 +259,7 @@ want="ExecStart=$(sd_quote "$(readlink -f "$NFSCHECK")") fix --image $(sd_quote 
 [ "$(grep -c '^Exec' "$case_dir/unit")" -eq 2 ] && [ "$(grep '^ExecStart=' "$case_dir/unit")" = "$want" ]
 ok $? "the unit has one ExecStart, quoted by systemd's rules" || diag "want: $want" "$(grep -n . "$case_dir/unit")"
 [ "$(cat "$case_dir/rc-undo")" -eq 0 ]; ok $? "and --undo finds it by the same path" || diag "$(cat "$case_dir/err")"
-if command -v systemd-analyze >/dev/null && [ -s "$case_dir/unit" ]; then
-	cp "$case_dir/unit" "$case_dir/nfscheck-image-test.service"
-	out=$(systemd-analyze verify --man=no "$case_dir/nfscheck-image-test.service" 2>&1 | grep -v -e 'not found' -e 'No such file')
-	[ -z "$out" ]; ok $? "systemd-analyze verify accepts it" || diag "$out"
-else
-	skip "systemd-analyze is not installed"
-fi
+unit_verifies "$case_dir/unit" "systemd-analyze verify accepts it"
 
 # --- item 9: --undo for A must not unmount B's store ---
 new_case undo-other

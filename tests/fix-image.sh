@@ -127,13 +127,7 @@ ls "$case_dir/units" "$case_dir/units/multi-user.target.wants" >"$case_dir/after
 EOF
 grep -q "nfscheck-image-$NS_NAME.service" "$case_dir/wants"; ok $? "--persist: and enabled for multi-user.target"
 ! grep -q nfscheck-image "$case_dir/after-undo"; ok $? "--undo removes the unit and its link"
-if command -v systemd-analyze >/dev/null && [ -s "$case_dir/unit" ]; then
-	cp "$case_dir/unit" "$case_dir/nfscheck-image-test.service"
-	out=$(systemd-analyze verify --man=no "$case_dir/nfscheck-image-test.service" 2>&1 | grep -v -e 'not found' -e 'No such file')
-	[ -z "$out" ]; ok $? "systemd-analyze verify accepts the unit" || diag "$out"
-else
-	skip "systemd-analyze is not installed"
-fi
+unit_verifies "$case_dir/unit" "systemd-analyze verify accepts the unit"
 
 # --- podman uses it: the default graphroot lands inside the XFS filesystem ---
 new_case podman

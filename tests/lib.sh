@@ -137,3 +137,17 @@ schema_ok() {
 		skip "python3-jsonschema is not installed"
 	fi
 }
+
+# unit_verifies UNIT-FILE WHAT: one test, that systemd-analyze verify
+# accepts UNIT-FILE (under a .service name it can load); a skip without it.
+unit_verifies() {
+	local copy out
+	if ! command -v systemd-analyze >/dev/null || [ ! -s "$1" ]; then
+		skip "systemd-analyze is not installed, or there is no unit"
+		return
+	fi
+	copy=$(dirname "$1")/nfscheck-image-test.service
+	cp "$1" "$copy"
+	out=$(systemd-analyze verify --man=no "$copy" 2>&1 | grep -v -e 'not found' -e 'No such file')
+	[ -z "$out" ]; ok $? "$2" || diag "$out"
+}
