@@ -726,6 +726,37 @@ static struct tv *table_slot(struct tv *t, const char *key, struct tv ***slot)
 	return v;
 }
 
+/* Put VAL at the dotted key PARTS (at KEYPOS) of the inline table T, making
+ * the tables its parts open; false after failing C. */
+static bool place_dotted(struct cursor *c, struct tv *t, char **parts, size_t nparts, struct tv *val,
+			 size_t keypos)
+{
+	struct tv *cur = t, **slot = NULL;
+
+	for (size_t i = 0; i < nparts; i++) {
+		struct tv *next = table_slot(cur, parts[i], &slot);
+
+		if (i + 1 == nparts) {
+			if (next) {
+				fail(c, keypos, "duplicate key in inline table");
+				return false;
+			}
+			*slot = val;
+		} else {
+			if (!next) {
+				next = new_value(c, TV_TABLE);
+				next->depth = cur->depth + 1;
+				*slot = next;
+			} else if (next->type != TV_TABLE) {
+				fail(c, keypos, "key in inline table is already defined as a value");
+				return false;
+			}
+			cur = next;
+		}
+	}
+	return true;
+}
+
 static struct tv *parse_inline_table(struct cursor *c)
 {
 	size_t start = c->pos;
@@ -737,7 +768,7 @@ static struct tv *parse_inline_table(struct cursor *c)
 	for (;;) {
 		char **parts = NULL, *kerr = NULL;
 		size_t nparts = 0, used, keypos;
-		struct tv *cur = t, *val, **slot = NULL;
+		struct tv *val;
 
 		skip_ws(c);
 		if (peek(c) == '\n') {
@@ -782,28 +813,9 @@ static struct tv *parse_inline_table(struct cursor *c)
 			tv_free_parts(parts, nparts);
 			goto bad;
 		}
-		for (size_t i = 0; i < nparts; i++) {
-			struct tv *next = table_slot(cur, parts[i], &slot);
-
-			if (i + 1 == nparts) {
-				if (next) {
-					tv_free_parts(parts, nparts);
-					fail(c, keypos, "duplicate key in inline table");
-					goto bad;
-				}
-				*slot = val;
-			} else {
-				if (!next) {
-					next = new_value(c, TV_TABLE);
-					next->depth = cur->depth + 1;
-					*slot = next;
-				} else if (next->type != TV_TABLE) {
-					tv_free_parts(parts, nparts);
-					fail(c, keypos, "key in inline table is already defined as a value");
-					goto bad;
-				}
-				cur = next;
-			}
+		if (!place_dotted(c, t, parts, nparts, val, keypos)) {
+			tv_free_parts(parts, nparts);
+			goto bad;
 		}
 		tv_free_parts(parts, nparts);
 		first = false;
