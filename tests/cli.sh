@@ -22,6 +22,17 @@ ok $(( rc != 64 )) "unknown command exits 64"
 [[ $err == "nfscheck: 'frobnicate' is not an nfscheck command"*"Try 'nfscheck --help' for more information." ]]
 ok $? "unknown command: one line and the hint"
 
+# A mistyped command gets the command it most likely meant; a word that is
+# no command's typo gets none (above).
+for typo in diagnos:diagnose diag:diagnose fiz:fix confg:config sever:server; do
+	run "$NFSCHECK" "${typo%%:*}"
+	[ "$rc" -eq 64 ] && [[ $err == "nfscheck: '${typo%%:*}' is not an nfscheck command; did you mean '${typo#*:}'?"* ]]
+	ok $? "mistyped '${typo%%:*}': exit 64, did you mean '${typo#*:}'" || diag "$err"
+done
+! grep -q 'did you mean' <<<"$(run "$NFSCHECK" frobnicate; echo "$err")"; ok $? "no suggestion for a word that is nobody's typo"
+run "$NFSCHECK" help confg
+[[ $err == *"did you mean 'config'?"* ]]; ok $? "help with a mistyped command suggests it too"
+
 run "$NFSCHECK" --frobnicate
 ok $(( rc != 64 )) "unknown option exits 64"
 [[ $err == *"unknown option '--frobnicate'"*"Try 'nfscheck --help'"* ]]; ok $? "unknown option: message and hint"

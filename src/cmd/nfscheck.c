@@ -60,6 +60,20 @@ const struct nf_command *nf_command_find(const char *name)
 	return NULL;
 }
 
+/* The usage error for a word that names no command, with the command it
+ * most likely meant. */
+static int not_a_command(const char *typed)
+{
+	const char *names[ARRAY_SIZE(commands)], *close;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		names[i] = commands[i].name;
+	close = closest_name(typed, names, ARRAY_SIZE(commands));
+	if (close)
+		return nf_usage_error(NULL, "'%s' is not an nfscheck command; did you mean '%s'?", typed, close);
+	return nf_usage_error(NULL, "'%s' is not an nfscheck command", typed);
+}
+
 void nf_command_help(const struct nf_command *cmd, FILE *out)
 {
 	fputs(cmd->help, out);
@@ -86,7 +100,7 @@ int cmd_help(int argc, char **argv)
 	}
 	cmd = nf_command_find(argv[1]);
 	if (!cmd)
-		return nf_usage_error(NULL, "'%s' is not an nfscheck command", argv[1]);
+		return not_a_command(argv[1]);
 	nf_command_help(cmd, stdout);
 	return NF_EXIT_OK;
 }
@@ -127,7 +141,7 @@ int main(int argc, char **argv)
 	}
 	cmd = nf_command_find(argv[optind]);
 	if (!cmd)
-		return nf_usage_error(NULL, "'%s' is not an nfscheck command", argv[optind]);
+		return not_a_command(argv[optind]);
 	argv += optind;
 	argc -= optind;
 	optind = 0; /* reset getopt for the command's own parser */

@@ -73,3 +73,50 @@ int rm_rf_at(int at, const char *name, int depth)
 		err = errno;
 	return err;
 }
+
+/* Levenshtein distance with one row, over at most NAME_MAX_CMP bytes of
+ * each: names and options are short, and a typed word must not cost more. */
+#define NAME_MAX_CMP 64
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, NAME_MAX_CMP), lb = strnlen(b, NAME_MAX_CMP), row[NAME_MAX_CMP + 1];
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+const char *closest_name(const char *typed, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* more than two edits away is no longer a typo */
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(typed, names[i]);
+
+		/* A prefix of at least three letters counts as close ("diag"). */
+		if (strlen(typed) >= 3 && strncmp(names[i], typed, strlen(typed)) == 0)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = names[i];
+		}
+	}
+	return best;
+}

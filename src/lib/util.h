@@ -42,4 +42,8 @@ const char *errno_name(int err);
  */
 int rm_rf_at(int at, const char *name, int depth);
 
+/* Of the N NAMES, the one TYPED most likely meant (at most two edits away,
+ * or TYPED is a prefix of three letters or more); NULL when none is. */
+const char *closest_name(const char *typed, const char *const *names, size_t n);
+
 #endif
