@@ -42,6 +42,7 @@
 #include "mounts.h"
 #include "msg.h"
 #include "probe.h"
+#include "quote.h"
 #include "strbuf.h"
 #include "target.h"
 #include "userpath.h"
@@ -557,6 +558,7 @@ int image_job_paths(const struct fix_options *o, struct job *j)
 {
 	const char *home = j->t.id.home;
 	char *hres = NULL, *m;
+	const char *why;
 
 	j->x.as = j->t.as;
 	j->x.timeout_ms = 0;
@@ -574,9 +576,9 @@ int image_job_paths(const struct fix_options *o, struct job *j)
 		return NF_EXIT_PROBLEMS;
 	}
 	/* --persist writes them into a unit: refused there, so refused before anything is made. */
-	if (o->persist && !(image_unit_safe(j->image ? j->image : "") && image_unit_safe(j->mp) && image_unit_safe(o->size))) {
-		nf_error("fix: --persist: the image or mountpoint path holds a control character, which a unit "
-			 "file cannot carry");
+	if (o->persist && ((why = text_refusal(j->image ? j->image : "")) || (why = text_refusal(j->mp)) ||
+			   (why = text_refusal(o->size)))) {
+		nf_error("fix: --persist: the image or mountpoint path cannot go into a unit file: %s", why);
 		return NF_EXIT_USAGE;
 	}
 	if (fsx_resolve_prefix(&j->x, home, &hres) != 0)

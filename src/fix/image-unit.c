@@ -21,6 +21,7 @@
 #include "guard.h"
 #include "image-unit.h"
 #include "msg.h"
+#include "quote.h"
 #include "strbuf.h"
 #include "util.h"
 #include "xalloc.h"
@@ -37,16 +38,6 @@ static char *unit_path(const struct target *t)
 
 	return plain ? xasprintf("%s/nfscheck-image-%s.service", UNIT_DIR, n)
 		     : xasprintf("%s/nfscheck-image-uid%u.service", UNIT_DIR, (unsigned)t->id.uid);
-}
-
-/* Control characters would end a unit line early (a newline starts a
- * new ExecStart=); no quoting rescues them, so they are refused. */
-bool image_unit_safe(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
 }
 
 /* How a value is written, by the setting it goes into (systemd.unit(5),
@@ -110,7 +101,9 @@ static char *render_unit(const struct target *t, const char *image, const char *
 	if (!*dir)
 		strcpy(dir, "/");
 	for (size_t i = 0; i < ARRAY_SIZE(subst); i++)
-		if (!image_unit_safe(subst[i].val)) {
+		/* A control character would end a unit line early (a newline starts a
+		 * new ExecStart=), and systemd ignores a line that is not UTF-8. */
+		if (text_refusal(subst[i].val)) {
 			free(dir);
 			return NULL;
 		}

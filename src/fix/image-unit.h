@@ -7,8 +7,6 @@
 
 #include "target.h"
 
-/* Whether S can go into a unit at all (no control characters). */
-bool image_unit_safe(const char *s);
 /* Write (or, DRY_RUN, show) and enable the unit that re-attaches the image at boot. */
 int image_unit_write(const struct target *t, const char *image, const char *size, const char *mp, bool dry_run);
 /* Remove the user's unit, if there is one. */
