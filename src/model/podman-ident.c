@@ -304,16 +304,16 @@ bool podman_candidate(struct podman_version *pv)
 		if (o.err == 0 && dpkg_version_release(o.pkg.version, &rel)) {
 			free(out.data);
 			pv->release = pv->version = rel < PODMAN_OLDEST_VERSION ? PODMAN_OLDEST_VERSION : rel;
-			pv->source = xasprintf("not installed: dpkg knows package podman %s (%s)", o.pkg.version,
-					       o.pkg.status);
+			pv->source = xasprintf("no podman on the PATH; dpkg's status of package podman %s: %s",
+					       o.pkg.version, o.pkg.status);
 			return true;
 		}
 	}
 	free(out.data);
 	if (debian_suite_release(&rel, suite, sizeof(suite))) {
 		pv->release = pv->version = rel;
-		pv->source = xasprintf("not installed: Debian %s's podman package is %u.%u", suite, rel / 100,
-				       rel % 100);
+		pv->source = xasprintf("no podman on the PATH; Debian %s's podman package is %u.%u", suite,
+				       rel / 100, rel % 100);
 		return true;
 	}
 	return false;

@@ -304,8 +304,8 @@ int podman_version_detect(struct podman_version *pv, const char *override, const
 			podman_version_free(pv);
 			if (!podman_candidate(pv)) {
 				pv->release = pv->version = PODMAN_DEFAULT_VERSION;
-				pv->source = xstrdup("assumed: neither podman nor buildah is installed and dpkg "
-						     "names no candidate release");
+				pv->source = xstrdup("assumed: neither podman nor buildah is on the PATH, and "
+						     "dpkg names no release");
 			}
 		}
 	}
