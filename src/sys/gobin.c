@@ -188,20 +188,20 @@ static bool uvarint(const unsigned char **p, const unsigned char *end, uint64_t 
 	return false;
 }
 
-/* The NUL-less field I (tab-separated) of LINE (LEN bytes): start and length. */
+/* Field I (tab-separated) of LINE (LEN bytes, no NUL): start and length. */
 static bool field(const char *line, size_t len, unsigned i, const char **f, size_t *flen)
 {
-	const char *p = line, *end = line + len;
+	const char *p = line, *end = line + len, *tab;
 
 	for (; i; i--) {
-		const char *tab = memchr(p, '\t', (size_t)(end - p));
-
+		tab = memchr(p, '\t', (size_t)(end - p));
 		if (!tab)
 			return false;
 		p = tab + 1;
 	}
+	tab = memchr(p, '\t', (size_t)(end - p));
 	*f = p;
-	*flen = strcspn(p, "\t") < (size_t)(end - p) ? strcspn(p, "\t") : (size_t)(end - p);
+	*flen = (size_t)((tab ? tab : end) - p);
 	return true;
 }
 
