@@ -62,7 +62,10 @@ static int ident_child(void *arg, struct guard_out *out)
 	}
 	paths[0] = r->binary;
 	paths[1] = real ? real : r->binary;
-	o->dpkg_err = dpkg_owner(DPKG_ADMINDIR, paths, 2, r->prog, &o->pkg);
+	o->dpkg_err = ENOENT;
+	/* A module build names its own version: dpkg is not needed. */
+	if (!o->gi.main.version[0] || o->gi.main.version[0] == '(')
+		o->dpkg_err = dpkg_owner(DPKG_ADMINDIR, paths, 2, r->prog, &o->pkg);
 	if (o->dpkg_err == 0) {
 		char name[sizeof(o->pkg.name)];
 
