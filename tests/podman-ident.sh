@@ -47,7 +47,7 @@ for line in bookworm trixie sid experimental; do
 			mount --bind "$tree/usr/bin/podman" /usr/bin/podman
 			mount --bind "$admin" /var/lib/dpkg
 		fi
-		as_user "$NFSCHECK" config --json >"$case_dir/user.json" 2>"$case_dir/user.err"
+		as_user env NFSCHECK_DEBUG=1 "$NFSCHECK" config --json >"$case_dir/user.json" 2>"$case_dir/user.err"
 		"$NFSCHECK" config --json --user $NS_NAME >"$case_dir/root.json" 2>"$case_dir/root.err"
 		ls -A /tmp >"$case_dir/tmp-after"
 	EOF
@@ -62,9 +62,9 @@ for line in bookworm trixie sid experimental; do
 		else .podman.modelled_as == .podman.release end' "$line: the storage model follows the algorithm"
 	[ ! -s "$case_dir/tmp-after" ]
 	ok $? "$line: podman did not run (nothing in /tmp)" || diag "$(cat "$case_dir/tmp-after" "$case_dir/ns.log")"
-	cmp -s <(jq -S .podman "$f" | grep -v milliseconds) <(jq -S .podman "$case_dir/root.json" | grep -v milliseconds)
+	cmp -s <(jq -S .podman "$f") <(jq -S .podman "$case_dir/root.json")
 	ok $? "$line: root for the user (--user) finds the same" || diag "$(cat "$case_dir/root.err")"
-	diag "$line: identification took $(jq .podman.binary.milliseconds "$f") ms"
+	diag "$line: $(grep -m1 'debug: identify' "$case_dir/user.err")"
 done
 
 # No podman on the PATH: a check of its own fails, naming dpkg's release.
