@@ -27,6 +27,8 @@
 
 /* What the guarded child hands back, byte for byte. */
 struct ident_out {
+	int look_err;          /* not on the PATH: the errno */
+	char binary[PATH_MAX]; /* where on the PATH */
 	int open_err;          /* realpath or open failed: the errno */
 	int read_err;          /* gobin_read_fd's result */
 	int dpkg_err;          /* 0 when PKG was found */
@@ -36,20 +38,26 @@ struct ident_out {
 };
 
 struct ident_req {
-	const char *binary;
 	const char *prog;
+	const char *search;    /* the PATH */
 };
 
-/* In a child, as the user: realpath, open (a FIFO must not block us),
- * read the ELF file, then find the dpkg package that owns it. */
+/* In a child, as the user: find the program on the PATH, resolve and open
+ * it (a FIFO must not block us), read its ELF file, then find the dpkg
+ * package that owns it. One child for all of it. */
 static int ident_child(void *arg, struct guard_out *out)
 {
 	const struct ident_req *r = arg;
 	struct ident_out *o = xcalloc(1, sizeof(*o));
 	const char *paths[2];
-	char *real = realpath(r->binary, NULL);
+	char *bin = NULL, *real = NULL;
 	int fd = -1;
 
+	o->look_err = fsx_lookpath_here(r->prog, r->search, &bin);
+	if (o->look_err)
+		goto out;
+	snprintf(o->binary, sizeof(o->binary), "%s", bin);
+	real = realpath(bin, NULL);
 	if (!real)
 		o->open_err = errno;
 	else if ((fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
@@ -60,8 +68,8 @@ static int ident_child(void *arg, struct guard_out *out)
 		o->read_err = gobin_read_fd(fd, &o->gi);
 		close(fd);
 	}
-	paths[0] = r->binary;
-	paths[1] = real ? real : r->binary;
+	paths[0] = bin;
+	paths[1] = real ? real : bin;
 	o->dpkg_err = ENOENT;
 	/* A module build names its own version: dpkg is not needed. */
 	if (!o->gi.main.version[0] || o->gi.main.version[0] == '(')
@@ -72,9 +80,11 @@ static int ident_child(void *arg, struct guard_out *out)
 		memcpy(name, o->pkg.name, sizeof(name));
 		o->dpkg_err = dpkg_status(DPKG_ADMINDIR, name, &o->pkg);
 	}
+out:
 	guard_out_add(out, o, sizeof(*o));
 	free(o);
 	free(real);
+	free(bin);
 	return 0;
 }
 
@@ -207,31 +217,34 @@ bool podman_ident_decide(struct podman_version *pv)
 bool podman_ident(struct podman_version *pv, const char *prog, const char *search, const struct identity *as,
 		  bool *decided)
 {
-	struct fsx x = {.as = as};
-	struct ident_req r = {.prog = prog};
+	struct ident_req r = {.prog = prog, .search = search};
 	struct guard_out out = {0};
 	struct ident_out o;
-	char *bin = NULL;
 	double t0 = mono_ms();
 	int status;
 
 	*decided = false;
-	if (fsx_lookpath(&x, prog, search, &bin) != 0)
-		return false;
-	pv->program = xstrdup(prog);
-	pv->binary = bin;
-	pv->installed = true;
-	r.binary = bin;
 	if (guard_run(as, IDENT_MS, ident_child, &r, &status, &out) != GUARD_OK || status != 0 ||
 	    out.len != sizeof(o)) {
-		pv->binary_err = NF_EDEADLINE;
+		/* Cut short (a PATH or binary on a mount that does not answer):
+		 * assume it is there; --version, under its own deadline, may tell. */
 		free(out.data);
+		pv->program = xstrdup(prog);
+		pv->binary = xstrdup(prog);
+		pv->installed = true;
+		pv->binary_err = NF_EDEADLINE;
 		pv->ident_ms = mono_ms() - t0;
 		return true;
 	}
 	memcpy(&o, out.data, sizeof(o));
 	free(out.data);
+	if (o.look_err)
+		return false;
+	o.binary[sizeof(o.binary) - 1] = '\0';
 	o.resolved[sizeof(o.resolved) - 1] = '\0';
+	pv->program = xstrdup(prog);
+	pv->binary = xstrdup(o.binary);
+	pv->installed = true;
 	if (o.resolved[0])
 		pv->resolved = xstrdup(o.resolved);
 	pv->binary_err = o.open_err ? o.open_err : o.read_err;
@@ -247,7 +260,7 @@ bool podman_ident(struct podman_version *pv, const char *prog, const char *searc
 	pv->ident_ms = mono_ms() - t0;
 	/* As the guarded calls do (fsx.c), for bench/podman-ident.sh. */
 	if (getenv("NFSCHECK_DEBUG"))
-		fprintf(stderr, "nfscheck: debug: identify %s: %.2f ms: %s\n", bin, pv->ident_ms,
+		fprintf(stderr, "nfscheck: debug: identify %s: %.2f ms: %s\n", pv->binary, pv->ident_ms,
 			*decided ? pv->algorithm_why : "not identified");
 	return true;
 }
