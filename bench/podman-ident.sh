@@ -5,7 +5,8 @@
 # are already built), nfscheck config --json runs RUNS times in a private
 # mount namespace with that line's podman over /usr/bin/podman and its dpkg
 # database over /var/lib/dpkg; printed: the median of the identification's
-# own time (NFSCHECK_DEBUG's "identify" line) and of config's wall time, and the
+# own time and CPU time (NFSCHECK_DEBUG's "identify" line: the CPU time is
+# what a busy machine does not inflate) and of config's wall time, and the
 # peak memory (maximum resident set size, children included).
 # With OLD (an nfscheck built from before the change, which runs
 # `podman --version`), config on the host's podman is timed for both,
@@ -50,16 +51,18 @@ one() {
 			t1=$(date +%s%N)
 			echo $(( (t1 - t0) / 1000 )) >>"$tmp/wall"
 			sed -n 's/.*debug: identify [^:]*: \([0-9.]*\) ms.*/\1/p' "$tmp/err.$i" >>"$tmp/ident"
+			sed -n 's/.*debug: identify [^:]*: [0-9.]* ms (\([0-9.]*\) ms CPU).*/\1/p' "$tmp/err.$i" >>"$tmp/cpu"
 		done
 		jq -r '"\(.podman.found) \(.podman.algorithm)"' "$tmp/out.1" >"$tmp/what"
 	EOF
-	printf '%-13s %-34s %10s %14s %12s\n' "$line" "$(cat "$tmp/what")" "$(median <"$tmp/ident")" \
+	printf '%-13s %-34s %10s %10s %14s %12s\n' "$line" "$(cat "$tmp/what")" "$(median <"$tmp/ident")" \
+		"$(median <"$tmp/cpu")" \
 		"$(awk '{print $1 / 1000}' "$tmp/wall" | median)" "$(cat "$tmp"/rss.* | sort -n | tail -1)"
 	rm -rf "$tmp"
 }
 
 echo "nfscheck: $nfscheck, $runs runs each, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-13s %-34s %10s %14s %12s\n' line found/algorithm "ident ms" "config wall ms" "max RSS KiB"
+printf '%-13s %-34s %10s %10s %14s %12s\n' line found/algorithm "ident ms" "ident CPU" "config wall ms" "max RSS KiB"
 for line in bookworm trixie sid experimental; do
 	tree=/
 	[ $line = bookworm ] || tree=$cache/$line

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "fsx.h"
@@ -221,9 +222,11 @@ bool podman_ident(struct podman_version *pv, const char *prog, const char *searc
 	struct guard_out out = {0};
 	struct ident_out o;
 	double t0 = mono_ms();
+	struct rusage u0, u1;
 	int status;
 
 	*decided = false;
+	getrusage(RUSAGE_CHILDREN, &u0);
 	if (guard_run(as, IDENT_MS, ident_child, &r, &status, &out) != GUARD_OK || status != 0 ||
 	    out.len != sizeof(o)) {
 		/* Cut short (a PATH or binary on a mount that does not answer):
@@ -258,9 +261,14 @@ bool podman_ident(struct podman_version *pv, const char *prog, const char *searc
 	}
 	*decided = pv->binary_read && podman_ident_decide(pv);
 	pv->ident_ms = mono_ms() - t0;
-	/* As the guarded calls do (fsx.c), for bench/podman-ident.sh. */
+	/* As the guarded calls do (fsx.c), for bench/podman-ident.sh: the
+	 * child's CPU time too, which a busy machine does not inflate. */
+	getrusage(RUSAGE_CHILDREN, &u1);
 	if (getenv("NFSCHECK_DEBUG"))
-		fprintf(stderr, "nfscheck: debug: identify %s: %.2f ms: %s\n", pv->binary, pv->ident_ms,
+		fprintf(stderr, "nfscheck: debug: identify %s: %.2f ms (%.2f ms CPU): %s\n", pv->binary, pv->ident_ms,
+			(double)(u1.ru_utime.tv_sec - u0.ru_utime.tv_sec + u1.ru_stime.tv_sec - u0.ru_stime.tv_sec) * 1e3 +
+				(double)(u1.ru_utime.tv_usec - u0.ru_utime.tv_usec + u1.ru_stime.tv_usec -
+					 u0.ru_stime.tv_usec) / 1e3,
 			*decided ? pv->algorithm_why : "not identified");
 	return true;
 }
