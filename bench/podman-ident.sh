@@ -92,3 +92,18 @@ done
 printf '%-6s median wall %8s ms, max RSS %8s KiB\n' \
 	old "$(tr ' ' '\n' <<<"$old_w" | grep . | median)" "$(tr ' ' '\n' <<<"$old_r" | grep . | sort -n | tail -1)" \
 	new "$(tr ' ' '\n' <<<"$new_w" | grep . | median)" "$(tr ' ' '\n' <<<"$new_r" | grep . | sort -n | tail -1)"
+
+# CPU time, children included, which a busy machine inflates far less than
+# wall time: getrusage(RUSAGE_CHILDREN) over RUNS runs of each.
+cpu() { # NFSCHECK: mean CPU ms per config run
+	python3 - "$1" "$runs" <<-'PY'
+		import resource, subprocess, sys
+		r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+		for _ in range(int(sys.argv[2])):
+		    subprocess.run([sys.argv[1], "config", "--json"], stdout=subprocess.DEVNULL, check=False)
+		r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+		t = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+		print("%.2f" % (t * 1000 / int(sys.argv[2])))
+	PY
+}
+printf '%-6s mean CPU %8s ms per run (user + system, children included)\n' old "$(cpu "$old")" new "$(cpu "$nfscheck")"
