@@ -85,6 +85,32 @@ jqok "$f" '.checks[0].id == "podman" and .checks[0].status == "fail" and (.check
 [ "$(cat "$case_dir/diag.rc")" = 1 ]
 ok $? "diagnose exits 1" || diag "$(cat "$case_dir/diag.rc" "$case_dir/diag.err")"
 
+# Nothing on the PATH, and dpkg only remembers a removed podman: that
+# release is modelled. Without dpkg's word: Debian's release for the suite
+# (bookworm: 4.3), else the assumed 5.8, each said.
+new_case candidates
+mkdir -p "${case_dir:?}/dpkg/info" "$case_dir/nodpkg/info"
+printf 'Package: podman\nStatus: deinstall ok config-files\nVersion: 5.4.2+ds1-2\n' >"$case_dir/dpkg/status"
+: >"$case_dir/nodpkg/status"
+printf 'ID=debian\nVERSION_CODENAME=bookworm\n' >"$case_dir/os-bookworm"
+printf 'ID=other\nVERSION_CODENAME=x\n' >"$case_dir/os-other"
+ENV=(HOME="$home" USER="$NS_NAME" LOGNAME="$NS_NAME" PATH=/nonexistent)
+ns_run <<-EOF
+	mount --bind "$case_dir/dpkg" /var/lib/dpkg
+	as_user "$NFSCHECK" config --json >"$case_dir/removed.json" 2>"$case_dir/removed.err"
+	mount --bind "$case_dir/nodpkg" /var/lib/dpkg
+	mount --bind "$case_dir/os-bookworm" /etc/os-release
+	as_user "$NFSCHECK" config --json >"$case_dir/suite.json" 2>"$case_dir/suite.err"
+	mount --bind "$case_dir/os-other" /etc/os-release
+	as_user "$NFSCHECK" config --json >"$case_dir/assumed.json" 2>"$case_dir/assumed.err"
+	EOF
+jqok "$case_dir/removed.json" '.podman.release == "5.4" and .podman.installed == false and
+	(.podman.source | contains("deinstall ok config-files"))' "a podman dpkg remembers as removed: its release (5.4)"
+jqok "$case_dir/suite.json" '.podman.release == "4.3" and (.podman.source | contains("bookworm"))' \
+	"no dpkg word: Debian bookworm's release (4.3)"
+jqok "$case_dir/assumed.json" '.podman.release == "5.8" and (.podman.source | startswith("assumed"))' \
+	"neither: 5.8, said to be assumed"
+
 # A podman that is not an ELF file: it is asked for --version instead.
 new_case script
 mkdir -p "${case_dir:?}/bin"
