@@ -56,7 +56,7 @@ for line in bookworm trixie sid experimental; do
 		"$line: podman $version runs ${algorithm[$line]}'s storage.conf algorithm"
 	jqok "$f" ".podman.release == \"$release\" and .podman.binary.package.version == \"$version\"" \
 		"$line: release $release, from dpkg's $version"
-	jqok "$f" '(.podman.source | startswith("read from /usr/bin/podman")) and .podman.binary.read and .podman.installed' \
+	jqok "$f" '(.podman.source | startswith("the file /usr/bin/podman, not run")) and .podman.binary.read and .podman.installed' \
 		"$line: identified from the file, without --version"
 	jqok "$f" 'if .podman.algorithm == "podman-6.0" then (.podman.modelled_as | split(".") | .[0] | tonumber) >= 6
 		else .podman.modelled_as == .podman.release end' "$line: the storage model follows the algorithm"

@@ -148,17 +148,17 @@ static bool decide_release(struct podman_version *pv, unsigned *rel, char **how)
 
 	if (gi->main.version[0] && gobin_version_parse(gi->main.version, &v)) {
 		*rel = buildah ? podman_for_buildah(v) : v;
-		*how = xasprintf("module %s %s", gi->main.path, gi->main.version);
+		*how = xasprintf("version from its module %s", gi->main.path);
 		return true;
 	}
 	if (pv->have_pkg && dpkg_version_release(pv->pkg.version, &v)) {
 		*rel = buildah ? podman_for_buildah(v) : v;
-		*how = xasprintf("dpkg package %s %s", pv->pkg.name, pv->pkg.version);
+		*how = xasprintf("version from dpkg's package %s", pv->pkg.name);
 		return true;
 	}
 	if (!buildah && path_major(gi->main_path, &major)) {
 		*rel = PV(major, 0);
-		*how = xasprintf("major release from the package path %s (minor unknown)", gi->main_path);
+		*how = xasprintf("the major release in its package path %s; minor unknown", gi->main_path);
 		return true;
 	}
 	return false;
@@ -207,7 +207,7 @@ bool podman_ident_decide(struct podman_version *pv)
 	pv->release = rel < PODMAN_OLDEST_VERSION ? PODMAN_OLDEST_VERSION : rel;
 	pv->version = level < PODMAN_OLDEST_VERSION ? PODMAN_OLDEST_VERSION : level;
 	free(pv->source);
-	pv->source = xasprintf("read from %s (%s)", pv->resolved ? pv->resolved : pv->binary, how);
+	pv->source = xasprintf("the file %s, not run; %s", pv->resolved ? pv->resolved : pv->binary, how);
 	free(pv->found);
 	pv->found = xasprintf("%s %s", pv->program, pv->have_pkg && pv->pkg.version[0] ? pv->pkg.version
 							: gi->main.version[0] ? gi->main.version : "?");
