@@ -183,22 +183,20 @@ static void decide_algorithm(struct podman_version *pv, unsigned level)
 		pv->algorithm_why = xasprintf("module %s %s", gi->storage.path, gi->storage.version);
 	} else {
 		pv->new_parser = podman_version_v6(level);
-		pv->algorithm_why = xstrdup("from the release: no containers/storage code found in the file");
+		pv->algorithm_why = xstrdup(gi->found & GB_ELF ? "from the release: no containers/storage code found in the file"
+							       : "from the release");
 	}
 }
 
-bool podman_ident_decide(struct podman_version *pv)
+void podman_ident_apply(struct podman_version *pv, unsigned rel)
 {
 	const struct gobin_info *gi = &pv->gi;
-	unsigned rel, level, sv;
-	char *how = NULL;
+	unsigned level = rel, sv;
 
-	if (!pv->program || !decide_release(pv, &rel, &how))
-		return false;
-	level = rel;
 	/* The storage code compiled in decides, not the release's number. */
 	if (gi->storage.version[0] && gobin_version_parse(gi->storage.version, &sv))
 		level = podman_for_storage(sv);
+	free(pv->algorithm_why);
 	decide_algorithm(pv, level);
 	if (pv->new_parser && !podman_version_v6(level))
 		level = PV(6, 0);
@@ -206,6 +204,17 @@ bool podman_ident_decide(struct podman_version *pv)
 		level = PV(5, 8);
 	pv->release = rel < PODMAN_OLDEST_VERSION ? PODMAN_OLDEST_VERSION : rel;
 	pv->version = level < PODMAN_OLDEST_VERSION ? PODMAN_OLDEST_VERSION : level;
+}
+
+bool podman_ident_decide(struct podman_version *pv)
+{
+	const struct gobin_info *gi = &pv->gi;
+	unsigned rel;
+	char *how = NULL;
+
+	if (!pv->program || !decide_release(pv, &rel, &how))
+		return false;
+	podman_ident_apply(pv, rel);
 	free(pv->source);
 	pv->source = xasprintf("the file %s, not run; %s", pv->resolved ? pv->resolved : pv->binary, how);
 	free(pv->found);

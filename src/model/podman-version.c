@@ -251,18 +251,12 @@ static bool ask_program(struct podman_version *pv, const char *prog)
 		return false;
 	free(pv->found);
 	pv->found = found;
-	pv->release = strcmp(prog, "podman") == 0 ? v : podman_for_buildah(v);
-	pv->version = pv->release;
 	free(pv->source);
 	pv->source = xasprintf("%s --version%s", prog,
 			       strcmp(prog, "podman") ? ", mapped to the Podman release with the same containers-storage"
 						      : "");
-	/* What is compiled in still decides the algorithm, when the file showed it. */
-	if (pv->gi.found & GB_PCLNTAB && pv->gi.markers & GM_CONFIGFILE && !podman_version_v6(pv->version))
-		pv->version = PV(6, 0);
-	else if (pv->gi.found & GB_PCLNTAB && pv->gi.markers & (GM_STORAGE_NEW | GM_STORAGE_OLD) &&
-		 !(pv->gi.markers & GM_CONFIGFILE) && podman_version_v6(pv->version))
-		pv->version = PV(5, 8);
+	/* What the file showed of its storage code still decides the algorithm. */
+	podman_ident_apply(pv, strcmp(prog, "podman") == 0 ? v : podman_for_buildah(v));
 	return true;
 }
 
