@@ -64,6 +64,14 @@ for line in bookworm trixie sid experimental; do
 	ok $? "$line: podman did not run (nothing in /tmp)" || diag "$(cat "$case_dir/tmp-after" "$case_dir/ns.log")"
 	cmp -s <(jq -S .podman "$f") <(jq -S .podman "$case_dir/root.json")
 	ok $? "$line: root for the user (--user) finds the same" || diag "$(cat "$case_dir/root.err")"
+	# Go's own reader, where Go is installed (it is not part of the test
+	# set): the same Go version and main package.
+	if command -v go >/dev/null; then
+		gm=$(go version -m "${tree%/}/usr/bin/podman" 2>/dev/null)
+		jqok "$f" ".podman.binary.go_version == \"$(awk 'NR == 1 {print $2}' <<<"$gm")\" and
+			.podman.binary.main_package == \"$(awk '$1 == "path" {print $2}' <<<"$gm")\"" \
+			"$line: the Go version and main package go version -m reports"
+	fi
 	diag "$line: $(grep -m1 'debug: identify' "$case_dir/user.err")"
 done
 
