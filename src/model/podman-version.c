@@ -199,7 +199,10 @@ static int ask_child(void *arg, struct guard_out *out)
 }
 
 /*
- * Run "PROG --version" and find "version X.Y" in what it prints. Even that
+ * Run "PROG --version" and find "version X.Y" in what it prints: only when
+ * the file could not be identified. It is searched on nfscheck's own PATH,
+ * never the user's: as root it runs as nobody, and a program the user
+ * placed must not run under any identity but the user's. Even that
  * makes Podman set up /tmp/podman-run-UID and more, which would change the
  * very answer nfscheck is computing: so it runs in scratch space (see
  * scratch_setup), and as nobody when we are root.
