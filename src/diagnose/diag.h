@@ -15,6 +15,7 @@
 #include "fsinfo.h"
 #include "model.h"
 #include "probe.h"
+#include "quote.h"
 #include "subids.h"
 #include "target.h"
 #include "status.h"
@@ -133,8 +134,5 @@ void diag_free(struct diag *d);
 void remedy_move_graphroot(struct diag *d, struct check *c);
 /* True when ignore_chown_errors is on for the driver in use. */
 bool diag_ignore_chown(const struct diag *d);
-
-/* A quoted word for a shell command line. Caller frees. */
-char *shell_quote(const char *s);
 
 #endif
