@@ -67,6 +67,9 @@ struct diag {
 
 	struct fsinfo fs_graphroot;
 	bool have_fs_graphroot;
+	/* filesystem.graphroot failed only because the filesystem is a network
+	 * one, a prediction the probe may overrule with what really happens. */
+	bool graphroot_failed_as_network;
 	struct subids ids;
 	bool have_ids;
 	char *newuidmap, *newgidmap;  /* usable tools, NULL when not */
