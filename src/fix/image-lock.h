@@ -21,14 +21,6 @@ struct image_holder {
 	int sock;                  /* -1: none */
 };
 
-/* Who holds the lock, as the holder wrote it into the lock file. */
-struct lock_owner {
-	char host[65];
-	char boot_id[40];
-	long pid;
-	long long since;           /* seconds since the epoch; -1 unknown */
-};
-
 /*
  * Open IMAGE.lock in the user's name (created 0600 if missing) and start
  * the holder, which takes the write lock and writes who it is into it.
@@ -48,10 +40,5 @@ void image_lock_drop(struct image_holder *h);
 /* --undo: stop the holder PID started at START, if it is still that
  * holder, and wait until it has let go. */
 void image_lock_stop(long pid, unsigned long long start);
-
-/* Parse the record of a lock file (LEN bytes at BUF, not NUL-terminated):
- * "host=", "boot_id=", "pid=", "since=" lines; anything else is ignored,
- * the host name is kept printable. Linear in LEN. */
-void lock_owner_parse(const char *buf, size_t len, struct lock_owner *o);
 
 #endif
