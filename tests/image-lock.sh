@@ -80,7 +80,8 @@ ok $? "and touched nothing: no mount, no second loop device, the record unchange
 	diag "mounts $(cat "$case_dir/n2"), loops $(cat "$case_dir/loops2")"
 [ "$(cat "$case_dir/state1")" = held ] && [ "$(cat "$case_dir/n1")" -eq 1 ]
 ok $? "meanwhile the first attachment is mounted and its lock held"
-[ "$(cat "$case_dir/r3")" -eq 0 ] && [ "$(cat "$case_dir/state3")" = free ] && [ "$(cat "$case_dir/gone3")" -ne 0 ]
+[ "$(cat "$case_dir/r3")" -eq 0 ] && [ "$(cat "$case_dir/state3")" = free ] && [ "$(cat "$case_dir/gone3")" -ne 0 ] &&
+	grep -q "^stopped the lock holder (process $(cat "$case_dir/holder"))" "$case_dir/o3" && ! grep -q 'did not let go' "$case_dir/o3"
 ok $? "--undo: the holder is stopped and the lock is free" || diag "$(cat "$case_dir/o3")"
 [ "$(cat "$case_dir/r4")" -eq 0 ] && [ "$(cat "$case_dir/state4")" = held ] && [ "$(cat "$case_dir/state5")" = free ]
 ok $? "holder killed with SIGKILL: the lock is free" || diag "$(cat "$case_dir/o4")"

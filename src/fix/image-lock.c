@@ -82,7 +82,8 @@ static unsigned long long proc_start(long pid, char *comm, size_t commlen)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
-	int fd, field = 3;
+	/* The name, field 2, ends at the last ')'; each space then starts the next field. */
+	int fd, field = 2;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
