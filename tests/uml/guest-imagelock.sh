@@ -14,7 +14,6 @@
 N=$NFSCHECK
 t() { echo "T $(( $1 != 0 )) v$NFS_VERS: $2"; }
 d() { printf '%s\n' "$@" | sed 's/^/D /'; }
-start=$SECONDS
 mark() { d "at ${SECONDS}s: $*"; }
 H=/run/hosts
 IMG=$TEST_HOME/containers.img
