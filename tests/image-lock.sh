@@ -37,7 +37,8 @@ cp "$home/$image.lock" "$case_dir/lock-before"
 pid=\$(sed -n 's/^pid=//p' "$home/$image.lock")
 echo "\$pid" >"$case_dir/holder"
 ls -l /proc/\$pid/fd >"$case_dir/holder-fds" 2>&1
-[ "\$(readlink /proc/\$pid/ns/mnt)" != "\$(readlink /proc/self/ns/mnt)" ]; echo \$? >"$case_dir/own-ns"
+[ -n "\$pid" ] && [ -n "\$(readlink /proc/\$pid/ns/mnt)" ] &&
+	[ "\$(readlink /proc/\$pid/ns/mnt)" != "\$(readlink /proc/self/ns/mnt)" ]; echo \$? >"$case_dir/own-ns"
 # Another mount namespace, where this one's mount is not: the second host.
 unshare --mount --propagation private bash -c '
 	umount -l "$home/.local/share/containers"
