@@ -93,6 +93,16 @@ for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 ! kill -0 "$pid" 2>/dev/null && [ "$(lock_state "$home/$image.lock")" = free ]
 ok $? "the holder lets go on its own once the mount is gone" || kill -KILL "$pid" 2>/dev/null
 
+# A refusal before anything is made leaves no lock file either.
+new_case nonempty
+install -d -o "$NS_UID" -g "$NS_UID" "$home/.local" "$home/.local/share" "$home/.local/share/containers"
+echo keep >"$home/.local/share/containers/old-data"
+ns_run <<EOF
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/o" 2>&1; echo \$? >"$case_dir/rc"
+EOF
+[ "$(cat "$case_dir/rc")" -eq 1 ] && [ ! -e "$home/$image" ] && [ ! -e "$home/$image.lock" ]
+ok $? "a non-empty mountpoint: refused, no image and no lock file" || diag "$(cat "$case_dir/o")"
+
 # A dry run takes no lock and makes no lock file.
 new_case dry
 img_out=$(ns_run <<EOF

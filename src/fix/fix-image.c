@@ -607,8 +607,9 @@ static int check_image(struct job *j, struct image_facts *f, bool *reattach)
 }
 
 /* The mountpoint must be the user's own directory (or not there yet), and
- * what mounting over it would hide is known: nothing, or moved aside. */
-static int check_mountpoint(struct job *j, const struct fix_options *o)
+ * what mounting over it would hide is known: nothing, or (*ASIDE) what
+ * --move-aside is to move. */
+static int check_mountpoint(struct job *j, const struct fix_options *o, bool *aside)
 {
 	struct mp_look l = {0};
 	struct guard_out out;
@@ -640,7 +641,8 @@ static int check_mountpoint(struct job *j, const struct fix_options *o)
 		printf("would move the old %s aside\n", j->mpres);
 		return NF_EXIT_OK;
 	}
-	return l.entries ? image_move_aside(j) : NF_EXIT_OK;
+	*aside = l.entries != 0;
+	return NF_EXIT_OK;
 }
 
 /* Create and format the image, all in the user's name. */
@@ -802,7 +804,7 @@ int fix_image(const struct fix_options *o)
 	struct libmnt_fs *fs;
 	unsigned long long size;
 	char *dev = NULL;
-	bool reattach = false, created = false;
+	bool reattach = false, created = false, aside = false;
 	int st, mfd = -1;
 
 	if (!parse_size(o->size, &size))
@@ -821,9 +823,12 @@ int fix_image(const struct fix_options *o)
 	}
 	/* An image that exists holds a store already: attach it wherever asked
 	 * (the --persist unit does at boot, whatever the graphroot is now). */
-	/* One host at a time: the lock first, so that a refusal touches nothing. */
+	/* One host at a time: the lock before anything is moved, made or
+	 * mounted, so that a refusal touches nothing. */
 	if ((!reattach && (st = graphroot_inside(&j.t, j.mpres, o->podman_version)) != NF_EXIT_OK) ||
-	    (!o->dry_run && (st = image_lock_take(&j, &h)) != NF_EXIT_OK) || (st = check_mountpoint(&j, o)) != NF_EXIT_OK)
+	    (st = check_mountpoint(&j, o, &aside)) != NF_EXIT_OK ||
+	    (!o->dry_run && (st = image_lock_take(&j, &h)) != NF_EXIT_OK) ||
+	    (aside && !o->dry_run && (st = image_move_aside(&j)) != NF_EXIT_OK))
 		goto out;
 	if (o->dry_run) {
 		dry_run_report(&j, o, reattach);

@@ -162,7 +162,9 @@ static void holder_detach(int *lockfd, int *sock)
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	if (chdir("/") != 0)
 		_exit(1);
-	if (dup2(*lockfd, 3) < 0 || dup2(*sock, 4) < 0)
+	/* Above 4 first, so that neither lands on the other's new number. */
+	if ((*lockfd = fcntl(*lockfd, F_DUPFD, 10)) < 0 || (*sock = fcntl(*sock, F_DUPFD, 10)) < 0 ||
+	    dup2(*lockfd, 3) < 0 || dup2(*sock, 4) < 0)
 		_exit(1);
 	*lockfd = 3;
 	*sock = 4;
