@@ -57,3 +57,4 @@ target fuzz-boltdb $common model/boltdb.c --
 target fuzz-outsafe $common lib/outsafe.c --
 target fuzz-gobin $common sys/gobin.c --
 target fuzz-dpkg $common sys/dpkg.c --
+target fuzz-lock-owner fix/image-owner.c --
