@@ -129,7 +129,7 @@ int fix_system(const struct fix_options *o)
 	/* It is written into a root-owned file every user's Podman reads. */
 	if ((why = text_refusal(o->template)) != NULL)
 		return nf_usage_error("fix", "fix: cannot use %s as --graphroot-template: %s", o->template, why);
-	if (podman_version_detect(&pv, o->podman_version) != 0)
+	if (podman_version_detect(&pv, o->podman_version, NULL, NULL) != 0)
 		return NF_EXIT_INCOMPLETE;
 	if (podman_version_v6(pv.version)) {
 		path = SYSTEM_DROPIN;
