@@ -118,7 +118,7 @@ graphroot = \"$(userdir etcg)\""; }
 def etc_rsp bare
 c_etc_rsp() { etc storage.conf '[storage]
 driver = "overlay"
-rootless_storage_path = "'"$case_dir"'/rsp-$USER-$UID"'; }
+rootless_storage_path = "'"$(userdir rsp)"'/$USER-$UID"'; }
 
 def etc_graphroot_and_rsp bare
 c_etc_graphroot_and_rsp() { etc storage.conf "[storage]
