@@ -22,6 +22,7 @@ rel_require
 # Prediction, then the real thing.
 run_case() {
 	rel_run <<EOF
+$case_pre
 snap() { find /tmp /run /var/tmp "$case_dir" -path "$ns_top/nfscheck-host" -prune -o -path "$case_dir/out" -prune -o -print 2>/dev/null | sort; }
 mkdir -p "$case_dir/out"
 snap >"$case_dir/out/files-pre"
@@ -150,6 +151,23 @@ def usr_rootless_dropin
 c_usr_rootless_dropin() { usr storage.rootless.conf.d/10.conf "[storage]
 runroot = \"$(userdir usr-rl-run)\""; }
 
+def usr_rootless_uid_dropin
+c_usr_rootless_uid_dropin() {
+	usr storage.rootless.conf.d/$NS_UID/10.conf "[storage]
+graphroot = \"$(userdir usr-rl-uid)\""
+	usr storage.conf.d/10.conf '[storage]
+graphroot = "/nonexistent/hidden-by-uid-dir"'
+}
+
+# A symbolic link to a file: sid's and experimental's storage read it as a
+# drop-in (container-libs' later readDropIns keeps only regular files).
+def dropin_symlink
+c_dropin_symlink() {
+	printf '[storage]\ngraphroot = "%s"\n' "$(userdir link-target)" >"$case_dir/target.conf"
+	mkdir -p "$case_dir/etc-containers/storage.conf.d"
+	ln -s "$case_dir/target.conf" "$case_dir/etc-containers/storage.conf.d/20-link.conf"
+}
+
 def rootful_dropin
 c_rootful_dropin() { etc storage.rootful.conf.d/10.conf '[storage]
 graphroot = "/var/lib/rootful-only"'; }
@@ -246,6 +264,16 @@ c_xdg_runtime() { ENV+=(XDG_RUNTIME_DIR="$(userdir run)"); chmod 700 "$case_dir/
 def xdg_runtime_unwritable
 c_xdg_runtime_unwritable() { mkdir -m 755 "$case_dir/rootrun"; ENV+=(XDG_RUNTIME_DIR="$case_dir/rootrun"); refuses $REL_ALL; }
 
+def xdg_runtime_missing
+c_xdg_runtime_missing() { ENV+=(XDG_RUNTIME_DIR="$case_dir/no-such-dir"); refuses trixie sid experimental; }
+
+# /run/user/UID as a login would leave it, and with a mode Podman rejects.
+def run_user
+c_run_user() { case_pre="install -d -m 700 -o $NS_UID -g $NS_UID /run/user/$NS_UID"; }
+
+def run_user_mode
+c_run_user_mode() { case_pre="install -d -m 755 -o $NS_UID -g $NS_UID /run/user/$NS_UID"; }
+
 def tmpdir
 c_tmpdir() { install -d -m 1777 "$case_dir/tmpdir"; ENV+=(TMPDIR="$case_dir/tmpdir"); }
 
@@ -276,6 +304,11 @@ def user_syntax
 c_user_syntax() { user_file '[storage]
 driver = "overlay
 graphroot = "/x"'; refuses $REL_ALL; }
+
+def etc_syntax bare
+c_etc_syntax() { etc storage.conf '[storage]
+driver = "vfs"
+graphroot = ["x"]'; refuses $REL_ALL; }
 
 def dropin_syntax
 c_dropin_syntax() { etc storage.conf.d/10-bad.conf '[storage]
@@ -313,7 +346,7 @@ for rel in ${ORACLE_RELEASES:-$REL_ALL}; do
 	for c in "${CASES[@]}"; do
 		set -- $c
 		[ -n "${ORACLE_CASES:-}" ] && case " $ORACLE_CASES " in *" $1 "*) ;; *) continue ;; esac
-		refuse_on=
+		refuse_on= case_pre=
 		rel_case "$rel" "$1" "${2:-}" || { ok 1 "$rel: $1: case set-up"; continue; }
 		"c_$1"
 		run_case

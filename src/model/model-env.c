@@ -350,8 +350,8 @@ void podman_xdg_env_copy(const struct userenv *in, struct userenv *out)
 }
 
 /*
- * containers/common's defaultTmpDir (pkg/config/default.go, the same from
- * Podman 4.3's common 0.50 to 6.1's): a rootless Podman os.Mkdir()s
+ * containers/common's defaultTmpDir (pkg/config/default.go): from 5.0 a
+ * rootless Podman os.Mkdir()s
  * <runtime dir>/libpod -- one level, not MkdirAll -- and, when it is already
  * there, chmods it 01700. Either failure stops every command ("Failed to
  * obtain podman configuration: mkdir .../libpod: permission denied").
@@ -363,7 +363,9 @@ static void libpod_tmp_check(struct mctx *c, const struct userenv *out, char **e
 	struct stat st;
 	int e;
 
-	if (!c->m->rootless || !rt || !*rt)
+	/* 4.3.1 starts with a missing XDG_RUNTIME_DIR (seen on Debian 12); its
+	 * own owner check above refuses one of another user's. */
+	if (!c->m->rootless || !rt || !*rt || c->v < PV(5, 0))
 		return;
 	dir = go_join(rt, "libpod");
 	if (fsx_stat(&c->fs, dir, &st) == 0) {
