@@ -12,6 +12,9 @@
 # once per release in a fresh case directory. A case may say on which
 # releases real Podman refuses it (refuses RELEASE...): that is checked too,
 # so a case meant to test a refusal cannot silently test something else.
+#
+# For a look at one thing: ORACLE_RELEASES="sid experimental",
+# ORACLE_CASES="name_order csc", ORACLE_JOBS=1, REL_KEEP=1 (release-lib.sh).
 . "$TESTS_SRCDIR/lib.sh"
 
 command -v jq >/dev/null || skip_all "jq is not installed"
@@ -34,45 +37,49 @@ echo \$? >"$case_dir/out/podman.rc"
 EOF
 }
 
+# A lane's results, as lines the main process turns into TAP.
+t_ok() { echo "T $1 $2"; [ "$1" -eq 0 ]; }
+t_diag() { printf '%s\n' "$@" | sed 's/^/D /'; }
+
 # check RELEASE NAME: compare; counts agreement per release in $agree_RELEASE.
 check() {
 	local rel=$1 name=$2 o=$case_dir/out prc nrc p g f bad=0 want=works
 	local t="$rel: $name"
 	if [ ! -s "$o/podman.rc" ] || [ ! -s "$o/nfscheck.rc" ]; then
-		ok 1 "$t: the case ran in the release's machine"
-		diag "$(tail -5 "$case_dir/rel.log")"
+		t_ok 1 "$t: the case ran in the release's machine"
+		t_diag "$(tail -5 "$case_dir/rel.log")"
 		return
 	fi
 	prc=$(cat "$o/podman.rc") nrc=$(cat "$o/nfscheck.rc")
 	cmp -s "$o/files-pre" "$o/files-post"
-	ok $? "$t: nfscheck config created nothing" || { diag "$(diff "$o/files-pre" "$o/files-post")"; bad=1; }
+	t_ok $? "$t: nfscheck config created nothing" || { t_diag "$(diff "$o/files-pre" "$o/files-post")"; bad=1; }
 	case " $refuse_on " in *" $rel "*) want=refuses ;; esac
 	if [ "$prc" -ne 0 ]; then
 		[ $want = refuses ]
-		ok $? "$t: podman refuses it (exit $prc), as this case expects of $rel" ||
-			diag "$(grep -v -e 'level=warning' "$o/podman.err" | tail -3)"
+		t_ok $? "$t: podman refuses it (exit $prc), as this case expects of $rel" ||
+			t_diag "$(grep -v -e 'level=warning' "$o/podman.err" | tail -3)"
 		jq -e '.fatal != null' "$o/nfscheck.json" >/dev/null && [ "$nrc" -eq 1 ]
-		ok $? "$t: nfscheck predicts the refusal (exit $nrc)" || {
+		t_ok $? "$t: nfscheck predicts the refusal (exit $nrc)" || {
 			bad=1
-			diag "podman: $(grep -v -e 'level=warning' "$o/podman.err" | tail -2)"
-			diag "nfscheck: $(jq -c '[.podman.algorithm, .storage.graphroot.value, .storage.runroot.value, .storage.driver.value]' "$o/nfscheck.json" 2>/dev/null) $(head -c 300 "$o/nfscheck.err")"
+			t_diag "podman: $(grep -v -e 'level=warning' "$o/podman.err" | tail -2)"
+			t_diag "nfscheck: $(jq -c '[.podman.algorithm, .storage.graphroot.value, .storage.runroot.value, .storage.driver.value]' "$o/nfscheck.json" 2>/dev/null) $(head -c 300 "$o/nfscheck.err")"
 		}
 	else
 		[ $want = works ]
-		ok $? "$t: podman works, as this case expects of $rel"
+		t_ok $? "$t: podman works, as this case expects of $rel"
 		sed -n '/^{/,$p' "$o/podman.out" >"$o/podman.json"
 		if jq -e '.fatal != null' "$o/nfscheck.json" >/dev/null; then
-			ok 1 "$t: nfscheck predicts no refusal"
-			diag "nfscheck: $(jq -r .fatal "$o/nfscheck.json")"
+			t_ok 1 "$t: nfscheck predicts no refusal"
+			t_diag "nfscheck: $(jq -r .fatal "$o/nfscheck.json")"
 			bad=1
 		fi
 		for f in graphroot:graphRoot runroot:runRoot driver:graphDriverName; do
 			p=$(jq -r ".store.${f#*:}" "$o/podman.json")
 			g=$(jq -r ".storage.${f%%:*}.value" "$o/nfscheck.json" 2>/dev/null)
 			[ "$p" = "$g" ]
-			ok $? "$t: ${f%%:*} agrees" || {
+			t_ok $? "$t: ${f%%:*} agrees" || {
 				bad=1
-				diag "podman:   $p" "nfscheck: $g ($(jq -r "[.podman.algorithm, .storage.${f%%:*}.origin] | join(\"; \")" "$o/nfscheck.json" 2>/dev/null)) $(head -c 300 "$o/nfscheck.err")"
+				t_diag "podman:   $p" "nfscheck: $g ($(jq -r "[.podman.algorithm, .storage.${f%%:*}.origin] | join(\"; \")" "$o/nfscheck.json" 2>/dev/null)) $(head -c 300 "$o/nfscheck.err")"
 			}
 		done
 	fi
@@ -340,20 +347,20 @@ run_release() {
 	eval "n_$rel=0 agree_$rel=0"
 	t0=$(date +%s)
 	if ! rel_tree "$rel"; then
-		ok 1 "$rel: release tree: $rel_why"
+		t_ok 1 "$rel: release tree: $rel_why"
 		return
 	fi
 	for c in "${CASES[@]}"; do
 		set -- $c
 		[ -n "${ORACLE_CASES:-}" ] && case " $ORACLE_CASES " in *" $1 "*) ;; *) continue ;; esac
 		refuse_on= case_pre=
-		rel_case "$rel" "$1" "${2:-}" || { ok 1 "$rel: $1: case set-up"; continue; }
+		rel_case "$rel" "$1" "${2:-}" || { t_ok 1 "$rel: $1: case set-up"; continue; }
 		"c_$1"
 		run_case
 		check "$rel" "$1"
 		rm -rf "$home" # Podman's new store: nothing later looks at it
 	done
-	eval "diag \"$rel: oracle \$agree_$rel/\$n_$rel in \$((\$(date +%s) - t0)) s\""
+	eval "t_diag \"$rel: oracle \$agree_$rel/\$n_$rel in \$((\$(date +%s) - t0)) s\""
 }
 
 # The releases run in ORACLE_JOBS lanes (default 2), each as its own user
@@ -364,8 +371,6 @@ lane() {
 	local n=$1 rel
 	shift
 	NS_UID=$((4410 + n))
-	ok() { echo "T $1 $2"; [ "$1" -eq 0 ]; }
-	diag() { printf '%s\n' "$@" | sed 's/^/D /'; }
 	for rel; do run_release "$rel"; done
 	rel_kill_host
 }
