@@ -42,6 +42,7 @@
 # starts (newuidmap, podman) load the tree's own libraries.
 #
 # NS_UID (the test user's UID, one per test file) and NS_NAME as in nscase.sh.
+# REL_KEEP=1 keeps $ns_top (every case's files and outputs) for a look.
 
 NS_UID=${NS_UID:-4410}
 NS_NAME=${NS_NAME:-nfsrel}
@@ -56,7 +57,7 @@ rel_require() {
 	ns_top=$(mktemp -d /var/tmp/nfscheck-rel.XXXXXX)
 	chmod 755 "$ns_top"
 	mkdir -m 755 "$ns_top/stage"
-	trap 'rel_kill_host; rm -rf "$ns_top"; eval "${NS_EXTRA_CLEANUP:-}"' EXIT
+	trap 'rel_kill_host; [ -n "${REL_KEEP:-}" ] || rm -rf "$ns_top"; eval "${NS_EXTRA_CLEANUP:-}"' EXIT
 	rel_copy_nfscheck || skip_all "cannot copy nfscheck and its libraries"
 }
 
@@ -120,12 +121,20 @@ rel_user_write() {
 user_file() { rel_user_write .config/containers/storage.conf "$1"; }
 user_dropin() { rel_user_write ".config/containers/storage.conf.d/$1" "$2"; }
 
+# The user's live processes (zombies left to their reaper), from
+# /proc/PID/status: the trees have no procps.
+rel_user_pids() {
+	awk -v u="$NS_UID" 'FNR == 1 { st = "" } $1 == "State:" { st = $2 }
+		$1 == "Uid:" && $2 == u && st != "Z" { split(FILENAME, p, "/"); print p[3] }' /proc/[0-9]*/status 2>/dev/null
+}
+
 rel_kill_host() {
-	pkill -KILL -U "$NS_UID" 2>/dev/null
-	local i
+	local i pids
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		pgrep -U "$NS_UID" >/dev/null 2>&1 || return 0
-		sleep 0.1
+		pids=$(rel_user_pids)
+		[ -z "$pids" ] && return 0
+		kill -KILL $pids 2>/dev/null
+		sleep 0.05
 	done
 }
 
@@ -150,15 +159,16 @@ rel_run() {
 			# As on a systemd machine: Podman warns when / is not shared.
 			mount --make-rshared /
 			cd "$case_dir/cwd"
-			NFSCHECK=$NFSCHECK
+			NFSCHECK=$NFSCHECK NS_UID=$NS_UID
+			$(declare -f rel_user_pids)
 			as_user() { setpriv --reuid=$NS_UID --regid=$NS_UID --clear-groups env -i $q "\$@"; }
 			kill_user() {
-				local p i
+				local i
 				for i in 1 2 3 4 5 6 7 8 9 10; do
-					set -- \$(for p in /proc/[0-9]*; do [ "\$(stat -c %u "\$p" 2>/dev/null)" = $NS_UID ] && echo "\${p#/proc/}"; done)
+					set -- \$(rel_user_pids)
 					[ \$# -eq 0 ] && return 0
 					kill -KILL "\$@" 2>/dev/null
-					sleep 0.1
+					sleep 0.05
 				done
 			}
 		EOF

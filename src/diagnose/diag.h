@@ -98,6 +98,7 @@ const char *check_status_name(enum check_status s);
 void check_worst(struct check *c, enum check_status s);
 
 /* The checks, in the order they run. */
+void check_podman(struct diag *d);
 void check_configuration(struct diag *d);
 void check_filesystems(struct diag *d);
 void check_subids(struct diag *d);

@@ -27,6 +27,8 @@
 
 #define ETC_CONF "/etc/containers/storage.conf"
 #define USR_CONF "/usr/share/containers/storage.conf"
+/* What a new /etc file starts from when no /usr/share file exists. */
+#define NEW_ETC_SEED "[storage]\ndriver = \"overlay\"\n"
 /* Between site drop-ins that come before and after; a user's own
  * drop-in (nfscheck writes 99-nfscheck.conf) still sorts after it. */
 #define SYSTEM_DROPIN "/etc/containers/storage.rootless.conf.d/50-nfscheck.conf"
@@ -129,7 +131,7 @@ int fix_system(const struct fix_options *o)
 	/* It is written into a root-owned file every user's Podman reads. */
 	if ((why = text_refusal(o->template)) != NULL)
 		return nf_usage_error("fix", "fix: cannot use %s as --graphroot-template: %s", o->template, why);
-	if (podman_version_detect(&pv, o->podman_version) != 0)
+	if (podman_version_detect(&pv, o->podman_version, NULL, NULL) != 0)
 		return NF_EXIT_INCOMPLETE;
 	if (podman_version_v6(pv.version)) {
 		path = SYSTEM_DROPIN;
@@ -152,6 +154,14 @@ int fix_system(const struct fix_options *o)
 	/* A new /etc file takes /usr/share's place entirely: start from its bytes. */
 	if (!exists && !podman_version_v6(pv.version) && fsx_read_file(&x, USR_CONF, 1 << 20, &seed, &seed_len) == 0)
 		base = USR_CONF;
+	/* Nor is there a /usr/share file: Podman up to 5.8 logs "The storage
+	 * 'driver' option must be set in /etc/containers/storage.conf" for a
+	 * system file without one (seen with 4.3.1), so carry the driver the
+	 * shipped file (containers-storage) names. */
+	if (!exists && !podman_version_v6(pv.version) && !seed) {
+		seed = xstrdup(NEW_ETC_SEED);
+		seed_len = strlen(seed);
+	}
 	if (conf_edit_set(path, exists ? old : seed ? seed : "", exists ? old_len : seed_len, key, o->template,
 			  pv.version, &e) != 0) {
 		nf_error("fix: %s", e.error);
