@@ -18,7 +18,7 @@ want=/var/tmp/nfscheck-sys-$NS_NAME/containers/storage
 for rel in ${ORACLE_RELEASES:-$REL_ALL}; do
 	t0=$(date +%s)
 	if ! rel_case "$rel" fix-system bare; then
-		ok 1 "$rel: release tree: $rel_why"
+		if [ -n "$rel_absent" ]; then skip "$rel_why"; else ok 1 "$rel: release tree: $rel_why"; fi
 		continue
 	fi
 	o=$case_dir/out
@@ -27,7 +27,7 @@ for rel in ${ORACLE_RELEASES:-$REL_ALL}; do
 		"\$NFSCHECK" fix --system --graphroot-template '$template' >"$o/fix.out" 2>"$o/fix.err"
 		echo \$? >"$o/fix.rc"
 		cp -r /etc/containers "$o/etc-after"
-		as_user podman info --format json >"$o/podman.out" 2>"$o/podman.err"
+		as_user timeout -k 5 120 podman info --format json >"$o/podman.out" 2>"$o/podman.err"
 		echo \$? >"$o/podman.rc"
 	EOF
 	rc=$(cat "$o/fix.rc" 2>/dev/null)

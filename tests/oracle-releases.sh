@@ -32,7 +32,7 @@ snap >"$case_dir/out/files-pre"
 as_user "\$NFSCHECK" config --json >"$case_dir/out/nfscheck.json" 2>"$case_dir/out/nfscheck.err"
 echo \$? >"$case_dir/out/nfscheck.rc"
 snap >"$case_dir/out/files-post"
-as_user podman info --format json >"$case_dir/out/podman.out" 2>"$case_dir/out/podman.err"
+as_user timeout -k 5 120 podman info --format json >"$case_dir/out/podman.out" 2>"$case_dir/out/podman.err"
 echo \$? >"$case_dir/out/podman.rc"
 EOF
 }
@@ -347,7 +347,7 @@ run_release() {
 	eval "n_$rel=0 agree_$rel=0"
 	t0=$(date +%s)
 	if ! rel_tree "$rel"; then
-		t_ok 1 "$rel: release tree: $rel_why"
+		if [ -n "$rel_absent" ]; then echo "S $rel_why"; else t_ok 1 "$rel: release tree: $rel_why"; fi
 		return
 	fi
 	for c in "${CASES[@]}"; do
@@ -393,6 +393,7 @@ for f in "$ns_top"/lane-*.tap; do
 		case $line in
 		"T "*) ok "${line:2:1}" "${line:4}" ;;
 		"D "*) diag "${line:2}" ;;
+		"S "*) skip "${line:2}" ;;
 		esac
 	done <"$f"
 	[ -s "${f%.tap}.err" ] && diag "stderr of ${f##*/}:" "$(tail -5 "${f%.tap}.err")"

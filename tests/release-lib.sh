@@ -6,7 +6,10 @@
 #   rel_require                 once: root and tools; makes $ns_top and a copy
 #                               of nfscheck that runs inside any tree
 #   rel_tree RELEASE            sets $tree (the cached tree, "/" for bookworm);
-#                               false when it cannot be had (see $rel_why)
+#                               false when it cannot be had (see $rel_why;
+#                               $rel_absent is set when only because this
+#                               machine lacks mmdebstrap: a skip, never in CI,
+#                               whose install-deps.sh installs it)
 #   rel_case RELEASE NAME [bare]
 #                               a fresh case: $case_dir, $home, $ENV (the
 #                               user's environment, an array to append to),
@@ -78,11 +81,12 @@ rel_copy_nfscheck() {
 }
 
 rel_tree() {
-	rel_why=
+	rel_why= rel_absent=
 	tree=$("$TESTS_SRCDIR/release-tree.sh" "$1" 2>"$ns_top/tree-$1.err")
 	local rc=$?
 	if [ $rc -ne 0 ] || [ ! -x "$tree/usr/bin/podman" ]; then
 		rel_why="no $1 tree (release-tree.sh exit $rc): $(tail -1 "$ns_top/tree-$1.err")"
+		command -v mmdebstrap >/dev/null || rel_absent=1
 		return 1
 	fi
 }

@@ -133,30 +133,6 @@ void check_worst(struct check *c, enum check_status s)
 	c->status = (enum check_status)nf_status_worst((enum nf_status)c->status, (enum nf_status)s);
 }
 
-char *shell_quote(const char *s)
-{
-	size_t n = 3;
-	char *out, *p;
-
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") == strlen(s))
-		return xstrdup(s);
-	for (const char *q = s; *q; q++)
-		n += *q == '\'' ? 4 : 1;
-	out = p = xmalloc(n);
-	*p++ = '\'';
-	for (; *s; s++) {
-		if (*s == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else {
-			*p++ = *s;
-		}
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return out;
-}
-
 int diag_exit_status(const struct diag *d)
 {
 	for (size_t i = 0; i < d->n; i++)

@@ -137,12 +137,12 @@ int fix_system(const struct fix_options *o)
 		path = SYSTEM_DROPIN;
 		key = "graphroot";
 		printf("%s: Podman %u.%u applies rootless drop-ins after the main file, and a graphroot there "
-		       "wins\n", path, pv.version / 100, pv.version % 100);
+		       "wins\n", path, pv.release / 100, pv.release % 100);
 	} else {
 		path = ETC_CONF;
 		key = "rootless_storage_path";
 		printf("%s: Podman %u.%u takes rootless_storage_path from the system file for users without "
-		       "their own storage.conf\n", path, pv.version / 100, pv.version % 100);
+		       "their own storage.conf\n", path, pv.release / 100, pv.release % 100);
 	}
 	err = fsx_read_file(&x, path, 1 << 20, &old, &old_len);
 	exists = err == 0;

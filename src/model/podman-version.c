@@ -199,7 +199,10 @@ static int ask_child(void *arg, struct guard_out *out)
 }
 
 /*
- * Run "PROG --version" and find "version X.Y" in what it prints. Even that
+ * Run "PROG --version" and find "version X.Y" in what it prints: only when
+ * the file could not be identified. It is searched on nfscheck's own PATH,
+ * never the user's: as root it runs as nobody, and a program the user
+ * placed must not run under any identity but the user's. Even that
  * makes Podman set up /tmp/podman-run-UID and more, which would change the
  * very answer nfscheck is computing: so it runs in scratch space (see
  * scratch_setup), and as nobody when we are root.
@@ -251,18 +254,12 @@ static bool ask_program(struct podman_version *pv, const char *prog)
 		return false;
 	free(pv->found);
 	pv->found = found;
-	pv->release = strcmp(prog, "podman") == 0 ? v : podman_for_buildah(v);
-	pv->version = pv->release;
 	free(pv->source);
 	pv->source = xasprintf("%s --version%s", prog,
 			       strcmp(prog, "podman") ? ", mapped to the Podman release with the same containers-storage"
 						      : "");
-	/* What is compiled in still decides the algorithm, when the file showed it. */
-	if (pv->gi.found & GB_PCLNTAB && pv->gi.markers & GM_CONFIGFILE && !podman_version_v6(pv->version))
-		pv->version = PV(6, 0);
-	else if (pv->gi.found & GB_PCLNTAB && pv->gi.markers & (GM_STORAGE_NEW | GM_STORAGE_OLD) &&
-		 !(pv->gi.markers & GM_CONFIGFILE) && podman_version_v6(pv->version))
-		pv->version = PV(5, 8);
+	/* What the file showed of its storage code still decides the algorithm. */
+	podman_ident_apply(pv, strcmp(prog, "podman") == 0 ? v : podman_for_buildah(v));
 	return true;
 }
 

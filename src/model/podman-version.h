@@ -79,6 +79,9 @@ bool podman_ident(struct podman_version *pv, const char *prog, const char *searc
 		  bool *decided);
 /* Decide release and algorithm from the evidence in *PV (pure: for tests). */
 bool podman_ident_decide(struct podman_version *pv);
+/* With the release REL known: the algorithm and the storage behaviour
+ * modelled, from the evidence in *PV when it has any, else from REL. */
+void podman_ident_apply(struct podman_version *pv, unsigned rel);
 /* The release to model when neither program is installed; false: none known. */
 bool podman_candidate(struct podman_version *pv);
 

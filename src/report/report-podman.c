@@ -73,7 +73,6 @@ static struct json_object *json_binary(const struct podman_version *pv)
 		json_object_object_add(pkg, "status", json_object_new_string(pv->pkg.status));
 	}
 	json_object_object_add(o, "package", pkg);
-	json_object_object_add(o, "milliseconds", json_object_new_double(pv->ident_ms));
 	return o;
 }
 

@@ -125,16 +125,30 @@ static bool is_list_of(const char *file, const char *hint)
 int dpkg_owner(const char *admindir, const char *const *paths, size_t n, const char *hint,
 	       struct dpkg_pkg *p)
 {
-	char *dir = xasprintf("%s/info", admindir);
-	DIR *d = opendir(dir);
+	char *dir;
+	DIR *d;
 	struct dirent *e;
 	int err = ENOENT;
 
 	memset(p, 0, sizeof(*p));
+	/* Most often the list is named after the program: no directory walk. */
+	if (hint[0] && !strchr(hint, '/')) {
+		char *file = xasprintf("%s.list", hint);
+		bool yes = list_file_names(admindir, file, paths, n);
+
+		if (yes)
+			set_name(p, file);
+		free(file);
+		if (yes)
+			return 0;
+	}
+	dir = xasprintf("%s/info", admindir);
+	d = opendir(dir);
 	free(dir);
 	if (!d)
 		return errno;
-	/* Two passes over the directory: the hinted package's lists, then all. */
+	/* Two passes over the directory: the hinted package's lists
+	 * ("NAME:ARCH.list"), then all the others. */
 	for (int pass = 0; pass < 2 && err == ENOENT; pass++) {
 		size_t seen = 0;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,12 +70,13 @@ static int read_header(struct elf *e, struct gobin_info *gi)
 		why(gi, "not an ELF file: too short or unreadable");
 		return ENOEXEC;
 	}
-	if (memcmp(h, "\177ELF", 4) != 0 || (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2)) {
+	if (memcmp(h, ELFMAG, SELFMAG) != 0 || (h[EI_CLASS] != ELFCLASS32 && h[EI_CLASS] != ELFCLASS64) ||
+	    (h[EI_DATA] != ELFDATA2LSB && h[EI_DATA] != ELFDATA2MSB)) {
 		why(gi, "not an ELF file");
 		return ENOEXEC;
 	}
-	e->is64 = h[4] == 2;
-	e->big = h[5] == 2;
+	e->is64 = h[EI_CLASS] == ELFCLASS64;
+	e->big = h[EI_DATA] == ELFDATA2MSB;
 	if (e->is64 && e->src->size < 64) {
 		why(gi, "ELF header cut short");
 		return ENOEXEC;
@@ -107,8 +109,6 @@ static void section_at(const struct elf *e, const unsigned char *sh, unsigned i,
 	*size = e->is64 ? get(e, p + 32, 8) : get(e, p + 20, 4);
 }
 
-#define SHT_NOBITS_ 8
-
 /* Find .go.buildinfo and the function table (".gopclntab", or
  * ".data.rel.ro.gopclntab" in position-independent builds). */
 static int find_sections(const struct elf *e, struct section *bi, struct section *pcln, struct gobin_info *gi)
@@ -123,7 +123,7 @@ static int find_sections(const struct elf *e, struct section *bi, struct section
 	if (err)
 		goto out;
 	section_at(e, sh, e->shstrndx, &name, &type, &noff, &nsize);
-	if (type == SHT_NOBITS_ || nsize == 0 || nsize > GOBIN_MAX_SHSTRTAB || !in_file(e->src, noff, nsize)) {
+	if (type == SHT_NOBITS || nsize == 0 || nsize > GOBIN_MAX_SHSTRTAB || !in_file(e->src, noff, nsize)) {
 		why(gi, "ELF section names out of bounds");
 		err = ENOEXEC;
 		goto out;
@@ -138,7 +138,7 @@ static int find_sections(const struct elf *e, struct section *bi, struct section
 		struct section *s = NULL;
 
 		section_at(e, sh, i, &name, &type, &off, &size);
-		if (name >= nsize || type == SHT_NOBITS_)
+		if (name >= nsize || type == SHT_NOBITS)
 			continue;
 		n = names + name;
 		if (strcmp(n, ".go.buildinfo") == 0)
@@ -188,20 +188,20 @@ static bool uvarint(const unsigned char **p, const unsigned char *end, uint64_t 
 	return false;
 }
 
-/* The NUL-less field I (tab-separated) of LINE (LEN bytes): start and length. */
+/* Field I (tab-separated) of LINE (LEN bytes, no NUL): start and length. */
 static bool field(const char *line, size_t len, unsigned i, const char **f, size_t *flen)
 {
-	const char *p = line, *end = line + len;
+	const char *p = line, *end = line + len, *tab;
 
 	for (; i; i--) {
-		const char *tab = memchr(p, '\t', (size_t)(end - p));
-
+		tab = memchr(p, '\t', (size_t)(end - p));
 		if (!tab)
 			return false;
 		p = tab + 1;
 	}
+	tab = memchr(p, '\t', (size_t)(end - p));
 	*f = p;
-	*flen = strcspn(p, "\t") < (size_t)(end - p) ? strcspn(p, "\t") : (size_t)(end - p);
+	*flen = (size_t)((tab ? tab : end) - p);
 	return true;
 }
 
