@@ -49,17 +49,33 @@ static struct json_object *steps_json(const struct probe_result *r)
 	return a;
 }
 
+/* The probe could not make its directory where the graphroot is or would
+ * be. Name the graphroot when it does not exist yet, as Podman's "mkdir
+ * /x/y: permission denied" names the directory it could not make, not only
+ * the existing one it tried to make it in. */
+static struct check *mkdir_failure(struct diag *d, const struct probe_result *r, const char *dir)
+{
+	struct check *c;
+
+	if (!d->fs_graphroot.exists)
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "cannot create the graphroot %s: %s in %s",
+			     d->m.graphroot.value, errno_name(r->setup_err), dir);
+	else
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "cannot create a directory in %s: %s", dir,
+			     errno_name(r->setup_err));
+	check_detail(c, "%s cannot create files where the graphroot is (or would be created), so "
+			"Podman cannot either", d->user);
+	remedy_move_graphroot(d, c);
+	return c;
+}
+
 static void setup_failure(struct diag *d, const struct probe_result *r, const char *dir)
 {
 	const char *st = r->setup_stage;
 	struct check *c;
 
 	if (strcmp(st, "mkdir") == 0) {
-		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "cannot create a directory in %s: %s", dir,
-			     errno_name(r->setup_err));
-		check_detail(c, "%s cannot create files where the graphroot is (or would be created), so "
-				"Podman cannot either", d->user);
-		remedy_move_graphroot(d, c);
+		c = mkdir_failure(d, r, dir);
 	} else if (strcmp(st, "unshare") == 0 && !d->userns_works) {
 		c = diag_add(d, "probe", G_PROBE, CS_SKIP, "not run: no user namespace (see userns)");
 	} else if (strcmp(st, "uid_map") == 0 || strcmp(st, "gid_map") == 0) {
