@@ -511,8 +511,9 @@ static void decode_table(struct bridge *b, const struct tv *t, enum sc_key paren
 	}
 }
 
-void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
-		   unsigned version, const char *on_failure, struct problem_list *pl)
+/* SCHEMA false: build the document only (a TOML file that is not a storage.conf). */
+static void parse_file(struct sc_file *f, const char *path, const char *buf, size_t len, unsigned version,
+		       const char *on_failure, struct problem_list *pl, bool schema)
 {
 	struct bridge b = {.f = f, .version = version, .on_failure = on_failure, .pl = pl};
 	struct tv_arena *arena;
@@ -536,7 +537,7 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 	free(b.sections);
 	/* b.scratch goes with the document's arena. */
 	/* Go decodes nothing from a file it cannot parse. */
-	if (!f->decode_failed)
+	if (!f->decode_failed && schema)
 		decode_table(&b, f->doc, SK_NONE, NULL);
 	if (f->decode_failed)
 		for (int k = 0; k < SK__COUNT; k++) {
@@ -546,6 +547,18 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 	if (b.hidden)
 		problem_add(pl, b.hidden_sev, path, 0, NULL, "%zu more problems in this file are not listed "
 			    "(the first %d are)", b.hidden, FILE_MAX_PROBLEMS);
+}
+
+void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
+		   unsigned version, const char *on_failure, struct problem_list *pl)
+{
+	parse_file(f, path, buf, len, version, on_failure, pl, true);
+}
+
+void toml_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
+		     const char *on_failure, struct problem_list *pl)
+{
+	parse_file(f, path, buf, len, 0, on_failure, pl, false);
 }
 
 void sc_file_free(struct sc_file *f)

@@ -106,7 +106,10 @@ void check_userns(struct diag *d);
 void check_probe(struct diag *d);
 void check_nfs(struct diag *d);
 void check_runtime_dir(struct diag *d);
+void check_startup(struct diag *d);
 void check_driver(struct diag *d);
+void check_cgroups(struct diag *d);
+void check_database(struct diag *d);
 void check_location(struct diag *d);
 
 struct diag_options {
