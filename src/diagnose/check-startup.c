@@ -22,8 +22,10 @@
  *   the image copy directory: not created; MkdirTemp in it for every pull
  *     or import ("creating a temporary directory: mkdir
  *     /var/tmp/container_images_storageNNN: permission denied");
- *   volume_path: created on first use only, so Podman starts and imports
- *     without it (a warning here, not a failure).
+ *   volume_path: MkdirAll in makeRuntime since podman#23515 (2024;
+ *     "creating runtime volume path directory", in 5.4.2, 5.8.6 and
+ *     6.1.1); before, created on first use only, so 4.3.1 starts and
+ *     imports without it (a warning there, not a failure).
  */
 #include "config.h"
 
@@ -266,9 +268,13 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 		}
 	}
 	if (vp->value && (graphroot_ok || vp->origin.kind == OR_FILE)) {
-		c = dir_check(d, "startup.volume-path", "volume path", vp->value, FSX_DIR_CREATE, CS_WARN);
-		if (c->status == CS_WARN) {
-			check_detail(c, "Podman starts and imports images, but creating a named volume fails");
+		bool at_start = d->m.version >= PV(5, 3);
+
+		c = dir_check(d, "startup.volume-path", "volume path", vp->value, FSX_DIR_CREATE,
+			      at_start ? CS_FAIL : CS_WARN);
+		if (c->status == CS_FAIL || c->status == CS_WARN) {
+			check_detail(c, at_start ? "Podman stops: \"creating runtime volume path directory: mkdir ...\""
+						 : "this Podman starts and imports images, but creating a named volume fails");
 			if (vp->origin.kind == OR_FILE)
 				check_remedy(c, "correct volume_path in %s:%u", vp->origin.file, vp->origin.line);
 		}
