@@ -36,8 +36,8 @@ for rel in trixie sid experimental; do
 	trees[$rel]=$t
 done
 
-# new_case NAME: a user with a fresh home, its files for both sides.
-new_case() {
+# rel_case NAME: a user with a fresh home, its files for both sides.
+rel_case() {
 	case_dir=$top/$1
 	home=$case_dir/home/$NS_NAME
 	mkdir -p "$home/.config/containers" "$case_dir/run"
@@ -50,7 +50,7 @@ new_case() {
 	SETUP=
 }
 
-user_file() {
+rel_user_file() {
 	printf '%s\n' "$1" >"$home/.config/containers/storage.conf"
 	chown "$NS_UID:$NS_UID" "$home/.config/containers/storage.conf"
 }
@@ -126,17 +126,17 @@ works() {
 }
 
 # --- cgroups: Podman 6 refuses v1, Podman 5 only warns ---
-new_case exp-v1
+rel_case exp-v1
 fails experimental 6.1 0 "on cgroup v1" cgroups "Cgroups v1 not supported"
-new_case exp-v2
+rel_case exp-v2
 works experimental 6.1 1 "on cgroup v2"
-new_case trixie-v1
+rel_case trixie-v1
 works trixie 5.4 0 "on cgroup v1"
 [ -z "${trees[trixie]:-}" ] || {
 	jq -e '.checks[] | select(.id == "cgroups") | .status == "warn"' "$case_dir/diag.json" >/dev/null
 	ok $? "trixie on cgroup v1: the cgroups check warns"
 }
-new_case sid-v2
+rel_case sid-v2
 works sid 5.8 1 "nothing configured"
 
 # --- use_composefs cannot work in a user namespace (5.0 and later) ---
@@ -144,67 +144,67 @@ composefs='[storage]
 driver = "overlay"
 [storage.options.overlay]
 use_composefs = "true"'
-new_case trixie-composefs
-user_file "$composefs"
+rel_case trixie-composefs
+rel_user_file "$composefs"
 fails trixie 5.4 1 "use_composefs" driver.composefs "composefs is not supported in user namespaces"
-new_case exp-composefs
-user_file "$composefs"
+rel_case exp-composefs
+rel_user_file "$composefs"
 fails experimental 6.1 1 "use_composefs" driver.composefs "composefs is not supported in user namespaces"
 
 # --- imagestore is not expanded: "$HOME/is" is relative to the current directory (/) ---
-new_case trixie-imagestore
-user_file '[storage]
+rel_case trixie-imagestore
+rel_user_file '[storage]
 driver = "overlay"
 imagestore = "$HOME/is"'
 fails trixie 5.4 1 "imagestore with \$HOME" startup.imagestore 'mkdir $HOME' '/$HOME/is'
-new_case sid-imagestore
-user_file '[storage]
+rel_case sid-imagestore
+rel_user_file '[storage]
 driver = "overlay"
 imagestore = "$HOME/is"'
 fails sid 5.8 1 "imagestore with \$HOME" startup.imagestore 'mkdir $HOME' '/$HOME/is'
-new_case exp-imagestore-ok
-user_file '[storage]
+rel_case exp-imagestore-ok
+rel_user_file '[storage]
 driver = "overlay"
 imagestore = "'"$home"'/is"'
 works experimental 6.1 1 "absolute imagestore"
 
 # --- start-up paths on the new releases ---
-new_case exp-ais
-user_file '[storage]
+rel_case exp-ais
+rel_user_file '[storage]
 driver = "overlay"
 [storage.options]
 additionalimagestores = ["'"$case_dir"'/nonexistent"]'
 fails experimental 6.1 1 "missing additional image store" startup.additionalimagestore \
 	"can't stat imageStore dir" "$case_dir/nonexistent"
 
-new_case exp-copy
+rel_case exp-copy
 install -d -m 755 "$case_dir/closed"
 engine_conf 'image_copy_tmp_dir = "'"$case_dir"'/closed"'
 fails experimental 6.1 1 "image_copy_tmp_dir not writable" startup.image-copy-dir "$case_dir/closed" "$case_dir/closed"
 
-new_case sid-runroot
-user_file '[storage]
+rel_case sid-runroot
+rel_user_file '[storage]
 driver = "overlay"
 runroot = "/run/containers/storage"'
 fails sid 5.8 1 "rootful runroot in the user's file" startup.runroot "/run/containers" /run/containers/storage
 
-new_case trixie-static
+rel_case trixie-static
 install -d -m 755 "$case_dir/closed"
 engine_conf 'static_dir = "'"$case_dir"'/closed/libpod"'
 fails trixie 5.4 1 "static_dir not creatable" startup.static-dir "$case_dir/closed/libpod" "$case_dir/closed/libpod"
 
 # Created at start since podman#23515 (4.3 creates it only for a volume: diagnose-startup.sh).
-new_case exp-volume
+rel_case exp-volume
 install -d -m 755 "$case_dir/closed"
 engine_conf 'volume_path = "'"$case_dir"'/closed/volumes"'
 fails experimental 6.1 1 "volume_path not creatable" startup.volume-path "creating runtime volume path directory" \
 	"$case_dir/closed/volumes"
-new_case trixie-volume
+rel_case trixie-volume
 install -d -m 755 "$case_dir/closed"
 engine_conf 'volume_path = "'"$case_dir"'/closed/volumes"'
 fails trixie 5.4 1 "volume_path not creatable" startup.volume-path "creating runtime volume path directory" \
 	"$case_dir/closed/volumes"
-new_case trixie-volume-ok
+rel_case trixie-volume-ok
 engine_conf 'volume_path = "'"$home"'/vols"'
 works trixie 5.4 1 "volume_path the user can create"
 
