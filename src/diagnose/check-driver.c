@@ -122,7 +122,7 @@ static struct check *btrfs_zfs(struct diag *d, const char *drv)
  * namespaces", overlay.go Init, storage 1.52 and later, seen with 5.4.2
  * and 6.1.1; 4.3 does not know the key).
  */
-static void overlay_prerequisites(struct diag *d, struct check *c)
+static void overlay_prerequisites(struct diag *d)
 {
 	const struct setting *mp = &d->m.mount_program;
 	struct fsx x = {.as = d->t.as};
@@ -139,7 +139,6 @@ static void overlay_prerequisites(struct diag *d, struct check *c)
 			     mp->origin.file ? mp->origin.file : "storage.conf", mp->origin.line);
 		check_value_str(f, "path", mp->value);
 		check_value_str(f, "errno", errno_name(err));
-		(void)c;
 	}
 	if (d->m.rootless && d->m.version >= PV(5, 0) && d->m.use_composefs.value && model_bool_true(d->m.use_composefs.value)) {
 		struct check *f = diag_add(d, "driver.composefs", G_DRIVER, CS_FAIL, "use_composefs = \"%s\" cannot work "
@@ -164,7 +163,7 @@ void check_driver(struct diag *d)
 	}
 	if (strcmp(drv, "overlay") == 0) {
 		overlay(d, &c, net);
-		overlay_prerequisites(d, c);
+		overlay_prerequisites(d);
 	} else if (strcmp(drv, "vfs") == 0) {
 		c = diag_add(d, "driver", G_DRIVER, CS_OK, "vfs: works on any filesystem, but copies every layer "
 			     "in full (slow, uses much disk)");

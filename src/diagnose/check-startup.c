@@ -65,8 +65,9 @@ static struct check *dir_fail(struct diag *d, const char *id, const char *what, 
 }
 
 /*
- * Decide USE for PATH. Returns the check added (CS_OK or ST), or NULL
- * when nfscheck itself could not decide (then the run is incomplete).
+ * Decide USE for PATH. Returns the check added: CS_OK, or ST; when
+ * nfscheck itself could not decide, a warning and an incomplete run (a
+ * failure when the filesystem does not answer: Podman would hang there).
  */
 static struct check *dir_check(struct diag *d, const char *id, const char *what, const char *path,
 			       enum fsx_dir_use use, enum check_status st)
@@ -82,6 +83,8 @@ static struct check *dir_check(struct diag *d, const char *id, const char *what,
 		check_value_str(c, "path", path);
 		if (err == NF_EDEADLINE)
 			c->status = CS_FAIL;
+		else
+			d->incomplete = true;
 		free(at);
 		return c;
 	}
@@ -94,18 +97,6 @@ static struct check *dir_check(struct diag *d, const char *id, const char *what,
 	}
 	free(at);
 	return c;
-}
-
-static char *user_flag(const struct diag *d)
-{
-	char *q, *s;
-
-	if (!d->t.as)
-		return xstrdup("");
-	q = shell_quote(d->user);
-	s = xasprintf(" --user %s", q);
-	free(q);
-	return s;
 }
 
 /* A runroot the user can use: their runtime directory, else /run/user/UID. */
@@ -149,7 +140,7 @@ static void remedy_runroot(struct diag *d, struct check *c)
 		free(rr);
 		return;
 	}
-	uf = user_flag(d);
+	uf = diag_user_flag(d);
 	qg = shell_quote(d->m.graphroot.value);
 	qr = shell_quote(rr);
 	check_remedy(c, "give %s a runroot it can create, such as %s", d->user, rr);
@@ -160,13 +151,16 @@ static void remedy_runroot(struct diag *d, struct check *c)
 	free(rr);
 }
 
-static void check_roots(struct diag *d)
+/* The three storage roots; true when the graphroot is usable. */
+static bool check_roots(struct diag *d)
 {
 	struct check *c;
 	const char *is = d->m.imagestore.value;
+	bool graphroot_ok;
 
 	c = dir_check(d, "startup.graphroot", "graphroot", d->m.graphroot.value, FSX_DIR_CREATE, CS_FAIL);
-	if (c->status == CS_FAIL) {
+	graphroot_ok = c->status != CS_FAIL;
+	if (!graphroot_ok) {
 		check_detail(c, "Podman stops at its first mkdir there");
 		remedy_move_graphroot(d, c);
 	}
@@ -176,7 +170,7 @@ static void check_roots(struct diag *d)
 			remedy_runroot(d, c);
 	}
 	if (!is || !*is)
-		return;
+		return graphroot_ok;
 	/* imagestore is never expanded ([LEG] and [NEW] types/utils.go
 	 * expandEnvPath covers only runroot, graphroot and
 	 * rootless_storage_path): "$HOME/x" is a path relative to the
@@ -195,11 +189,12 @@ static void check_roots(struct diag *d)
 			     strchr(is, '$') ? " (Podman does not expand variables in imagestore)" : "");
 		check_remedy(c, "write the imagestore as an absolute path, without variables");
 		free(abs);
-		return;
+		return graphroot_ok;
 	}
 	c = dir_check(d, "startup.imagestore", "imagestore", is, FSX_DIR_CREATE, CS_FAIL);
 	if (c->status == CS_FAIL)
 		check_remedy(c, "point imagestore at a directory %s can create, or remove it", d->user);
+	return graphroot_ok;
 }
 
 /* A lock file of an additional store: opened read-only, created when missing. */
@@ -301,11 +296,7 @@ void check_startup(struct diag *d)
 		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "no configuration Podman would start with");
 		return;
 	}
-	check_roots(d);
-	graphroot_ok = d->v[d->n - 1].status != CS_FAIL;
-	for (size_t i = 0; i < d->n; i++)
-		if (strcmp(d->v[i].id, "startup.graphroot") == 0)
-			graphroot_ok = d->v[i].status != CS_FAIL;
+	graphroot_ok = check_roots(d);
 	check_additional_stores(d);
 	check_engine_dirs(d, graphroot_ok);
 }

@@ -142,7 +142,7 @@ static char *local_graphroot_suggestion(const struct diag *d)
 	return NULL;
 }
 
-static char *user_flag(const struct diag *d)
+char *diag_user_flag(const struct diag *d)
 {
 	char *q;
 	char *s;
@@ -165,7 +165,7 @@ bool diag_ignore_chown(const struct diag *d)
 
 void remedy_move_graphroot(struct diag *d, struct check *c)
 {
-	char *local = local_graphroot_suggestion(d), *uf = user_flag(d);
+	char *local = local_graphroot_suggestion(d), *uf = diag_user_flag(d);
 
 	if (local) {
 		char *q = shell_quote(local);

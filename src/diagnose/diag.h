@@ -134,6 +134,8 @@ void diag_free(struct diag *d);
 
 /* The remedy for a graphroot on the wrong filesystem: move it (fix command). */
 void remedy_move_graphroot(struct diag *d, struct check *c);
+/* " --user NAME" (shell-quoted) for a command given to root, "" for one's own. */
+char *diag_user_flag(const struct diag *d);
 /* True when ignore_chown_errors is on for the driver in use. */
 bool diag_ignore_chown(const struct diag *d);
 
