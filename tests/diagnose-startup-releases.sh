@@ -72,6 +72,7 @@ run_case() {
 	cp "$case_dir/subuid" "$case_dir/subgid"
 	local env="env -i PATH=/usr/bin:/bin HOME=$home USER=$NS_NAME LOGNAME=$NS_NAME XDG_RUNTIME_DIR=$case_dir/run"
 	local as="setpriv --reuid=$NS_UID --regid=$NS_UID --clear-groups $env"
+	local setup=${SETUP//@AS@/$as}
 	cat >"$case_dir/ns.sh" <<EOF
 set -u
 [ $cg = 1 ] && mount -t cgroup2 none /sys/fs/cgroup
@@ -79,7 +80,7 @@ mount -t tmpfs tmpfs /tmp
 mount --bind "$R/etc/containers" /etc/containers
 mount --bind "$R/usr/share/containers" /usr/share/containers
 for f in passwd group subuid subgid; do mount --bind "$case_dir/\$f" /etc/\$f; done
-$SETUP
+$setup
 cd /
 $as "$NFSCHECK" diagnose --json --podman-version $v >"$case_dir/diag.json" 2>"$case_dir/diag.err"
 echo \$? >"$case_dir/diag.rc"
@@ -207,5 +208,19 @@ fails trixie 5.4 1 "volume_path not creatable" startup.volume-path "creating run
 rel_case trixie-volume-ok
 engine_conf 'volume_path = "'"$home"'/vols"'
 works trixie 5.4 1 "volume_path the user can create"
+
+# --- a BoltDB left by the host's Podman 4.3: 6.1 migrates it and starts ---
+if command -v podman >/dev/null && [ -n "${trees[experimental]:-}" ]; then
+	rel_case exp-boltdb
+	# Its pause process and runtime directory go: 6.1 would join them.
+	SETUP='@AS@ /usr/bin/podman info >/dev/null 2>&1; pkill -KILL -U '$NS_UID'; sleep 0.2; rm -rf '"$case_dir"'/run/*'
+	works experimental 6.1 1 "with a BoltDB from 4.3"
+	SETUP=
+	jq -e '.checks[] | select(.id == "database.boltdb")' "$case_dir/diag.json" >/dev/null
+	ok $? "experimental with a BoltDB from 4.3: the database.boltdb check saw it" ||
+		diag "$(jq -c '[.checks[] | select(.status != "ok") | .id]' "$case_dir/diag.json")"
+	jq -e '.checks[] | select(.id == "database.boltdb") | .status == "warn"' "$case_dir/diag.json" >/dev/null
+	ok $? "experimental with a BoltDB from 4.3: a warning, not a failure"
+fi
 
 done_testing
