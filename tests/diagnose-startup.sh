@@ -87,6 +87,24 @@ fails "rootful runroot in the user's file" startup.runroot /run/containers/stora
 jq -e '.checks[] | select(.id == "startup.runroot") | .commands | any(test("nfscheck fix --graphroot .* --runroot "))' \
 	"$case_dir/diag.json" >/dev/null
 ok $? "the runroot's remedy is fix --graphroot ... --runroot ..."
+# ... and that command, run as the user, makes Podman work -- after the
+# failed import, whose database now pins the runroot too, so diagnose again.
+ns_run <<EOF
+as_user "$NFSCHECK" diagnose --json >"$case_dir/diag2.json" 2>/dev/null
+EOF
+jq -e '.checks[] | select(.id == "startup.runroot") | .commands | any(test("^rm -- .*/libpod/bolt_state.db$"))' \
+	"$case_dir/diag2.json" >/dev/null
+ok $? "after podman's failed start the database pins the runroot: its remedy removes that database first"
+cmd=$(jq -r '[.checks[] | select(.id == "startup.runroot") | .commands[]] | join(" && ")' "$case_dir/diag2.json")
+ns_run <<EOF
+as_user sh -c "PATH=$NFSCHECK_COPY_DIR:\$PATH; $cmd" >"$case_dir/fix.out" 2>&1
+echo \$? >"$case_dir/fix.rc"
+EOF
+ok "$(cat "$case_dir/fix.rc")" "the runroot's remedy, run: exit 0 ($cmd)" || diag "$(grep -v "^ *\[ ok\]" "$case_dir/fix.out" | head -n 30)"
+# ns_run killed the pause process of the failed import; its stale pause.pid
+# (the number maybe reused by now) is the harness's doing, not the user's.
+rm -rf "$case_dir/run/libpod"
+works "after the runroot's remedy"
 
 new_case runroot-ok
 with_runtime_dir

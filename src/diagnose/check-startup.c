@@ -122,6 +122,26 @@ static char *runroot_suggestion(struct diag *d)
 	return found;
 }
 
+/*
+ * The libpod database pins the runroot (libpod/runtime.go mergeDBConfig):
+ * a new one in storage.conf is ignored while it exists. Podman stores it
+ * at its first start, before it creates the runroot; one it cannot create
+ * means no start got further, so that database holds no container or
+ * image yet (seen with 4.3.1: "mkdir /run/containers: permission denied"
+ * left bolt_state.db behind).
+ */
+static void remedy_pinned(struct diag *d, struct check *c, const char *db)
+{
+	char *qd = shell_quote(db), *qu = d->t.as ? shell_quote(d->user) : NULL;
+
+	check_detail(c, "the libpod database %s pins it; made by starts that failed, it holds nothing yet, and "
+			"only without it does a new runroot take effect (if this store once worked, give %s its "
+			"runroot's directory back instead)", db, d->user);
+	check_fix(c, FIX_RUNTIME, "%s%s%srm -- %s", qu ? "sudo -u " : "", qu ? qu : "", qu ? " " : "", qd);
+	free(qd);
+	free(qu);
+}
+
 static void remedy_runroot(struct diag *d, struct check *c)
 {
 	const struct origin *o = &d->m.runroot.origin;
@@ -133,6 +153,8 @@ static void remedy_runroot(struct diag *d, struct check *c)
 		return;
 	}
 	check_detail(c, "the runroot comes from %s", o->file);
+	if (o->kind == OR_DATABASE)
+		remedy_pinned(d, c, o->file);
 	rr = runroot_suggestion(d);
 	if (!rr || !d->m.graphroot.value) {
 		check_remedy(c, "set runroot in %s to a directory %s can create (under /run/user/%u)", o->file, d->user,
