@@ -112,6 +112,8 @@ static struct check *btrfs_zfs(struct diag *d, const char *drv)
 	} else {
 		c = diag_add(d, "driver", G_DRIVER, CS_OK, "%s on %s", drv, fst);
 	}
+	check_value_str(c, "path", d->m.graphroot.value);
+	check_value_str(c, "fstype", fst);
 	free(zfs);
 	return c;
 }

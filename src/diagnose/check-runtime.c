@@ -125,4 +125,5 @@ void check_cgroups(struct diag *d)
 			check_detail(c, "Podman 5 warns that cgroup v1 is deprecated; Podman 6 refuses it");
 	}
 	check_value_bool(c, "cgroup2", v2);
+	check_value_str(c, "path", "/sys/fs/cgroup");
 }

@@ -36,6 +36,7 @@
 
 #include "diag.h"
 #include "goexpand.h"
+#include "guard.h"
 #include "xalloc.h"
 
 #define G_STARTUP "Podman start-up"
@@ -81,7 +82,9 @@ static struct check *dir_check(struct diag *d, const char *id, const char *what,
 		c = diag_add(d, id, G_STARTUP, CS_WARN, "%s %s: cannot tell whether %s can use it: %s", what, path,
 			     d->user, nf_strerror(err));
 		check_value_str(c, "path", path);
-		if (err == NF_EDEADLINE)
+		/* The path did not answer in its own time: Podman would hang
+		 * there. Cut short by --timeout, it only went unchecked. */
+		if (err == NF_EDEADLINE && guard_remaining_ms() > 0)
 			c->status = CS_FAIL;
 		else
 			d->incomplete = true;
@@ -318,6 +321,13 @@ void check_startup(struct diag *d)
 		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "no configuration Podman would start with");
 		return;
 	}
+	/* --timeout is spent (a server did not answer): each call would only
+	 * report that again, and the run must end on time. */
+	if (guard_remaining_ms() == 0) {
+		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "not checked: the time ran out before");
+		d->incomplete = true;
+		return;
+	}
 	graphroot_ok = check_roots(d);
 	check_additional_stores(d);
 	check_engine_dirs(d, graphroot_ok);
@@ -337,7 +347,7 @@ void check_database(struct diag *d)
 	struct check *c;
 	char *bolt;
 
-	if (!d->model_ok || d->m.version < PV(6, 0) || !d->m.static_dir.value)
+	if (!d->model_ok || d->m.version < PV(6, 0) || !d->m.static_dir.value || guard_remaining_ms() == 0)
 		return;
 	bolt = go_join(d->m.static_dir.value, "bolt_state.db");
 	if (fsx_stat(&x, bolt, &st) == 0) {

@@ -265,8 +265,11 @@ void check_filesystems(struct diag *d)
 		fs_check(d, "filesystem.additionalimagestores", "additional image store",
 			 d->m.additional_image_stores.v[i].text, CS_OK, NULL);
 	fs_check(d, "filesystem.runroot", "runroot", d->m.runroot.value, CS_FAIL, NULL);
-	/* Pulls copy each layer through here first: slow on NFS, but no chown. */
-	fs_check(d, "filesystem.tmpdir", "image copy directory", tmp && *tmp ? tmp : "/var/tmp", CS_WARN, NULL);
+	/* Pulls copy each layer through here first: slow on NFS, but no chown.
+	 * The model's image copy directory: TMPDIR, image_copy_tmp_dir, /var/tmp. */
+	fs_check(d, "filesystem.tmpdir", "image copy directory",
+		 d->m.image_copy_tmp_dir.value ? d->m.image_copy_tmp_dir.value : tmp && *tmp ? tmp : "/var/tmp",
+		 CS_WARN, NULL);
 }
 
 /* ---- location hazards of a local graphroot ---- */
