@@ -183,10 +183,9 @@ install -d -m 755 "$case_dir/closed"
 engine_conf 'image_copy_tmp_dir = "'"$case_dir"'/closed"'
 fails experimental 6.1 1 "image_copy_tmp_dir not writable" startup.image-copy-dir "$case_dir/closed" "$case_dir/closed"
 
-# A relative image_copy_tmp_dir is refused by Podman and the default used.
 rel_case trixie-copy-rel
 engine_conf 'image_copy_tmp_dir = "rel/dir"'
-works trixie 5.4 1 "relative image_copy_tmp_dir (ignored)"
+fails trixie 5.4 1 "relative image_copy_tmp_dir" startup.image-copy-dir "relative paths are not accepted" rel/dir
 
 rel_case sid-runroot
 rel_user_file '[storage]

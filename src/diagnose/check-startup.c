@@ -301,6 +301,17 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 	}
 	if (!ic->value)
 		return;
+	/* common's ImageCopyTmpDir: "invalid image_copy_tmp_dir value %q
+	 * (relative paths are not accepted)", fatal at start (5.4.2). */
+	if (ic->value[0] != '/' && ic->origin.kind == OR_FILE) {
+		c = diag_add(d, "startup.image-copy-dir", G_STARTUP, CS_FAIL, "image_copy_tmp_dir = \"%s\" is relative",
+			     ic->value);
+		check_detail(c, "Podman stops: \"invalid image_copy_tmp_dir value \\\"%s\\\" (relative paths are not "
+				"accepted)\"", ic->value);
+		check_remedy(c, "write an absolute path (or \"storage\") in %s:%u", ic->origin.file, ic->origin.line);
+		check_value_str(c, "path", ic->value);
+		return;
+	}
 	c = dir_check(d, "startup.image-copy-dir", "image copy directory", ic->value, FSX_DIR_WRITE_EXISTING, CS_FAIL);
 	from = origin_text(&ic->origin);
 	check_value_str(c, "origin", from);

@@ -154,14 +154,10 @@ void model_containers_defaults(struct mctx *c)
 		p = go_join(g, "tmp");
 		free(m->image_copy_tmp_dir.value);
 		m->image_copy_tmp_dir.value = p;
-	} else if (!m->image_copy_tmp_dir.value || m->image_copy_tmp_dir.value[0] != '/') {
-		/* A relative value is refused by ImageCopyTmpDir ("relative paths
-		 * are not accepted") and the copy goes to the default: 5.4.2 and
-		 * 6.1.1 import with image_copy_tmp_dir = "rel/dir". */
-		origin_set_default(&o, m->image_copy_tmp_dir.value && *m->image_copy_tmp_dir.value
-					       ? "image_copy_tmp_dir is relative, which Podman ignores"
-					       : "containers/image's directory for big files");
+	} else if (!m->image_copy_tmp_dir.value || !*m->image_copy_tmp_dir.value) {
+		origin_set_default(&o, "containers/image's directory for big files");
 		setting_set(&m->image_copy_tmp_dir, "/var/tmp", &o);
 	}
+	/* A relative value stays: ImageCopyTmpDir refuses it, and diagnose says so. */
 	origin_clear(&o);
 }
