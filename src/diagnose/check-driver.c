@@ -165,7 +165,6 @@ void check_driver(struct diag *d)
 	}
 	if (strcmp(drv, "overlay") == 0) {
 		overlay(d, &c, net);
-		overlay_prerequisites(d);
 	} else if (strcmp(drv, "vfs") == 0) {
 		c = diag_add(d, "driver", G_DRIVER, CS_OK, "vfs: works on any filesystem, but copies every layer "
 			     "in full (slow, uses much disk)");
@@ -190,4 +189,7 @@ void check_driver(struct diag *d)
 	check_value_str(c, "mount_program", d->m.mount_program.value);
 	check_value_str(c, "ignore_chown_errors", d->m.ignore_chown_errors.value);
 	check_value_str(c, "force_mask", d->m.force_mask.value);
+	/* Last: diag_add may move C. */
+	if (strcmp(drv, "overlay") == 0)
+		overlay_prerequisites(d);
 }

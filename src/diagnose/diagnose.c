@@ -30,7 +30,7 @@ static bool use_color(void)
 static void run_checks(struct diag *d)
 {
 	static void (*const checks[])(struct diag *) = {
-		check_configuration, check_filesystems, check_subids, check_idmap_tools,
+		check_podman, check_configuration, check_filesystems, check_subids, check_idmap_tools,
 		check_userns, check_probe, check_nfs, check_runtime_dir, check_startup, check_driver,
 		check_cgroups, check_database, check_location,
 	};

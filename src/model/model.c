@@ -127,7 +127,7 @@ int model_build(struct model *m, const struct model_request *req)
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	err = podman_version_detect(&m->pv, req->podman_version);
+	err = podman_version_detect(&m->pv, req->podman_version, userenv_get(req->env, "PATH"), req->as);
 	if (err)
 		return err;
 	m->version = m->pv.version;
