@@ -98,6 +98,9 @@ void model_apply_database(struct mctx *c, const char *static_dir)
 	char *fields[DB_NFIELDS];
 	int status;
 
+	/* containers.conf's static_dir is where the database is, whatever the graphroot. */
+	if (m->static_dir.value && *m->static_dir.value)
+		static_dir = m->static_dir.value;
 	if (!static_dir)
 		return;
 	for (int i = 0; i < 2; i++) {

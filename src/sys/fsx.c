@@ -27,7 +27,7 @@ struct req {
 };
 
 enum { OP_STAT, OP_LSTAT, OP_STATFS, OP_REALPATH, OP_READ, OP_LIST, OP_ACCESS,
-       OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH, OP_MKDIRS };
+       OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH, OP_MKDIRS, OP_DIR_USABLE };
 
 /* Child side: the result goes back as bytes; the exit status is the errno. */
 static int do_read(const struct req *r, struct guard_out *out)
@@ -133,6 +133,41 @@ static int do_mkdir_would(const struct req *r, struct guard_out *out)
 		what = FSX_MKDIR_CANNOT;
 	free(anc);
 	guard_out_add(out, &what, 1);
+	return 0;
+}
+
+/* The directory decides, as the user: ENOTDIR, or access()'s errno for WANT. */
+static int dir_allows(const char *dir, int want)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode))
+		return ENOTDIR;
+	return access(dir, want) == 0 ? 0 : errno;
+}
+
+/* The answer is the errno (an int) and the path that decided it. */
+static int do_dir_usable(const struct req *r, struct guard_out *out)
+{
+	bool whole = true;
+	char *at = r->mode == FSX_DIR_READ ? xstrdup(r->path) : existing_prefix(r->path, &whole);
+	int err;
+
+	if (r->mode == FSX_DIR_READ)
+		err = dir_allows(at, R_OK | X_OK);
+	else if (r->mode == FSX_DIR_WRITE_EXISTING && !whole)
+		err = dir_allows(r->path, W_OK | X_OK);
+	else
+		err = dir_allows(at, W_OK | X_OK);
+	if (r->mode == FSX_DIR_WRITE_EXISTING && !whole) {
+		free(at);
+		at = xstrdup(r->path);
+	}
+	guard_out_add(out, &err, sizeof(err));
+	guard_out_add(out, at, strlen(at) + 1);
+	free(at);
 	return 0;
 }
 
@@ -247,6 +282,8 @@ static int child(void *arg, struct guard_out *out)
 		return do_lookpath(r, out);
 	case OP_MKDIRS:
 		return do_mkdirs(r);
+	case OP_DIR_USABLE:
+		return do_dir_usable(r, out);
 	}
 	return EINVAL;
 }
@@ -430,6 +467,23 @@ int fsx_access(const struct fsx *x, const char *path, int mode)
 	struct guard_out out;
 	int err = call(x, &r, &out);
 
+	free(out.data);
+	return err;
+}
+
+int fsx_dir_usable(const struct fsx *x, const char *path, enum fsx_dir_use use, int *verdict, char **at)
+{
+	struct req r = {.path = path, .op = OP_DIR_USABLE, .mode = use};
+	struct guard_out out;
+	int err = call(x, &r, &out);
+
+	*at = NULL;
+	if (err == 0 && (out.len <= sizeof(int) || out.data[out.len - 1] != '\0'))
+		err = EIO;
+	if (err == 0) {
+		memcpy(verdict, out.data, sizeof(int));
+		*at = xstrdup(out.data + sizeof(int));
+	}
 	free(out.data);
 	return err;
 }
