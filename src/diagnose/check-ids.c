@@ -15,6 +15,7 @@
 #include <sys/capability.h>
 #include <sys/stat.h>
 
+#include "diag-cache.h"
 #include "diag.h"
 #include "xalloc.h"
 
@@ -209,7 +210,8 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 	struct fsx x = {.as = d->t.as};
 	struct tool_arg a = {NULL, cap};
 	struct tool_facts f = {0};
-	struct guard_out out;
+	const struct cached_tool *cached;
+	struct guard_out out = {0};
 	struct check *c;
 	char *path = NULL;
 	int status, err;
@@ -218,13 +220,21 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 		diag_add(d, id, G_IDS, CS_SKIP, "root needs no %s", tool);
 		return;
 	}
-	err = fsx_lookpath(&x, tool, userenv_get(&d->t.env, "PATH"), &path);
+	cached = diag_cache_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"));
+	if (cached) {
+		err = cached->err;
+		path = cached->path ? xstrdup(cached->path) : NULL;
+	} else {
+		err = fsx_lookpath(&x, tool, userenv_get(&d->t.env, "PATH"), &path);
+	}
 	if (err == NF_EDEADLINE) {
 		/* Cut short by --timeout: "not found" would name a false cause. */
 		diag_add(d, id, G_IDS, CS_SKIP, "%s: not checked, the --timeout deadline came first", tool);
 		d->incomplete = true;
 		return;
 	}
+	if (err && !cached)
+		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), NULL, err, NULL, 0);
 	if (err) {
 		char *inst = install_cmd("uidmap", "shadow-utils", "shadow");
 
@@ -241,10 +251,15 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 		return;
 	}
 	a.path = path;
-	if (guard_run(x.as, FSX_CALL_MS, tool_child, &a, &status, &out) == GUARD_OK && out.len == sizeof(f))
+	if (cached && cached->len == sizeof(f)) {
+		memcpy(&f, cached->facts, sizeof(f));
+	} else if (guard_run(x.as, FSX_CALL_MS, tool_child, &a, &status, &out) == GUARD_OK && out.len == sizeof(f)) {
 		memcpy(&f, out.data, sizeof(f));
-	else
+		/* The same file for every user with this PATH (fleet). */
+		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), path, 0, &f, sizeof(f));
+	} else {
 		f.stat_err = EIO;
+	}
 	free(out.data);
 	if (f.stat_err) {
 		c = diag_add(d, id, G_IDS, CS_FAIL, "%s: %s", path, nf_strerror(f.stat_err));

@@ -268,6 +268,13 @@ int podman_version_detect(struct podman_version *pv, const char *override)
 	return 0;
 }
 
+void podman_version_copy(struct podman_version *dst, const struct podman_version *src)
+{
+	dst->version = src->version;
+	dst->source = src->source ? xstrdup(src->source) : NULL;
+	dst->found = src->found ? xstrdup(src->found) : NULL;
+}
+
 void podman_version_free(struct podman_version *pv)
 {
 	free(pv->source);

@@ -18,6 +18,10 @@
 /* How long `podman --version` may take. */
 #define PODMAN_VERSION_MS 2000
 
+struct podman_version;
+/* DST becomes a copy of SRC. */
+void podman_version_copy(struct podman_version *dst, const struct podman_version *src);
+
 struct podman_version {
 	unsigned version;  /* PV(major, minor) */
 	char *source;      /* how it was chosen, for the report */
