@@ -28,6 +28,7 @@
 #include "diag.h"
 #include "exitcode.h"
 #include "fleet.h"
+#include "fsx.h"
 #include "ioutil.h"
 #include "msg.h"
 #include "util.h"
@@ -91,6 +92,8 @@ static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_ru
 	char line[64];
 
 	signal(SIGPIPE, SIG_DFL);
+	/* One helper per user answers that user's file questions. */
+	fsx_session(true);
 	while (in && fgets(line, sizeof(line), in)) {
 		long idx, ms;
 		struct json_object *j;
@@ -99,6 +102,7 @@ static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_ru
 		if (sscanf(line, "%ld %ld", &idx, &ms) != 2 || idx < 0 || (size_t)idx >= r->n)
 			_exit(NF_EXIT_INCOMPLETE);
 		check_user(o, &r->u[idx], cache, (int)ms);
+		fsx_session_end();
 		j = fleet_user_json(&r->u[idx]);
 		json_object_object_add(j, "index", json_object_new_int64(idx));
 		text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
