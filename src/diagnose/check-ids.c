@@ -93,6 +93,25 @@ static struct json_object *ranges_json(const struct idranges *r)
 	return a;
 }
 
+/* Fewer IDs than the site policy's [subids] minimum: a range of that size more. */
+static void below_policy(struct diag *d, struct check *c, const char *name)
+{
+	unsigned long want = d->policy->min_subids, start = subids_free_start(&d->ids, want);
+	char *q = shell_quote(name);
+
+	check_detail(c, "%s sets [subids] minimum = %lu", d->policy->file, want);
+	if (strcmp(d->ids.backend, "files") != 0 || !start) {
+		check_remedy(c, "give %s a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'",
+			     name, want);
+	} else {
+		check_remedy(c, "add a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'", want);
+		check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
+			  start + want - 1, start, start + want - 1, q);
+		check_fix(c, FIX_AFTER, "podman system migrate");
+	}
+	free(q);
+}
+
 void check_subids(struct diag *d)
 {
 	const char *name = d->t.env.user ? d->t.env.user : d->user;
@@ -136,6 +155,9 @@ void check_subids(struct diag *d)
 			check_fix(c, FIX_AFTER, "podman system migrate");
 		}
 		free(q);
+	} else if (d->policy && d->policy->min_subids && (tu < d->policy->min_subids || tg < d->policy->min_subids)) {
+		below_policy(d, c = diag_add(d, "subids", G_IDS, CS_FAIL, "%lu subordinate UIDs and %lu GIDs for %s: "
+					     "the site policy asks for %lu", tu, tg, name, d->policy->min_subids), name);
 	} else if (tu < SUBID_RECOMMENDED || tg < SUBID_RECOMMENDED) {
 		c = diag_add(d, "subids", G_IDS, CS_WARN, "%lu subordinate UIDs and %lu GIDs for %s (fewer than %d)",
 			     tu, tg, name, SUBID_RECOMMENDED);
