@@ -55,3 +55,4 @@ target fuzz-mounts $common sys/mounts.c --
 target fuzz-subids $common sys/subids.c -- -lsubid
 target fuzz-boltdb $common model/boltdb.c --
 target fuzz-outsafe $common lib/outsafe.c --
+target fuzz-policy $common conf/policy.c --

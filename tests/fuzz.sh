@@ -35,5 +35,6 @@ fuzz mounts "$FIXTURES"/mountinfo-netroot "$top"/fuzz/seeds/mounts/*
 fuzz subids "$top"/fuzz/seeds/subids/*
 MAX_LEN=65536 fuzz boltdb "$top"/fuzz/seeds/boltdb/*
 fuzz outsafe "$top"/fuzz/seeds/conf/*
+fuzz policy "$top"/fuzz/seeds/policy/*
 
 done_testing

@@ -74,18 +74,17 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-/* A template: absolute, and only $USER, $UID and $HOME in it. */
+/* A template: only $USER, $UID and $HOME in it, and absolute once they
+ * are replaced (it may start with $HOME). */
 static const char *template_problem(const char *t)
 {
-	char *x;
+	char *x = policy_expand(t, "u", 0, "/h");
+	bool absolute = x && x[0] == '/';
 
-	if (t[0] != '/')
-		return "not an absolute path";
-	x = policy_expand(t, "u", 0, "/h");
 	if (!x)
 		return "a $ that is not $USER, $UID or $HOME (or ${...} of one)";
 	free(x);
-	return NULL;
+	return absolute ? NULL : "not an absolute path";
 }
 
 /* 20G, 500M, 1T: digits and one of K M G T, as fix --image-size takes it. */
