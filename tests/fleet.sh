@@ -34,6 +34,11 @@ t0=\$(date +%s.%N)
 "$NFSCHECK" fleet --policy policy.conf --jobs 2 --timeout 900 --json --prometheus "$top/fleet.prom" >fleet.json 2>fleet.err
 echo \$? >fleet.rc
 echo "\$t0 \$(date +%s.%N)" >fleet.time
+# --timeout bounds the whole run: 2 s cannot check 2,000 users.
+t1=\$(date +%s.%N)
+"$NFSCHECK" fleet --policy policy.conf --jobs 2 --timeout 2 --json >short.json 2>>fleet.err
+echo \$? >short.rc
+echo "\$t1 \$(date +%s.%N)" >short.time
 # The sample: 50 users of every kind, each through diagnose --user.
 for kind in ok nosubid fewids noexec badconf; do
 	awk -v k=\$kind '\$2 == k { print \$1 }' env/kinds | head -50
@@ -96,6 +101,17 @@ for kind in nosubid fewids noexec badconf; do
 	n=$(awk -v k=$kind '$2 == k' "$top/env/kinds" | head -50 | cut -d' ' -f1 | grep -Fxf - <(jq -r 'select(.verdict == "fail") | .user' "$top/diagnose.jsonl") | wc -l)
 	ok $([ "$n" -eq 50 ]; echo $?) "diagnose --user too says all 50 $kind users fail ($n)"
 done
+
+# The deadline: within --timeout plus a second, exit 2, the rest not checked.
+el=$(awk '{ printf "%.2f", $2 - $1 }' "$top/short.time")
+ok $(awk -v e="$el" 'BEGIN { exit !(e < 3.0) }'; echo $?) "fleet --timeout 2 over $N users ends within 3 s ($el s)"
+sj=$top/short.json
+ok $([ "$(cat "$top/short.rc")" = 2 ] && [ "$(jq .users_total "$sj")" = "$N" ] &&
+	[ "$(jq '.users_by_verdict["not-checked"]' "$sj")" -gt 0 ]; echo $?) \
+	"it exits 2 and reports $(jq '.users_by_verdict["not-checked"]' "$sj") users as not checked (exit $(cat "$top/short.rc"))"
+bad=$(join <(jq -r '.users[] | select(.verdict != "not-checked") | "\(.user) \(.verdict)"' "$sj" | sort) \
+	<(jq -r '.users[] | "\(.user) \(.verdict)"' "$f" | sort) | awk '$2 != $3')
+ok $([ -z "$bad" ]; echo $?) "the users it did check have the full run's verdicts" || diag "$(echo "$bad" | head -5)"
 
 # The policy's [subids] minimum is what makes the fewids users fail.
 ok $([ "$(cat "$top/nopolicy.rc")" = 0 ] && [ "$(jq .users_by_verdict.ok "$top/nopolicy.json")" = 20 ]; echo $?) \
