@@ -13,8 +13,17 @@ NS_UID=4450 NS_NAME=nfspolicy
 command -v jq >/dev/null || skip_all "jq is not installed"
 ns_require
 
-# /etc/nfscheck.conf only inside the namespace: a copy of /etc over /etc.
-NS_ETC='cp -a /etc/. "$case_dir/etc/" && mount --bind "$case_dir/etc" /etc'
+# /etc/nfscheck.conf only inside the namespace: a copy of /etc over /etc,
+# with a marker file that must be seen at /etc before anything is written
+# there; otherwise the namespace script stops.
+[ -e /etc/nfscheck.conf ] && skip_all "/etc/nfscheck.conf exists on this machine; the test would not see its own"
+ns_etc() {
+	mkdir -p "$case_dir/etc"
+	echo "cp -a /etc/. '$case_dir/etc/' || exit 1"
+	echo "touch '$case_dir/etc/.nfscheck-policy-test' || exit 1"
+	echo "mount --bind '$case_dir/etc' /etc || exit 1"
+	echo "[ -e /etc/.nfscheck-policy-test ] || exit 1"
+}
 
 new_case apply
 mkdir -p "$case_dir/etc" "$case_dir/local"
@@ -24,7 +33,7 @@ driver = "vfs"'
 printf '[remedy]\nmethod = graphroot\ngraphroot = %s/local/$USER/containers/storage\n[tmpfiles]\nexclude = no\n' \
 	"$case_dir" >"$case_dir/policy"
 ns_run <<EOF
-$NS_ETC
+$(ns_etc)
 cp "$case_dir/policy" /etc/nfscheck.conf
 "$NFSCHECK" fix --user $NS_NAME >"$case_dir/out" 2>"$case_dir/err"
 echo \$? >"$case_dir/rc"
@@ -69,7 +78,7 @@ refused() {
 	n=$((n + 1))
 	printf "$1" >"$case_dir/p$n"
 	ns_run <<-EOF
-		$NS_ETC
+		$(ns_etc)
 		cp "$case_dir/p$n" /etc/nfscheck.conf
 		"$NFSCHECK" diagnose --user $NS_NAME >/dev/null 2>"$case_dir/d$n"; echo \$? >"$case_dir/drc$n"
 		echo $NS_NAME | "$NFSCHECK" fleet --users - >/dev/null 2>"$case_dir/f$n"; echo \$? >"$case_dir/frc$n"
@@ -94,4 +103,5 @@ refused '[tmpfiles]\nexclude = yes\n[colour]\nred = 1\n' 4 "unknown key 'red' in
 refused "[remedy]\nmethod = graphroot\ngraphroot = /$(printf 'x%.0s' $(seq 300))\n" 3 "line longer than 190 bytes"
 cmp -s "$case_dir/before" "$home/.config/containers/storage.conf"
 ok $? "the user's storage.conf is untouched after all of them"
+ok $([ ! -e /etc/nfscheck.conf ]; echo $?) "the machine's own /etc has no nfscheck.conf: only the namespaces had one"
 done_testing
