@@ -338,13 +338,18 @@ struct frame_res {
 	uint64_t len;
 };
 
-static struct {
-	bool on;
+struct helper {
 	pid_t pid;
 	int sock;
 	uid_t uid;
 	gid_t gid;
-} session = {.sock = -1};
+};
+
+/* Two helpers: the user's, and one as ourselves (root's own questions). */
+static struct {
+	bool on;
+	struct helper user, self;
+} sessions = {.user = {.sock = -1}, .self = {.sock = -1}};
 
 static bool read_full(int fd, void *p, size_t n)
 {
@@ -401,21 +406,28 @@ static int session_helper(void *arg, struct guard_out *unused)
 	return 0;
 }
 
+static void helper_stop(struct helper *h)
+{
+	if (h->sock >= 0) {
+		close(h->sock);
+		guard_stop(h->pid);
+	}
+	h->sock = -1;
+	h->pid = 0;
+}
+
 void fsx_session(bool on)
 {
-	if (!on)
+	if (!on) {
 		fsx_session_end();
-	session.on = on;
+		helper_stop(&sessions.self);
+	}
+	sessions.on = on;
 }
 
 void fsx_session_end(void)
 {
-	if (session.sock >= 0) {
-		close(session.sock);
-		guard_stop(session.pid);
-	}
-	session.sock = -1;
-	session.pid = 0;
+	helper_stop(&sessions.user);
 }
 
 /* Read N bytes from the helper by END (mono ms); false on deadline or EOF. */
@@ -443,7 +455,7 @@ static bool read_by(int fd, void *p, size_t n, double end, bool *late)
 	return true;
 }
 
-static bool send_req(const struct req *r)
+static bool send_req(int sock, const struct req *r)
 {
 	struct frame_req fq = {
 		.op = r->op, .mode = r->mode, .max = r->max,
@@ -451,14 +463,16 @@ static bool send_req(const struct req *r)
 		.arg_len = r->arg ? (uint32_t)strlen(r->arg) : UINT32_MAX,
 	};
 
-	return write_full(session.sock, &fq, sizeof(fq)) && (!r->path || write_full(session.sock, r->path, fq.path_len)) &&
-	       (!r->arg || write_full(session.sock, r->arg, fq.arg_len));
+	return write_full(sock, &fq, sizeof(fq)) && (!r->path || write_full(sock, r->path, fq.path_len)) &&
+	       (!r->arg || write_full(sock, r->arg, fq.arg_len));
 }
 
-/* A call through the session helper: like guard_run's outcomes. */
+/* A call through a session helper (AS NULL: the one as ourselves), with
+ * guard_run's outcomes. */
 static enum guard_status session_call(const struct identity *as, int per_call, struct req *r, int *status,
 				      struct guard_out *out)
 {
+	struct helper *h = as ? &sessions.user : &sessions.self;
 	struct frame_res fr;
 	double end;
 	bool late = false;
@@ -468,27 +482,27 @@ static enum guard_status session_call(const struct identity *as, int per_call, s
 		per_call = left;
 	if (per_call <= 0 || guard_interrupted())
 		return GUARD_DEADLINE;
-	if (session.sock >= 0 && (session.uid != as->uid || session.gid != as->gid))
-		fsx_session_end();
-	if (session.sock < 0) {
-		if (guard_spawn(as, session_helper, NULL, &session.pid, &session.sock) != 0)
+	if (as && h->sock >= 0 && (h->uid != as->uid || h->gid != as->gid))
+		helper_stop(h);
+	if (h->sock < 0) {
+		if (guard_spawn(as, session_helper, NULL, &h->pid, &h->sock) != 0)
 			return GUARD_FAILED;
-		session.uid = as->uid;
-		session.gid = as->gid;
+		h->uid = as ? as->uid : geteuid();
+		h->gid = as ? as->gid : getegid();
 	}
 	end = mono_ms() + per_call;
-	if ((r->path && strlen(r->path) > 65536) || (r->arg && strlen(r->arg) > 65536) || !send_req(r) ||
-	    !read_by(session.sock, &fr, sizeof(fr), end, &late) || fr.len > (uint64_t)1 << 31)
+	if ((r->path && strlen(r->path) > 65536) || (r->arg && strlen(r->arg) > 65536) || !send_req(h->sock, r) ||
+	    !read_by(h->sock, &fr, sizeof(fr), end, &late) || fr.len > (uint64_t)1 << 31)
 		goto broken;
 	out->data = xmalloc(fr.len + 1);
 	out->cap = fr.len + 1;
-	if (fr.len && !read_by(session.sock, out->data, fr.len, end, &late))
+	if (fr.len && !read_by(h->sock, out->data, fr.len, end, &late))
 		goto broken;
 	out->len = fr.len;
 	*status = fr.status & 0xFF;
 	return GUARD_OK;
 broken:
-	fsx_session_end();
+	helper_stop(h);
 	free(out->data);
 	memset(out, 0, sizeof(*out));
 	return late ? GUARD_DEADLINE : GUARD_FAILED;
@@ -506,8 +520,8 @@ static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 		trace(r, 0, NF_EDEADLINE);
 		return NF_EDEADLINE;
 	}
-	switch (session.on && x && x->as ? session_call(x->as, per_call, r, &status, out)
-					 : guard_run(x ? x->as : NULL, per_call, child, r, &status, out)) {
+	switch (sessions.on ? session_call(x ? x->as : NULL, per_call, r, &status, out)
+			    : guard_run(x ? x->as : NULL, per_call, child, r, &status, out)) {
 	case GUARD_OK:
 		if (status != 0) {
 			free(out->data);

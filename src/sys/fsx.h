@@ -27,10 +27,11 @@ struct fsx {
 
 /*
  * Sessions (fleet): while on, calls as a user go to one helper process
- * running as that user, which answers them one after another under the
- * same per-call deadline, instead of a new child per call. A call that
- * misses its deadline kills the helper (the next call starts a new one)
- * and marks the mount dead as before. fsx_session_end stops the helper.
+ * running as that user (calls as ourselves to one running as us), which
+ * answers them one after another under the same per-call deadline,
+ * instead of a new child per call. A call that misses its deadline kills
+ * its helper (the next call starts a new one) and marks the mount dead as
+ * before. fsx_session_end stops the user's helper; fsx_session(false) both.
  */
 void fsx_session(bool on);
 void fsx_session_end(void);
