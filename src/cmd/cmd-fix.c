@@ -113,6 +113,27 @@ static int site_remedy(struct fix_options *o, const char *file, struct policy *p
 	return NF_EXIT_OK;
 }
 
+static int mode_usage(const struct fix_options *o, int modes)
+{
+	if (modes != 1)
+		return nf_usage_error("fix", "fix: give exactly one of --graphroot, --system, --image and --undo");
+	if (o->system && !o->template)
+		return nf_usage_error("fix", "fix: --system needs --graphroot-template");
+	if (!o->system && o->template)
+		return nf_usage_error("fix", "fix: --graphroot-template goes with --system");
+	if (o->image && !o->undo && !o->size)
+		return nf_usage_error("fix", "fix: --image needs --size");
+	if (o->keep_unit && !o->undo)
+		return nf_usage_error("fix", "fix: --keep-unit goes with --undo");
+	if ((o->persist || o->move_aside) && !o->image)
+		return nf_usage_error("fix", "fix: --persist and --move-aside go with --image");
+	if (o->runroot && !o->graphroot)
+		return nf_usage_error("fix", "fix: --runroot goes with --graphroot");
+	if ((o->force || o->tmpfiles) && !o->graphroot)
+		return nf_usage_error("fix", "fix: --force and --tmpfiles go with --graphroot");
+	return NF_EXIT_OK;
+}
+
 int cmd_fix(int argc, char **argv)
 {
 	enum {
@@ -193,21 +214,7 @@ int cmd_fix(int argc, char **argv)
 	if (policy_file)
 		return nf_usage_error("fix", "fix: --policy applies the site's remedy: give no --graphroot, --system, "
 				      "--image or --undo with it");
-	if (modes != 1)
-		return nf_usage_error("fix", "fix: give exactly one of --graphroot, --system, --image and --undo");
-	if (o.system && !o.template)
-		return nf_usage_error("fix", "fix: --system needs --graphroot-template");
-	if (!o.system && o.template)
-		return nf_usage_error("fix", "fix: --graphroot-template goes with --system");
-	if (o.image && !o.undo && !o.size)
-		return nf_usage_error("fix", "fix: --image needs --size");
-	if (o.keep_unit && !o.undo)
-		return nf_usage_error("fix", "fix: --keep-unit goes with --undo");
-	if ((o.persist || o.move_aside) && !o.image)
-		return nf_usage_error("fix", "fix: --persist and --move-aside go with --image");
-	if (o.runroot && !o.graphroot)
-		return nf_usage_error("fix", "fix: --runroot goes with --graphroot");
-	if ((o.force || o.tmpfiles) && !o.graphroot)
-		return nf_usage_error("fix", "fix: --force and --tmpfiles go with --graphroot");
+	if ((st = mode_usage(&o, modes)) != NF_EXIT_OK)
+		return st;
 	return run_mode(&o);
 }
