@@ -32,8 +32,9 @@ awk -v step=$((N / SAMPLE)) 'NR % step == 1 { print \$1 }' env/kinds >sample
 EOS
 "$top/tests/fleet-env.sh" "$tmp/env" "$N" bash "$tmp/inside.sh"
 
-read -r fw fu fs fm <"$tmp/fleet.time"
-read -r lw lu ls lm <"$tmp/loop.time"
+echo "fleet (wall, user, sys s, max RSS KiB): $(tail -1 "$tmp/fleet.time"); loop: $(tail -1 "$tmp/loop.time")"
+read -r fw fu fs fm < <(tail -1 "$tmp/fleet.time")
+read -r lw lu ls lm < <(tail -1 "$tmp/loop.time")
 ns=$(wc -l <"$tmp/sample")
 checked=$(jq '.users_total - .users_by_verdict["not-checked"]' "$tmp/fleet.json")
 awk -v n="$N" -v ns="$ns" -v fw="$fw" -v fu="$fu" -v fs="$fs" -v fm="$fm" -v lw="$lw" -v lu="$lu" -v ls="$ls" \
@@ -41,9 +42,9 @@ awk -v n="$N" -v ns="$ns" -v fw="$fw" -v fu="$fu" -v fs="$fs" -v fm="$fm" -v lw=
 	ext = lw / ns * n; extcpu = (lu + ls) / ns * n
 	printf "users: %d (checked %d), jobs: %d, load average at the end: %s\n", n, checked, jobs, load
 	printf "fleet: %.1f s wall, %.1f s CPU (%.2f ms CPU a user), peak RSS %.1f MiB  [target: under 15 s: %s]\n",
-		fw, fu + fs, (fu + fs) * 1000 / n, fm / 1024, fw < 15 ? "yes" : "no"
+		fw, fu + fs, (fu + fs) * 1000 / n, fm / 1024, (fw < 15 ? "yes" : "no")
 	printf "diagnose --user loop: %d users in %.1f s (%.0f ms a user): %.0f s wall, %.0f s CPU for %d users, extrapolated\n",
 		ns, lw, lw * 1000 / ns, ext, extcpu, n
 	printf "fleet is %.1fx faster by the wall clock, %.1fx by CPU time  [target: 50x: %s]\n",
-		ext / fw, extcpu / (fu + fs), ext / fw >= 50 ? "yes" : "no"
+		ext / fw, extcpu / (fu + fs), (ext / fw >= 50 ? "yes" : "no")
 }'
