@@ -243,6 +243,10 @@ q_mp=$(printf %q "$odd_mp")
 ns_run <<EOF
 $(eval echo "\"$NS_PRE\"")
 as_user mkdir $q_mp
+# Made where Podman's default graphroot lies (a new image elsewhere is
+# refused), then attached on the odd mountpoint, as an existing image may be.
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >/dev/null 2>&1
+"$NFSCHECK" fix --user $NS_NAME --undo >/dev/null 2>&1
 "$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G --persist --mountpoint $q_mp >"$case_dir/out" 2>"$case_dir/err"
 echo \$? >"$case_dir/rc"
 cat "$case_dir/units"/nfscheck-image-*.service >"$case_dir/unit" 2>/dev/null

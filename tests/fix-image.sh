@@ -104,6 +104,55 @@ ok $(( rc != 1 )) "a non-empty mountpoint: refused without --move-aside"
 img --image "$home/$image" --size 1G --move-aside
 ok $(( rc != 0 )) "--move-aside: done (exit $rc)" || diag "$(cat "$case_dir/err")"
 [ "$(cat "$home"/.local/share/containers.nfscheck-moved-*/old-data 2>/dev/null)" = keep ]; ok $? "--move-aside: the old data was moved, not lost"
+# --undo puts it back: here the namespace (and the mount) is gone, so the
+# mountpoint is the empty directory --move-aside left.
+img --undo --image "$home/$image"
+ok $(( rc != 0 )) "--undo after --move-aside: exit 0" || diag "$(cat "$case_dir/err")"
+[ "$(cat "$home/.local/share/containers/old-data" 2>/dev/null)" = keep ] &&
+	! ls -d "$home"/.local/share/containers.nfscheck-moved-* >/dev/null 2>&1
+ok $? "--undo puts the moved directory back where it was" || diag "$(cat "$case_dir/out")" "$(ls -la "$home/.local/share")"
+grep -q "^put .*containers.nfscheck-moved-.* back as $home/.local/share/containers$" "$case_dir/out"
+ok $? "--undo says what it put back" || diag "$(cat "$case_dir/out")"
+# And with the image still mounted: unmount, then put back, in one run.
+ns_run <<EOF
+$(eval echo "\"$NS_PRE\"")
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G --move-aside >"$case_dir/o1" 2>&1; echo \$? >"$case_dir/r1"
+"$NFSCHECK" fix --user $NS_NAME --undo --dry-run >"$case_dir/o2" 2>&1; echo \$? >"$case_dir/r2"
+"$NFSCHECK" fix --user $NS_NAME --undo >"$case_dir/o3" 2>&1; echo \$? >"$case_dir/r3"
+grep -c " $home/.local/share/containers " /proc/self/mountinfo >"$case_dir/n3"
+EOF
+[ "$(cat "$case_dir/r1")" -eq 0 ] && [ "$(cat "$case_dir/r2")" -eq 0 ] &&
+	grep -q "would then put .*nfscheck-moved-.* back as $home/.local/share/containers" "$case_dir/o2"
+ok $? "--undo --dry-run while mounted: says it would put the old directory back" || diag "$(cat "$case_dir/o1" "$case_dir/o2")"
+[ "$(cat "$case_dir/r3")" -eq 0 ] && [ "$(cat "$case_dir/n3")" -eq 0 ] &&
+	[ "$(cat "$home/.local/share/containers/old-data" 2>/dev/null)" = keep ]
+ok $? "--undo while mounted: unmounted, and the old directory is back" || diag "$(cat "$case_dir/o3")"
+# Something left in the mountpoint is never overwritten: the way back is said.
+img --image "$home/$image" --size 1G --move-aside
+echo new >"$home/.local/share/containers/new-data"
+img --undo
+ok $(( rc != 1 )) "--undo with a non-empty mountpoint: exit 1" || diag "$(cat "$case_dir/out" "$case_dir/err")"
+[ "$(cat "$home/.local/share/containers/new-data")" = new ] &&
+	[ "$(cat "$home"/.local/share/containers.nfscheck-moved-*/old-data 2>/dev/null)" = keep ]
+ok $? "and neither directory is touched"
+grep -q "rmdir .* && mv .*nfscheck-moved-.* $home/.local/share/containers" "$case_dir/err"
+ok $? "and it says how to put it back by hand" || diag "$(cat "$case_dir/err")"
+
+# --- check first: an image Podman would not use is refused before anything is made ---
+new_case elsewhere
+user_file '[storage]
+driver = "vfs"
+graphroot = "'"$home"'/elsewhere/storage"'
+for dry in --dry-run ""; do
+	img --image "$home/$image" --size 1G $dry
+	ok $(( rc != 1 )) "graphroot outside the mountpoint${dry:+ ($dry)}: refused with exit 1" ||
+		diag "$(cat "$case_dir/out" "$case_dir/err")"
+	grep -q "graphroot for $NS_NAME is $home/elsewhere/storage .*outside $home/.local/share/containers" "$case_dir/err" &&
+		grep -q "nfscheck fix --user $NS_NAME --graphroot $home/.local/share/containers/storage" "$case_dir/err"
+	ok $? "${dry:+$dry: }the refusal names the graphroot and the command that moves it" || diag "$(cat "$case_dir/err")"
+	[ ! -e "$home/$image" ] && [ ! -s "$case_dir/mounts" ] && [ ! -e "$home/.local" ]
+	ok $? "${dry:+$dry: }nothing was made: no image, no mount, no directory"
+done
 
 new_case small
 img --image "$home/$image" --size 100M

@@ -1,20 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * inih drives the parse: it tracks the current [table] and calls us once per
- * key. What the INI format cannot carry -- quoted and dotted keys, values
- * that span lines, values longer than inih's line buffer (r55 splits those
- * silently), '#' and ';' inside strings -- never passes through it. Our
- * stream reader (toml-lines.c) assembles each logical line and gives inih a
- * short token in its place: "[sN]" for a header, "kN=" for a key. inih then
- * hands the tokens back to the handler, which decodes the real text. This
- * works the same with Debian's patched libinih and with upstream builds.
+ * storage.conf as Podman decodes it: the TOML of the file (toml-lines.c
+ * assembles each logical line, toml-value.c reads values) checked against
+ * the schema of the release. TOML is not INI -- quoted and dotted keys,
+ * values that span lines, '#' and ';' inside strings -- so inih has no part
+ * here; it reads the INI files it is made for (the site policy).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +19,14 @@
 #include "toml-lines.h"
 #include "xalloc.h"
 
-struct bridge {
+struct decoder {
 	struct sc_file *f;
 	unsigned version;
 	const char *on_failure;
 	struct problem_list *pl;
 
 	struct tl_reader *rd;
-	struct tl_line cur;       /* the logical line inih is handling */
-	unsigned key_token;
-	struct tv **sections;     /* section token N -> its table */
-	size_t nsections, capsections;
+	struct tl_line cur;       /* the logical line being read */
 	struct tv *scratch;       /* keys under a broken header go here */
 	size_t shown, hidden;     /* problems reported, and those past the cap */
 	enum pr_severity hidden_sev;
@@ -47,7 +40,7 @@ struct bridge {
 #define FILE_MAX_PROBLEMS 100
 
 /* Whether one more problem of SEV is listed; counts it when not. */
-static bool listed(struct bridge *b, enum pr_severity sev)
+static bool listed(struct decoder *b, enum pr_severity sev)
 {
 	if (b->shown < FILE_MAX_PROBLEMS) {
 		b->shown++;
@@ -59,10 +52,10 @@ static bool listed(struct bridge *b, enum pr_severity sev)
 	return false;
 }
 
-static void file_problem(struct bridge *b, enum pr_severity sev, unsigned line, const char *podman,
+static void file_problem(struct decoder *b, enum pr_severity sev, unsigned line, const char *podman,
 			 const char *fmt, ...) NF_PRINTF(5, 6);
 
-static void file_problem(struct bridge *b, enum pr_severity sev, unsigned line, const char *podman,
+static void file_problem(struct decoder *b, enum pr_severity sev, unsigned line, const char *podman,
 			 const char *fmt, ...)
 {
 	va_list ap;
@@ -78,9 +71,9 @@ static void file_problem(struct bridge *b, enum pr_severity sev, unsigned line, 
 	free(msg);
 }
 
-static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...) NF_PRINTF(3, 4);
+static void decode_error(struct decoder *b, unsigned line, const char *fmt, ...) NF_PRINTF(3, 4);
 
-static void decode_error(struct bridge *b, unsigned line, const char *fmt, ...)
+static void decode_error(struct decoder *b, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -156,7 +149,7 @@ static struct tv *new_table(struct tv_arena *a, enum tv_origin origin, unsigned 
 }
 
 /* A table or array DEPTH levels down would break TV_MAX_DEPTH. */
-static bool too_deep(struct bridge *b, unsigned depth, unsigned line)
+static bool too_deep(struct decoder *b, unsigned depth, unsigned line)
 {
 	if (depth <= TV_MAX_DEPTH)
 		return false;
@@ -165,7 +158,7 @@ static bool too_deep(struct bridge *b, unsigned depth, unsigned line)
 }
 
 /* Step into KEY of T while opening a header or a dotted key. */
-static struct tv *descend(struct bridge *b, struct tv *t, const char *key, enum tv_origin make,
+static struct tv *descend(struct decoder *b, struct tv *t, const char *key, enum tv_origin make,
 			  unsigned line, const char *whole)
 {
 	struct tv *c = child(t, key);
@@ -190,7 +183,7 @@ static struct tv *descend(struct bridge *b, struct tv *t, const char *key, enum 
 	return c;
 }
 
-static struct tv *open_table(struct bridge *b, const struct tl_line *l)
+static struct tv *open_table(struct decoder *b, const struct tl_line *l)
 {
 	struct tv *t = b->f->doc, *c;
 	char *owned;
@@ -261,7 +254,7 @@ static void set_lines(struct tv *v, const struct tl_line *l)
 			set_lines(v->u.tab.vals[i], l);
 }
 
-static void add_keyval(struct bridge *b, struct tv *t, const struct tl_line *l)
+static void add_keyval(struct decoder *b, struct tv *t, const struct tl_line *l)
 {
 	char *owned, *err = NULL;
 	const char *whole = whole_key(l, &owned);
@@ -297,84 +290,28 @@ out:
 	free(owned);
 }
 
-/* PRE, N in decimal and POST in STR (NUM bytes): "k12=" or "[s3]". A
- * snprintf a line cost more than the rest of a short key. */
-static char *token(char *str, int num, const char *pre, size_t n, const char *post)
+/*
+ * One pass over the logical lines: a header opens (or reopens) a table and
+ * the key/value lines after it go into that table. A broken header sends
+ * its keys to a scratch table, so each of them is still checked but none
+ * lands in the document.
+ */
+static void read_lines(struct decoder *b)
 {
-	char digits[3 * sizeof(n)];
-	size_t nd = 0, npre = strlen(pre), npost = strlen(post);
+	struct tv *cur = b->f->doc;
 
-	do {
-		digits[sizeof(digits) - ++nd] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n);
-	/* inih's buffer is hundreds of bytes; a token never comes near. */
-	if (num < 0 || (size_t)num < npre + nd + npost + 1)
-		nf_die(2, "internal error: inih's line buffer is too short");
-	memcpy(str, pre, npre);
-	memcpy(str + npre, digits + sizeof(digits) - nd, nd);
-	memcpy(str + npre + nd, post, npost + 1);
-	return str;
-}
-
-static char *bridge_reader(char *str, int num, void *stream)
-{
-	struct bridge *b = stream;
-
-	for (;;) {
-		tl_line_clear(&b->cur);
-		if (!tl_next(b->rd, &b->cur))
-			return NULL;
-		if (b->cur.kind == TL_BAD) {
+	while (tl_next(b->rd, &b->cur)) {
+		if (b->cur.kind == TL_BAD)
 			decode_error(b, b->cur.error_line, "%s", b->cur.error);
-			continue;
+		else if (b->cur.kind == TL_KEYVAL)
+			add_keyval(b, cur, &b->cur);
+		else {
+			cur = open_table(b, &b->cur);
+			if (!cur)
+				cur = b->scratch;
 		}
-		if (b->cur.kind == TL_KEYVAL)
-			return token(str, num, "k", ++b->key_token, "=");
-		if (b->nsections == b->capsections) {
-			b->capsections = b->capsections ? 2 * b->capsections : 16;
-			b->sections = xreallocarray(b->sections, b->capsections, sizeof(*b->sections));
-		}
-		b->sections[b->nsections] = open_table(b, &b->cur);
-		if (!b->sections[b->nsections])
-			b->sections[b->nsections] = b->scratch;
-		return token(str, num, "[s", b->nsections++, "]");
+		tl_line_clear(&b->cur);
 	}
-}
-
-/* "k12" or "s3" back to its number; sscanf costs more than the rest of a
- * key in a file of 100,000 keys. */
-static bool token_number(const char *s, char tag, size_t *n)
-{
-	if (*s++ != tag || *s < '0' || *s > '9')
-		return false;
-	for (*n = 0; *s >= '0' && *s <= '9'; s++) {
-		if (*n > (SIZE_MAX - 9) / 10)
-			return false;
-		*n = *n * 10 + (size_t)(*s - '0');
-	}
-	return *s == '\0';
-}
-
-static int bridge_handler(void *user, const char *section, const char *name, const char *value)
-{
-	struct bridge *b = user;
-	struct tv *t = b->f->doc;
-	unsigned token;
-	size_t sec;
-
-	(void)value;
-	/* The tokens are ours; anything else means the stream lost sync. */
-	if (!token_number(name, 'k', &sec) || sec > UINT_MAX || (token = (unsigned)sec) != b->key_token ||
-	    b->cur.kind != TL_KEYVAL)
-		return 0;
-	if (*section) {
-		if (!token_number(section, 's', &sec) || sec >= b->nsections)
-			return 0;
-		t = b->sections[sec];
-	}
-	add_keyval(b, t, &b->cur);
-	return 1;
 }
 
 static bool uint32_value(const struct tv *v)
@@ -424,9 +361,9 @@ static bool string_map(const struct tv *v)
 	return true;
 }
 
-static void decode_table(struct bridge *b, const struct tv *t, enum sc_key parent, const char *prefix);
+static void decode_table(struct decoder *b, const struct tv *t, enum sc_key parent, const char *prefix);
 
-static void decode_value(struct bridge *b, const struct sc_field *f, const struct tv *v,
+static void decode_value(struct decoder *b, const struct sc_field *f, const struct tv *v,
 			 const char *written)
 {
 	const char *why = NULL;
@@ -488,7 +425,7 @@ static char *dotted(const char *prefix, const char *key)
 	return out;
 }
 
-static void decode_table(struct bridge *b, const struct tv *t, enum sc_key parent, const char *prefix)
+static void decode_table(struct decoder *b, const struct tv *t, enum sc_key parent, const char *prefix)
 {
 	for (size_t i = 0; i < t->u.tab.n; i++) {
 		const struct tv *v = t->u.tab.vals[i];
@@ -514,9 +451,8 @@ static void decode_table(struct bridge *b, const struct tv *t, enum sc_key paren
 void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
 		   unsigned version, const char *on_failure, struct problem_list *pl)
 {
-	struct bridge b = {.f = f, .version = version, .on_failure = on_failure, .pl = pl};
+	struct decoder b = {.f = f, .version = version, .on_failure = on_failure, .pl = pl};
 	struct tv_arena *arena;
-	int rc;
 
 	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
@@ -526,14 +462,9 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 	tv_arena_set_owner(arena, f->doc);
 	b.scratch = new_table(arena, TVO_HEADER, 0, 0);
 	b.rd = tl_new(buf, len);
-	rc = ini_parse_stream(bridge_reader, &b, bridge_handler, &b);
-	if (rc == -2)
-		nf_die(2, "out of memory");
-	if (rc != 0 && !f->decode_failed)
-		decode_error(&b, b.cur.lineno, "internal error: the configuration reader lost its place");
+	read_lines(&b);
 	tl_line_clear(&b.cur);
 	tl_free(b.rd);
-	free(b.sections);
 	/* b.scratch goes with the document's arena. */
 	/* Go decodes nothing from a file it cannot parse. */
 	if (!f->decode_failed)

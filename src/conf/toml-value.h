@@ -2,7 +2,7 @@
 /*
  * TOML values as storage.conf writes them: strings of all four kinds,
  * integers, floats, booleans, date-times, arrays and inline tables.
- * inih hands us keys; the value text after '=' is decoded here.
+ * toml-lines.c finds keys; the value text after '=' is decoded here.
  */
 #ifndef NFSCHECK_TOML_VALUE_H
 #define NFSCHECK_TOML_VALUE_H

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check-nfs.h"
+#include "check-nfs-locks.h"
 #include "fsx.h"
 #include "nfslock.h"
 #include "xalloc.h"

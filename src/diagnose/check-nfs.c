@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check-nfs.h"
+#include "check-nfs-locks.h"
+#include "nfs-places.h"
 #include "mounts.h"
 #include "nfsserver-verdict.h"
 #include "util.h"
@@ -22,48 +23,6 @@
 #define SERVER_MAX_MS 9000
 /* Below this, asking a server would only be cut off. */
 #define SERVER_MIN_MS 300
-
-bool nfs_place_is_nfs(const struct fsinfo *fi)
-{
-	return fi->kind && strcmp(fi->kind->name, "nfs") == 0;
-}
-
-bool nfs_same_mount(const struct fsinfo *a, const struct fsinfo *b)
-{
-	return a->mountpoint && b->mountpoint && strcmp(a->mountpoint, b->mountpoint) == 0 &&
-	       ((!a->source && !b->source) || (a->source && b->source && strcmp(a->source, b->source) == 0));
-}
-
-bool nfs_is_v3(const struct fsinfo *fi)
-{
-	/* The kernel calls v4 mounts nfs4 and prints vers=3 (or 2) for the rest. */
-	return fi->fstype && strcmp(fi->fstype, "nfs") == 0 && (!fi->vers || fi->vers[0] == '3' || fi->vers[0] == '2');
-}
-
-bool nfs_local_locks(const struct fsinfo *fi)
-{
-	/* fcntl locks are POSIX locks; nolock makes both kinds local. */
-	return fi->nolock ||
-	       (fi->local_lock && (strcmp(fi->local_lock, "all") == 0 || strcmp(fi->local_lock, "posix") == 0));
-}
-
-/* The NFS port from the mount's port= option (the kernel prints it when set). */
-static int mount_port(const struct fsinfo *fi)
-{
-	char *val = NULL, *end;
-	size_t len = 0;
-	long v;
-
-	if (!fi->fs_options || mnt_optstr_get_option(fi->fs_options, "port", &val, &len) != 0 || !val || !len)
-		return RPC_PORT_NFS;
-	v = strtol(val, &end, 10);
-	return end == val + len && v > 0 && v <= 65535 ? (int)v : RPC_PORT_NFS;
-}
-
-const char *nfs_mount_host(const struct fsinfo *fi)
-{
-	return fi->addr && *fi->addr ? fi->addr : fi->server;
-}
 
 static char *config_dir(const struct diag *d)
 {
@@ -116,23 +75,6 @@ static void places_free(struct nfs_places *ps)
 		nfs_server_report_free(&ps->local);
 }
 
-/* "graphroot, ~/.config": the places on the mount of FI. */
-char *nfs_places_on(const struct nfs_places *ps, const struct fsinfo *fi, bool locks_only)
-{
-	char *s = NULL;
-
-	for (size_t i = 0; i < ps->n; i++) {
-		char *t;
-
-		if (!nfs_same_mount(ps->v[i].fi, fi) || (locks_only && !ps->v[i].locks))
-			continue;
-		t = s ? xasprintf("%s, %s", s, ps->v[i].what) : xstrdup(ps->v[i].what);
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
 static struct json_object *places_json(const struct nfs_places *ps, const struct fsinfo *fi)
 {
 	struct json_object *a = json_object_new_array();
@@ -141,15 +83,6 @@ static struct json_object *places_json(const struct nfs_places *ps, const struct
 		if (nfs_same_mount(ps->v[i].fi, fi))
 			json_object_array_add(a, json_object_new_string(ps->v[i].what));
 	return a;
-}
-
-/* The first place on each mount stands for the mount. */
-bool nfs_first_on_mount(const struct nfs_places *ps, size_t i)
-{
-	for (size_t k = 0; k < i; k++)
-		if (nfs_same_mount(ps->v[k].fi, ps->v[i].fi))
-			return false;
-	return true;
 }
 
 /* ---- nfs.options ---- */
@@ -200,17 +133,6 @@ static void options_check(struct diag *d, const struct nfs_places *ps, const str
 
 /* ---- nfs.server ---- */
 
-struct nfs_server_entry *nfs_server_of(struct nfs_places *ps, const struct fsinfo *fi)
-{
-	const char *h = nfs_mount_host(fi);
-	int port = mount_port(fi);
-
-	for (size_t i = 0; h && i < ps->nservers; i++)
-		if (strcmp(ps->servers[i].host, h) == 0 && ps->servers[i].port == port)
-			return &ps->servers[i];
-	return NULL;
-}
-
 static void ask_server(struct nfs_server_entry *s, const struct identity *as, bool locks_later)
 {
 	/* As the user when root asks for one: no question needs privilege. */
@@ -239,7 +161,7 @@ static char *mounts_of(const struct nfs_places *ps, const struct nfs_server_entr
 		char *t;
 
 		if (!nfs_first_on_mount(ps, i) || !nfs_mount_host(fi) || strcmp(nfs_mount_host(fi), s->host) != 0 ||
-		    mount_port(fi) != s->port)
+		    nfs_mount_port(fi) != s->port)
 			continue;
 		*v3 = *v3 || nfs_is_v3(fi);
 		*v4 = *v4 || !nfs_is_v3(fi);
@@ -305,7 +227,7 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
 
 	for (size_t i = 0; i < ps->n; i++)
 		if (nfs_first_on_mount(ps, i) && nfs_mount_host(ps->v[i].fi) && strcmp(nfs_mount_host(ps->v[i].fi), s->host) == 0 &&
-		    mount_port(ps->v[i].fi) == s->port)
+		    nfs_mount_port(ps->v[i].fi) == s->port)
 			json_object_array_add(ma, json_object_new_string(ps->v[i].fi->mountpoint));
 	if (!s->probed) {
 		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not asked, no time left", s->host);
@@ -396,7 +318,7 @@ void check_nfs(struct diag *d)
 		s = &ps.servers[ps.nservers++];
 		memset(s, 0, sizeof(*s));
 		s->host = xstrdup(nfs_mount_host(ps.v[i].fi));
-		s->port = mount_port(ps.v[i].fi);
+		s->port = nfs_mount_port(ps.v[i].fi);
 	}
 	for (size_t i = 0; i < ps.nservers; i++) {
 		ask_server(&ps.servers[i], d->t.as, locks_later);

@@ -269,6 +269,9 @@ static void fs_check(struct diag *d, const char *id, const char *what, const cha
 	if (!fi.exists && fi.existing)
 		check_detail(c, "%s does not exist yet; it would be created on the filesystem of %s", path, fi.existing);
 	fs_values(c, &fi);
+	if (strcmp(id, "filesystem.graphroot") == 0)
+		d->graphroot_failed_as_network = c->status == CS_FAIL && fsinfo_is_network(&fi) &&
+						 fi.statfs_err != NF_EDEADLINE && !fi.ro && !fi.noexec;
 	if (c->status == CS_FAIL && strcmp(id, "filesystem.graphroot") == 0 && fi.statfs_err != NF_EDEADLINE)
 		remedy_move_graphroot(d, c);
 	else if (c->status == CS_FAIL && strcmp(id, "filesystem.runroot") == 0)

@@ -24,6 +24,7 @@ struct probe_entry {
 
 struct diag_cache {
 	bool have_pv;
+	char *pv_path;
 	struct podman_version pv;
 	bool have_userns;
 	int userns;
@@ -52,19 +53,22 @@ void diag_cache_free(struct diag_cache *c)
 	free(c->probes);
 	if (c->have_pv)
 		podman_version_free(&c->pv);
+	free(c->pv_path);
 	free(c);
 }
 
-const struct podman_version *diag_cache_podman(const struct diag_cache *c)
+const struct podman_version *diag_cache_podman(const struct diag_cache *c, const char *path_env)
 {
-	return c && c->have_pv ? &c->pv : NULL;
+	return c && c->have_pv && strcmp(c->pv_path, path_env ? path_env : "") == 0 ? &c->pv : NULL;
 }
 
-void diag_cache_set_podman(struct diag_cache *c, const struct podman_version *pv)
+/* One PATH is kept: the first; users with another PATH each decide anew. */
+void diag_cache_set_podman(struct diag_cache *c, const char *path_env, const struct podman_version *pv)
 {
 	if (!c || c->have_pv)
 		return;
 	podman_version_copy(&c->pv, pv);
+	c->pv_path = xstrdup(path_env ? path_env : "");
 	c->have_pv = true;
 }
 

@@ -20,10 +20,11 @@ struct diag_cache;
 struct diag_cache *diag_cache_new(void);
 void diag_cache_free(struct diag_cache *c);
 
-/* The Podman release modelled: `podman --version` is asked once (root's
- * question, not the user's). NULL until decided. */
-const struct podman_version *diag_cache_podman(const struct diag_cache *c);
-void diag_cache_set_podman(struct diag_cache *c, const struct podman_version *pv);
+/* The Podman release modelled, found on the PATH PATH_ENV: decided once
+ * for every user with that PATH (a clean login environment gives most
+ * users the same one). NULL until decided. */
+const struct podman_version *diag_cache_podman(const struct diag_cache *c, const char *path_env);
+void diag_cache_set_podman(struct diag_cache *c, const char *path_env, const struct podman_version *pv);
 
 /* unshare(CLONE_NEWUSER) as an unprivileged user: its errno (0 worked). */
 bool diag_cache_userns(const struct diag_cache *c, int *status);

@@ -133,30 +133,6 @@ void check_worst(struct check *c, enum check_status s)
 	c->status = (enum check_status)nf_status_worst((enum nf_status)c->status, (enum nf_status)s);
 }
 
-char *shell_quote(const char *s)
-{
-	size_t n = 3;
-	char *out, *p;
-
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") == strlen(s))
-		return xstrdup(s);
-	for (const char *q = s; *q; q++)
-		n += *q == '\'' ? 4 : 1;
-	out = p = xmalloc(n);
-	*p++ = '\'';
-	for (; *s; s++) {
-		if (*s == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else {
-			*p++ = *s;
-		}
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return out;
-}
-
 int diag_exit_status(const struct diag *d)
 {
 	for (size_t i = 0; i < d->n; i++)
@@ -231,7 +207,7 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 	size_t nfix;
 
 	fprintf(out, "nfscheck diagnose: %s (uid %u), Podman %u.%u model\n", d->user,
-		(unsigned)d->t.env.uid, d->m.version / 100, d->m.version % 100);
+		(unsigned)d->t.env.uid, d->m.pv.release / 100, d->m.pv.release % 100);
 	for (size_t i = 0; i < d->nnotes; i++)
 		fprintf(out, "note: %s\n", d->notes[i]);
 	for (size_t i = 0; i < d->n; i++) {

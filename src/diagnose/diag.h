@@ -16,6 +16,7 @@
 #include "model.h"
 #include "policy.h"
 #include "probe.h"
+#include "quote.h"
 #include "subids.h"
 #include "target.h"
 #include "status.h"
@@ -70,6 +71,9 @@ struct diag {
 
 	struct fsinfo fs_graphroot;
 	bool have_fs_graphroot;
+	/* filesystem.graphroot failed only because the filesystem is a network
+	 * one, a prediction the probe may overrule with what really happens. */
+	bool graphroot_failed_as_network;
 	struct subids ids;
 	bool have_ids;
 	char *newuidmap, *newgidmap;  /* usable tools, NULL when not */
@@ -104,6 +108,7 @@ const char *check_status_name(enum check_status s);
 void check_worst(struct check *c, enum check_status s);
 
 /* The checks, in the order they run. */
+void check_podman(struct diag *d);
 void check_configuration(struct diag *d);
 void check_filesystems(struct diag *d);
 void check_subids(struct diag *d);
@@ -145,8 +150,5 @@ void diag_free(struct diag *d);
 void remedy_move_graphroot(struct diag *d, struct check *c);
 /* True when ignore_chown_errors is on for the driver in use. */
 bool diag_ignore_chown(const struct diag *d);
-
-/* A quoted word for a shell command line. Caller frees. */
-char *shell_quote(const char *s);
 
 #endif

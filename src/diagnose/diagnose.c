@@ -31,7 +31,7 @@ static bool use_color(void)
 static void run_checks(struct diag *d)
 {
 	static void (*const checks[])(struct diag *) = {
-		check_configuration, check_filesystems, check_subids, check_idmap_tools,
+		check_podman, check_configuration, check_filesystems, check_subids, check_idmap_tools,
 		check_userns, check_probe, check_nfs, check_runtime_dir, check_driver, check_location,
 	};
 
@@ -82,10 +82,11 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	req.env = &d->t.env;
 	req.as = d->t.as;
 	req.podman_version = o->podman_version;
-	req.known = diag_cache_podman(d->cache);
+	/* Not with --podman-version: then nothing is found on PATH to share. */
+	req.known = o->podman_version ? NULL : diag_cache_podman(d->cache, userenv_get(&d->t.env, "PATH"));
 	d->model_ok = model_build(&d->m, &req) == 0;
-	if (d->model_ok)
-		diag_cache_set_podman(d->cache, &d->m.pv);
+	if (d->model_ok && !o->podman_version)
+		diag_cache_set_podman(d->cache, userenv_get(&d->t.env, "PATH"), &d->m.pv);
 	run_checks(d);
 	return NF_EXIT_OK;
 }

@@ -322,30 +322,6 @@ int image_open_as_user(const struct target *t, const struct open_arg *oa, long *
 	return status > 0 ? status : r == GUARD_DEADLINE ? NF_EDEADLINE : EIO;
 }
 
-struct aside_arg {
-	const char *dir;
-	char *moved;
-};
-
-static int aside_child(void *arg, struct guard_out *out)
-{
-	const struct aside_arg *a = arg;
-	char stamp[32], *to;
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	to = xasprintf("%s.nfscheck-moved-%s", a->dir, stamp);
-	if (rename(a->dir, to) != 0) {
-		free(to);
-		return errno;
-	}
-	guard_out_add(out, to, strlen(to) + 1);
-	free(to);
-	return mkdir(a->dir, 0700) == 0 ? 0 : errno;
-}
-
 struct verify_result {
 	int statfs_err;
 	unsigned long magic;
@@ -517,29 +493,34 @@ static int verify(const struct target *t, const char *mp, const char *dev)
 	return bad;
 }
 
-/* Podman uses the image only if the user's graphroot is inside it. */
-static bool graphroot_inside(const struct target *t, const char *mp, const char *podman_version)
+/*
+ * Podman uses the image only if the user's graphroot is inside the
+ * mountpoint. Checked before a new image is made or anything moved: an
+ * image Podman would not use is a gigabyte of someone's quota for nothing.
+ */
+static int graphroot_inside(const struct target *t, const char *mp, const char *podman_version)
 {
 	struct model m;
 	struct model_request req = {.env = &t->env, .as = t->as, .podman_version = podman_version};
-	bool inside = false;
+	int st = NF_EXIT_OK;
 
+	/* A configuration Podman cannot read is diagnose's to report. */
 	if (model_build(&m, &req) != 0)
-		return true;
-	if (m.graphroot.value) {
-		inside = path_under(m.graphroot.value, mp);
-		if (!inside) {
-			char *o = origin_text(&m.graphroot.origin), *q = shell_quote(mp);
+		return NF_EXIT_OK;
+	if (m.graphroot.value && !path_under(m.graphroot.value, mp)) {
+		char *o = origin_text(&m.graphroot.origin), *qs = xasprintf("%s/storage", mp), *qq = shell_quote(qs);
 
-			nf_warning("Podman's graphroot for %s is %s (from %s), outside %s: it will not use the "
-				   "image until the graphroot moves into it:\n    nfscheck fix --user %s --graphroot %s/storage",
-				   t->id.name, m.graphroot.value, o, mp, t->id.name, q);
-			free(o);
-			free(q);
-		}
+		nf_error("fix: Podman's graphroot for %s is %s (from %s), outside %s: Podman would not use the "
+			 "image; refusing to make it. Move the graphroot into it first:\n"
+			 "    nfscheck fix --user %s --graphroot %s\n"
+			 "then run this command again", t->id.name, m.graphroot.value, o, mp, t->id.name, qq);
+		free(o);
+		free(qs);
+		free(qq);
+		st = NF_EXIT_PROBLEMS;
 	}
 	model_free(&m);
-	return inside;
+	return st;
 }
 
 void image_job_free(struct job *j)
@@ -624,23 +605,6 @@ static int check_image(struct job *j, struct image_facts *f, bool *reattach)
 	return NF_EXIT_PROBLEMS;
 }
 
-static int move_aside(struct job *j)
-{
-	struct aside_arg a = {j->mpres, NULL};
-	struct guard_out out;
-	int status;
-
-	if (guard_run(j->t.as, FSX_CALL_MS, aside_child, &a, &status, &out) != GUARD_OK || status) {
-		nf_error("fix: cannot move %s aside: %s", j->mpres, strerror(status > 0 ? status : EIO));
-		free(out.data);
-		return NF_EXIT_INCOMPLETE;
-	}
-	guard_out_add(&out, "", 1);
-	printf("moved the old %s to %s\n", j->mpres, out.data);
-	free(out.data);
-	return NF_EXIT_OK;
-}
-
 /* The mountpoint must be the user's own directory (or not there yet), and
  * what mounting over it would hide is known: nothing, or moved aside. */
 static int check_mountpoint(struct job *j, const struct fix_options *o)
@@ -675,7 +639,7 @@ static int check_mountpoint(struct job *j, const struct fix_options *o)
 		printf("would move the old %s aside\n", j->mpres);
 		return NF_EXIT_OK;
 	}
-	return l.entries ? move_aside(j) : NF_EXIT_OK;
+	return l.entries ? image_move_aside(j) : NF_EXIT_OK;
 }
 
 /* Create and format the image, all in the user's name. */
@@ -810,8 +774,6 @@ static int finish(struct job *j, const struct fix_options *o, const char *dev, i
 	close(mfd);
 	if (o->persist)
 		st = image_unit_write(&j->t, j->image, o->size, j->mpres, false);
-	if (st == NF_EXIT_OK && !graphroot_inside(&j->t, j->mpres, o->podman_version))
-		st = NF_EXIT_PROBLEMS;
 	fflush(stdout);
 	{
 		struct diag_options d = {.user = j->t.id.name, .podman_version = o->podman_version,
@@ -851,7 +813,10 @@ int fix_image(const struct fix_options *o)
 		st = already_mounted(&j, o, fs);
 		goto out;
 	}
-	if ((st = check_mountpoint(&j, o)) != NF_EXIT_OK)
+	/* An image that exists holds a store already: attach it wherever asked
+	 * (the --persist unit does at boot, whatever the graphroot is now). */
+	if ((!reattach && (st = graphroot_inside(&j.t, j.mpres, o->podman_version)) != NF_EXIT_OK) ||
+	    (st = check_mountpoint(&j, o)) != NF_EXIT_OK)
 		goto out;
 	if (o->dry_run) {
 		dry_run_report(&j, o, reattach);

@@ -129,18 +129,18 @@ int fix_system(const struct fix_options *o)
 	/* It is written into a root-owned file every user's Podman reads. */
 	if ((why = text_refusal(o->template)) != NULL)
 		return nf_usage_error("fix", "fix: cannot use %s as --graphroot-template: %s", o->template, why);
-	if (podman_version_detect(&pv, o->podman_version) != 0)
+	if (podman_version_detect(&pv, o->podman_version, NULL, NULL) != 0)
 		return NF_EXIT_INCOMPLETE;
 	if (podman_version_v6(pv.version)) {
 		path = SYSTEM_DROPIN;
 		key = "graphroot";
 		printf("%s: Podman %u.%u applies rootless drop-ins after the main file, and a graphroot there "
-		       "wins\n", path, pv.version / 100, pv.version % 100);
+		       "wins\n", path, pv.release / 100, pv.release % 100);
 	} else {
 		path = ETC_CONF;
 		key = "rootless_storage_path";
 		printf("%s: Podman %u.%u takes rootless_storage_path from the system file for users without "
-		       "their own storage.conf\n", path, pv.version / 100, pv.version % 100);
+		       "their own storage.conf\n", path, pv.release / 100, pv.release % 100);
 	}
 	err = fsx_read_file(&x, path, 1 << 20, &old, &old_len);
 	exists = err == 0;

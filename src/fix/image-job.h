@@ -43,6 +43,13 @@ void image_job_free(struct job *j);
 /* Open, as the user, the image read-write and the mountpoint; the
  * descriptors come back in OUT; ENTRIES counts the mountpoint's entries. */
 int image_open_as_user(const struct target *t, const struct open_arg *oa, long *entries, struct guard_out *out);
+/* --move-aside: rename the mountpoint to MOUNTPOINT.nfscheck-moved-STAMP
+ * and make an empty one, as the user. */
+int image_move_aside(const struct job *j);
+/* --undo: rename the newest moved-aside sibling back over the (empty)
+ * mountpoint, as the user; says what it did, or how to do it by hand.
+ * MOUNTED: a dry run while the image still hides the mountpoint. */
+int image_put_back(const struct job *j, bool dry_run, bool mounted);
 /* ERR of a walk below the home, said for a person. */
 const char *image_walk_error(int err);
 

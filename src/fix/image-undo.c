@@ -189,6 +189,7 @@ int fix_image_undo(const struct fix_options *o)
 		printf("nothing is mounted on %s\n", j.mpres);
 		if (!o->keep_unit && !o->dry_run)
 			image_unit_remove(&j.t);
+		st = image_put_back(&j, o->dry_run, false);
 		goto out;
 	}
 	if ((st = undo_check(&j, o, fs, &dev, &back)) != NF_EXIT_OK)
@@ -196,6 +197,7 @@ int fix_image_undo(const struct fix_options *o)
 	if (o->dry_run) {
 		printf("would unmount %s (%s, backed by %s), detach it, and remove the unit; the image stays\n", j.mpres,
 		       dev, back);
+		st = image_put_back(&j, true, true);
 		goto out;
 	}
 	if ((st = undo_unmount(&j, fs, out.fds[0])) != NF_EXIT_OK)
@@ -203,6 +205,7 @@ int fix_image_undo(const struct fix_options *o)
 	printf("unmounted %s; %s detaches itself, and %s is kept\n", j.mpres, dev, back);
 	if (!o->keep_unit)
 		image_unit_remove(&j.t);
+	st = image_put_back(&j, false, false);
 out:
 	guard_out_close_fds(&out);
 	mount_table_free(&mt);

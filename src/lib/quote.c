@@ -295,3 +295,27 @@ char *tmpfiles_simplify(const char *path)
 		strbuf_adds(&b, "/");
 	return strbuf_take(&b);
 }
+
+char *shell_quote(const char *s)
+{
+	size_t n = 3;
+	char *out, *p;
+
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") == strlen(s))
+		return xstrdup(s);
+	for (const char *q = s; *q; q++)
+		n += *q == '\'' ? 4 : 1;
+	out = p = xmalloc(n);
+	*p++ = '\'';
+	for (; *s; s++) {
+		if (*s == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *s;
+		}
+	}
+	*p++ = '\'';
+	*p = '\0';
+	return out;
+}

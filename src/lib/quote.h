@@ -37,4 +37,8 @@ char *tmpfiles_path_field(const char **p, const char **why);
  * trailing "/". NULL when systemd refuses it: relative, or with "..". */
 char *tmpfiles_simplify(const char *path);
 
+/* S as one word of a POSIX shell command line printed for pasting:
+ * as it is when it needs no quoting, else in single quotes. Caller frees. */
+char *shell_quote(const char *s);
+
 #endif

@@ -117,7 +117,7 @@ int model_build(struct model *m, const struct model_request *req)
 
 	memset(m, 0, sizeof(*m));
 	err = req->known ? (podman_version_copy(&m->pv, req->known), 0)
-			 : podman_version_detect(&m->pv, req->podman_version);
+			 : podman_version_detect(&m->pv, req->podman_version, userenv_get(req->env, "PATH"), req->as);
 	if (err)
 		return err;
 	m->version = m->pv.version;

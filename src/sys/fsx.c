@@ -717,3 +717,14 @@ int fsx_mkdirs(const struct fsx *x, const char *path, mode_t mode)
 	free(out.data);
 	return err;
 }
+
+int fsx_lookpath_here(const char *name, const char *search, char **res)
+{
+	struct req r = {.path = name, .arg = search ? search : "", .op = OP_LOOKPATH};
+	struct guard_out out = {0};
+	int err = do_lookpath(&r, &out);
+
+	*res = err ? NULL : xstrdup(out.data);
+	free(out.data);
+	return err;
+}

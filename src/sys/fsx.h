@@ -72,5 +72,7 @@ bool fsx_mount_dead(const char *path);
 
 /* Go's exec.LookPath(NAME) over the PATH value SEARCH; *OUT is the full path. */
 int fsx_lookpath(const struct fsx *x, const char *name, const char *search, char **out);
+/* The same in this process, unguarded: for a guarded child with more to do. */
+int fsx_lookpath_here(const char *name, const char *search, char **out);
 
 #endif

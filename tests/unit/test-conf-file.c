@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* storage.conf decoding through inih: keys, values, lines, and faults. */
+/* storage.conf decoding: keys, values, lines, and faults. */
 #include "config.h"
 
 #include <stdio.h>
@@ -172,7 +172,7 @@ int main(void)
 	ok(has_problem(PR_WARNING, 3, "unknown key"), "a quoted key with a dot is one unknown key, not a path");
 	sc_file_free(&f);
 
-	/* A line far longer than inih's 200-byte buffer must not be split. */
+	/* A line far longer than a 200-byte line buffer (inih's, which once read these files) must not be split. */
 	n = 5000;
 	longline = malloc(n + 64);
 	strcpy(longline, "[storage]\ngraphroot = \"/");

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Shared by the NFS checks (check-nfs.c, check-nfs-locks.c): the places
+ * Shared by the NFS checks (check-nfs.c, check-nfs-locks.c), kept in
+ * nfs-places.c so that neither uses the other: the places
  * Podman uses that are on NFS, and what their servers said.
  */
-#ifndef NFSCHECK_CHECK_NFS_H
-#define NFSCHECK_CHECK_NFS_H
+#ifndef NFSCHECK_NFS_PLACES_H
+#define NFSCHECK_NFS_PLACES_H
 
 #include <stdbool.h>
 
@@ -45,10 +46,10 @@ bool nfs_is_v3(const struct fsinfo *fi);
 /* nolock or local_lock=all|posix: fcntl locks never reach the server. */
 bool nfs_local_locks(const struct fsinfo *fi);
 const char *nfs_mount_host(const struct fsinfo *fi);
+/* The NFS port of the mount: its port= option, else 2049. */
+int nfs_mount_port(const struct fsinfo *fi);
 struct nfs_server_entry *nfs_server_of(struct nfs_places *ps, const struct fsinfo *fi);
 /* "graphroot, ~/.config": the places on FI's mount (only those with locks). Caller frees. */
 char *nfs_places_on(const struct nfs_places *ps, const struct fsinfo *fi, bool locks_only);
-
-void check_nfs_locks(struct diag *d, struct nfs_places *ps);
 
 #endif
