@@ -21,7 +21,7 @@ N=${N:-10000} SAMPLE=${SAMPLE:-100} JOBS=${JOBS:-$(nproc)}
 tmp=$(mktemp -d /var/tmp/nfscheck-bench-fleet.XXXXXX)
 chmod 755 "$tmp"
 cp "$nfscheck" "$tmp/nfscheck"
-trap 'pkill -KILL -U "$(seq -s, 200000 $((200000 + N - 1)))" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'pkill -KILL -U "$(seq -s, 200000 $((200000 + N - 1)))" 2>/dev/null || true; rm -rf "$tmp" || true' EXIT
 
 cat >"$tmp/inside.sh" <<EOS
 cd "$tmp"
