@@ -79,4 +79,27 @@ fi
 "$NFSCHECK" --help >/dev/full 2>/dev/null
 ok $(( $? != 2 )) "a write error on stdout exits 2"
 
+# diagnose as root without --user: the user who ran sudo or pkexec, else a
+# pointer to --user; never a rootless verdict about root.
+if [ "$(id -u)" -eq 0 ]; then
+	run env -u SUDO_USER -u PKEXEC_UID "$NFSCHECK" diagnose --timeout 5
+	[ "$rc" -eq 64 ] && [[ $err == *"as root, name the user whose rootless Podman to check: nfscheck diagnose --user NAME"* ]] &&
+		[ -z "$out" ]
+	ok $? "diagnose as root with no SUDO_USER/PKEXEC_UID: exit 64, points at --user, no report (got $rc)" || diag "$out" "$err"
+	run env -u PKEXEC_UID SUDO_USER=root "$NFSCHECK" diagnose --timeout 5
+	ok $(( rc != 64 )) "diagnose with SUDO_USER=root is root without an invoking user (got $rc)"
+	run env -u PKEXEC_UID SUDO_USER=nobody "$NFSCHECK" diagnose --timeout 5
+	[[ $out == "nfscheck diagnose: nobody (uid 65534)"*"note: running as root for nobody, who ran it (SUDO_USER)"*"Verdict: "* ]]
+	ok $? "diagnose under sudo checks SUDO_USER and says so" || diag "$out" "$err"
+	run env -u SUDO_USER PKEXEC_UID=65534 "$NFSCHECK" diagnose --json --timeout 5
+	[ "$(jq -r '.notes[0]' <<<"$out" 2>/dev/null)" = "running as root for nobody, who ran it (PKEXEC_UID), with a clean login environment; --user NAME checks another user" ]
+	ok $? "diagnose under pkexec checks PKEXEC_UID's user" || diag "$out" "$err"
+	run env -u SUDO_USER -u PKEXEC_UID "$NFSCHECK" diagnose --user root --timeout 5
+	[[ $out == *"Verdict: "*"rootful Podman (root's own storage)"* ]] && [[ $out != *"rootless Podman will"* ]] &&
+		! grep -q '^Verdict: .*rootless' <<<"$out"
+	ok $? "diagnose --user root: the verdict is about rootful Podman, not rootless" || diag "$out"
+else
+	skip "diagnose as root: not root"
+fi
+
 done_testing

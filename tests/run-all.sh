@@ -6,13 +6,23 @@
 # built with AddressSanitizer and UndefinedBehaviorSanitizer, then the unit
 # tests under valgrind. Ends with one line: N passed, N failed, N skipped.
 #
-# --install   install the packages first (tests/install-deps.sh)
+# --install     install the packages first (tests/install-deps.sh --test)
+# --build-only  stop after the build in _build (tests/readme-fresh.sh runs
+#               the README's test command this far in a fresh tree)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-if [ "${1:-}" = --install ]; then
-	sh tests/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+install=no build_only=no
+for a in "$@"; do
+	case $a in
+	--install) install=yes ;;
+	--build-only) build_only=yes ;;
+	*) echo "usage: run-all.sh [--install] [--build-only]" >&2; exit 64 ;;
+	esac
+done
+if [ "$install" = yes ]; then
+	sh tests/install-deps.sh --test || { echo "0 passed, 1 failed"; exit 1; }
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -31,6 +41,7 @@ build() { # DIR CONFIGURE-ARGS...
 
 echo "== build"
 build "$top/_build" --enable-werror || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+[ "$build_only" = no ] || exit 0
 
 echo "== make check"
 make -C "$top/_build" -s check -j"$jobs" || status=1

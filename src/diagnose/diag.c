@@ -226,7 +226,7 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 {
 	const char *group = NULL;
 	const struct check *first_fail = NULL;
-	const char **fixes;
+	const char **fixes, *kind;
 	char *summary;
 	size_t nfix;
 
@@ -267,12 +267,15 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 			first_fail = c;
 	}
 	fputc('\n', out);
+	/* --user root checks root's own storage: its verdict is about rootful
+	 * Podman, never a rootless one about root. */
+	kind = d->rootful ? "rootful Podman (root's own storage)" : "rootless Podman";
 	if (first_fail)
-		fprintf(out, "Verdict: rootless Podman will fail here: %s: %s\n", first_fail->id, first_fail->summary);
+		fprintf(out, "Verdict: %s will fail here: %s: %s\n", kind, first_fail->id, first_fail->summary);
 	else if (diag_exit_status(d) == 2)
 		fputs("Verdict: nfscheck could not complete the diagnosis\n", out);
 	else
-		fputs("Verdict: nothing found that breaks rootless Podman\n", out);
+		fprintf(out, "Verdict: nothing found that breaks %s\n", kind);
 	fixes = fix_block(d, &nfix);
 	if (nfix) {
 		fputs("\nTo fix it, run these commands in this order:\n\n", out);

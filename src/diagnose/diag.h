@@ -111,6 +111,7 @@ void check_location(struct diag *d);
 
 struct diag_options {
 	const char *user;            /* --user, or NULL */
+	const char *user_from;       /* the variable user came from (SUDO_USER...), or NULL for --user */
 	const char *podman_version;  /* --podman-version, or NULL */
 	int timeout_ms;
 	bool json;

@@ -71,8 +71,11 @@ int diagnose_run(const struct diag_options *o)
 	d.user = name;
 	d.rootful = d.t.env.uid == 0;
 	if (d.rootful)
-		diag_note(&d, "running as root without --user: checking root's own storage (rootful Podman); "
+		diag_note(&d, "checking root's own storage (rootful Podman); "
 			      "use --user NAME to check a user's rootless storage");
+	else if (o->user_from)
+		diag_note(&d, "running as root for %s, who ran it (%s), with a clean login environment; "
+			      "--user NAME checks another user", name, o->user_from);
 	else if (d.t.env.assumed)
 		diag_note(&d, "checking %s with a clean login environment (HOME, USER, PATH from the passwd "
 			      "entry; no XDG_* variables)", name);
