@@ -75,8 +75,10 @@ new_tree() { # DIR
 run_in() { # DIR CMD
 	local dir=$1 cmd=$2
 	mkdir -p "$debs/partial"
+	# apt in two trees must not share the .deb cache at once (it takes its
+	# lock there and fails at once when it is held): one run at a time.
 	# shellcheck disable=SC2016  # expanded by the inner shell
-	unshare -m --propagation private sh -euc '
+	flock "$debs.lock" unshare -m --propagation private sh -euc '
 		R=$1 D=$2
 		shift 2
 		mount --bind "$R" "$R"
