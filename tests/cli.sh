@@ -49,6 +49,19 @@ for c in diagnose fix config server; do
 	[ "$out" = "$run2" ] && [ -n "$out" ]; ok $? "'$c --help' and 'help $c' agree"
 done
 
+# A mistyped option gets the command's option it most likely meant; an
+# option that is nobody's typo gets none (above).
+for typo in diagnose:--jsn:--json fix:--dryrun:--dry-run server:--timout:--timeout \
+	config:--usr:--user :--verison:--version; do
+	words=${typo%%:*} typed=${typo#*:} typed=${typed%%:*} meant=${typo##*:}
+	# shellcheck disable=SC2086  # the command, when there is one
+	run "$NFSCHECK" $words "$typed"
+	[ "$rc" -eq 64 ] && [[ $err == "nfscheck: unknown option '$typed'; did you mean '$meant'?"* ]]
+	ok $? "mistyped option '${words:+$words }$typed': exit 64, did you mean '$meant'" || diag "$err"
+done
+run "$NFSCHECK" diagnose --frobnicate
+[[ $err != *"did you mean"* ]]; ok $? "no suggestion for an option that is nobody's typo"
+
 # server's own arguments.
 for args in "" "a b" "host:0" "host:99999" "host:+22" "[::1" "host --timeout 0" "host --timeout x" "host --rpcbind-port -1"; do
 	# shellcheck disable=SC2086  # split on purpose
@@ -91,6 +104,22 @@ if [ "$(id -u)" -eq 0 ]; then
 	run env -u PKEXEC_UID SUDO_USER=nobody "$NFSCHECK" diagnose --timeout 5
 	[[ $out == "nfscheck diagnose: nobody (uid 65534)"*"note: running as root for nobody, who ran it (SUDO_USER)"*"Verdict: "* ]]
 	ok $? "diagnose under sudo checks SUDO_USER and says so" || diag "$out" "$err"
+	# The verdict names every failed check (each once) and counts the warnings.
+	fails=$(sed -nE 's/^  \[FAIL\] ([a-z.-]+) .*/\1/p' <<<"$out")
+	nwarn=$(grep -c '^  \[warn\] ' <<<"$out")
+	verdict=$(sed -n '/^Verdict: /,/^$/p' <<<"$out")
+	missing=
+	for id in $fails; do
+		[ "$(grep -cE "(^Verdict: .*|^    )$id: " <<<"$verdict")" -eq 1 ] || missing="$missing $id"
+	done
+	[ -n "$fails" ] && [ -z "$missing" ]; ok $? "the verdict names each of the $(wc -w <<<"$fails") failed checks once" ||
+		diag "missing:$missing" "$verdict"
+	if [ "$nwarn" -gt 0 ]; then
+		grep -qE "^    and $nwarn warnings? above: " <<<"$verdict"
+	else
+		! grep -q 'warning' <<<"$verdict"
+	fi
+	ok $? "the verdict counts the $nwarn warnings" || diag "$verdict"
 	run env -u SUDO_USER PKEXEC_UID=65534 "$NFSCHECK" diagnose --json --timeout 5
 	[ "$(jq -r '.notes[0]' <<<"$out" 2>/dev/null)" = "running as root for nobody, who ran it (PKEXEC_UID), with a clean login environment; --user NAME checks another user" ]
 	ok $? "diagnose under pkexec checks PKEXEC_UID's user" || diag "$out" "$err"

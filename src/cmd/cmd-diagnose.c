@@ -120,7 +120,7 @@ int cmd_diagnose(int argc, char **argv)
 			fputs(cmd_diagnose_help, stdout);
 			return NF_EXIT_OK;
 		default:
-			return nf_option_error("diagnose", c, argv);
+			return nf_option_error("diagnose", c, argv, opts);
 		}
 	}
 	if (optind < argc)

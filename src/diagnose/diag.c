@@ -222,11 +222,60 @@ static void print_indented(FILE *out, const char *text, const char *indent)
 	}
 }
 
+static size_t count_status(const struct diag *d, enum check_status st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		n += d->v[i].status == st;
+	return n;
+}
+
+static void print_check_line(FILE *out, const char *indent, const struct check *c)
+{
+	char *summary = out_oneline(c->summary);
+
+	fprintf(out, "%s%s: %s\n", indent, c->id, summary);
+	free(summary);
+}
+
+/* Every failure, each once, and how many warnings there are: a verdict that
+ * names only the first failure hides the others until it is fixed. */
+static void print_verdict(const struct diag *d, FILE *out)
+{
+	/* --user root checks root's own storage: its verdict is about rootful
+	 * Podman, never a rootless one about root. */
+	const char *kind = d->rootful ? "rootful Podman (root's own storage)" : "rootless Podman";
+	size_t nfail = count_status(d, CS_FAIL), nwarn = count_status(d, CS_WARN);
+
+	if (nfail == 1) {
+		fprintf(out, "Verdict: %s will fail here: ", kind);
+		for (size_t i = 0; i < d->n; i++)
+			if (d->v[i].status == CS_FAIL)
+				print_check_line(out, "", &d->v[i]);
+	} else if (nfail > 1) {
+		fprintf(out, "Verdict: %s will fail here, for %zu reasons:\n", kind, nfail);
+		for (size_t i = 0; i < d->n; i++)
+			if (d->v[i].status == CS_FAIL)
+				print_check_line(out, "    ", &d->v[i]);
+	} else if (diag_exit_status(d) == 2) {
+		fputs("Verdict: nfscheck could not complete the diagnosis\n", out);
+	} else {
+		fprintf(out, "Verdict: nothing found that breaks %s\n", kind);
+	}
+	if (!nwarn)
+		return;
+	fprintf(out, "    and %zu warning%s above:", nwarn, nwarn == 1 ? "" : "s");
+	for (size_t i = 0, k = 0; i < d->n; i++)
+		if (d->v[i].status == CS_WARN)
+			fprintf(out, "%s %s", k++ ? "," : "", d->v[i].id);
+	fputc('\n', out);
+}
+
 void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 {
 	const char *group = NULL;
-	const struct check *first_fail = NULL;
-	const char **fixes, *kind;
+	const char **fixes;
 	char *summary;
 	size_t nfix;
 
@@ -263,19 +312,9 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 			if (c->remedy[n])
 				print_indented(out, c->remedy + n + 1, "                 ");
 		}
-		if (c->status == CS_FAIL && !first_fail)
-			first_fail = c;
 	}
 	fputc('\n', out);
-	/* --user root checks root's own storage: its verdict is about rootful
-	 * Podman, never a rootless one about root. */
-	kind = d->rootful ? "rootful Podman (root's own storage)" : "rootless Podman";
-	if (first_fail)
-		fprintf(out, "Verdict: %s will fail here: %s: %s\n", kind, first_fail->id, first_fail->summary);
-	else if (diag_exit_status(d) == 2)
-		fputs("Verdict: nfscheck could not complete the diagnosis\n", out);
-	else
-		fprintf(out, "Verdict: nothing found that breaks %s\n", kind);
+	print_verdict(d, out);
 	fixes = fix_block(d, &nfix);
 	if (nfix) {
 		fputs("\nTo fix it, run these commands in this order:\n\n", out);
