@@ -120,6 +120,12 @@ if [ "$(id -u)" -eq 0 ]; then
 		! grep -q 'warning' <<<"$verdict"
 	fi
 	ok $? "the verdict counts the $nwarn warnings" || diag "$verdict"
+	# Root needs no sudo (a minimal Debian has none); Podman's own state is
+	# the user's to migrate.
+	fixblock=$(sed -n '/^To fix it/,$p' <<<"$out")
+	[ -n "$fixblock" ] && ! grep -qE '(^    |[|;&] *)sudo ' <<<"$fixblock" &&
+		{ ! grep -q 'podman system migrate' <<<"$fixblock" || grep -qx '    runuser -u nobody -- podman system migrate' <<<"$fixblock"; }
+	ok $? "run as root, the fix commands carry no sudo and migrate as the user" || diag "$fixblock"
 	run env -u SUDO_USER PKEXEC_UID=65534 "$NFSCHECK" diagnose --json --timeout 5
 	[ "$(jq -r '.notes[0]' <<<"$out" 2>/dev/null)" = "running as root for nobody, who ran it (PKEXEC_UID), with a clean login environment; --user NAME checks another user" ]
 	ok $? "diagnose under pkexec checks PKEXEC_UID's user" || diag "$out" "$err"

@@ -132,7 +132,11 @@ void check_subids(struct diag *d)
 					"migrate'", name, SUBID_RECOMMENDED);
 			check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
 				  start + SUBID_RECOMMENDED - 1, start, start + SUBID_RECOMMENDED - 1, q);
-			check_fix(c, FIX_AFTER, "podman system migrate");
+			/* Podman's own state: run by the user, not by root acting for them. */
+			if (d->t.as)
+				check_fix(c, FIX_AFTER, "runuser -u %s -- podman system migrate", q);
+			else
+				check_fix(c, FIX_AFTER, "podman system migrate");
 		}
 		free(q);
 	} else if (tu < SUBID_RECOMMENDED || tg < SUBID_RECOMMENDED) {

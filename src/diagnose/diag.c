@@ -93,6 +93,42 @@ void check_fix(struct check *c, enum fix_order order, const char *fmt, ...)
 	c->fix[c->nfix++].text = text;
 }
 
+/* Remove the word "sudo " where a command starts in the shell text S (at
+ * its start, or after |, && or ;), never inside single quotes, where it
+ * would be part of a (user's) name. In place: the text only shrinks. */
+static void drop_sudo(char *s)
+{
+	bool quoted = false, start = true;
+	char *w = s;
+
+	for (const char *r = s; *r;) {
+		if (!quoted && start && strncmp(r, "sudo ", 5) == 0) {
+			r += 5;
+			continue;
+		}
+		if (*r == '\'')
+			quoted = !quoted;
+		if (!quoted && (*r == '|' || *r == ';' || (*r == '&' && r[1] == '&')))
+			start = true;
+		else if (*r != ' ' && *r != '&')
+			start = false;
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+void diag_drop_sudo(struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct check *c = &d->v[i];
+
+		for (size_t f = 0; f < c->nfix; f++)
+			drop_sudo(c->fix[f].text);
+		if (c->remedy)
+			drop_sudo(c->remedy);
+	}
+}
+
 void check_value(struct check *c, const char *key, struct json_object *val)
 {
 	json_object_object_add(c->values, key, val);

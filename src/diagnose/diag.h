@@ -124,6 +124,9 @@ int diagnose_run(const struct diag_options *o);
  * server, short enough for a login script. */
 #define DIAG_DEFAULT_TIMEOUT_MS 15000
 
+/* The remedies and fix commands without "sudo": for root, who needs none
+ * and on a minimal Debian has none. */
+void diag_drop_sudo(struct diag *d);
 /* 0 healthy, 1 something will break, 2 could not complete. */
 int diag_exit_status(const struct diag *d);
 void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose);

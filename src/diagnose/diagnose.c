@@ -84,6 +84,8 @@ int diagnose_run(const struct diag_options *o)
 	req.podman_version = o->podman_version;
 	d.model_ok = model_build(&d.m, &req) == 0;
 	run_checks(&d);
+	if (geteuid() == 0)
+		diag_drop_sudo(&d);
 	if (o->json)
 		json_print(diag_json(&d));
 	else
