@@ -129,6 +129,21 @@ if [ "$(id -u)" -eq 0 ]; then
 	run env -u SUDO_USER PKEXEC_UID=65534 "$NFSCHECK" diagnose --json --timeout 5
 	[ "$(jq -r '.notes[0]' <<<"$out" 2>/dev/null)" = "running as root for nobody, who ran it (PKEXEC_UID), with a clean login environment; --user NAME checks another user" ]
 	ok $? "diagnose under pkexec checks PKEXEC_UID's user" || diag "$out" "$err"
+	# A broken storage.conf is reported once, and the remedy points where
+	# the file and line are (as nobody, in a home of its own).
+	h=$(mktemp -d)
+	chown 65534 "$h"
+	printf '[storage]\ndriver = "overlay\n' >"$h/storage.conf"
+	chmod 644 "$h/storage.conf"
+	chmod 755 "$h"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin HOME="$h" USER=nobody \
+		CONTAINERS_STORAGE_CONF="$h/storage.conf" "$NFSCHECK" diagnose --timeout 5
+	[ "$(grep -c 'unterminated string' <<<"$out")" -eq 2 ] &&
+		grep -q "^  \[FAIL\] config .*refuses this configuration: $h/storage.conf:2: driver: unterminated string" <<<"$out" &&
+		grep -q 'remedy: correct the file and line named above' <<<"$out"
+	ok $? "a broken storage.conf: once in the report (and once in the verdict), the remedy points above" ||
+		diag "$(sed -n '/^Configuration/,/^$/p' <<<"$out")" "$(grep '^Verdict' <<<"$out")"
+	rm -rf "$h"
 	run env -u SUDO_USER -u PKEXEC_UID "$NFSCHECK" diagnose --user root --timeout 5
 	[[ $out == *"Verdict: "*"rootful Podman (root's own storage)"* ]] && [[ $out != *"rootless Podman will"* ]] &&
 		! grep -q '^Verdict: .*rootless' <<<"$out"
