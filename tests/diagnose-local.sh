@@ -163,6 +163,20 @@ is_status location warn "/var/tmp graphroot: the location check warns about tmpf
 ok $(( rc != 0 )) "/var/tmp graphroot: still exit 0"
 rm -rf "/var/tmp/nfscheck-test-$$"
 
+# --- a graphroot on a noexec mount: the summary names noexec, not the type ---
+new_case noexec
+runtime_dir
+mkdir -p "$case_dir/noexec"
+user_file '[storage]
+driver = "vfs"
+graphroot = "'"$case_dir"'/noexec/storage"'
+NS_PRE="mount -t tmpfs -o noexec,mode=0755,uid=$NS_UID,gid=$NS_UID tmpfs '$case_dir/noexec'" run_diagnose
+is_status filesystem.graphroot fail "noexec graphroot: the filesystem check fails"
+jq -e '.checks[] | select(.id == "filesystem.graphroot") | .summary | test("mounted noexec: Podman cannot run programs")' \
+	"$case_dir/out.json" >/dev/null
+ok $? "noexec graphroot: the summary names noexec as the cause" ||
+	diag "$(jq -c '.checks[] | select(.id == "filesystem.graphroot") | {summary, detail}' "$case_dir/out.json")"
+
 # --- a parent the user cannot pass through ---
 new_case no-traverse
 runtime_dir

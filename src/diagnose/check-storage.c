@@ -257,9 +257,13 @@ static void fs_check(struct diag *d, const char *id, const char *what, const cha
 		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s", what, desc);
 	}
 	if (c->status != CS_FAIL && writable && (fi.ro || fi.noexec)) {
+		/* The summary names the cause, not only the filesystem type. */
 		c->status = CS_FAIL;
-		check_detail(c, "%s is mounted %s: Podman %s", fi.mountpoint, fi.ro ? "read-only" : "noexec",
-			     fi.ro ? "cannot write its store" : "cannot run programs from images stored there");
+		free(c->summary);
+		c->summary = xasprintf("%s is on %s mounted %s: Podman %s", what, fi.mountpoint,
+				       fi.ro ? "read-only" : "noexec",
+				       fi.ro ? "cannot write its store" : "cannot run programs from images stored there");
+		check_detail(c, "%s is on %s", path, desc);
 	} else if (c->status == CS_OK && writable && fi.nodev && strcmp(id, "filesystem.graphroot") == 0) {
 		c->status = CS_WARN;
 		check_detail(c, "%s is mounted nodev: device files in images will not work", fi.mountpoint);
