@@ -143,6 +143,12 @@ if [ "$(id -u)" -eq 0 ]; then
 		grep -q 'remedy: correct the file and line named above' <<<"$out"
 	ok $? "a broken storage.conf: once in the report (and once in the verdict), the remedy points above" ||
 		diag "$(sed -n '/^Configuration/,/^$/p' <<<"$out")" "$(grep '^Verdict' <<<"$out")"
+	# That HOME is not nobody's passwd home: named, as after su or setpriv.
+	grep -q "^note: HOME is $h, not nobody's home /nonexistent from the passwd file" <<<"$out"
+	ok $? "a HOME that is not the user's home is named" || diag "$(grep '^note' <<<"$out")"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin HOME=/nonexistent/ USER=nobody \
+		"$NFSCHECK" diagnose --timeout 5
+	! grep -q '^note: HOME is' <<<"$out"; ok $? "the user's own HOME (a trailing slash aside) is not"
 	rm -rf "$h"
 	run env -u SUDO_USER -u PKEXEC_UID "$NFSCHECK" diagnose --user root --timeout 5
 	[[ $out == *"Verdict: "*"rootful Podman (root's own storage)"* ]] && [[ $out != *"rootless Podman will"* ]] &&

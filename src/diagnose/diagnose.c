@@ -43,6 +43,32 @@ static void run_checks(struct diag *d)
 	}
 }
 
+/* Whether A and B name the same path but for trailing slashes. */
+static bool same_path(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	while (na > 1 && a[na - 1] == '/')
+		na--;
+	while (nb > 1 && b[nb - 1] == '/')
+		nb--;
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
+/* su and setpriv keep the caller's HOME: Podman then reads and writes under
+ * a home that is not the user's, which explains failures nothing else does. */
+static void note_home_mismatch(struct diag *d, const char *name)
+{
+	const char *home = userenv_get(&d->t.env, "HOME");
+	const char *pw = d->t.env.passwd_home;
+
+	if (d->t.env.assumed || !home || !*home || !pw || same_path(home, pw))
+		return;
+	diag_note(d, "HOME is %s, not %s's home %s from the passwd file (su and setpriv keep the caller's "
+		     "HOME): Podman reads and writes under HOME, so that is what is checked; log in as %s, or "
+		     "set HOME=%s, to check what a login uses", home, name, pw, name, pw);
+}
+
 /* A tenth of the time, at most half a second. */
 static int finish_reserve_ms(int timeout_ms)
 {
@@ -79,6 +105,7 @@ int diagnose_run(const struct diag_options *o)
 	else if (d.t.env.assumed)
 		diag_note(&d, "checking %s with a clean login environment (HOME, USER, PATH from the passwd "
 			      "entry; no XDG_* variables)", name);
+	note_home_mismatch(&d, name);
 	req.env = &d.t.env;
 	req.as = d.t.as;
 	req.podman_version = o->podman_version;
