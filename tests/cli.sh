@@ -149,6 +149,11 @@ if [ "$(id -u)" -eq 0 ]; then
 	run setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin HOME=/nonexistent/ USER=nobody \
 		"$NFSCHECK" diagnose --timeout 5
 	! grep -q '^note: HOME is' <<<"$out"; ok $? "the user's own HOME (a trailing slash aside) is not"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin HOME="$h" USER=nobody \
+		CONTAINERS_STORAGE_CONF="$h/storage.conf" "$NFSCHECK" config
+	[ "$rc" -eq 1 ] && [ "$(grep -c 'unterminated string' <<<"$out")" -eq 2 ] &&
+		grep -q "^Podman will not start with this configuration: $h/storage.conf:2: driver: unterminated string" <<<"$out"
+	ok $? "config: a broken storage.conf once under Problems (and once in the last line)" || diag "$out"
 	rm -rf "$h"
 	run env -u SUDO_USER -u PKEXEC_UID "$NFSCHECK" diagnose --user root --timeout 5
 	[[ $out == *"Verdict: "*"rootful Podman (root's own storage)"* ]] && [[ $out != *"rootless Podman will"* ]] &&

@@ -35,19 +35,7 @@ static struct fsx user_fs(const struct diag *d)
  * the summary already says: a broken file is reported once. */
 static bool repeats_fatal(const struct model *m, const struct problem *p)
 {
-	char *t;
-	bool same;
-
-	if (!m->fatal || !m->fatal_message)
-		return false;
-	if (strcmp(p->message, m->fatal_message) == 0)
-		return true;
-	if (!p->file || !p->line)
-		return false;
-	t = xasprintf("%s:%u: %s", p->file, p->line, p->message);
-	same = strcmp(t, m->fatal_message) == 0;
-	free(t);
-	return same;
+	return m->fatal && m->fatal_message && problem_says(p, m->fatal_message);
 }
 
 /* The remedy for a fatal configuration: the summary names the file and line
