@@ -49,6 +49,19 @@ for c in diagnose fix config server; do
 	[ "$out" = "$run2" ] && [ -n "$out" ]; ok $? "'$c --help' and 'help $c' agree"
 done
 
+# A mistyped option gets the command's option it most likely meant; an
+# option that is nobody's typo gets none (above).
+for typo in diagnose:--jsn:--json fix:--dryrun:--dry-run server:--timout:--timeout \
+	config:--usr:--user :--verison:--version; do
+	words=${typo%%:*} typed=${typo#*:} typed=${typed%%:*} meant=${typo##*:}
+	# shellcheck disable=SC2086  # the command, when there is one
+	run "$NFSCHECK" $words "$typed"
+	[ "$rc" -eq 64 ] && [[ $err == "nfscheck: unknown option '$typed'; did you mean '$meant'?"* ]]
+	ok $? "mistyped option '${words:+$words }$typed': exit 64, did you mean '$meant'" || diag "$err"
+done
+run "$NFSCHECK" diagnose --frobnicate
+[[ $err != *"did you mean"* ]]; ok $? "no suggestion for an option that is nobody's typo"
+
 # server's own arguments.
 for args in "" "a b" "host:0" "host:99999" "host:+22" "[::1" "host --timeout 0" "host --timeout x" "host --rpcbind-port -1"; do
 	# shellcheck disable=SC2086  # split on purpose
@@ -78,5 +91,76 @@ fi
 # A closed stdout must be an error, not a silent success.
 "$NFSCHECK" --help >/dev/full 2>/dev/null
 ok $(( $? != 2 )) "a write error on stdout exits 2"
+
+# diagnose as root without --user: the user who ran sudo or pkexec, else a
+# pointer to --user; never a rootless verdict about root.
+if [ "$(id -u)" -eq 0 ]; then
+	run env -u SUDO_USER -u PKEXEC_UID "$NFSCHECK" diagnose --timeout 5
+	[ "$rc" -eq 64 ] && [[ $err == *"as root, name the user whose rootless Podman to check: nfscheck diagnose --user NAME"* ]] &&
+		[ -z "$out" ]
+	ok $? "diagnose as root with no SUDO_USER/PKEXEC_UID: exit 64, points at --user, no report (got $rc)" || diag "$out" "$err"
+	run env -u PKEXEC_UID SUDO_USER=root "$NFSCHECK" diagnose --timeout 5
+	ok $(( rc != 64 )) "diagnose with SUDO_USER=root is root without an invoking user (got $rc)"
+	run env -u PKEXEC_UID SUDO_USER=nobody "$NFSCHECK" diagnose --timeout 5
+	[[ $out == "nfscheck diagnose: nobody (uid 65534)"*"note: running as root for nobody, who ran it (SUDO_USER)"*"Verdict: "* ]]
+	ok $? "diagnose under sudo checks SUDO_USER and says so" || diag "$out" "$err"
+	# The verdict names every failed check (each once) and counts the warnings.
+	fails=$(sed -nE 's/^  \[FAIL\] ([a-z.-]+) .*/\1/p' <<<"$out")
+	nwarn=$(grep -c '^  \[warn\] ' <<<"$out")
+	verdict=$(sed -n '/^Verdict: /,/^$/p' <<<"$out")
+	missing=
+	for id in $fails; do
+		[ "$(grep -cE "(^Verdict: .*|^    )$id: " <<<"$verdict")" -eq 1 ] || missing="$missing $id"
+	done
+	[ -n "$fails" ] && [ -z "$missing" ]; ok $? "the verdict names each of the $(wc -w <<<"$fails") failed checks once" ||
+		diag "missing:$missing" "$verdict"
+	if [ "$nwarn" -gt 0 ]; then
+		grep -qE "^    and $nwarn warnings? above: " <<<"$verdict"
+	else
+		! grep -q 'warning' <<<"$verdict"
+	fi
+	ok $? "the verdict counts the $nwarn warnings" || diag "$verdict"
+	# Root needs no sudo (a minimal Debian has none); Podman's own state is
+	# the user's to migrate.
+	fixblock=$(sed -n '/^To fix it/,$p' <<<"$out")
+	[ -n "$fixblock" ] && ! grep -qE '(^    |[|;&] *)sudo ' <<<"$fixblock" &&
+		{ ! grep -q 'podman system migrate' <<<"$fixblock" || grep -qx '    runuser -u nobody -- podman system migrate' <<<"$fixblock"; }
+	ok $? "run as root, the fix commands carry no sudo and migrate as the user" || diag "$fixblock"
+	run env -u SUDO_USER PKEXEC_UID=65534 "$NFSCHECK" diagnose --json --timeout 5
+	[ "$(jq -r '.notes[0]' <<<"$out" 2>/dev/null)" = "running as root for nobody, who ran it (PKEXEC_UID), with a clean login environment; --user NAME checks another user" ]
+	ok $? "diagnose under pkexec checks PKEXEC_UID's user" || diag "$out" "$err"
+	# A broken storage.conf is reported once, and the remedy points where
+	# the file and line are (as nobody, in a home of its own).
+	h=$(mktemp -d)
+	chown 65534 "$h"
+	printf '[storage]\ndriver = "overlay\n' >"$h/storage.conf"
+	chmod 644 "$h/storage.conf"
+	chmod 755 "$h"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin HOME="$h" USER=nobody \
+		CONTAINERS_STORAGE_CONF="$h/storage.conf" "$NFSCHECK" diagnose --timeout 5
+	[ "$(grep -c 'unterminated string' <<<"$out")" -eq 2 ] &&
+		grep -q "^  \[FAIL\] config .*refuses this configuration: $h/storage.conf:2: driver: unterminated string" <<<"$out" &&
+		grep -q 'remedy: correct the file and line named above' <<<"$out"
+	ok $? "a broken storage.conf: once in the report (and once in the verdict), the remedy points above" ||
+		diag "$(sed -n '/^Configuration/,/^$/p' <<<"$out")" "$(grep '^Verdict' <<<"$out")"
+	# That HOME is not nobody's passwd home: named, as after su or setpriv.
+	grep -q "^note: HOME is $h, not nobody's home /nonexistent from the passwd file" <<<"$out"
+	ok $? "a HOME that is not the user's home is named" || diag "$(grep '^note' <<<"$out")"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin HOME=/nonexistent/ USER=nobody \
+		"$NFSCHECK" diagnose --timeout 5
+	! grep -q '^note: HOME is' <<<"$out"; ok $? "the user's own HOME (a trailing slash aside) is not"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin HOME="$h" USER=nobody \
+		CONTAINERS_STORAGE_CONF="$h/storage.conf" "$NFSCHECK" config
+	[ "$rc" -eq 1 ] && [ "$(grep -c 'unterminated string' <<<"$out")" -eq 2 ] &&
+		grep -q "^Podman will not start with this configuration: $h/storage.conf:2: driver: unterminated string" <<<"$out"
+	ok $? "config: a broken storage.conf once under Problems (and once in the last line)" || diag "$out"
+	rm -rf "$h"
+	run env -u SUDO_USER -u PKEXEC_UID "$NFSCHECK" diagnose --user root --timeout 5
+	[[ $out == *"Verdict: "*"rootful Podman (root's own storage)"* ]] && [[ $out != *"rootless Podman will"* ]] &&
+		! grep -q '^Verdict: .*rootless' <<<"$out"
+	ok $? "diagnose --user root: the verdict is about rootful Podman, not rootless" || diag "$out"
+else
+	skip "diagnose as root: not root"
+fi
 
 done_testing

@@ -105,8 +105,14 @@ NS_PRE="mount --bind '$case_dir/newuidmap' /usr/bin/newuidmap" run_diagnose
 ok $(( rc != 1 )) "plain newuidmap: exit 1"
 is_status newuidmap fail "plain newuidmap: the newuidmap check fails"
 is_status newgidmap ok "plain newuidmap: newgidmap is still fine"
-jq -e '.fix | any(test("setcap cap_setuid\\+ep /usr/bin/newuidmap"))' "$case_dir/out.json" >/dev/null
-ok $? "plain newuidmap: the fix gives cap_setuid to it"
+# Debian ships newuidmap setuid root; elsewhere file capabilities are usual.
+if grep -qE '^ID(_LIKE)?=.*(debian|ubuntu)' /etc/os-release 2>/dev/null; then
+	jq -e '.fix | any(test("chown root:root /usr/bin/newuidmap && sudo chmod 4755 /usr/bin/newuidmap"))' "$case_dir/out.json" >/dev/null
+	ok $? "plain newuidmap: the fix makes it setuid root, as Debian ships it"
+else
+	jq -e '.fix | any(test("setcap cap_setuid\\+ep /usr/bin/newuidmap"))' "$case_dir/out.json" >/dev/null
+	ok $? "plain newuidmap: the fix gives cap_setuid to it"
+fi
 no_network_verdict "plain newuidmap"
 
 # --- file capabilities instead of setuid count as fine ---
@@ -156,6 +162,20 @@ run_diagnose
 is_status location warn "/var/tmp graphroot: the location check warns about tmpfiles ageing"
 ok $(( rc != 0 )) "/var/tmp graphroot: still exit 0"
 rm -rf "/var/tmp/nfscheck-test-$$"
+
+# --- a graphroot on a noexec mount: the summary names noexec, not the type ---
+new_case noexec
+runtime_dir
+mkdir -p "$case_dir/noexec"
+user_file '[storage]
+driver = "vfs"
+graphroot = "'"$case_dir"'/noexec/storage"'
+NS_PRE="mount -t tmpfs -o noexec,mode=0755,uid=$NS_UID,gid=$NS_UID tmpfs '$case_dir/noexec'" run_diagnose
+is_status filesystem.graphroot fail "noexec graphroot: the filesystem check fails"
+jq -e '.checks[] | select(.id == "filesystem.graphroot") | .summary | test("mounted noexec: Podman cannot run programs")' \
+	"$case_dir/out.json" >/dev/null
+ok $? "noexec graphroot: the summary names noexec as the cause" ||
+	diag "$(jq -c '.checks[] | select(.id == "filesystem.graphroot") | {summary, detail}' "$case_dir/out.json")"
 
 # --- a parent the user cannot pass through ---
 new_case no-traverse

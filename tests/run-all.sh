@@ -2,17 +2,27 @@
 # SPDX-License-Identifier: Apache-2.0
 # The whole test suite: `make check` (unit tests, command-line tests, and
 # the tests on real parts: podman, loop devices and XFS, user-mode Linux
-# with a kernel NFS server), then the unit and command-line tests again
+# with a kernel NFS server), then `make distcheck`, then the unit and command-line tests again
 # built with AddressSanitizer and UndefinedBehaviorSanitizer, then the unit
 # tests under valgrind. Ends with one line: N passed, N failed, N skipped.
 #
-# --install   install the packages first (tests/install-deps.sh)
+# --install     install the packages first (tests/install-deps.sh --test)
+# --build-only  stop after the build in _build (tests/readme-fresh.sh runs
+#               the README's test command this far in a fresh tree)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-if [ "${1:-}" = --install ]; then
-	sh tests/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+install=no build_only=no
+for a in "$@"; do
+	case $a in
+	--install) install=yes ;;
+	--build-only) build_only=yes ;;
+	*) echo "usage: run-all.sh [--install] [--build-only]" >&2; exit 64 ;;
+	esac
+done
+if [ "$install" = yes ]; then
+	sh tests/install-deps.sh --test || { echo "0 passed, 1 failed"; exit 1; }
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -31,9 +41,24 @@ build() { # DIR CONFIGURE-ARGS...
 
 echo "== build"
 build "$top/_build" --enable-werror || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+[ "$build_only" = no ] || exit 0
 
 echo "== make check"
 make -C "$top/_build" -s check -j"$jobs" || status=1
+
+echo "== make distcheck"
+# The release tarball: complete (EXTRA_DIST), builds in a read-only copy out
+# of tree, installs and uninstalls cleanly. The quick tests run in it; the
+# whole suite has just run in _build.
+dc_pass=0 dc_fail=0
+if make -C "$top/_build" -s distcheck \
+	TESTS='$(check_PROGRAMS) tests/cli.sh tests/docs.sh tests/layers.sh tests/lint-tests.sh' \
+	>"$top/_build/distcheck.out" 2>&1; then
+	dc_pass=1
+else
+	dc_fail=1; status=1
+	echo "make distcheck failed; the end of _build/distcheck.out:"; tail -30 "$top/_build/distcheck.out" | sed 's/^/  /'
+fi
 
 echo "== ASan + UBSan"
 if build "$top/_build-asan" --enable-werror --enable-sanitizers; then
@@ -64,7 +89,7 @@ for f in $(find "$top/_build" "$top/_build-asan" -name '*.trs' 2>/dev/null); do
 	e=$(grep -cE '^:test-result: (FAIL|ERROR|XPASS)' "$f"); s=$(grep -c '^:test-result: SKIP' "$f")
 	pass=$((pass + p + x)); fail=$((fail + e)); skip=$((skip + s))
 done
-pass=$((pass + vg_pass)); fail=$((fail + vg_fail))
+pass=$((pass + vg_pass + dc_pass)); fail=$((fail + vg_fail + dc_fail))
 # Show what failed, so a CI log is enough to act on.
 if [ "$fail" -gt 0 ]; then
 	grep -hE '^(not ok|ERROR:|FAIL:)' "$top"/_build/test-suite.log "$top"/_build-asan/test-suite.log 2>/dev/null | head -50

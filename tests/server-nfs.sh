@@ -3,7 +3,7 @@
 # nfscheck server and diagnose's NFS checks against a real kernel NFS server
 # with rpcbind, rpc.statd and nfsd under user-mode Linux, NFSv4.2 and NFSv3:
 # versions and registrations, rpc.statd stopped (NFSv3 locks block, and
-# the cause is named), nfsd stopped (not responding, within deadlines), and
+# the cause is named), nfsd stopped (not serving NFS, within deadlines), and
 # a soft,nolock mount.
 . "$TESTS_SRCDIR/lib.sh"
 

@@ -69,7 +69,7 @@ int cmd_config(int argc, char **argv)
 			fputs(cmd_config_help, stdout);
 			return NF_EXIT_OK;
 		default:
-			return nf_option_error("config", c, argv);
+			return nf_option_error("config", c, argv, opts);
 		}
 	}
 	if (optind < argc)

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "diag.h"
@@ -28,7 +33,10 @@ const char cmd_diagnose_help[] =
 	"Options:\n"
 	"      --json               print one JSON document (schema in nfscheck(1))\n"
 	"  -u, --user NAME          check user NAME; every file access and the probe\n"
-	"                           run as that user (root only)\n"
+	"                           run as that user (root only). As root without\n"
+	"                           it: the user who ran sudo (SUDO_USER) or pkexec\n"
+	"                           (PKEXEC_UID); with neither, --user is required\n"
+	"                           (--user root checks root's own rootful storage)\n"
 	"  -t, --timeout SECONDS    finish within SECONDS even if a server hangs\n"
 	"                           (default 15)\n"
 	"      --podman-version X.Y model this Podman release instead of the\n"
@@ -40,6 +48,42 @@ const char cmd_diagnose_help[] =
 	"\n"
 	"Exit status: 0 nothing found that breaks rootless Podman, 1 something will,\n"
 	"2 nfscheck could not complete, 64 usage error, 77 --user without root.\n";
+
+/*
+ * Root without --user: the person who typed the command is the user who
+ * became root through sudo or pkexec, and their rootless Podman is what they
+ * want checked; root's own storage is rootful and says nothing about it.
+ * Only these two variables name that person: loginuid and utmp name whoever
+ * logged in, which under su, ssh or a container is not who asked. Root's
+ * environment is root's own, so no more trust is given than root has.
+ * The name goes through --user's path (lookup, act in the user's name).
+ */
+static const char *invoking_user(const char **from)
+{
+	static char name[256];
+	const char *s = getenv("SUDO_USER");
+	struct passwd *pw;
+	char *end;
+	unsigned long uid;
+
+	if (s && *s && strcmp(s, "root") != 0) {
+		*from = "SUDO_USER";
+		return s;
+	}
+	s = getenv("PKEXEC_UID");
+	if (!s || !*s)
+		return NULL;
+	errno = 0;
+	uid = strtoul(s, &end, 10);
+	if (errno || *end || uid == 0 || uid != (uid_t)uid)
+		return NULL;
+	pw = getpwuid((uid_t)uid);
+	if (!pw || strlen(pw->pw_name) >= sizeof(name))
+		return NULL;
+	snprintf(name, sizeof(name), "%s", pw->pw_name);
+	*from = "PKEXEC_UID";
+	return name;
+}
 
 int cmd_diagnose(int argc, char **argv)
 {
@@ -87,11 +131,18 @@ int cmd_diagnose(int argc, char **argv)
 			fputs(cmd_diagnose_help, stdout);
 			return NF_EXIT_OK;
 		default:
-			return nf_option_error("diagnose", c, argv);
+			return nf_option_error("diagnose", c, argv, opts);
 		}
 	}
 	if (optind < argc)
 		return nf_usage_error("diagnose", "diagnose: unexpected argument '%s'", argv[optind]);
+	if (!o.user && geteuid() == 0) {
+		o.user = invoking_user(&o.user_from);
+		if (!o.user)
+			return nf_usage_error("diagnose", "diagnose: as root, name the user whose rootless Podman to check: "
+					      "nfscheck diagnose --user NAME, or run it as that user "
+					      "(--user root checks root's own, rootful, storage; fleet checks every user)");
+	}
 	/* A broken policy file is never guessed around: FILE:LINE, exit 2. */
 	if (policy_load(policy_file ? policy_file : POLICY_FILE, policy_file != NULL, &pol) != 0)
 		return NF_EXIT_INCOMPLETE;

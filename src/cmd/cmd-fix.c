@@ -200,7 +200,7 @@ int cmd_fix(int argc, char **argv)
 			fputs(cmd_fix_help, stdout);
 			return NF_EXIT_OK;
 		default:
-			return nf_option_error("fix", c, argv);
+			return nf_option_error("fix", c, argv, opts);
 		}
 	}
 	if (optind < argc)

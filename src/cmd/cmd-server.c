@@ -126,7 +126,7 @@ int cmd_server(int argc, char **argv)
 			fputs(cmd_server_help, stdout);
 			return NF_EXIT_OK;
 		default:
-			return nf_option_error("server", c, argv);
+			return nf_option_error("server", c, argv, opts);
 		}
 	}
 	if (optind >= argc)

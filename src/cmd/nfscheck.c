@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 			printf("nfscheck %s\n", PACKAGE_VERSION);
 			return NF_EXIT_OK;
 		default:
-			return nf_option_error(NULL, c, argv);
+			return nf_option_error(NULL, c, argv, opts);
 		}
 	}
 	if (optind >= argc) {

@@ -21,20 +21,31 @@
 
 #define G_IDS "Subordinate IDs"
 
-/* How to install a package here, from /etc/os-release. */
-static char *install_cmd(const char *debian_pkg, const char *fedora_pkg, const char *other_pkg)
+/* Whether /etc/os-release says this is Debian or derived from it. */
+static bool os_release(char *id, size_t nid, char *like, size_t nlike)
 {
 	FILE *f = fopen("/etc/os-release", "re");
-	char line[256], id[64] = "", like[128] = "";
-	const char *tool = NULL;
+	char line[256];
 
+	*id = *like = '\0';
 	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "ID=%63s", id) == 1 || sscanf(line, "ID_LIKE=%127[^\n]", like) == 1)
-			continue;
+		if (strncmp(line, "ID=", 3) == 0)
+			snprintf(id, nid, "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
+		else if (strncmp(line, "ID_LIKE=", 8) == 0)
+			snprintf(like, nlike, "%.*s", (int)strcspn(line + 8, "\n"), line + 8);
 	}
 	if (f)
 		fclose(f);
-	if (strstr(id, "debian") || strstr(id, "ubuntu") || strstr(like, "debian"))
+	return strstr(id, "debian") || strstr(id, "ubuntu") || strstr(like, "debian");
+}
+
+/* How to install a package here, from /etc/os-release. */
+static char *install_cmd(const char *debian_pkg, const char *fedora_pkg, const char *other_pkg)
+{
+	char id[64], like[128];
+	const char *tool = NULL;
+
+	if (os_release(id, sizeof(id), like, sizeof(like)))
 		return xasprintf("sudo apt-get install %s", debian_pkg);
 	if (strstr(id, "fedora") || strstr(id, "rhel") || strstr(id, "centos") || strstr(like, "fedora") ||
 	    strstr(like, "rhel"))
@@ -152,7 +163,11 @@ void check_subids(struct diag *d)
 					"migrate'", name, SUBID_RECOMMENDED);
 			check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
 				  start + SUBID_RECOMMENDED - 1, start, start + SUBID_RECOMMENDED - 1, q);
-			check_fix(c, FIX_AFTER, "podman system migrate");
+			/* Podman's own state: run by the user, not by root acting for them. */
+			if (d->t.as)
+				check_fix(c, FIX_AFTER, "runuser -u %s -- podman system migrate", q);
+			else
+				check_fix(c, FIX_AFTER, "podman system migrate");
 		}
 		free(q);
 	} else if (d->policy && d->policy->min_subids && (tu < d->policy->min_subids || tg < d->policy->min_subids)) {
@@ -292,13 +307,19 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 		c = diag_add(d, id, G_IDS, CS_OK, "%s has file capabilities (%s)", path, f.caps);
 		*usable = xstrdup(path);
 	} else {
-		char *q = shell_quote(path);
+		char *q = shell_quote(path), osid[64], oslike[128];
 
 		c = diag_add(d, id, G_IDS, CS_FAIL, "%s is neither setuid root nor has %s", path, capname);
 		check_detail(c, "Podman stops: \"cannot set up namespace using \\\"%s\\\": should have setuid or "
 				"have filecaps %s\"", path, capname + 4);
-		check_remedy(c, "give it the capability (or make it setuid root, as Debian does)");
-		check_fix(c, FIX_IDMAP, "sudo setcap %s+ep %s", capname, q);
+		if (os_release(osid, sizeof(osid), oslike, sizeof(oslike))) {
+			/* Debian's uidmap ships it setuid root, not with file capabilities. */
+			check_remedy(c, "make it setuid root, as Debian's uidmap package ships it");
+			check_fix(c, FIX_IDMAP, "sudo chown root:root %s && sudo chmod 4755 %s", q, q);
+		} else {
+			check_remedy(c, "give it the capability %s (or make it setuid root)", capname);
+			check_fix(c, FIX_IDMAP, "sudo setcap %s+ep %s", capname, q);
+		}
 		free(q);
 	}
 	check_value_str(c, "path", path);

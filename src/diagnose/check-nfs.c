@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <libmount.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,14 @@ static struct check *server_answers(struct diag *d, const struct nfs_server_entr
 	return c;
 }
 
+/* Whether the NFS port refused the connection: the host answered, with no. */
+static bool refused(const struct nfs_server_report *r)
+{
+	const struct nfs_step *c = nfs_server_step(r, "connect");
+
+	return c && c->o.err == ECONNREFUSED;
+}
+
 /* The judgement of nfs_server_judge(), for the mounts from S, as a check. */
 static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_server_entry *s)
 {
@@ -240,6 +249,13 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
 	if (j.problem && j.outcome != NFS_DOWN) {
 		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not known, %s", s->host, j.problem);
 		check_remedy(c, "run nfscheck diagnose again with a longer --timeout");
+	} else if (j.problem && refused(r)) {
+		/* A refusal is an answer: not "not responding", but no NFS there. */
+		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not serving NFS: %s", s->host, j.problem);
+		check_detail(c, "a new mount from it fails, and everything under %s hangs until it serves again",
+			     mounts);
+		check_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
+				"storage off it");
 	} else if (j.problem) {
 		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not responding: %s", s->host, j.problem);
 		check_detail(c, "everything under %s will hang until it answers again", mounts);

@@ -31,6 +31,29 @@ static struct fsx user_fs(const struct diag *d)
 	return x;
 }
 
+/* Whether problem P is the error that made the configuration fatal, which
+ * the summary already says: a broken file is reported once. */
+static bool repeats_fatal(const struct model *m, const struct problem *p)
+{
+	return m->fatal && m->fatal_message && problem_says(p, m->fatal_message);
+}
+
+/* The remedy for a fatal configuration: the summary names the file and line
+ * when the error has them; otherwise 'nfscheck config' shows where each
+ * value comes from. */
+static void remedy_fatal(struct diag *d, struct check *c)
+{
+	for (size_t i = 0; i < d->m.problems.n; i++) {
+		const struct problem *p = &d->m.problems.v[i];
+
+		if (p->file && p->line && repeats_fatal(&d->m, p)) {
+			check_remedy(c, "correct the file and line named above; 'nfscheck config' shows every problem");
+			return;
+		}
+	}
+	check_remedy(c, "'nfscheck config' shows where each value comes from, and every problem");
+}
+
 void check_configuration(struct diag *d)
 {
 	struct check *c;
@@ -47,7 +70,7 @@ void check_configuration(struct diag *d)
 	if (d->m.fatal) {
 		c = diag_add(d, "config", G_CONFIG, CS_FAIL, "Podman refuses this configuration: %s",
 			     d->m.fatal_message);
-		check_remedy(c, "correct the file and line named below; 'nfscheck config' shows every problem");
+		remedy_fatal(d, c);
 	} else if (errors) {
 		c = diag_add(d, "config", G_CONFIG, CS_FAIL, "%zu error%s in the storage configuration", errors,
 			     errors == 1 ? "" : "s");
@@ -60,7 +83,7 @@ void check_configuration(struct diag *d)
 	for (size_t i = 0; i < d->m.problems.n; i++) {
 		const struct problem *p = &d->m.problems.v[i];
 
-		if (p->severity == PR_NOTE)
+		if (p->severity == PR_NOTE || repeats_fatal(&d->m, p))
 			continue;
 		if (p->file && p->line)
 			check_detail(c, "%s:%u: %s: %s", p->file, p->line, problem_severity_name(p->severity), p->message);
@@ -257,9 +280,13 @@ static void fs_check(struct diag *d, const char *id, const char *what, const cha
 		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s", what, desc);
 	}
 	if (c->status != CS_FAIL && writable && (fi.ro || fi.noexec)) {
+		/* The summary names the cause, not only the filesystem type. */
 		c->status = CS_FAIL;
-		check_detail(c, "%s is mounted %s: Podman %s", fi.mountpoint, fi.ro ? "read-only" : "noexec",
-			     fi.ro ? "cannot write its store" : "cannot run programs from images stored there");
+		free(c->summary);
+		c->summary = xasprintf("%s is on %s mounted %s: Podman %s", what, fi.mountpoint,
+				       fi.ro ? "read-only" : "noexec",
+				       fi.ro ? "cannot write its store" : "cannot run programs from images stored there");
+		check_detail(c, "%s is on %s", path, desc);
 	} else if (c->status == CS_OK && writable && fi.nodev && strcmp(id, "filesystem.graphroot") == 0) {
 		c->status = CS_WARN;
 		check_detail(c, "%s is mounted nodev: device files in images will not work", fi.mountpoint);

@@ -93,6 +93,42 @@ void check_fix(struct check *c, enum fix_order order, const char *fmt, ...)
 	c->fix[c->nfix++].text = text;
 }
 
+/* Remove the word "sudo " where a command starts in the shell text S (at
+ * its start, or after |, && or ;), never inside single quotes, where it
+ * would be part of a (user's) name. In place: the text only shrinks. */
+static void drop_sudo(char *s)
+{
+	bool quoted = false, start = true;
+	char *w = s;
+
+	for (const char *r = s; *r;) {
+		if (!quoted && start && strncmp(r, "sudo ", 5) == 0) {
+			r += 5;
+			continue;
+		}
+		if (*r == '\'')
+			quoted = !quoted;
+		if (!quoted && (*r == '|' || *r == ';' || (*r == '&' && r[1] == '&')))
+			start = true;
+		else if (*r != ' ' && *r != '&')
+			start = false;
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+void diag_drop_sudo(struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct check *c = &d->v[i];
+
+		for (size_t f = 0; f < c->nfix; f++)
+			drop_sudo(c->fix[f].text);
+		if (c->remedy)
+			drop_sudo(c->remedy);
+	}
+}
+
 void check_value(struct check *c, const char *key, struct json_object *val)
 {
 	json_object_object_add(c->values, key, val);
@@ -198,10 +234,59 @@ static void print_indented(FILE *out, const char *text, const char *indent)
 	}
 }
 
+static size_t count_status(const struct diag *d, enum check_status st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		n += d->v[i].status == st;
+	return n;
+}
+
+static void print_check_line(FILE *out, const char *indent, const struct check *c)
+{
+	char *summary = out_oneline(c->summary);
+
+	fprintf(out, "%s%s: %s\n", indent, c->id, summary);
+	free(summary);
+}
+
+/* Every failure, each once, and how many warnings there are: a verdict that
+ * names only the first failure hides the others until it is fixed. */
+static void print_verdict(const struct diag *d, FILE *out)
+{
+	/* --user root checks root's own storage: its verdict is about rootful
+	 * Podman, never a rootless one about root. */
+	const char *kind = d->rootful ? "rootful Podman (root's own storage)" : "rootless Podman";
+	size_t nfail = count_status(d, CS_FAIL), nwarn = count_status(d, CS_WARN);
+
+	if (nfail == 1) {
+		fprintf(out, "Verdict: %s will fail here: ", kind);
+		for (size_t i = 0; i < d->n; i++)
+			if (d->v[i].status == CS_FAIL)
+				print_check_line(out, "", &d->v[i]);
+	} else if (nfail > 1) {
+		fprintf(out, "Verdict: %s will fail here, for %zu reasons:\n", kind, nfail);
+		for (size_t i = 0; i < d->n; i++)
+			if (d->v[i].status == CS_FAIL)
+				print_check_line(out, "    ", &d->v[i]);
+	} else if (diag_exit_status(d) == 2) {
+		fputs("Verdict: nfscheck could not complete the diagnosis\n", out);
+	} else {
+		fprintf(out, "Verdict: nothing found that breaks %s\n", kind);
+	}
+	if (!nwarn)
+		return;
+	fprintf(out, "    and %zu warning%s above:", nwarn, nwarn == 1 ? "" : "s");
+	for (size_t i = 0, k = 0; i < d->n; i++)
+		if (d->v[i].status == CS_WARN)
+			fprintf(out, "%s %s", k++ ? "," : "", d->v[i].id);
+	fputc('\n', out);
+}
+
 void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 {
 	const char *group = NULL;
-	const struct check *first_fail = NULL;
 	const char **fixes;
 	char *summary;
 	size_t nfix;
@@ -239,16 +324,9 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 			if (c->remedy[n])
 				print_indented(out, c->remedy + n + 1, "                 ");
 		}
-		if (c->status == CS_FAIL && !first_fail)
-			first_fail = c;
 	}
 	fputc('\n', out);
-	if (first_fail)
-		fprintf(out, "Verdict: rootless Podman will fail here: %s: %s\n", first_fail->id, first_fail->summary);
-	else if (diag_exit_status(d) == 2)
-		fputs("Verdict: nfscheck could not complete the diagnosis\n", out);
-	else
-		fputs("Verdict: nothing found that breaks rootless Podman\n", out);
+	print_verdict(d, out);
 	fixes = fix_block(d, &nfix);
 	if (nfix) {
 		fputs("\nTo fix it, run these commands in this order:\n\n", out);

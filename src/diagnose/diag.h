@@ -127,6 +127,7 @@ struct diag_options {
 	const char *user;            /* --user, or NULL */
 	struct diag_cache *cache;    /* fleet: facts shared between users; NULL: none */
 	const struct policy *policy; /* the site policy; NULL: none */
+	const char *user_from;       /* the variable user came from (SUDO_USER...), or NULL for --user */
 	const char *podman_version;  /* --podman-version, or NULL */
 	int timeout_ms;
 	bool json;
@@ -143,6 +144,9 @@ int diagnose_collect(struct diag *d, const struct diag_options *o);
  * server, short enough for a login script. */
 #define DIAG_DEFAULT_TIMEOUT_MS 15000
 
+/* The remedies and fix commands without "sudo": for root, who needs none
+ * and on a minimal Debian has none. */
+void diag_drop_sudo(struct diag *d);
 /* 0 healthy, 1 something will break, 2 could not complete. */
 int diag_exit_status(const struct diag *d);
 void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose);

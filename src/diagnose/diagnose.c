@@ -45,6 +45,32 @@ static void run_checks(struct diag *d)
 	}
 }
 
+/* Whether A and B name the same path but for trailing slashes. */
+static bool same_path(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	while (na > 1 && a[na - 1] == '/')
+		na--;
+	while (nb > 1 && b[nb - 1] == '/')
+		nb--;
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
+/* su and setpriv keep the caller's HOME: Podman then reads and writes under
+ * a home that is not the user's, which explains failures nothing else does. */
+static void note_home_mismatch(struct diag *d, const char *name)
+{
+	const char *home = userenv_get(&d->t.env, "HOME");
+	const char *pw = d->t.env.passwd_home;
+
+	if (d->t.env.assumed || !home || !*home || !pw || same_path(home, pw))
+		return;
+	diag_note(d, "HOME is %s, not %s's home %s from the passwd file (su and setpriv keep the caller's "
+		     "HOME): Podman reads and writes under HOME, so that is what is checked; log in as %s, or "
+		     "set HOME=%s, to check what a login uses", home, name, pw, name, pw);
+}
+
 /* A tenth of the time, at most half a second. */
 static int finish_reserve_ms(int timeout_ms)
 {
@@ -75,11 +101,15 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	d->user = d->user_buf;
 	d->rootful = d->t.env.uid == 0;
 	if (d->rootful)
-		diag_note(d, "running as root without --user: checking root's own storage (rootful Podman); "
+		diag_note(d, "checking root's own storage (rootful Podman); "
 			     "use --user NAME to check a user's rootless storage");
+	else if (o->user_from)
+		diag_note(d, "running as root for %s, who ran it (%s), with a clean login environment; "
+			     "--user NAME checks another user", d->user, o->user_from);
 	else if (d->t.env.assumed)
 		diag_note(d, "checking %s with a clean login environment (HOME, USER, PATH from the passwd "
 			     "entry; no XDG_* variables)", d->user);
+	note_home_mismatch(d, d->user);
 	req.env = &d->t.env;
 	req.as = d->t.as;
 	req.podman_version = o->podman_version;
@@ -89,6 +119,9 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	if (d->model_ok && !o->podman_version)
 		diag_cache_set_podman(d->cache, userenv_get(&d->t.env, "PATH"), &d->m.pv);
 	run_checks(d);
+	/* Root runs the remedies itself: no sudo in front of them. */
+	if (geteuid() == 0)
+		diag_drop_sudo(d);
 	return NF_EXIT_OK;
 }
 

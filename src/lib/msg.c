@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "exitcode.h"
 #include "msg.h"
+#include "util.h"
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
@@ -62,10 +64,22 @@ int nf_usage_error(const char *command, const char *fmt, ...)
 	return NF_EXIT_USAGE;
 }
 
-int nf_option_error(const char *command, int c, char **argv)
+/* The long option of OPTS that TYPED (without its dashes) most likely meant. */
+static const char *closest_option(const char *typed, const struct option *opts)
+{
+	const char *names[64];
+	size_t n = 0;
+
+	for (; opts && opts->name && n < ARRAY_SIZE(names); opts++)
+		names[n++] = opts->name;
+	return closest_name(typed, names, n);
+}
+
+int nf_option_error(const char *command, int c, char **argv, const struct option *opts)
 {
 	extern int optind, optopt;
 	const char *arg = argv[optind - 1];
+	const char *close;
 	char name[64];
 
 	/* getopt sets optopt to a long option's short twin; name what was typed. */
@@ -75,6 +89,9 @@ int nf_option_error(const char *command, int c, char **argv)
 		snprintf(name, sizeof(name), "-%c", optopt);
 	if (c == ':')
 		return nf_usage_error(command, "option '%s' requires an argument", name);
+	close = name[1] == '-' ? closest_option(name + 2, opts) : NULL;
+	if (close)
+		return nf_usage_error(command, "unknown option '%s'; did you mean '--%s'?", name, close);
 	return nf_usage_error(command, "unknown option '%s'", name);
 }
 

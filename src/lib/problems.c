@@ -128,3 +128,21 @@ const char *problem_severity_name(enum pr_severity sev)
 	}
 	return "?";
 }
+
+bool problem_says(const struct problem *p, const char *text)
+{
+	size_t n;
+
+	if (strcmp(p->message, text) == 0)
+		return true;
+	if (!p->file || !p->line)
+		return false;
+	/* "FILE:LINE: message", compared in place: no allocation. */
+	n = strlen(p->file);
+	if (strncmp(text, p->file, n) != 0 || text[n] != ':')
+		return false;
+	text += n + 1;
+	if (strtoul(text, (char **)&text, 10) != p->line || strncmp(text, ": ", 2) != 0)
+		return false;
+	return strcmp(text + 2, p->message) == 0;
+}

@@ -7,6 +7,7 @@
 #define NFSCHECK_PROBLEMS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "msg.h"
@@ -35,6 +36,8 @@ struct problem_list {
 void problem_add(struct problem_list *pl, enum pr_severity sev, const char *file,
 		 unsigned line, const char *podman, const char *fmt, ...) NF_PRINTF(6, 7);
 size_t problem_count(const struct problem_list *pl, enum pr_severity at_least);
+/* Whether P says TEXT: its message, or "FILE:LINE: message". */
+bool problem_says(const struct problem *p, const char *text);
 void problem_list_free(struct problem_list *pl);
 const char *problem_severity_name(enum pr_severity sev);
 

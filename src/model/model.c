@@ -121,6 +121,16 @@ static void derive_effective(struct mctx *c)
 	}
 }
 
+/* Whether a problem already says what made the configuration fatal (a
+ * broken file is reported once, with its file and line). */
+static bool fatal_said(const struct model *m)
+{
+	for (size_t i = 0; i < m->problems.n; i++)
+		if (m->problems.v[i].severity == PR_ERROR && problem_says(&m->problems.v[i], m->fatal_message))
+			return true;
+	return false;
+}
+
 int model_build(struct model *m, const struct model_request *req)
 {
 	struct mctx c = {0};
@@ -155,7 +165,7 @@ int model_build(struct model *m, const struct model_request *req)
 	for (size_t i = 0; i < c.nmade; i++)
 		free(c.made[i]);
 	free(c.made);
-	if (m->fatal)
+	if (m->fatal && !fatal_said(m))
 		problem_add(&m->problems, PR_ERROR, NULL, 0, "Podman refuses to start", "%s", m->fatal_message);
 	return 0;
 }

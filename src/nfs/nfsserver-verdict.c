@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -175,6 +177,18 @@ int nfs_server_exit_status(const struct nfs_server_report *r, const struct nfs_j
 	}
 }
 
+/* A server that refuses the connection answers, with a refusal: say that,
+ * not "not responding". Either way a hard mount from it hangs. */
+static char *down_verdict(const struct nfs_server_report *r, const char *a)
+{
+	const struct nfs_step *c = nfs_server_step(r, "connect");
+
+	if (c && c->o.err == ECONNREFUSED)
+		return xasprintf("%s is not serving NFS (port %d refuses connections): a new mount fails, and "
+				 "everything under an existing hard mount from it hangs until it is back", a, r->port);
+	return xasprintf("%s is not responding: everything under a mount from it will hang", a);
+}
+
 char *nfs_server_verdict(const struct nfs_server_report *r, const struct nfs_judgement *j)
 {
 	const char *a = r->address ? r->address : r->host;
@@ -187,7 +201,7 @@ char *nfs_server_verdict(const struct nfs_server_report *r, const struct nfs_jud
 	case NFS_NOT_KNOWN:
 		return xasprintf("nfscheck could not complete: %s; give it more time with --timeout", j->problem);
 	case NFS_DOWN:
-		return xasprintf("%s is not responding: everything under a mount from it will hang", a);
+		return down_verdict(r, a);
 	case NFS_LOCK_GAP:
 		return xasprintf("%s answers %s, but NFSv3 locks will fail: %s", a, j->versions, j->gap);
 	case NFS_LOCKS_NOT_KNOWN:

@@ -185,10 +185,11 @@ static void test_not_answering(void)
 	step(&r, "connect", true, ECONNREFUSED);
 	offer = nfs_server_offer(&r);
 	judge(&r, &offer, &j);
-	is_int(j.outcome, NFS_DOWN, "a refused connection: not responding");
+	is_int(j.outcome, NFS_DOWN, "a refused connection: down");
 	is_int(nfs_server_exit_status(&r, &j), NF_EXIT_PROBLEMS, "exit 1");
 	v = nfs_server_verdict(&r, &j);
-	is_str(v, "192.0.2.1 is not responding: everything under a mount from it will hang", "the verdict");
+	is_str(v, "192.0.2.1 is not serving NFS (port 2049 refuses connections): a new mount fails, and everything "
+	       "under an existing hard mount from it hangs until it is back", "the verdict: a refusal, not 'not responding'");
 	free(v);
 	nfs_judgement_free(&j);
 	nfs_server_report_free(&r);
