@@ -142,7 +142,7 @@ static int parse(int argc, char **argv, struct fleet_args *a)
 			fputs(cmd_fleet_help, stdout);
 			return -1;
 		default:
-			return nf_option_error("fleet", c, argv);
+			return nf_option_error("fleet", c, argv, opts);
 		}
 	}
 	if (st == NF_EXIT_OK && optind < argc)
