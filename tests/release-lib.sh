@@ -32,7 +32,8 @@
 # (Podman 6 refuses cgroup v1), fresh tmpfs on /tmp, /var/tmp and /run (with
 # an empty /run/user), the case's /etc/containers, /usr/share/containers,
 # passwd, group, subuid and subgid bound over the tree's, and $ns_top bound
-# at its own path so $case_dir and $home are the same paths inside and out.
+# at its own path (with what is mounted below it, such as an NFS home bound
+# over $home) so $case_dir and $home are the same paths inside and out.
 # The user's processes are killed when the script ends, so no pause process
 # survives into the next case or release; its runtime directories are fresh.
 #
@@ -155,7 +156,7 @@ rel_run() {
 			mount -t tmpfs -o mode=1777 rel-vartmp $S/var/tmp
 			mount -t tmpfs -o mode=755 rel-run $S/run
 			mkdir -m 755 $S/run/user $S/run/lock
-			mkdir -p $S$ns_top; mount --bind $ns_top $S$ns_top
+			mkdir -p $S$ns_top; mount --rbind $ns_top $S$ns_top
 			mount --bind "$case_dir/etc-containers" $S/etc/containers
 			mount --bind "$case_dir/usr-containers" $S/usr/share/containers
 			for f in passwd group subuid subgid; do mount --bind "$case_dir/\$f" $S/etc/\$f; done
