@@ -14,6 +14,7 @@
 
 #include "fsx.h"
 #include "goexpand.h"
+#include "localwalk.h"
 #include "mounts.h"
 #include "util.h"
 #include "xalloc.h"
@@ -29,15 +30,123 @@ struct req {
 enum { OP_STAT, OP_LSTAT, OP_STATFS, OP_REALPATH, OP_READ, OP_LIST, OP_ACCESS,
        OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH, OP_MKDIRS };
 
-/* Child side: the result goes back as bytes; the exit status is the errno. */
-static int do_read(const struct req *r, struct guard_out *out)
+/*
+ * The calls every operation is made of, done two ways: by the C library in
+ * the guarded child, or in-process by localwalk.h, which may also answer
+ * LW_FALLBACK ("ask the child"). The operations below are written once over
+ * these, so both ways give the same answers.
+ */
+struct prims {
+	int (*stat)(const char *path, bool follow, struct stat *st);
+	int (*access)(const char *path, int mode);
+	int (*realpath)(const char *path, char **out);
+	int (*statfs)(const char *path, struct statfs *sf);
+	int (*open_read)(const char *path, int *fd);
+};
+
+static int libc_stat(const char *path, bool follow, struct stat *st)
 {
-	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	return (follow ? stat(path, st) : lstat(path, st)) == 0 ? 0 : errno;
+}
+
+static int libc_access(const char *path, int mode)
+{
+	return access(path, mode) == 0 ? 0 : errno;
+}
+
+static int libc_realpath(const char *path, char **out)
+{
+	*out = realpath(path, NULL);
+	return *out ? 0 : errno;
+}
+
+static int libc_statfs(const char *path, struct statfs *sf)
+{
+	return statfs(path, sf) == 0 ? 0 : errno;
+}
+
+static int libc_open_read(const char *path, int *fd)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	return *fd >= 0 ? 0 : errno;
+}
+
+static const struct prims libc_prims = {libc_stat, libc_access, libc_realpath, libc_statfs, libc_open_read};
+
+/* In-process, acting for another user: access(2) then means the user's
+ * filesystem identity, which AT_EACCESS uses and the real uid would not. */
+static bool local_eaccess;
+
+static int local_stat(const char *path, bool follow, struct stat *st)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, follow, &r);
+
+	if (rc == 0)
+		*st = r.st;
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_access(const char *path, int mode)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, true, &r);
+
+	if (rc == 0 && faccessat(r.fd, "", mode, AT_EMPTY_PATH | (local_eaccess ? AT_EACCESS : 0)) != 0)
+		rc = errno == EINVAL || errno == ENOSYS ? LW_FALLBACK : errno;
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_realpath(const char *path, char **out)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, true, &r);
+
+	*out = NULL;
+	if (rc == 0) {
+		*out = r.canon;
+		r.canon = NULL;
+	}
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_statfs(const char *path, struct statfs *sf)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, true, &r);
+
+	if (rc == 0 && fstatfs(r.fd, sf) != 0)
+		rc = errno;
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_open_read(const char *path, int *fd)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, true, &r);
+
+	*fd = -1;
+	/* A FIFO or device may block or act on open: only the child opens those. */
+	if (rc == 0 && !S_ISREG(r.st.st_mode) && !S_ISDIR(r.st.st_mode))
+		rc = LW_FALLBACK;
+	if (rc == 0)
+		rc = lw_reopen(&r, O_RDONLY | O_NOCTTY | O_NONBLOCK, fd);
+	lw_res_free(&r);
+	return rc;
+}
+
+static const struct prims local_prims = {local_stat, local_access, local_realpath, local_statfs, local_open_read};
+
+/* Read the open FD to its end; the result goes back as bytes. */
+static int read_all(int fd, size_t max, struct guard_out *out)
+{
 	struct stat st;
 	char buf[65536];
 
-	if (fd < 0)
-		return errno;
 	if (fstat(fd, &st) != 0)
 		return errno;
 	if (S_ISDIR(st.st_mode))
@@ -52,10 +161,24 @@ static int do_read(const struct req *r, struct guard_out *out)
 		if (n < 0)
 			return errno;
 		if (n == 0)
-			break;
-		if (out->len + (size_t)n > r->max)
+			return 0;
+		if (out->len + (size_t)n > max)
 			return EFBIG;
 		guard_out_add(out, buf, (size_t)n);
+	}
+}
+
+/* The return value is the errno; in-process, no descriptor is left open. */
+static int do_read(const struct prims *pr, const struct req *r, struct guard_out *out)
+{
+	int fd, rc = pr->open_read(r->path, &fd);
+
+	if (rc)
+		return rc;
+	rc = read_all(fd, r->max, out);
+	if (rc) {
+		close(fd);
+		return rc;
 	}
 	/* NFS reports some write-back and read errors only here. */
 	if (close(fd) != 0)
@@ -96,8 +219,9 @@ static int do_list(const struct req *r, struct guard_out *out)
 	return 0;
 }
 
-/* Deepest existing ancestor of PATH (PATH itself when it exists). */
-static char *existing_prefix(const char *path, bool *whole)
+/* Deepest existing ancestor of PATH (PATH itself when it exists); NULL
+ * with *RC LW_FALLBACK when the in-process calls cannot tell. */
+static char *existing_prefix(const struct prims *pr, const char *path, bool *whole, int *rc)
 {
 	char *p = xstrdup(path);
 	struct stat st;
@@ -106,7 +230,12 @@ static char *existing_prefix(const char *path, bool *whole)
 	for (;;) {
 		char *slash;
 
-		if (lstat(p, &st) == 0 || errno != ENOENT)
+		*rc = pr->stat(p, false, &st);
+		if (*rc == LW_FALLBACK) {
+			free(p);
+			return NULL;
+		}
+		if (*rc != ENOENT)
 			return p;
 		*whole = false;
 		slash = strrchr(p, '/');
@@ -118,36 +247,45 @@ static char *existing_prefix(const char *path, bool *whole)
 	}
 }
 
-static int do_mkdir_would(const struct req *r, struct guard_out *out)
+static int do_mkdir_would(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	bool whole;
-	char *anc = existing_prefix(r->path, &whole);
+	int rc;
+	char *anc = existing_prefix(pr, r->path, &whole, &rc);
 	char what;
 	struct stat st;
 
-	if (whole)
+	if (!anc)
+		return rc;
+	if (whole) {
 		what = FSX_MKDIR_EXISTS;
-	else if (stat(anc, &st) == 0 && S_ISDIR(st.st_mode) && access(anc, W_OK | X_OK) == 0)
-		what = FSX_MKDIR_WOULD_MAKE;
-	else
+	} else if ((rc = pr->stat(anc, true, &st)) == 0 && S_ISDIR(st.st_mode)) {
+		rc = pr->access(anc, W_OK | X_OK);
+		what = rc == 0 ? FSX_MKDIR_WOULD_MAKE : FSX_MKDIR_CANNOT;
+	} else {
 		what = FSX_MKDIR_CANNOT;
+	}
 	free(anc);
+	if (rc == LW_FALLBACK)
+		return rc;
 	guard_out_add(out, &what, 1);
 	return 0;
 }
 
-static int do_resolve_prefix(const struct req *r, struct guard_out *out)
+static int do_resolve_prefix(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	bool whole;
-	char *anc = existing_prefix(r->path, &whole);
-	char *real = realpath(anc, NULL);
-	const char *rest = r->path + strlen(anc);
+	int rc;
+	char *anc = existing_prefix(pr, r->path, &whole, &rc), *real;
+	const char *rest;
 
-	if (!real) {
-		int err = errno;
-
+	if (!anc)
+		return rc;
+	rest = r->path + strlen(anc);
+	rc = pr->realpath(anc, &real);
+	if (rc) {
 		free(anc);
-		return err;
+		return rc;
 	}
 	guard_out_add(out, real, strlen(real));
 	if (*rest && *rest != '/' && strcmp(real, "/") != 0)
@@ -158,14 +296,15 @@ static int do_resolve_prefix(const struct req *r, struct guard_out *out)
 	return 0;
 }
 
-static int do_lookpath(const struct req *r, struct guard_out *out)
+static int do_lookpath(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	const char *s = r->arg;
+	int rc;
 
 	/* exec.LookPath: a name with a slash is taken as is. */
 	if (strchr(r->path, '/')) {
-		if (access(r->path, X_OK) != 0)
-			return errno;
+		if ((rc = pr->access(r->path, X_OK)) != 0)
+			return rc;
 		guard_out_add(out, r->path, strlen(r->path) + 1);
 		return 0;
 	}
@@ -174,12 +313,15 @@ static int do_lookpath(const struct req *r, struct guard_out *out)
 		char *cand = n ? xasprintf("%.*s/%s", (int)n, s, r->path) : xasprintf("./%s", r->path);
 		struct stat st;
 
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
+		rc = pr->stat(cand, true, &st);
+		if (rc == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
 			guard_out_add(out, cand, strlen(cand) + 1);
 			free(cand);
 			return 0;
 		}
 		free(cand);
+		if (rc == LW_FALLBACK)
+			return rc;
 		if (!s[n])
 			return ENOENT;
 		s += n + 1;
@@ -207,48 +349,85 @@ static int do_mkdirs(const struct req *r)
 	return err;
 }
 
-static int child(void *arg, struct guard_out *out)
+/* OP_LIST and OP_MKDIRS have no in-process way (PR NULL). */
+static int run_op(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
-	const struct req *r = arg;
 	struct stat st;
 	struct statfs sf;
 	char *p;
+	int rc;
 
 	switch (r->op) {
 	case OP_STAT:
 	case OP_LSTAT:
-		if ((r->op == OP_STAT ? stat(r->path, &st) : lstat(r->path, &st)) != 0)
-			return errno;
-		guard_out_add(out, &st, sizeof(st));
-		return 0;
+		if ((rc = pr->stat(r->path, r->op == OP_STAT, &st)) == 0)
+			guard_out_add(out, &st, sizeof(st));
+		return rc;
 	case OP_STATFS:
-		if (statfs(r->path, &sf) != 0)
-			return errno;
-		guard_out_add(out, &sf, sizeof(sf));
-		return 0;
+		if ((rc = pr->statfs(r->path, &sf)) == 0)
+			guard_out_add(out, &sf, sizeof(sf));
+		return rc;
 	case OP_REALPATH:
-		p = realpath(r->path, NULL);
-		if (!p)
-			return errno;
-		guard_out_add(out, p, strlen(p) + 1);
+		if ((rc = pr->realpath(r->path, &p)) == 0)
+			guard_out_add(out, p, strlen(p) + 1);
 		free(p);
-		return 0;
+		return rc;
 	case OP_READ:
-		return do_read(r, out);
+		return do_read(pr, r, out);
+	case OP_ACCESS:
+		return pr->access(r->path, r->mode);
+	case OP_MKDIR_WOULD:
+		return do_mkdir_would(pr, r, out);
+	case OP_RESOLVE_PREFIX:
+		return do_resolve_prefix(pr, r, out);
+	case OP_LOOKPATH:
+		return do_lookpath(pr, r, out);
+	}
+	return LW_FALLBACK;
+}
+
+static int child(void *arg, struct guard_out *out)
+{
+	const struct req *r = arg;
+	int rc;
+
+	switch (r->op) {
 	case OP_LIST:
 		return do_list(r, out);
-	case OP_ACCESS:
-		return access(r->path, r->mode) == 0 ? 0 : errno;
-	case OP_MKDIR_WOULD:
-		return do_mkdir_would(r, out);
-	case OP_RESOLVE_PREFIX:
-		return do_resolve_prefix(r, out);
-	case OP_LOOKPATH:
-		return do_lookpath(r, out);
 	case OP_MKDIRS:
 		return do_mkdirs(r);
 	}
-	return EINVAL;
+	rc = run_op(&libc_prims, r, out);
+	return rc == LW_FALLBACK ? EINVAL : rc;
+}
+
+/*
+ * The call in-process, when localwalk can prove it local all the way and,
+ * for another user, can take the user's filesystem identity for it.
+ * LW_FALLBACK: run it in the guarded child as before.
+ */
+static int in_process(const struct fsx *x, const struct req *r, struct guard_out *out)
+{
+	const struct identity *as = x ? x->as : NULL;
+	struct lw_ident id;
+	int rc;
+
+	/* LOOKPATH takes a name; its candidates go in-process when absolute. */
+	if (!lw_enabled() || !r->path || (r->path[0] != '/' && r->op != OP_LOOKPATH) || r->op == OP_LIST ||
+	    r->op == OP_MKDIRS ||
+	    guard_interrupted() || guard_remaining_ms() <= 0)
+		return LW_FALLBACK;
+	if (!lw_ident_enter(as, &id))
+		return LW_FALLBACK;
+	local_eaccess = as != NULL;
+	rc = run_op(&local_prims, r, out);
+	local_eaccess = false;
+	lw_ident_leave(&id);
+	if (rc == LW_FALLBACK) {
+		free(out->data);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
 }
 
 /*
@@ -316,7 +495,11 @@ static void trace(const struct req *r, long long ms, int err)
 
 	if (on < 0)
 		on = getenv("NFSCHECK_DEBUG") != NULL;
-	if (on)
+	/* MS < 0: answered in-process. */
+	if (on && ms < 0)
+		fprintf(stderr, "nfscheck: debug: %s %s: in-process: %s\n", op_names[r->op], r->path ? r->path : "",
+			err ? nf_strerror(err) : "ok");
+	else if (on)
 		fprintf(stderr, "nfscheck: debug: %s %s: %lld ms: %s\n", op_names[r->op], r->path ? r->path : "",
 			ms, err ? nf_strerror(err) : "ok");
 }
@@ -332,6 +515,15 @@ static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 	if (r->path && on_dead_mount(r->path)) {
 		trace(r, 0, NF_EDEADLINE);
 		return NF_EDEADLINE;
+	}
+	status = in_process(x, r, out);
+	if (status != LW_FALLBACK) {
+		if (status != 0) {
+			free(out->data);
+			out->data = NULL;
+		}
+		trace(r, -1, status);
+		return status;
 	}
 	switch (guard_run(x ? x->as : NULL, per_call, child, r, &status, out)) {
 	case GUARD_OK:
