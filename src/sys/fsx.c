@@ -76,6 +76,7 @@ static const struct prims libc_prims = {libc_stat, libc_access, libc_realpath, l
 /* In-process, acting for another user: access(2) then means the user's
  * filesystem identity, which AT_EACCESS uses and the real uid would not. */
 static bool local_eaccess;
+static unsigned long in_process_calls;
 
 static int local_stat(const char *path, bool follow, struct stat *st)
 {
@@ -426,8 +427,15 @@ static int in_process(const struct fsx *x, const struct req *r, struct guard_out
 	if (rc == LW_FALLBACK) {
 		free(out->data);
 		memset(out, 0, sizeof(*out));
+	} else {
+		in_process_calls++;
 	}
 	return rc;
+}
+
+unsigned long fsx_in_process_calls(void)
+{
+	return in_process_calls;
 }
 
 /*

@@ -326,9 +326,12 @@ int lw_reopen(const struct lw_res *r, int flags, int *fd)
 	struct stat st;
 
 	*fd = -1;
-	if (r->parent < 0 || S_ISLNK(r->st.st_mode))
+	if (S_ISLNK(r->st.st_mode))
 		return LW_FALLBACK;
-	*fd = openat(r->parent, r->name, flags | O_NOFOLLOW | O_CLOEXEC);
+	if (r->parent < 0)
+		*fd = open("/", flags | O_CLOEXEC);
+	else
+		*fd = openat(r->parent, r->name, flags | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0) {
 		/* EACCES and the like are the answer; anything else may be a race. */
 		int err = errno;

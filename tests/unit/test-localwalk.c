@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fsx's in-process path (localwalk.c) against the guarded child it stands
+ * in for: the same calls on the same paths, once each way, must give the
+ * same values and the same errno -- as root and as root acting for
+ * `nobody` -- and the paths that must not go in-process (procfs, a mount
+ * of a type not known local) must not. Needs root (mounts in a private
+ * mount namespace, acts for another user).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsx.h"
+#include "localwalk.h"
+#include "tap.h"
+#include "xalloc.h"
+
+static char D[64];
+static struct identity nobody;
+
+/* One call's answer, comparable across the two ways. */
+struct ans {
+	int rc;
+	char text[8192];
+};
+
+static void add(struct ans *a, const char *fmt, ...) NF_PRINTF(2, 3);
+static void add(struct ans *a, const char *fmt, ...)
+{
+	size_t n = strlen(a->text);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->text + n, sizeof(a->text) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Everything a caller can see of each call on PATH, in one string. */
+static void ask(const struct fsx *x, const char *path, struct ans *a)
+{
+	struct stat st;
+	struct statfs sf;
+	enum fsx_mkdir what;
+	char *s, *buf;
+	size_t len;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	rc = fsx_stat(x, path, &st);
+	add(a, "stat=%d", rc);
+	if (!rc)
+		add(a, "(%lu,%lu,%o,%lu,%u,%u,%lld,%ld.%ld)", (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+		    st.st_mode, (unsigned long)st.st_nlink, st.st_uid, st.st_gid, (long long)st.st_size,
+		    (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	rc = fsx_lstat(x, path, &st);
+	add(a, " lstat=%d", rc);
+	if (!rc)
+		add(a, "(%lu,%o,%lld)", (unsigned long)st.st_ino, st.st_mode, (long long)st.st_size);
+	rc = fsx_statfs(x, path, &sf);
+	add(a, " statfs=%d", rc);
+	if (!rc)
+		add(a, "(%lx,%ld,%ld,%d:%d)", (unsigned long)sf.f_type, (long)sf.f_bsize, (long)sf.f_namelen,
+		    sf.f_fsid.__val[0], sf.f_fsid.__val[1]);
+	rc = fsx_realpath(x, path, &s);
+	add(a, " realpath=%d(%s)", rc, s ? s : "");
+	free(s);
+	rc = fsx_read_file(x, path, 100, &buf, &len);
+	add(a, " read=%d(%.*s)", rc, (int)len, buf ? buf : "");
+	free(buf);
+	for (int m = 0; m < 8; m++)
+		add(a, " access%d=%d", m, fsx_access(x, path, m));
+	rc = fsx_mkdir_would(x, path, &what);
+	add(a, " mkdir=%d(%d)", rc, rc ? -1 : (int)what);
+	rc = fsx_resolve_prefix(x, path, &s);
+	add(a, " prefix=%d(%s)", rc, s ? s : "");
+	free(s);
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
+/* PATH both ways; INPROC: whether the fast way must have answered every call. */
+static void same(const struct fsx *x, const char *path, int inproc, const char *what)
+{
+	struct ans fast, slow;
+	unsigned long before = fsx_in_process_calls();
+	int fds = open_fds();
+	uid_t fsuid;
+
+	lw_set_enabled(true);
+	ask(x, path, &fast);
+	fsuid = (uid_t)setfsuid((uid_t)-1);
+	lw_set_enabled(false);
+	ask(x, path, &slow);
+	lw_set_enabled(true);
+	is_str(fast.text, slow.text, "%s%s: %s: in-process = child", x && x->as ? "as nobody: " : "", what, path);
+	if (inproc > 0)
+		is_int(fsx_in_process_calls() - before, 15, "%s: all 15 calls in-process", what);
+	else if (inproc == 0)
+		is_int(fsx_in_process_calls() - before, 0, "%s: no call in-process", what);
+	ok(fsuid == 0 && open_fds() == fds, "%s: root's fsuid back, no descriptor left open", what);
+}
+
+static void mk(const char *rel, const char *text, mode_t mode)
+{
+	char p[256];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", D, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0 || close(fd) != 0 || chmod(p, mode) != 0)
+		exit(99);
+}
+
+static void ln(const char *target, const char *rel)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", D, rel);
+	if (symlink(target, p) != 0)
+		exit(99);
+}
+
+static void dir(const char *rel, mode_t mode)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", D, rel);
+	if (mkdir(p, mode) != 0 || chmod(p, mode) != 0)
+		exit(99);
+}
+
+static const char *P(const char *rel)
+{
+	static char buf[8][300];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s%s%s", D, *rel ? "/" : "", rel);
+	return buf[i];
+}
+
+static void setup(void)
+{
+	char t[64], n[64];
+
+	strcpy(D, "/var/tmp/nfscheck-lw.XXXXXX");
+	if (!mkdtemp(D) || chmod(D, 0755) != 0)
+		exit(99);
+	mk("file", "hello", 0644);
+	mk("exe", "#!/bin/sh\n", 0755);
+	dir("dir", 0755);
+	dir("dir/sub", 0755);
+	dir("private", 0700);
+	mk("private/secret", "root only", 0600);
+	mk("private/open", "readable", 0644);
+	ln("file", "link1");
+	ln("link1", "link2");
+	ln("dir/../link2", "chain");
+	ln(P("file"), "abs");
+	ln(P("nonexistent"), "dangling");
+	ln("loop2", "loop1");
+	ln("loop1", "loop2");
+	ln("dir", "linkdir");
+	ln("/", "rootlink");
+	/* 40 links are followed, the 41st is one too many (the kernel's MAXSYMLINKS) */
+	ln("file", "c0");
+	for (int i = 1; i <= 41; i++) {
+		snprintf(t, sizeof(t), "c%d", i - 1);
+		snprintf(n, sizeof(n), "c%d", i);
+		ln(t, n);
+	}
+	dir("tmpfs", 0755);
+	dir("mq", 0755);
+}
+
+static void local_paths(const struct fsx *x)
+{
+	static const char *const rels[] = {
+		"", "file", "exe", "dir", "dir/", "dir/sub/..", "dir/./sub/../..", "link1", "link2", "chain",
+		"abs", "dangling", "dangling/", "loop1", "linkdir/", "linkdir/sub", "linkdir/..", "rootlink",
+		"rootlink/var/tmp", "file/", "file/x", "file/.", "nonexistent", "nonexistent/x", "c39", "c40",
+		"c41", "private", "private/secret", "private/open", "private/nope", "tmpfs/f", "tmpfs/l",
+		"tmpfs", "dir/sub/new/deeper",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(rels); i++)
+		same(x, P(rels[i]), 1, rels[i][0] ? rels[i] : "the test dir");
+	same(x, "/", 1, "root");
+	same(x, "/..", 1, "root's parent");
+}
+
+int main(void)
+{
+	struct fsx as_root = {0}, as_nobody = {.as = &nobody};
+	char link[64];
+	int fd;
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root\n");
+		return 0;
+	}
+	if (identity_lookup("nobody", &nobody) != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return 99;
+	setup();
+	if (mount("tmpfs", P("tmpfs"), "tmpfs", 0, "mode=0755") != 0 ||
+	    mount("mqueue", P("mq"), "mqueue", 0, NULL) != 0)
+		return 99;
+	mk("tmpfs/f", "on tmpfs", 0644);
+	/* The walk keeps mountinfo open for the run (to hear of changes): open it now. */
+	{
+		struct stat st;
+
+		fsx_stat(NULL, "/", &st);
+	}
+	ln("../file", "tmpfs/l");
+	ln("tmpfs/f", "totmpfs");
+
+	local_paths(&as_root);
+	local_paths(&as_nobody);
+	same(NULL, P("totmpfs"), 1, "a link into a tmpfs mount");
+
+	/* Not known local: procfs, and a type not on the list (mqueue). */
+	same(&as_root, "/proc/version", 0, "procfs");
+	same(&as_root, P("mq"), 0, "an mqueue mount");
+	same(&as_nobody, P("mq/x"), 0, "below an mqueue mount");
+
+	/*
+	 * The attack: nobody's link to /proc/self/fd/N, N a descriptor root
+	 * holds on its own file. In-process that would name root's file; it
+	 * must give what a child acting for nobody gets instead.
+	 */
+	dir("nobodys", 0755);
+	if (chown(P("nobodys"), nobody.uid, nobody.gid) != 0 || (fd = open(P("private/secret"), O_RDONLY | O_CLOEXEC)) < 0)
+		return 99;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ln(link, "nobodys/l");
+	if (lchown(P("nobodys/l"), nobody.uid, nobody.gid) != 0)
+		return 99;
+	/* lstat of the link itself may stay in-process; following it may not. */
+	same(&as_nobody, P("nobodys/l"), -1, "nobody's link to root's open descriptor");
+	{
+		unsigned long before = fsx_in_process_calls();
+		struct stat st;
+		char *buf;
+		size_t len;
+
+		ok(fsx_stat(&as_nobody, P("nobodys/l"), &st) != 0, "nobody cannot stat root's file through it");
+		ok(fsx_read_file(&as_nobody, P("nobodys/l"), 100, &buf, &len) != 0, "nobody cannot read root's file through it");
+		is_int(fsx_in_process_calls() - before, 0, "the link is followed by a child as nobody, not in-process");
+		free(buf);
+	}
+	close(fd);
+
+	umount(P("tmpfs"));
+	umount(P("mq"));
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", D);
+		if (system(cmd) != 0)
+			return 99;
+	}
+	identity_free(&nobody);
+	return done_testing();
+}
