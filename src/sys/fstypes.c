@@ -127,7 +127,7 @@ const char *fs_family_name(enum fs_family f)
 bool fs_type_never_hangs(const char *fstype)
 {
 	static const char *const local[] = {
-		"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "f2fs", "jfs", "reiserfs",
+		"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "devtmpfs", "ramfs", "f2fs", "jfs", "reiserfs",
 		"vfat", "msdos", "exfat", "ntfs3", "hfsplus", "nilfs2", "bcachefs", "zfs", "squashfs",
 		"iso9660", "erofs",
 	};

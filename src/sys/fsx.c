@@ -42,6 +42,10 @@ struct prims {
 	int (*realpath)(const char *path, char **out);
 	int (*statfs)(const char *path, struct statfs *sf);
 	int (*open_read)(const char *path, int *fd);
+	/* opendir(PATH); *WHERE may name it for STAT_ENTRY */
+	int (*open_dir)(const char *path, DIR **d, char **where);
+	/* stat() of NAME in D, following links */
+	int (*stat_entry)(DIR *d, const char *where, const char *name, struct stat *st);
 };
 
 static int libc_stat(const char *path, bool follow, struct stat *st)
@@ -71,7 +75,22 @@ static int libc_open_read(const char *path, int *fd)
 	return *fd >= 0 ? 0 : errno;
 }
 
-static const struct prims libc_prims = {libc_stat, libc_access, libc_realpath, libc_statfs, libc_open_read};
+static int libc_open_dir(const char *path, DIR **d, char **where)
+{
+	*where = NULL;
+	*d = opendir(path);
+	return *d ? 0 : errno;
+}
+
+static int libc_stat_entry(DIR *d, const char *where, const char *name, struct stat *st)
+{
+	(void)where;
+	return fstatat(dirfd(d), name, st, 0) == 0 ? 0 : errno;
+}
+
+static const struct prims libc_prims = {
+	libc_stat, libc_access, libc_realpath, libc_statfs, libc_open_read, libc_open_dir, libc_stat_entry,
+};
 
 /* In-process, acting for another user: access(2) then means the user's
  * filesystem identity, which AT_EACCESS uses and the real uid would not. */
@@ -140,7 +159,44 @@ static int local_open_read(const char *path, int *fd)
 	return rc;
 }
 
-static const struct prims local_prims = {local_stat, local_access, local_realpath, local_statfs, local_open_read};
+static int local_open_dir(const char *path, DIR **d, char **where)
+{
+	struct lw_res r;
+	int fd, rc = lw_resolve(path, true, &r);
+
+	*d = NULL;
+	*where = NULL;
+	if (rc == 0 && !S_ISDIR(r.st.st_mode))
+		rc = ENOTDIR;
+	if (rc == 0)
+		rc = lw_reopen(&r, O_RDONLY | O_NONBLOCK | O_DIRECTORY, &fd);
+	if (rc == 0 && !(*d = fdopendir(fd))) {
+		close(fd);
+		rc = LW_FALLBACK;
+	}
+	if (rc == 0) {
+		*where = r.canon;
+		r.canon = NULL;
+	}
+	lw_res_free(&r);
+	return rc;
+}
+
+/* Each entry is walked to on its own: a link or a mount point among them
+ * may lead anywhere, and only the walk knows where it is safe to go. */
+static int local_stat_entry(DIR *d, const char *where, const char *name, struct stat *st)
+{
+	char *p = xasprintf("%s/%s", where, name);
+	int rc = local_stat(p, true, st);
+
+	(void)d;
+	free(p);
+	return rc;
+}
+
+static const struct prims local_prims = {
+	local_stat, local_access, local_realpath, local_statfs, local_open_read, local_open_dir, local_stat_entry,
+};
 
 /* Read the open FD to its end; the result goes back as bytes. */
 static int read_all(int fd, size_t max, struct guard_out *out)
@@ -187,13 +243,15 @@ static int do_read(const struct prims *pr, const struct req *r, struct guard_out
 	return 0;
 }
 
-static int do_list(const struct req *r, struct guard_out *out)
+static int do_list(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
-	DIR *d = opendir(r->path);
+	DIR *d;
+	char *where = NULL;
 	struct dirent *e;
+	int rc = pr->open_dir(r->path, &d, &where), err;
 
-	if (!d)
-		return errno;
+	if (rc)
+		return rc;
 	errno = 0;
 	while ((e = readdir(d))) {
 		char kind;
@@ -202,22 +260,18 @@ static int do_list(const struct req *r, struct guard_out *out)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		/* d_type is DT_UNKNOWN on some filesystems; stat follows links as Go's os.Stat does. */
-		if (fstatat(dirfd(d), e->d_name, &st, 0) == 0)
-			kind = S_ISDIR(st.st_mode) ? 'd' : 'f';
-		else
-			kind = 'f';
+		rc = pr->stat_entry(d, where, e->d_name, &st);
+		if (rc == LW_FALLBACK)
+			break;
+		kind = rc == 0 && S_ISDIR(st.st_mode) ? 'd' : 'f';
 		guard_out_add(out, &kind, 1);
 		guard_out_add(out, e->d_name, strlen(e->d_name) + 1);
 		errno = 0;
 	}
-	if (errno) {
-		int err = errno;
-
-		closedir(d);
-		return err;
-	}
+	err = rc == LW_FALLBACK ? rc : errno;
 	closedir(d);
-	return 0;
+	free(where);
+	return err;
 }
 
 /* Deepest existing ancestor of PATH (PATH itself when it exists); NULL
@@ -350,7 +404,7 @@ static int do_mkdirs(const struct req *r)
 	return err;
 }
 
-/* OP_LIST and OP_MKDIRS have no in-process way (PR NULL). */
+/* Every operation but OP_MKDIRS, which writes and always runs in the child. */
 static int run_op(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	struct stat st;
@@ -383,6 +437,8 @@ static int run_op(const struct prims *pr, const struct req *r, struct guard_out 
 		return do_resolve_prefix(pr, r, out);
 	case OP_LOOKPATH:
 		return do_lookpath(pr, r, out);
+	case OP_LIST:
+		return do_list(pr, r, out);
 	}
 	return LW_FALLBACK;
 }
@@ -392,12 +448,8 @@ static int child(void *arg, struct guard_out *out)
 	const struct req *r = arg;
 	int rc;
 
-	switch (r->op) {
-	case OP_LIST:
-		return do_list(r, out);
-	case OP_MKDIRS:
+	if (r->op == OP_MKDIRS)
 		return do_mkdirs(r);
-	}
 	rc = run_op(&libc_prims, r, out);
 	return rc == LW_FALLBACK ? EINVAL : rc;
 }
@@ -414,8 +466,7 @@ static int in_process(const struct fsx *x, const struct req *r, struct guard_out
 	int rc;
 
 	/* LOOKPATH takes a name; its candidates go in-process when absolute. */
-	if (!lw_enabled() || !r->path || (r->path[0] != '/' && r->op != OP_LOOKPATH) || r->op == OP_LIST ||
-	    r->op == OP_MKDIRS ||
+	if (!lw_enabled() || !r->path || (r->path[0] != '/' && r->op != OP_LOOKPATH) || r->op == OP_MKDIRS ||
 	    guard_interrupted() || guard_remaining_ms() <= 0)
 		return LW_FALLBACK;
 	if (!lw_ident_enter(as, &id))
