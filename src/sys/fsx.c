@@ -100,7 +100,7 @@ static unsigned long in_process_calls;
 static int local_stat(const char *path, bool follow, struct stat *st)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, follow, &r);
+	int rc = lw_resolve(path, follow ? LW_FOLLOW : 0, &r);
 
 	if (rc == 0)
 		*st = r.st;
@@ -111,7 +111,7 @@ static int local_stat(const char *path, bool follow, struct stat *st)
 static int local_access(const char *path, int mode)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, true, &r);
+	int rc = lw_resolve(path, LW_FOLLOW, &r);
 
 	if (rc == 0 && faccessat(r.fd, "", mode, AT_EMPTY_PATH | (local_eaccess ? AT_EACCESS : 0)) != 0)
 		rc = errno == EINVAL || errno == ENOSYS ? LW_FALLBACK : errno;
@@ -122,7 +122,7 @@ static int local_access(const char *path, int mode)
 static int local_realpath(const char *path, char **out)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, true, &r);
+	int rc = lw_resolve(path, LW_FOLLOW | LW_LEXICAL_DOTS, &r);
 
 	*out = NULL;
 	if (rc == 0) {
@@ -136,7 +136,7 @@ static int local_realpath(const char *path, char **out)
 static int local_statfs(const char *path, struct statfs *sf)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, true, &r);
+	int rc = lw_resolve(path, LW_FOLLOW, &r);
 
 	if (rc == 0 && fstatfs(r.fd, sf) != 0)
 		rc = errno;
@@ -147,7 +147,7 @@ static int local_statfs(const char *path, struct statfs *sf)
 static int local_open_read(const char *path, int *fd)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, true, &r);
+	int rc = lw_resolve(path, LW_FOLLOW, &r);
 
 	*fd = -1;
 	/* A FIFO or device may block or act on open: only the child opens those. */
@@ -162,7 +162,7 @@ static int local_open_read(const char *path, int *fd)
 static int local_open_dir(const char *path, DIR **d, char **where)
 {
 	struct lw_res r;
-	int fd, rc = lw_resolve(path, true, &r);
+	int fd, rc = lw_resolve(path, LW_FOLLOW, &r);
 
 	*d = NULL;
 	*where = NULL;

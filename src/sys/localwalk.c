@@ -44,6 +44,7 @@ bool lw_enabled(void)
  */
 static struct mount_table tab;
 static int tab_fd = -1;
+static pid_t tab_pid;
 static bool tab_ok;
 
 static bool table_fresh(void)
@@ -51,10 +52,17 @@ static bool table_fresh(void)
 	struct pollfd p = {.fd = tab_fd, .events = POLLPRI};
 	bool changed = true;
 
+	/* A forked child shares the open file and would take the parent's
+	 * notice of a change when it polls: it opens its own. */
+	if (tab_fd >= 0 && tab_pid != getpid()) {
+		close(tab_fd);
+		tab_fd = -1;
+	}
 	if (tab_fd < 0) {
 		tab_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 		if (tab_fd < 0)
 			return false;
+		tab_pid = getpid();
 	} else {
 		changed = poll(&p, 1, 0) != 0;
 	}
@@ -97,6 +105,7 @@ struct walk {
 	struct stat st;            /* of fds[depth] */
 	int depth;
 	int links;
+	int flags;
 	char canon[PATH_MAX];
 };
 
@@ -217,14 +226,35 @@ static int push(struct walk *w, int fd, int mnt, const char *path, const struct 
 	return 0;
 }
 
+/* The kernel looks up "." and ".." like any name: only with search
+ * permission on the directory they are in. */
+static int dot_allowed(const struct walk *w)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
+	int fd;
+
+	if (w->flags & LW_LEXICAL_DOTS)
+		return 0;
+	fd = (int)syscall(SYS_openat2, w->fds[w->depth], ".", &how, sizeof(how));
+	if (fd < 0)
+		return definite(errno) ? errno : LW_FALLBACK;
+	close(fd);
+	return 0;
+}
+
 /* One component NAME; *REST is what follows it ("" or from a slash on). */
-static int step(struct walk *w, const char *name, bool last, bool follow, char **work, const char **rest)
+static int step(struct walk *w, const char *name, bool last, char **work, const char **rest)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	int fd, mnt, rc;
 	bool slash = **rest == '/';
 
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		rc = dot_allowed(w);
+		if (rc)
+			return rc;
+	}
 	if (strcmp(name, ".") == 0)
 		return 0;
 	if (strcmp(name, "..") == 0) {
@@ -245,7 +275,7 @@ static int step(struct walk *w, const char *name, bool last, bool follow, char *
 	}
 	/* A link is followed unless it is the last component, not asked to be
 	 * followed, and without a trailing slash, as in the kernel. */
-	if (S_ISLNK(st.st_mode) && (!last || slash || follow)) {
+	if (S_ISLNK(st.st_mode) && (!last || slash || (w->flags & LW_FOLLOW))) {
 		rc = follow_link(w, fd, work, rest);
 		close(fd);
 		return rc;
@@ -257,7 +287,7 @@ static int step(struct walk *w, const char *name, bool last, bool follow, char *
 	return push(w, fd, mnt, path, &st);
 }
 
-static int walk(struct walk *w, const char *path, bool follow)
+static int walk(struct walk *w, const char *path)
 {
 	char *work = xstrdup(path), name[PATH_MAX];
 	const char *p = work;
@@ -273,13 +303,13 @@ static int walk(struct walk *w, const char *path, bool follow)
 		memcpy(name, p, n);
 		name[n] = '\0';
 		p += n;
-		rc = step(w, name, p[strspn(p, "/")] == '\0', follow, &work, &p);
+		rc = step(w, name, p[strspn(p, "/")] == '\0', &work, &p);
 	}
 	free(work);
 	return rc;
 }
 
-int lw_resolve(const char *path, bool follow, struct lw_res *r)
+int lw_resolve(const char *path, int flags, struct lw_res *r)
 {
 	struct walk *w;
 	int rc;
@@ -290,7 +320,8 @@ int lw_resolve(const char *path, bool follow, struct lw_res *r)
 		return LW_FALLBACK;
 	w = xcalloc(1, sizeof(*w));
 	w->depth = -1;
-	rc = walk(w, path, follow);
+	w->flags = flags;
+	rc = walk(w, path);
 	if (rc == 0) {
 		r->fd = w->fds[w->depth];
 		r->mnt_id = w->mnt[w->depth];

@@ -29,12 +29,18 @@ struct lw_res {
 	int mnt_id;        /* the mount FD is on */
 };
 
+/* How lw_resolve walks. */
+enum {
+	LW_FOLLOW = 1,        /* follow a symlink in the last component (a trailing slash always does) */
+	LW_LEXICAL_DOTS = 2,  /* "." and ".." as realpath(3) takes them: by name, without the
+			       * search permission the kernel's walk needs on the directory */
+};
+
 /*
- * Resolve the absolute PATH; FOLLOW follows a symlink in the last component
- * (a trailing slash always does). 0 and *R filled, an errno value the
- * kernel would give for the same path, or LW_FALLBACK.
+ * Resolve the absolute PATH. 0 and *R filled, an errno value the kernel (or
+ * with LW_LEXICAL_DOTS, realpath) would give for the same path, or LW_FALLBACK.
  */
-int lw_resolve(const char *path, bool follow, struct lw_res *r);
+int lw_resolve(const char *path, int flags, struct lw_res *r);
 void lw_res_free(struct lw_res *r);
 
 /* Open what R names with FLAGS through its parent, checked to be the same
