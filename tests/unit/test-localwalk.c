@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fstypes.h"
 #include "fsx.h"
 #include "localwalk.h"
 #include "tap.h"
@@ -250,9 +251,21 @@ int main(void)
 	char link[64];
 	int fd;
 
+	/* The types a walk may step onto: known local ones, nothing else. */
+	{
+		static const char *const no[] = {"nfs", "nfs4", "cifs", "smb3", "ceph", "fuse", "fuse.sshfs", "fuseblk",
+						 "autofs", "proc", "sysfs", "overlay", "9p", "lustre", "weirdfs", ""};
+		static const char *const yes[] = {"ext4", "xfs", "btrfs", "tmpfs"};
+
+		for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+			ok(!fs_type_never_hangs(no[i]), "a walk does not step onto %s", no[i][0] ? no[i] : "an empty type");
+		for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+			ok(fs_type_never_hangs(yes[i]), "a walk may step onto %s", yes[i]);
+		ok(!fs_type_never_hangs(NULL), "nor onto a mount without a type");
+	}
 	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root\n");
-		return 0;
+		printf("# the rest needs root\n");
+		return done_testing();
 	}
 	if (identity_lookup("nobody", &nobody) != 0 || unshare(CLONE_NEWNS) != 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
