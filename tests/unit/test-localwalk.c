@@ -248,6 +248,7 @@ static void local_paths(const struct fsx *x)
 int main(void)
 {
 	struct fsx as_root = {0}, as_nobody = {.as = &nobody};
+	struct stat secret;
 	char link[64];
 	int fd;
 
@@ -299,23 +300,30 @@ int main(void)
 	 * must give what a child acting for nobody gets instead.
 	 */
 	dir("nobodys", 0755);
-	if (chown(P("nobodys"), nobody.uid, nobody.gid) != 0 || (fd = open(P("private/secret"), O_RDONLY | O_CLOEXEC)) < 0)
+	/* Far from the low numbers a child uses for its own pipes and sockets. */
+	if (chown(P("nobodys"), nobody.uid, nobody.gid) != 0 || (fd = open(P("private/secret"), O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (fd = fcntl(fd, F_DUPFD_CLOEXEC, 100)) < 0 || stat(P("private/secret"), &secret) != 0)
 		return 99;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	ln(link, "nobodys/l");
-	if (lchown(P("nobodys/l"), nobody.uid, nobody.gid) != 0)
+	snprintf(link, sizeof(link), "/dev/fd/%d", fd);
+	ln(link, "nobodys/l2");
+	if (lchown(P("nobodys/l"), nobody.uid, nobody.gid) != 0 || lchown(P("nobodys/l2"), nobody.uid, nobody.gid) != 0)
 		return 99;
 	/* lstat of the link itself may stay in-process; following it may not. */
-	same(&as_nobody, P("nobodys/l"), -1, "nobody's link to root's open descriptor");
-	{
-		unsigned long before = fsx_in_process_calls();
+	for (int i = 0; i < 2; i++) {
+		const char *l = P(i ? "nobodys/l2" : "nobodys/l");
+		unsigned long before;
 		struct stat st;
 		char *buf;
 		size_t len;
 
-		ok(fsx_stat(&as_nobody, P("nobodys/l"), &st) != 0, "nobody cannot stat root's file through it");
-		ok(fsx_read_file(&as_nobody, P("nobodys/l"), 100, &buf, &len) != 0, "nobody cannot read root's file through it");
-		is_int(fsx_in_process_calls() - before, 0, "the link is followed by a child as nobody, not in-process");
+		same(&as_nobody, l, -1, i ? "nobody's link to /dev/fd/N" : "nobody's link to /proc/self/fd/N");
+		before = fsx_in_process_calls();
+		ok(fsx_stat(&as_nobody, l, &st) != 0 || st.st_ino != secret.st_ino || st.st_dev != secret.st_dev,
+		   "%s: nobody cannot stat root's file through it", l);
+		ok(fsx_read_file(&as_nobody, l, 100, &buf, &len) != 0, "%s: nobody cannot read root's file through it", l);
+		is_int(fsx_in_process_calls() - before, 0, "%s: followed by a child as nobody, not in-process", l);
 		free(buf);
 	}
 	close(fd);
