@@ -159,7 +159,7 @@ procs=$(grep -E '^[0-9]+ +(fork|vfork|clone|clone3)\(' "$tmp/trace" | grep -vc C
 threads=$(grep -E '^[0-9]+ +(clone|clone3)\(' "$tmp/trace" | grep -c CLONE_THREAD)
 echo "  processes created: $procs (threads of programs it ran: $threads)"
 echo "  programs run (execve that succeeded):"
-grep -E '^[0-9]+ +execve\(' "$tmp/trace" | grep ' = 0$' | grep -vE 'execve\("(/usr/bin/setpriv|/usr/bin/env|'"$nfscheck"')"' | sed -E 's/^[0-9]+ +execve\("([^"]*)", \[([^]]*)\].*/    \1: [\2]/' | sort | uniq -c
+grep -E '^[0-9]+ +execve\(' "$tmp/trace" | grep ' = 0$' | grep -vE 'execve\("(/usr/bin/setpriv|/usr/bin/env|'"$nfscheck"')"' | sed -E 's/^[0-9]+ +execve\("([^"]*)", \["[^"]*"(, "([^"]*)")?.*/    \1 \3/' | sort | uniq -c
 awk '/: debug: .*: [0-9]+ ms: / { n++; split($0, f, ": "); for (i in f) if (f[i] ~ / ms$/) { sub(/ ms$/, "", f[i]); ms += f[i] } }
      /: debug: .*: in-process: / { ip++ }
      END { printf "  filesystem calls: %d in-process, %d in a guarded child (%d ms in all)\n", ip, n, ms }' "$tmp/debug"
