@@ -467,7 +467,7 @@ static int in_process(const struct fsx *x, const struct req *r, struct guard_out
 
 	/* LOOKPATH takes a name; its candidates go in-process when absolute. */
 	if (!lw_enabled() || !r->path || (r->path[0] != '/' && r->op != OP_LOOKPATH) || r->op == OP_MKDIRS ||
-	    guard_interrupted() || guard_remaining_ms() <= 0)
+	    guard_interrupted() || guard_remaining_ms() <= 0 || !lw_root_walkable())
 		return LW_FALLBACK;
 	if (!lw_ident_enter(as, &id))
 		return LW_FALLBACK;

@@ -47,6 +47,10 @@ static int tab_fd = -1;
 static pid_t tab_pid;
 static bool tab_ok;
 
+/* Whether "/" is a mount a walk may start on, as of the table read last:
+ * -1 not known yet. */
+static int root_walkable = -1;
+
 static bool table_fresh(void)
 {
 	struct pollfd p = {.fd = tab_fd, .events = POLLPRI};
@@ -69,6 +73,7 @@ static bool table_fresh(void)
 	if (changed) {
 		mount_table_free(&tab);
 		tab_ok = mount_table_load(&tab, NULL) == 0;
+		root_walkable = -1;
 	}
 	return tab_ok;
 }
@@ -96,6 +101,21 @@ static int mount_id(int fd)
 	    !(sx.stx_mask & STATX_MNT_ID))
 		return -1;
 	return (int)sx.stx_mnt_id;
+}
+
+bool lw_root_walkable(void)
+{
+	int fd;
+
+	if (!enabled || !table_fresh())
+		return false;
+	if (root_walkable < 0) {
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		root_walkable = fd >= 0 && mount_id(fd) >= 0 && mount_id(fd) == safe_mount_at("/");
+		if (fd >= 0)
+			close(fd);
+	}
+	return root_walkable == 1;
 }
 
 struct walk {

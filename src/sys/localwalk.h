@@ -60,6 +60,10 @@ bool lw_ident_enter(const struct identity *as, struct lw_ident *s);
 /* Back to root's; dies if that cannot be proved. */
 void lw_ident_leave(struct lw_ident *s);
 
+/* Whether a walk can start at all ("/" is a mount of a known local type);
+ * checked again only after the mount table changed. A cheap first test. */
+bool lw_root_walkable(void);
+
 /* For tests: false makes every call take the guarded child. */
 void lw_set_enabled(bool on);
 bool lw_enabled(void);
