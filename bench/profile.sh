@@ -24,8 +24,8 @@
 #
 # Peak memory: /usr/bin/time's %M, the largest resident set of nfscheck and
 # any one child it waited for; and getrusage(RUSAGE_CHILDREN)'s ru_maxrss
-# seen by a wrapper that waits for nfscheck (the same measure, taken
-# independently). Neither adds up processes that live at the same time.
+# seen by a small C wrapper (built with cc) that waits for nfscheck (the
+# same measure, taken independently). Neither adds up processes that live at the same time.
 set -u
 pairs=21 user= throwaway=0 root_for=0 nfscheck= before= pv=
 while [ $# -gt 0 ]; do
@@ -48,7 +48,7 @@ if [ -n "$before" ]; then
 	before=$(realpath "$before" 2>/dev/null || echo "$before")
 	[ -x "$before" ] || { echo "bench: no nfscheck at $before" >&2; exit 2; }
 fi
-for tool in podman strace python3; do
+for tool in podman strace cc; do
 	command -v $tool >/dev/null || { echo "bench: $tool is not installed" >&2; exit 2; }
 done
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
@@ -146,7 +146,7 @@ peak() {
 	local i m r max_m=0 max_r=0
 	for ((i = 0; i < 5; i++)); do
 		m=$(cd / && "${NF_AS[@]}" /usr/bin/time -f '%M' "$1" "$2" "${NF_ARGS[@]}" 2>&1 >/dev/null | tail -1)
-		r=$(cd / && "${NF_AS[@]}" python3 "$tmp/rusage.py" "$1" "$2" "${NF_ARGS[@]}")
+		r=$(cd / && "${NF_AS[@]}" "$tmp/rusage" "$1" "$2" "${NF_ARGS[@]}")
 		[ "$m" -gt "$max_m" ] && max_m=$m
 		[ "$r" -gt "$max_r" ] && max_r=$r
 	done
@@ -155,13 +155,36 @@ peak() {
 
 tmp=$(mktemp -d /tmp/nfscheck-profile.XXXXXX) && chmod 755 "$tmp"
 trap 'rm -rf "$tmp"; [ -n "${NFSCHECK_BENCH_NS:-}" ] && pkill -KILL -U 4462 2>/dev/null' EXIT
-# The wrapper: run the command, wait for it, print RUSAGE_CHILDREN's ru_maxrss (KiB).
-cat >"$tmp/rusage.py" <<'EOF'
-import os, resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+# The wrapper: run the command, wait for it, print RUSAGE_CHILDREN's
+# ru_maxrss (KiB). In C and small: the largest resident set counted
+# includes the wrapper's own memory between fork and exec, so a Python
+# wrapper would report its own 10 MB.
+cat >"$tmp/rusage.c" <<'EOF'
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	struct rusage ru;
+	pid_t pid;
+
+	if (argc < 2 || (pid = fork()) < 0)
+		return 2;
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execvp(argv[1], argv + 1);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	getrusage(RUSAGE_CHILDREN, &ru);
+	printf("%ld\n", ru.ru_maxrss);
+	return 0;
+}
 EOF
-chmod 644 "$tmp/rusage.py"
+cc -O2 -o "$tmp/rusage" "$tmp/rusage.c" || { echo "bench: cannot compile the rusage wrapper (cc)" >&2; exit 2; }
+chmod 755 "$tmp/rusage"
 
 who=${user:-$(id -un)}
 [ "$root_for" = 1 ] && mode="nfscheck as root --user $who" || mode="both as $who"
