@@ -212,8 +212,8 @@ for b in "${bins[@]}"; do
 	procs=$(grep -E '^[0-9]+ +(fork|vfork|clone|clone3)\(' "$tmp/trace" | grep -vc CLONE_THREAD)
 	threads=$(grep -E '^[0-9]+ +(clone|clone3)\(' "$tmp/trace" | grep -c CLONE_THREAD)
 	echo "  processes created: $procs (threads of programs it ran: $threads)"
-	echo "  programs run (execve that succeeded):"
-	grep -E '^[0-9]+ +execve\(' "$tmp/trace" | grep ' = 0$' | grep -vE 'execve\("(/usr/bin/setpriv|/usr/bin/env|'"$b"')"' |
+	echo "  programs run (execve that did not fail):"
+	grep -E '^[0-9]+ +execve\(' "$tmp/trace" | grep -v ' = -1 ' | grep -vE 'execve\("(/usr/bin/setpriv|/usr/bin/env|'"$b"')"' |
 		sed -E 's/^[0-9]+ +execve\("([^"]*)", \["[^"]*"(, "([^"]*)")?.*/    \1 \3/' | sort | uniq -c
 	awk '/: debug: .*: [0-9]+ ms: / { n++; split($0, f, ": "); for (i in f) if (f[i] ~ / ms$/) { sub(/ ms$/, "", f[i]); ms += f[i] } }
 	     /: debug: .*: in-process: / { ip++ }
