@@ -55,3 +55,6 @@ target fuzz-mounts $common sys/mounts.c --
 target fuzz-subids $common sys/subids.c -- -lsubid
 target fuzz-boltdb $common model/boltdb.c --
 target fuzz-outsafe $common lib/outsafe.c --
+target fuzz-gobin $common sys/gobin.c --
+target fuzz-dpkg $common sys/dpkg.c --
+target fuzz-lock-owner fix/image-owner.c --

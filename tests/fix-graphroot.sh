@@ -52,7 +52,13 @@ if (cd "$tmp" && apt-get download -qq containers-storage >/dev/null 2>&1) &&
 	user_file "$(cat "$tmp/deb/usr/share/containers/storage.conf")"
 	cp "$(conf)" "$case_dir/before"
 	fix --graphroot "$store-debian/storage"
-	ok $(( rc != 0 )) "Debian's file: fix succeeds (exit $rc)" || diag "$(cat "$case_dir/err")"
+	# The file also keeps root's runroot, which stops Podman ("mkdir
+	# /run/containers: permission denied"): the closing diagnose says so,
+	# and fix exits with its status.
+	ok $(( rc != 1 )) "Debian's file: fix writes, then exits 1: the rootful runroot still stops Podman (exit $rc)" ||
+		diag "$(cat "$case_dir/err")"
+	grep -q 'startup.runroot.*/run/containers/storage' "$case_dir/out" && grep -q 'Podman still cannot work' "$case_dir/err"
+	ok $? "Debian's file: fix says what still blocks Podman"
 	changed=$(diff "$case_dir/before" "$(conf)" | grep -c '^[<>]')
 	[ "$changed" -eq 2 ]; ok $? "Debian's file: exactly one line differs ($changed diff lines)"
 	diff "$case_dir/before" "$(conf)" | grep -q "^> graphroot = \"$store-debian/storage\"\$"
@@ -61,6 +67,9 @@ if (cd "$tmp" && apt-get download -qq containers-storage >/dev/null 2>&1) &&
 	[ -n "$bak" ] && cmp -s "$bak" "$case_dir/before"; ok $? "Debian's file: the backup holds the old bytes"
 	[ -d "$store-debian/storage" ] && [ "$(stat -c '%u %a' "$store-debian/storage")" = "$NS_UID 700" ]
 	ok $? "Debian's file: the graphroot was created, owned by the user, mode 0700"
+	install -d -m 700 -o "$NS_UID" -g "$NS_UID" "$case_dir/run"
+	fix --graphroot "$store-debian/storage" --runroot "$case_dir/run/containers"
+	ok $(( rc != 0 )) "Debian's file with --runroot too: fix succeeds (exit $rc)" || diag "$(cat "$case_dir/err")"
 	grep -q 'Verdict: nothing found that breaks rootless Podman' "$case_dir/out"
 	ok $? "Debian's file: the diagnose checks run afterwards and pass"
 else

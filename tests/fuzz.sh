@@ -35,5 +35,8 @@ fuzz mounts "$FIXTURES"/mountinfo-netroot "$top"/fuzz/seeds/mounts/*
 fuzz subids "$top"/fuzz/seeds/subids/*
 MAX_LEN=65536 fuzz boltdb "$top"/fuzz/seeds/boltdb/*
 fuzz outsafe "$top"/fuzz/seeds/conf/*
+MAX_LEN=65536 fuzz gobin "$top"/fuzz/seeds/gobin/*
+fuzz dpkg "$top"/fuzz/seeds/dpkg/*
+fuzz lock-owner "$top"/fuzz/seeds/lock/*
 
 done_testing

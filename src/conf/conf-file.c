@@ -448,8 +448,9 @@ static void decode_table(struct decoder *b, const struct tv *t, enum sc_key pare
 	}
 }
 
-void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
-		   unsigned version, const char *on_failure, struct problem_list *pl)
+/* SCHEMA false: build the document only (a TOML file that is not a storage.conf). */
+static void parse_file(struct sc_file *f, const char *path, const char *buf, size_t len, unsigned version,
+		       const char *on_failure, struct problem_list *pl, bool schema)
 {
 	struct decoder b = {.f = f, .version = version, .on_failure = on_failure, .pl = pl};
 	struct tv_arena *arena;
@@ -467,7 +468,7 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 	tl_free(b.rd);
 	/* b.scratch goes with the document's arena. */
 	/* Go decodes nothing from a file it cannot parse. */
-	if (!f->decode_failed)
+	if (!f->decode_failed && schema)
 		decode_table(&b, f->doc, SK_NONE, NULL);
 	if (f->decode_failed)
 		for (int k = 0; k < SK__COUNT; k++) {
@@ -477,6 +478,18 @@ void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t 
 	if (b.hidden)
 		problem_add(pl, b.hidden_sev, path, 0, NULL, "%zu more problems in this file are not listed "
 			    "(the first %d are)", b.hidden, FILE_MAX_PROBLEMS);
+}
+
+void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
+		   unsigned version, const char *on_failure, struct problem_list *pl)
+{
+	parse_file(f, path, buf, len, version, on_failure, pl, true);
+}
+
+void toml_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
+		     const char *on_failure, struct problem_list *pl)
+{
+	parse_file(f, path, buf, len, 0, on_failure, pl, false);
 }
 
 void sc_file_free(struct sc_file *f)

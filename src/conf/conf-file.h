@@ -36,6 +36,10 @@ struct sc_file {
  */
 void sc_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
 		   unsigned version, const char *on_failure, struct problem_list *pl);
+/* The same reader for another TOML file of the containers tools
+ * (containers.conf): F->doc and the decode faults, no storage keys. */
+void toml_file_parse(struct sc_file *f, const char *path, const char *buf, size_t len,
+		     const char *on_failure, struct problem_list *pl);
 void sc_file_free(struct sc_file *f);
 
 /* The string value of KEY, or NULL when unset or not a string. */

@@ -83,6 +83,76 @@ static void overlay(struct diag *d, struct check **cp, bool net)
 	*cp = c;
 }
 
+/*
+ * btrfs and zfs Init (drivers/btrfs/btrfs.go, drivers/zfs/zfs.go): zfs
+ * first looks up the zfs command ("the 'zfs' command is not available"),
+ * both then need the graphroot on their own filesystem ("... is not on a
+ * btrfs filesystem: prerequisites for driver not satisfied (wrong
+ * filesystem?)"). Seen with 4.3.1.
+ */
+static struct check *btrfs_zfs(struct diag *d, const char *drv)
+{
+	struct fsx x = {.as = d->t.as};
+	const char *fst = d->have_fs_graphroot ? d->fs_graphroot.fstype : NULL;
+	bool same = fst && strcmp(fst, drv) == 0;
+	char *zfs = NULL;
+	struct check *c;
+
+	if (strcmp(drv, "zfs") == 0 && fsx_lookpath(&x, "zfs", userenv_get(&d->t.env, "PATH"), &zfs) != 0) {
+		c = diag_add(d, "driver.zfs", G_DRIVER, CS_FAIL, "zfs: the zfs command is not in %s's PATH", d->user);
+		check_detail(c, "Podman stops: \"the 'zfs' command is not available: prerequisites for driver not "
+				"satisfied\"");
+		check_remedy(c, "use driver = \"overlay\", or install zfsutils-linux and put the graphroot on ZFS");
+	} else if (!same) {
+		c = diag_add(d, strcmp(drv, "zfs") == 0 ? "driver.zfs" : "driver.btrfs", G_DRIVER, CS_FAIL,
+			     "%s needs the graphroot on %s, not on %s", drv, drv, fst ? fst : "an unknown filesystem");
+		check_detail(c, "Podman stops: \"%s/%s is not on a %s filesystem: prerequisites for driver not "
+				"satisfied (wrong filesystem?)\"", d->m.graphroot.value, drv, drv);
+		check_remedy(c, "use driver = \"overlay\", or move the graphroot to a %s filesystem", drv);
+	} else {
+		c = diag_add(d, "driver", G_DRIVER, CS_OK, "%s on %s", drv, fst);
+	}
+	check_value_str(c, "path", d->m.graphroot.value);
+	check_value_str(c, "fstype", fst);
+	free(zfs);
+	return c;
+}
+
+/*
+ * mount_program must exist ("overlay: can't stat program") and
+ * use_composefs cannot work rootless ("composefs is not supported in user
+ * namespaces", overlay.go Init, storage 1.52 and later, seen with 5.4.2
+ * and 6.1.1; 4.3 does not know the key).
+ */
+static void overlay_prerequisites(struct diag *d)
+{
+	const struct setting *mp = &d->m.mount_program;
+	struct fsx x = {.as = d->t.as};
+	struct stat st;
+	int err;
+
+	if (mp->value && *mp->value && (err = fsx_stat(&x, mp->value, &st)) != 0) {
+		struct check *f = diag_add(d, "driver.mount-program", G_DRIVER, CS_FAIL, "mount_program %s: %s",
+					   mp->value, errno_name(err));
+
+		check_detail(f, "Podman stops: \"overlay: can't stat program \\\"%s\\\": stat %s: %s\"", mp->value,
+			     mp->value, nf_strerror(err));
+		check_remedy(f, "install it (apt-get install fuse-overlayfs) or correct mount_program in %s:%u",
+			     mp->origin.file ? mp->origin.file : "storage.conf", mp->origin.line);
+		check_value_str(f, "path", mp->value);
+		check_value_str(f, "errno", errno_name(err));
+	}
+	if (d->m.rootless && d->m.version >= PV(5, 0) && d->m.use_composefs.value && model_bool_true(d->m.use_composefs.value)) {
+		struct check *f = diag_add(d, "driver.composefs", G_DRIVER, CS_FAIL, "use_composefs = \"%s\" cannot work "
+					   "rootless", d->m.use_composefs.value);
+
+		check_detail(f, "Podman stops: \"configure storage: composefs is not supported in user namespaces\"");
+		check_remedy(f, "remove use_composefs from %s:%u (or set it to \"false\")",
+			     d->m.use_composefs.origin.file ? d->m.use_composefs.origin.file : "storage.conf",
+			     d->m.use_composefs.origin.line);
+	}
+}
+
 void check_driver(struct diag *d)
 {
 	const char *drv = d->model_ok ? d->m.driver.value : NULL;
@@ -99,12 +169,16 @@ void check_driver(struct diag *d)
 		c = diag_add(d, "driver", G_DRIVER, CS_OK, "vfs: works on any filesystem, but copies every layer "
 			     "in full (slow, uses much disk)");
 	} else if (strcmp(drv, "btrfs") == 0 || strcmp(drv, "zfs") == 0) {
-		bool same = d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, drv) == 0;
-
-		c = diag_add(d, "driver", G_DRIVER, same ? CS_OK : CS_FAIL, "%s%s", drv,
-			     same ? "" : " needs the graphroot on that filesystem");
+		c = btrfs_zfs(d, drv);
 	} else {
-		c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "driver \"%s\" is not one rootless Podman has", drv);
+		/* drivers/driver.go New: no such name in the registry. */
+		c = diag_add(d, "driver.unknown", G_DRIVER, CS_FAIL, "driver \"%s\" does not exist", drv);
+		check_detail(c, "Podman stops: \"failed to GetDriver graph %s ...: driver not supported\"%s", drv,
+			     strcmp(drv, "fuse-overlayfs") == 0 ? "; fuse-overlayfs is a mount_program of the overlay "
+								  "driver, not a driver" : "");
+		check_remedy(c, "set driver = \"overlay\" (with mount_program = \"/usr/bin/fuse-overlayfs\" under "
+				"[storage.options.overlay] if you want fuse-overlayfs) in %s",
+			     d->m.driver.origin.file ? d->m.driver.origin.file : "storage.conf");
 	}
 	if (diag_ignore_chown(d) && c->status == CS_OK) {
 		c->status = CS_WARN;
@@ -115,4 +189,7 @@ void check_driver(struct diag *d)
 	check_value_str(c, "mount_program", d->m.mount_program.value);
 	check_value_str(c, "ignore_chown_errors", d->m.ignore_chown_errors.value);
 	check_value_str(c, "force_mask", d->m.force_mask.value);
+	/* Last: diag_add may move C. */
+	if (strcmp(drv, "overlay") == 0)
+		overlay_prerequisites(d);
 }

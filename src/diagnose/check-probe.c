@@ -49,17 +49,33 @@ static struct json_object *steps_json(const struct probe_result *r)
 	return a;
 }
 
+/* The probe could not make its directory where the graphroot is or would
+ * be. Name the graphroot when it does not exist yet, as Podman's "mkdir
+ * /x/y: permission denied" names the directory it could not make, not only
+ * the existing one it tried to make it in. */
+static struct check *mkdir_failure(struct diag *d, const struct probe_result *r, const char *dir)
+{
+	struct check *c;
+
+	if (!d->fs_graphroot.exists)
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "cannot create the graphroot %s: %s in %s",
+			     d->m.graphroot.value, errno_name(r->setup_err), dir);
+	else
+		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "cannot create a directory in %s: %s", dir,
+			     errno_name(r->setup_err));
+	check_detail(c, "%s cannot create files where the graphroot is (or would be created), so "
+			"Podman cannot either", d->user);
+	remedy_move_graphroot(d, c);
+	return c;
+}
+
 static void setup_failure(struct diag *d, const struct probe_result *r, const char *dir)
 {
 	const char *st = r->setup_stage;
 	struct check *c;
 
 	if (strcmp(st, "mkdir") == 0) {
-		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "cannot create a directory in %s: %s", dir,
-			     errno_name(r->setup_err));
-		check_detail(c, "%s cannot create files where the graphroot is (or would be created), so "
-				"Podman cannot either", d->user);
-		remedy_move_graphroot(d, c);
+		c = mkdir_failure(d, r, dir);
 	} else if (strcmp(st, "unshare") == 0 && !d->userns_works) {
 		c = diag_add(d, "probe", G_PROBE, CS_SKIP, "not run: no user namespace (see userns)");
 	} else if (strcmp(st, "uid_map") == 0 || strcmp(st, "gid_map") == 0) {
@@ -178,7 +194,10 @@ static struct check *verdict(struct diag *d, const char *fs, bool single)
 
 		c = diag_add(d, "probe", G_PROBE, CS_FAIL, "%s on %s: %s (%s)", probe_step_text(fail_step), fs,
 			     errno_name(err), strerror(err));
-		if (fail_step == PS_LOCK)
+		if (fail_step == PS_SYMLINK)
+			check_detail(c, "Podman creates every symbolic link of every layer it unpacks; here it fails "
+					"with \"symlink ...: %s\"", strerror(err));
+		else if (fail_step == PS_LOCK)
 			check_detail(c, "containers-storage takes fcntl locks in the graphroot; %s", err == ENOLCK
 					? "the NFS lock manager (lockd, statd) does not answer"
 					: "they fail here");
@@ -197,6 +216,12 @@ static struct check *verdict(struct diag *d, const char *fs, bool single)
 			     "ignore_chown_errors hides it", fs, errno_name(r->step[PS_CHOWN_FILE].err));
 		check_detail(c, "images unpack, but every file belongs to you: no separation between users in "
 				"the container");
+	} else if (r->chown_ignored) {
+		c = diag_add(d, "probe", G_PROBE, CS_WARN, "chown to a subordinate ID is accepted on %s, but the file "
+			     "keeps its owner", fs);
+		check_detail(c, "images unpack and run, but every file in them belongs to you, which is root in "
+				"the container: a program that checks who owns its files (sshd, PostgreSQL) refuses");
+		remedy_move_graphroot(d, c);
 	} else {
 		c = diag_add(d, "probe", G_PROBE, CS_OK, "chown into subordinate IDs works on %s", fs);
 	}
@@ -230,9 +255,33 @@ static void probe_values(struct check *c, const struct probe_result *r, const ch
 	check_value_str(c, "mapping", single ? "single: 0 -> your ID only" : r->mapping);
 	check_value_bool(c, "single_mapping", single);
 	check_value(c, "steps", steps_json(r));
+	check_value_bool(c, "chown_ignored", r->chown_ignored);
 	check_value_bool(c, "timed_out", r->timed_out);
 	check_value_int(c, "leftovers_removed", r->leftovers_removed);
 	check_value_bool(c, "left_behind", r->scratch && !r->scratch_removed);
+}
+
+/*
+ * filesystem.graphroot predicts from the filesystem's kind that a network
+ * filesystem refuses chown to subordinate IDs. The probe has just done
+ * what Podman does there; when it got through, the prediction was wrong
+ * for this mount (a server that allows it, or a CIFS mount that accepts and
+ * ignores it) and only a warning is left of it.
+ */
+static void overrule_prediction(struct diag *d, const struct check *probe, bool single)
+{
+	const struct probe_result *r = &d->probe;
+
+	if (!d->graphroot_failed_as_network || single || probe->status == CS_FAIL || probe->status == CS_SKIP ||
+	    !r->step[PS_CHOWN_FILE].done || r->step[PS_CHOWN_FILE].err || !r->step[PS_CHOWN_DIR].done ||
+	    r->step[PS_CHOWN_DIR].err)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].id, "filesystem.graphroot") == 0 && d->v[i].status == CS_FAIL) {
+			d->v[i].status = CS_WARN;
+			check_detail(&d->v[i], "but the probe did there what Podman does, and the server allowed "
+					       "it: see probe");
+		}
 }
 
 void check_probe(struct diag *d)
@@ -259,6 +308,7 @@ void check_probe(struct diag *d)
 		c = timed_out(d, fs, budget);
 	} else {
 		c = verdict(d, fs, single);
+		overrule_prediction(d, c, single);
 	}
 	probe_values(c, r, dir, single);
 }

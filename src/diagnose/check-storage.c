@@ -142,7 +142,7 @@ static char *local_graphroot_suggestion(const struct diag *d)
 	return NULL;
 }
 
-static char *user_flag(const struct diag *d)
+char *diag_user_flag(const struct diag *d)
 {
 	char *q;
 	char *s;
@@ -165,7 +165,7 @@ bool diag_ignore_chown(const struct diag *d)
 
 void remedy_move_graphroot(struct diag *d, struct check *c)
 {
-	char *local = local_graphroot_suggestion(d), *uf = user_flag(d);
+	char *local = local_graphroot_suggestion(d), *uf = diag_user_flag(d);
 
 	if (local) {
 		char *q = shell_quote(local);
@@ -234,6 +234,9 @@ static void fs_check(struct diag *d, const char *id, const char *what, const cha
 	if (!fi.exists && fi.existing)
 		check_detail(c, "%s does not exist yet; it would be created on the filesystem of %s", path, fi.existing);
 	fs_values(c, &fi);
+	if (strcmp(id, "filesystem.graphroot") == 0)
+		d->graphroot_failed_as_network = c->status == CS_FAIL && fsinfo_is_network(&fi) &&
+						 fi.statfs_err != NF_EDEADLINE && !fi.ro && !fi.noexec;
 	if (c->status == CS_FAIL && strcmp(id, "filesystem.graphroot") == 0 && fi.statfs_err != NF_EDEADLINE)
 		remedy_move_graphroot(d, c);
 	else if (c->status == CS_FAIL && strcmp(id, "filesystem.runroot") == 0)
@@ -265,8 +268,11 @@ void check_filesystems(struct diag *d)
 		fs_check(d, "filesystem.additionalimagestores", "additional image store",
 			 d->m.additional_image_stores.v[i].text, CS_OK, NULL);
 	fs_check(d, "filesystem.runroot", "runroot", d->m.runroot.value, CS_FAIL, NULL);
-	/* Pulls copy each layer through here first: slow on NFS, but no chown. */
-	fs_check(d, "filesystem.tmpdir", "image copy directory", tmp && *tmp ? tmp : "/var/tmp", CS_WARN, NULL);
+	/* Pulls copy each layer through here first: slow on NFS, but no chown.
+	 * The model's image copy directory: TMPDIR, image_copy_tmp_dir, /var/tmp. */
+	fs_check(d, "filesystem.tmpdir", "image copy directory",
+		 d->m.image_copy_tmp_dir.value ? d->m.image_copy_tmp_dir.value : tmp && *tmp ? tmp : "/var/tmp",
+		 CS_WARN, NULL);
 }
 
 /* ---- location hazards of a local graphroot ---- */

@@ -207,7 +207,7 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 	size_t nfix;
 
 	fprintf(out, "nfscheck diagnose: %s (uid %u), Podman %u.%u model\n", d->user,
-		(unsigned)d->t.env.uid, d->m.version / 100, d->m.version % 100);
+		(unsigned)d->t.env.uid, d->m.pv.release / 100, d->m.pv.release % 100);
 	for (size_t i = 0; i < d->nnotes; i++)
 		fprintf(out, "note: %s\n", d->notes[i]);
 	for (size_t i = 0; i < d->n; i++) {

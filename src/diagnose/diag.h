@@ -67,6 +67,9 @@ struct diag {
 
 	struct fsinfo fs_graphroot;
 	bool have_fs_graphroot;
+	/* filesystem.graphroot failed only because the filesystem is a network
+	 * one, a prediction the probe may overrule with what really happens. */
+	bool graphroot_failed_as_network;
 	struct subids ids;
 	bool have_ids;
 	char *newuidmap, *newgidmap;  /* usable tools, NULL when not */
@@ -99,6 +102,7 @@ const char *check_status_name(enum check_status s);
 void check_worst(struct check *c, enum check_status s);
 
 /* The checks, in the order they run. */
+void check_podman(struct diag *d);
 void check_configuration(struct diag *d);
 void check_filesystems(struct diag *d);
 void check_subids(struct diag *d);
@@ -107,7 +111,10 @@ void check_userns(struct diag *d);
 void check_probe(struct diag *d);
 void check_nfs(struct diag *d);
 void check_runtime_dir(struct diag *d);
+void check_startup(struct diag *d);
 void check_driver(struct diag *d);
+void check_cgroups(struct diag *d);
+void check_database(struct diag *d);
 void check_location(struct diag *d);
 
 struct diag_options {
@@ -132,6 +139,8 @@ void diag_free(struct diag *d);
 
 /* The remedy for a graphroot on the wrong filesystem: move it (fix command). */
 void remedy_move_graphroot(struct diag *d, struct check *c);
+/* " --user NAME" (shell-quoted) for a command given to root, "" for one's own. */
+char *diag_user_flag(const struct diag *d);
 /* True when ignore_chown_errors is on for the driver in use. */
 bool diag_ignore_chown(const struct diag *d);
 

@@ -30,8 +30,9 @@ static bool use_color(void)
 static void run_checks(struct diag *d)
 {
 	static void (*const checks[])(struct diag *) = {
-		check_configuration, check_filesystems, check_subids, check_idmap_tools,
-		check_userns, check_probe, check_nfs, check_runtime_dir, check_driver, check_location,
+		check_podman, check_configuration, check_filesystems, check_subids, check_idmap_tools,
+		check_userns, check_probe, check_nfs, check_runtime_dir, check_startup, check_driver,
+		check_cgroups, check_database, check_location,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {

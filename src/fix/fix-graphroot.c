@@ -25,7 +25,6 @@
 #include "quote.h"
 #include "strbuf.h"
 #include "target.h"
-#include "toml-lines.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -133,6 +132,36 @@ static void put_setting(struct strbuf *b, const char *key, const char *value, st
 	free(q);
 }
 
+/*
+ * The driver a storage.conf line chose for this user, with its origin:
+ * the model's when a file set it; when the database pinned it, the system
+ * file's that it came from. An automatic pick (vfs when nothing was
+ * configured, or overlay when fuse-overlayfs is found) or $STORAGE_DRIVER
+ * is no configuration: written into the new file it would pin that
+ * driver for good, after the site installs overlay support.
+ */
+static const struct setting *configured_driver(const struct model *m, struct setting *tmp)
+{
+	if (m->driver.origin.kind == OR_FILE)
+		return &m->driver;
+	if (m->driver.origin.kind != OR_DATABASE)
+		return NULL;
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct model_file *f = m->files[i];
+		const struct sc_setting *s = &f->conf.set[SK_DRIVER];
+
+		if (f->used && f->decoded && f->role == ROLE_SYSTEM && s->value && s->value->type == TV_STRING &&
+		    strcmp(s->value->u.str.s, m->driver.value) == 0) {
+			tmp->value = s->value->u.str.s;
+			tmp->origin.kind = OR_FILE;
+			tmp->origin.file = f->path;
+			tmp->origin.line = s->line;
+			return tmp;
+		}
+	}
+	return NULL;
+}
+
 /* A new legacy user file replaces the system file: carry over what the user took from it. */
 static char *new_user_file(const struct model *m, const struct target_file *tf, const char *value,
 			   const char *runroot, struct strbuf *said)
@@ -141,22 +170,27 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
+	struct setting tmp = {0};
+	const struct setting *drv = tf->dropin ? NULL : configured_driver(m, &tmp);
+	bool chown = !tf->dropin && m->ignore_chown_errors.value && m->ignore_chown_errors.origin.kind == OR_FILE &&
+		     m->driver.value && (strcmp(m->driver.value, "overlay") == 0 || strcmp(m->driver.value, "vfs") == 0);
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d", &tm);
 	strbuf_adds(&b, "# Written by nfscheck fix on ");
 	strbuf_adds(&b, stamp);
 	strbuf_adds(&b, tf->dropin ? ": moves the graphroot off a network filesystem.\n"
-				   : ": once this file exists, Podman reads no other storage.conf\n"
-				     "# for this user, so the settings taken from the system file are kept here.\n");
+			: drv || chown ? ": once this file exists, Podman reads no other storage.conf\n"
+					 "# for this user, so the settings taken from the system file are kept here.\n"
+				       : ": once this file exists, Podman reads no other storage.conf\n"
+					 "# for this user.\n");
 	strbuf_adds(&b, "[storage]\n");
-	if (!tf->dropin && m->driver.value && *m->driver.value)
-		put_setting(&b, "driver", m->driver.value, said, ", as Podman uses it now (", &m->driver.origin);
+	if (drv)
+		put_setting(&b, "driver", drv->value, said, ", as configured (", &drv->origin);
 	put_setting(&b, tf->key, value, NULL, NULL, NULL);
 	if (runroot)
 		put_setting(&b, "runroot", runroot, NULL, NULL, NULL);
-	if (!tf->dropin && m->ignore_chown_errors.value && m->driver.value &&
-	    (strcmp(m->driver.value, "overlay") == 0 || strcmp(m->driver.value, "vfs") == 0)) {
+	if (chown) {
 		strbuf_adds(&b, "\n[storage.options.");
 		strbuf_adds(&b, m->driver.value);
 		strbuf_adds(&b, "]\n");
@@ -198,43 +232,18 @@ static int check_destination(const struct fix_options *o, const struct target *t
 
 /*
  * A [engine] static_dir in containers.conf pins the database, and with it
- * the old graphroot. The user's file is read in the user's name (AS): read
- * as root, a link planted there would show root what a root-only file
- * holds.
+ * the old graphroot. The model read containers.conf (model-containers.c,
+ * in the user's name: a link planted there must not show root what a
+ * root-only file holds).
  */
-static void warn_static_dir(const struct userenv *env, const struct identity *as)
+static void warn_static_dir(const struct model *m)
 {
-	char *home = userenv_home(env), *user = go_join(home, ".config/containers/containers.conf");
-	const char *files[] = {"/usr/share/containers/containers.conf", "/etc/containers/containers.conf", user};
+	const struct setting *s = &m->static_dir;
 
-	for (size_t i = 0; i < 3; i++) {
-		struct fsx x = {.as = files[i] == user ? as : NULL};
-		struct tl_reader *r;
-		struct tl_line l;
-		char *buf = NULL, *table = NULL;
-		size_t len;
-
-		if (fsx_read_file(&x, files[i], 1 << 20, &buf, &len) != 0)
-			continue;
-		r = tl_new(buf, len);
-		while (tl_next(r, &l)) {
-			if (l.kind == TL_TABLE && l.nkey == 1) {
-				free(table);
-				table = xstrdup(l.key[0]);
-			} else if (l.kind == TL_KEYVAL && table && strcasecmp(table, "engine") == 0 && l.nkey == 1 &&
-				   strcasecmp(l.key[0], "static_dir") == 0) {
-				nf_warning("%s:%u sets static_dir: Podman's database stays there and keeps the old "
-					   "graphroot; run 'podman system reset' first (it deletes all images and "
-					   "containers), or remove static_dir", files[i], l.lineno);
-			}
-			tl_line_clear(&l);
-		}
-		free(table);
-		tl_free(r);
-		free(buf);
-	}
-	free(user);
-	free(home);
+	if (s->value && s->origin.kind == OR_FILE)
+		nf_warning("%s:%u sets static_dir: Podman's database stays there and keeps the old graphroot; "
+			   "run 'podman system reset' first (it deletes all images and containers), or remove "
+			   "static_dir", s->origin.file, s->origin.line);
 }
 
 /* OLD comes from the user's configuration: the command printed for
@@ -500,7 +509,7 @@ static int prove(const struct fix_options *o, struct gr_job *j)
 			print_old_store(j->before.graphroot.value, j->t.as != NULL);
 		printf("Podman keeps its database under the graphroot, so it starts with an empty store at %s; "
 		       "stop running containers first (podman ps), no reset or migrate is needed.\n", gr);
-		warn_static_dir(&j->t.env, j->t.as);
+		warn_static_dir(&j->after);
 	}
 	return NF_EXIT_OK;
 }
@@ -555,6 +564,11 @@ int fix_graphroot(const struct fix_options *o)
 
 		putchar('\n');
 		st = diagnose_run(&d);
+		/* The exit status is the closing diagnose's: a new graphroot is no
+		 * success while something else still stops Podman. */
+		if (st == NF_EXIT_PROBLEMS)
+			nf_error("fix: the graphroot is now %s, but Podman still cannot work for %s: see the "
+				 "failing checks above", j.gr, j.t.env.user ? j.t.env.user : "this user");
 	}
 out:
 	gr_job_free(&j);

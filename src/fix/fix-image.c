@@ -48,6 +48,7 @@
 #include "userpath.h"
 #include "image-attach.h"
 #include "image-job.h"
+#include "image-lock.h"
 #include "image-unit.h"
 #include "util.h"
 #include "xalloc.h"
@@ -606,8 +607,9 @@ static int check_image(struct job *j, struct image_facts *f, bool *reattach)
 }
 
 /* The mountpoint must be the user's own directory (or not there yet), and
- * what mounting over it would hide is known: nothing, or moved aside. */
-static int check_mountpoint(struct job *j, const struct fix_options *o)
+ * what mounting over it would hide is known: nothing, or (*ASIDE) what
+ * --move-aside is to move. */
+static int check_mountpoint(struct job *j, const struct fix_options *o, bool *aside)
 {
 	struct mp_look l = {0};
 	struct guard_out out;
@@ -639,7 +641,8 @@ static int check_mountpoint(struct job *j, const struct fix_options *o)
 		printf("would move the old %s aside\n", j->mpres);
 		return NF_EXIT_OK;
 	}
-	return l.entries ? image_move_aside(j) : NF_EXIT_OK;
+	*aside = l.entries != 0;
+	return NF_EXIT_OK;
 }
 
 /* Create and format the image, all in the user's name. */
@@ -690,8 +693,9 @@ static const char *handed_over_wrong(const struct job *j, int img, int dir, long
 	return entries ? "the mountpoint is not empty" : NULL;
 }
 
-/* Open both as the user, attach and mount under a deadline, record it. */
-static int attach(struct job *j, char **dev, int *mfd)
+/* Open both as the user, attach and mount under a deadline, record it;
+ * then the holder H keeps the lock for as long as the image is attached. */
+static int attach(struct job *j, char **dev, int *mfd, struct image_holder *h)
 {
 	struct open_arg oa = {j->img, j->mpu, true};
 	struct image_record rec;
@@ -717,12 +721,15 @@ static int attach(struct job *j, char **dev, int *mfd)
 		nf_error("fix: cannot mount %s on %s: %s", j->image, j->mpres, msg);
 		return err == EPERM || err == EXDEV ? NF_EXIT_PROBLEMS : NF_EXIT_INCOMPLETE;
 	}
+	rec.holder_pid = h->pid;
+	rec.holder_start = h->start;
 	if ((err = image_record_write(j->t.id.uid, &rec)) != 0) {
 		nf_error("fix: cannot record the mount in %s: %s; unmounted it again", IMAGE_STATE_DIR, strerror(err));
 		image_unmount_fd(*mfd);
 		*mfd = -1;
 		return NF_EXIT_INCOMPLETE;
 	}
+	image_lock_keep(h, *dev, &rec);
 	printf("attached %s to %s and mounted it on %s (nosuid, nodev)\n", j->image, *dev, j->mpres);
 	return NF_EXIT_OK;
 }
@@ -792,11 +799,12 @@ int fix_image(const struct fix_options *o)
 {
 	struct job j = {0};
 	struct image_facts f;
+	struct image_holder h = {.pid = -1, .sock = -1};
 	struct mount_table mt = {0};
 	struct libmnt_fs *fs;
 	unsigned long long size;
 	char *dev = NULL;
-	bool reattach = false, created = false;
+	bool reattach = false, created = false, aside = false;
 	int st, mfd = -1;
 
 	if (!parse_size(o->size, &size))
@@ -815,8 +823,12 @@ int fix_image(const struct fix_options *o)
 	}
 	/* An image that exists holds a store already: attach it wherever asked
 	 * (the --persist unit does at boot, whatever the graphroot is now). */
+	/* One host at a time: the lock before anything is moved, made or
+	 * mounted, so that a refusal touches nothing. */
 	if ((!reattach && (st = graphroot_inside(&j.t, j.mpres, o->podman_version)) != NF_EXIT_OK) ||
-	    (st = check_mountpoint(&j, o)) != NF_EXIT_OK)
+	    (st = check_mountpoint(&j, o, &aside)) != NF_EXIT_OK ||
+	    (!o->dry_run && (st = image_lock_take(&j, &h)) != NF_EXIT_OK) ||
+	    (aside && !o->dry_run && (st = image_move_aside(&j)) != NF_EXIT_OK))
 		goto out;
 	if (o->dry_run) {
 		dry_run_report(&j, o, reattach);
@@ -826,11 +838,13 @@ int fix_image(const struct fix_options *o)
 	}
 	if (!reattach && (st = make_image(&j, o, size, &f, &created)) != NF_EXIT_OK)
 		goto out;
-	if ((st = attach(&j, &dev, &mfd)) != NF_EXIT_OK)
+	if ((st = attach(&j, &dev, &mfd, &h)) != NF_EXIT_OK)
 		goto out;
 	created = false;
 	st = finish(&j, o, dev, mfd);
 out:
+	/* Not attached (or handed over already): let go of the lock. */
+	image_lock_drop(&h);
 	/* A half-made image is no use to anyone: leave nothing behind. */
 	if (created && st != NF_EXIT_OK)
 		guard_remove(j.t.as, FSX_CALL_MS, j.image, false);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "atomic-write.h"
@@ -107,6 +108,47 @@ static void report_overrides(const char *template, const char *podman_version)
 	free(names);
 }
 
+/*
+ * The driver for an /etc file made from nothing. Up to 5.8 a system file
+ * without one makes every command of every user log "The storage 'driver'
+ * option must be set in /etc/containers/storage.conf to guarantee proper
+ * operation" (storage's ReloadConfigurationFile; seen with 4.3.1). What
+ * Debian's containers-storage package would have put there, overlay, when
+ * rootless overlay can work here (fuse-overlayfs, or a kernel from 5.13
+ * that allows it in a user namespace); else vfs, which works anywhere.
+ */
+static const char *new_file_driver(void)
+{
+	struct fsx x = {0};
+	struct utsname u;
+	int major = 0, minor = 0;
+	char *fuse = NULL;
+	bool overlay = fsx_lookpath(&x, "fuse-overlayfs", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin", &fuse) == 0;
+
+	free(fuse);
+	if (uname(&u) == 0)
+		sscanf(u.release, "%d.%d", &major, &minor);
+	return overlay || major > 5 || (major == 5 && minor >= 13) ? "overlay" : "vfs";
+}
+
+/* The new text: KEY set, and a driver too in an /etc file made from nothing. */
+static int compose(const char *path, const char *base, size_t len, bool from_nothing, const char *key,
+		   const char *value, unsigned version, struct conf_edit *e)
+{
+	struct conf_edit d = {0};
+	int rc;
+
+	if (!from_nothing)
+		return conf_edit_set(path, base, len, key, value, version, e);
+	if (conf_edit_set(path, "", 0, "driver", new_file_driver(), version, &d) != 0) {
+		*e = d;
+		return -1;
+	}
+	rc = conf_edit_set(path, d.text, d.len, key, value, version, e);
+	conf_edit_free(&d);
+	return rc;
+}
+
 int fix_system(const struct fix_options *o)
 {
 	struct podman_version pv;
@@ -129,18 +171,18 @@ int fix_system(const struct fix_options *o)
 	/* It is written into a root-owned file every user's Podman reads. */
 	if ((why = text_refusal(o->template)) != NULL)
 		return nf_usage_error("fix", "fix: cannot use %s as --graphroot-template: %s", o->template, why);
-	if (podman_version_detect(&pv, o->podman_version) != 0)
+	if (podman_version_detect(&pv, o->podman_version, NULL, NULL) != 0)
 		return NF_EXIT_INCOMPLETE;
 	if (podman_version_v6(pv.version)) {
 		path = SYSTEM_DROPIN;
 		key = "graphroot";
 		printf("%s: Podman %u.%u applies rootless drop-ins after the main file, and a graphroot there "
-		       "wins\n", path, pv.version / 100, pv.version % 100);
+		       "wins\n", path, pv.release / 100, pv.release % 100);
 	} else {
 		path = ETC_CONF;
 		key = "rootless_storage_path";
 		printf("%s: Podman %u.%u takes rootless_storage_path from the system file for users without "
-		       "their own storage.conf\n", path, pv.version / 100, pv.version % 100);
+		       "their own storage.conf\n", path, pv.release / 100, pv.release % 100);
 	}
 	err = fsx_read_file(&x, path, 1 << 20, &old, &old_len);
 	exists = err == 0;
@@ -152,8 +194,8 @@ int fix_system(const struct fix_options *o)
 	/* A new /etc file takes /usr/share's place entirely: start from its bytes. */
 	if (!exists && !podman_version_v6(pv.version) && fsx_read_file(&x, USR_CONF, 1 << 20, &seed, &seed_len) == 0)
 		base = USR_CONF;
-	if (conf_edit_set(path, exists ? old : seed ? seed : "", exists ? old_len : seed_len, key, o->template,
-			  pv.version, &e) != 0) {
+	if (compose(path, exists ? old : seed ? seed : "", exists ? old_len : seed_len,
+		    !exists && !seed && !podman_version_v6(pv.version), key, o->template, pv.version, &e) != 0) {
 		nf_error("fix: %s", e.error);
 		st = NF_EXIT_PROBLEMS;
 		goto out;
@@ -179,6 +221,8 @@ int fix_system(const struct fix_options *o)
 			printf("wrote %s (the old one is kept as %s)\n", path, res.backup);
 		else if (base)
 			printf("created %s from %s, whose place it takes, with %s set\n", path, base, key);
+		else if (!podman_version_v6(pv.version))
+			printf("created %s with %s and the driver Podman needs there\n", path, key);
 		else
 			printf("created %s\n", path);
 	}

@@ -228,18 +228,40 @@ void image_unmount_fd(int mnt_fd)
 	close(mnt_fd);
 }
 
+/* The backing file of the loop device open as FD: 0 or errno. */
+static int loop_file_of(int fd, struct image_record *r)
+{
+	struct loop_info64 info;
+
+	if (ioctl(fd, LOOP_GET_STATUS64, &info) != 0)
+		return errno ? errno : EIO;
+	/* The kernel gives the backing file's device in its own encoding. */
+	r->dev = (unsigned long long)makedev((unsigned)((info.lo_device & 0xfff00) >> 8),
+					     (unsigned)((info.lo_device & 0xff) | ((info.lo_device >> 12) & 0xfff00)));
+	r->ino = (unsigned long long)info.lo_inode;
+	return 0;
+}
+
+bool image_loop_backs(const char *dev, const struct image_record *rec)
+{
+	struct image_record r = {0};
+	int fd = open(dev, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	bool same = fd >= 0 && loop_file_of(fd, &r) == 0 && r.dev == rec->dev && r.ino == rec->ino;
+
+	if (fd >= 0)
+		close(fd);
+	return same;
+}
+
 static int identify_child(void *arg, struct guard_out *out)
 {
 	struct image_record r = {0};
-	struct loop_info64 info;
-	int fd = open((const char *)arg, O_RDONLY | O_CLOEXEC);
+	int fd = open((const char *)arg, O_RDONLY | O_CLOEXEC), err;
 
-	if (fd < 0 || ioctl(fd, LOOP_GET_STATUS64, &info) != 0)
+	if (fd < 0)
 		return errno ? errno : EIO;
-	/* The kernel gives the backing file's device in its own encoding. */
-	r.dev = (unsigned long long)makedev((unsigned)((info.lo_device & 0xfff00) >> 8),
-					    (unsigned)((info.lo_device & 0xff) | ((info.lo_device >> 12) & 0xfff00)));
-	r.ino = (unsigned long long)info.lo_inode;
+	if ((err = loop_file_of(fd, &r)) != 0)
+		return err;
 	probe_uuid(fd, r.uuid, sizeof(r.uuid));
 	close(fd);
 	guard_out_add(out, &r, sizeof(r));
@@ -283,6 +305,8 @@ int image_record_write(uid_t uid, const struct image_record *r)
 		close(fd);
 	} else {
 		fprintf(f, "dev=%llu\nino=%llu\nuuid=%s\n", r->dev, r->ino, r->uuid);
+		if (r->holder_pid > 0)
+			fprintf(f, "holder=%ld %llu\n", r->holder_pid, r->holder_start);
 		if (fclose(f) != 0)
 			err = errno;
 		else if (rename(tmp, path) != 0)
@@ -309,6 +333,9 @@ int image_record_read(uid_t uid, struct image_record *r)
 			got++;
 		else if (strncmp(line, "uuid=", 5) == 0 && snprintf(r->uuid, sizeof(r->uuid), "%s", line + 5) >= 0)
 			got++;
+		else if (strncmp(line, "holder=", 7) == 0 &&
+			 sscanf(line, "holder=%ld %llu", &r->holder_pid, &r->holder_start) != 2)
+			r->holder_pid = 0;
 	}
 	if (f)
 		fclose(f);

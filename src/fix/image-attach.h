@@ -19,6 +19,8 @@ struct image_record {
 	unsigned long long dev;  /* st_dev of the image file */
 	unsigned long long ino;
 	char uuid[64];
+	long holder_pid;         /* the lock holder (image-lock.c), 0 when none */
+	unsigned long long holder_start;
 };
 
 /*
@@ -41,6 +43,10 @@ void image_unmount_fd(int mnt_fd);
 /* What is attached to loop device DEV now: backing file and UUID, read by
  * root under a deadline. 0 or errno. */
 int image_identify(const char *dev, int timeout_ms, struct image_record *rec);
+
+/* DEV is a loop device whose backing file is REC's (device and inode):
+ * what the lock holder watches. Only ioctls, nothing read through it. */
+bool image_loop_backs(const char *dev, const struct image_record *rec);
 
 /* The record for UID, written when nfscheck mounted the image. */
 int image_record_write(uid_t uid, const struct image_record *r);

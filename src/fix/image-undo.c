@@ -23,6 +23,7 @@
 #include "guard.h"
 #include "image-attach.h"
 #include "image-job.h"
+#include "image-lock.h"
 #include "image-unit.h"
 #include "loopdev.h"
 #include "mounts.h"
@@ -94,7 +95,8 @@ static int mount_users(int mnt_id, int self_fd, struct strbuf *pids)
  * backing file and the filesystem's UUID; a link to another user's store,
  * or a mount nfscheck did not make, is left alone. *DEV and *BACK name it.
  */
-static int undo_check(struct job *j, const struct fix_options *o, struct libmnt_fs *fs, char **dev, char **back)
+static int undo_check(struct job *j, const struct fix_options *o, struct libmnt_fs *fs, char **dev, char **back,
+		      struct image_record *want_out)
 {
 	struct image_record want, have;
 	int err;
@@ -116,6 +118,7 @@ static int undo_check(struct job *j, const struct fix_options *o, struct libmnt_
 			 j->t.id.name, err ? nf_strerror(err) : "another backing file or UUID");
 		return NF_EXIT_PROBLEMS;
 	}
+	*want_out = want;
 	return NF_EXIT_OK;
 }
 
@@ -170,6 +173,7 @@ int fix_image_undo(const struct fix_options *o)
 	struct libmnt_fs *fs = NULL;
 	struct guard_out out = {0};
 	struct open_arg oa;
+	struct image_record rec = {0};
 	char *back = NULL, *dev = NULL;
 	long entries;
 	int st, err;
@@ -192,7 +196,7 @@ int fix_image_undo(const struct fix_options *o)
 		st = image_put_back(&j, o->dry_run, false);
 		goto out;
 	}
-	if ((st = undo_check(&j, o, fs, &dev, &back)) != NF_EXIT_OK)
+	if ((st = undo_check(&j, o, fs, &dev, &back, &rec)) != NF_EXIT_OK)
 		goto out;
 	if (o->dry_run) {
 		printf("would unmount %s (%s, backed by %s), detach it, and remove the unit; the image stays\n", j.mpres,
@@ -203,6 +207,8 @@ int fix_image_undo(const struct fix_options *o)
 	if ((st = undo_unmount(&j, fs, out.fds[0])) != NF_EXIT_OK)
 		goto out;
 	printf("unmounted %s; %s detaches itself, and %s is kept\n", j.mpres, dev, back);
+	/* Only now: the lock guards the mount, so it goes after it. */
+	image_lock_stop(rec.holder_pid, rec.holder_start);
 	if (!o->keep_unit)
 		image_unit_remove(&j.t);
 	st = image_put_back(&j, false, false);

@@ -98,6 +98,9 @@ void model_apply_database(struct mctx *c, const char *static_dir)
 	char *fields[DB_NFIELDS];
 	int status;
 
+	/* containers.conf's static_dir is where the database is, whatever the graphroot. */
+	if (m->static_dir.value && *m->static_dir.value)
+		static_dir = m->static_dir.value;
 	if (!static_dir)
 		return;
 	for (int i = 0; i < 2; i++) {
@@ -107,8 +110,9 @@ void model_apply_database(struct mctx *c, const char *static_dir)
 		struct db_arg a;
 		size_t off = 0;
 
-		/* BoltDB is gone in 6.0; SQLite arrived in 4.8. */
-		if ((!sqlite && c->v >= PV(6, 0)) || (sqlite && c->v < PV(4, 8)))
+		/* BoltDB is gone in Podman 6.0; SQLite arrived in 4.8: rules of
+		 * Podman's own release, not of its storage library. */
+		if ((!sqlite && m->pv.release >= PV(6, 0)) || (sqlite && m->pv.release < PV(4, 8)))
 			continue;
 		path = go_join(static_dir, names[i]);
 		if (fsx_stat(&c->fs, path, &st) != 0) {

@@ -349,6 +349,43 @@ void podman_xdg_env_copy(const struct userenv *in, struct userenv *out)
 	}
 }
 
+/*
+ * containers/common's defaultTmpDir (pkg/config/default.go): from 5.0 a
+ * rootless Podman os.Mkdir()s
+ * <runtime dir>/libpod -- one level, not MkdirAll -- and, when it is already
+ * there, chmods it 01700. Either failure stops every command ("Failed to
+ * obtain podman configuration: mkdir .../libpod: permission denied").
+ */
+static void libpod_tmp_check(struct mctx *c, const struct userenv *out, char **err)
+{
+	const char *rt = env_get(out, "XDG_RUNTIME_DIR");
+	char *dir, *parent, *slash;
+	struct stat st;
+	int e;
+
+	/* 4.3.1 starts with a missing XDG_RUNTIME_DIR (seen on Debian 12); its
+	 * own owner check above refuses one of another user's. */
+	if (!c->m->rootless || !rt || !*rt || c->v < PV(5, 0))
+		return;
+	dir = go_join(rt, "libpod");
+	if (fsx_stat(&c->fs, dir, &st) == 0) {
+		if (st.st_uid != out->uid)
+			*err = xasprintf("set sticky bit on: chmod %s: operation not permitted", dir);
+	} else if (fsx_lstat(&c->fs, dir, &st) == 0) {
+		*err = xasprintf("set sticky bit on: chmod %s: no such file or directory", dir);
+	} else if (!under_made(c, rt)) {
+		parent = xstrdup(dir);
+		slash = strrchr(parent, '/');
+		if (slash)
+			*slash = '\0';
+		e = fsx_access(&c->fs, *parent ? parent : "/", W_OK | X_OK);
+		if (e)
+			*err = xasprintf("mkdir %s: %s", dir, nf_strerror(e));
+		free(parent);
+	}
+	free(dir);
+}
+
 void podman_xdg_env(struct mctx *c, const struct userenv *in, struct userenv *out, char **err)
 {
 	const char *xdg = env_get(in, "XDG_RUNTIME_DIR");
@@ -372,6 +409,9 @@ void podman_xdg_env(struct mctx *c, const struct userenv *in, struct userenv *ou
 		userenv_set(out, "XDG_RUNTIME_DIR", v);
 		free(v);
 	}
+	libpod_tmp_check(c, out, err);
+	if (*err)
+		return;
 	if (!env_nonempty(in, "XDG_CONFIG_HOME")) {
 		v = podman_config_home(c, in, err);
 		if (!v)
@@ -450,69 +490,110 @@ static bool kernel_has_rootless_overlay(void)
 	return major > 5 || (major == 5 && minor >= 13);
 }
 
-/* Is PATH (or the nearest mount above it) on a network filesystem? */
-static bool on_network_fs(struct mctx *c, const char *path)
+/* The type of the filesystem PATH (or the nearest mount above it) is on. */
+static char *fs_type_of(struct mctx *c, const char *path)
 {
 	struct mount_table t = {0};
 	struct libmnt_fs *fs;
-	char *real = NULL;
-	bool net = false;
+	char *real = NULL, *type = NULL;
 
 	if (fsx_resolve_prefix(&c->fs, path, &real) != 0)
 		real = xstrdup(path);
-	if (mount_table_load(&t, NULL) == 0 && (fs = mount_table_find(&t, real)))
-		net = fs_kind_from_type(mnt_fs_get_fstype(fs))->family == FSF_NETWORK;
+	if (mount_table_load(&t, NULL) == 0 && (fs = mount_table_find(&t, real)) && mnt_fs_get_fstype(fs))
+		type = xstrdup(mnt_fs_get_fstype(fs));
 	mount_table_free(&t);
 	free(real);
-	return net;
+	return type;
 }
 
+/*
+ * Would drivers.New's getBuiltinDriver(NAME) start, or fail with one of the
+ * errors it skips (ErrNotSupported, ErrPrerequisites, ErrIncompatibleFS)?
+ * NOTE says why, when it would.
+ */
+static bool driver_starts(struct mctx *c, const char *name, const char *graphroot, char **note)
+{
+	char *type = fs_type_of(c, graphroot), *found = NULL;
+	bool net = type && fs_kind_from_type(type)->family == FSF_NETWORK, yes = false;
+	bool fuse;
+
+	*note = NULL;
+	if (strcmp(name, "vfs") == 0) {
+		yes = true;
+	} else if (strcmp(name, "btrfs") == 0 || strcmp(name, "zfs") == 0) {
+		/* btrfs and zfs Init refuse a graphroot on another filesystem. */
+		yes = type && strcmp(type, name) == 0;
+	} else if (strcmp(name, "overlay") == 0) {
+		fuse = fsx_lookpath(&c->fs, "fuse-overlayfs", env_get(c->env0, "PATH"), &found) == 0;
+		if (net && fuse)
+			*note = xasprintf("overlay through %s on a network filesystem", found);
+		else if (!net && kernel_has_rootless_overlay())
+			*note = xstrdup("native overlay: the kernel allows it in a user namespace");
+		else if (!net && fuse)
+			*note = xasprintf("overlay through %s", found);
+		yes = *note != NULL;
+	}
+	if (yes && !*note)
+		*note = xasprintf("the graphroot is on %s", type ? type : "an unknown filesystem");
+	free(type);
+	free(found);
+	return yes;
+}
+
+/*
+ * No driver configured: storage's drivers.New (drivers/driver.go). It walks
+ * driver_priority, or its built-in list overlay, btrfs, zfs, vfs: first a
+ * driver whose <graphroot>/<name> directory is left from earlier use (vfs
+ * only when the list was configured), then the first driver that starts.
+ */
 void predict_driver(struct mctx *c, struct setting *driver, const char *graphroot,
 		    const struct setting *priority)
 {
-	static const char *const prior[] = {"overlay", "aufs", "btrfs", "zfs", "vfs"};
-	const char *pick = NULL;
-	char *found = NULL, *note;
+	static const char *const builtin[] = {"overlay", "btrfs", "zfs", "vfs"};
+	const char *list[16];
+	size_t n = 0;
+	char *copy = NULL, *save = NULL, *tok, *note = NULL, *pick = NULL;
+	bool configured = priority->value && *priority->value;
 	struct origin o = {0};
 
 	if (driver->value && *driver->value)
 		return;
-	/* drivers.New: a driver directory from earlier use wins (vfs only if listed). */
-	for (size_t i = 0; i < ARRAY_SIZE(prior) && !pick; i++) {
-		char *dir = go_join(graphroot, prior[i]);
+	if (configured) {
+		copy = xstrdup(priority->value);
+		for (tok = strtok_r(copy, ",", &save); tok && n < ARRAY_SIZE(list); tok = strtok_r(NULL, ",", &save))
+			list[n++] = tok;
+	} else {
+		for (; n < ARRAY_SIZE(builtin); n++)
+			list[n] = builtin[n];
+	}
+	for (size_t i = 0; i < n && !pick; i++) {
+		char *dir = go_join(graphroot, list[i]);
 		struct stat st;
 
-		if (fsx_stat(&c->fs, dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    (strcmp(prior[i], "vfs") != 0 || (priority->value && strstr(priority->value, "vfs"))))
-			pick = prior[i];
+		if ((strcmp(list[i], "vfs") != 0 || configured) && fsx_stat(&c->fs, dir, &st) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			pick = xstrdup(list[i]);
+			note = xasprintf("%s exists from earlier use", dir);
+		}
 		free(dir);
 	}
-	if (pick) {
-		note = xasprintf("%s/%s exists from earlier use", graphroot, pick);
-	} else {
-		bool fuse = fsx_lookpath(&c->fs, "fuse-overlayfs", env_get(c->env0, "PATH"), &found) == 0;
-		bool net = on_network_fs(c, graphroot);
+	for (size_t i = 0; i < n && !pick; i++)
+		if (driver_starts(c, list[i], graphroot, &note))
+			pick = xstrdup(list[i]);
+	if (!pick) {
+		pick = xstrdup("vfs");
+		note = xstrdup("no driver of the priority list starts; vfs always does");
+	}
+	if (configured) {
+		char *full = xasprintf("%s (driver_priority %s)", note, priority->value);
 
-		if (net && !fuse) {
-			pick = "vfs";
-			note = xstrdup("overlay refuses a network filesystem without fuse-overlayfs");
-		} else if (net) {
-			pick = "overlay";
-			note = xasprintf("overlay through %s on a network filesystem", found);
-		} else if (kernel_has_rootless_overlay()) {
-			pick = "overlay";
-			note = xstrdup("native overlay: the kernel allows it in a user namespace");
-		} else if (fuse) {
-			pick = "overlay";
-			note = xasprintf("overlay through %s", found);
-		} else {
-			pick = "vfs";
-			note = xstrdup("neither native overlay nor fuse-overlayfs is available");
-		}
+		free(note);
+		note = full;
 	}
 	o.kind = OR_AUTO;
 	o.note = note;
 	setting_set(driver, pick, &o);
 	origin_clear(&o);
-	free(found);
+	free(pick);
+	free(copy);
 }

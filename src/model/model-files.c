@@ -34,13 +34,23 @@ struct model_file *mctx_load(struct mctx *c, const char *path, enum file_role ro
 	struct model *m = c->m;
 	struct model_file *f;
 
-	for (size_t i = 0; i < m->nfiles; i++)
+	f = NULL;
+	for (size_t i = 0; i < m->nfiles && !f; i++)
 		if (strcmp(m->files[i]->path, path) == 0)
-			return m->files[i];
-	m->files = xreallocarray(m->files, m->nfiles + 1, sizeof(*m->files));
-	f = m->files[m->nfiles++] = xcalloc(1, sizeof(*f));
-	f->path = xstrdup(path);
-	f->role = role;
+			f = m->files[i];
+	/* Found: read already, or only mentioned as not read (err -1) by one
+	 * of Podman's processes -- another one may read it after all. */
+	if (f && f->err != -1)
+		return f;
+	if (f) {
+		free(f->note);
+		f->note = NULL;
+	} else {
+		m->files = xreallocarray(m->files, m->nfiles + 1, sizeof(*m->files));
+		f = m->files[m->nfiles++] = xcalloc(1, sizeof(*f));
+		f->path = xstrdup(path);
+		f->role = role;
+	}
 	f->err = fsx_read_file(&c->fs, path, CONF_MAX_BYTES, &f->buf, &f->len);
 	if (f->err == 0) {
 		sc_file_parse(&f->conf, path, f->buf, f->len, c->v, on_failure(c, role), &m->problems);

@@ -80,6 +80,12 @@ bool podman_shortcut(struct mctx *c, const struct userenv *e, char **why);
 void predict_driver(struct mctx *c, struct setting *driver, const char *graphroot,
 		    const struct setting *priority);
 
+/* --- containers.conf (model-containers.c) --- */
+/* Read its [engine] keys before the algorithms run (static_dir moves the database). */
+void model_containers_conf(struct mctx *c);
+/* Fill in the defaults that depend on the final graphroot. */
+void model_containers_defaults(struct mctx *c);
+
 /* --- the algorithms --- */
 void model_legacy(struct mctx *c);
 void model_legacy_rootful(struct mctx *c);

@@ -667,6 +667,31 @@ static char *static_dir(const struct lproc *p, const struct sopts *libpod_view)
 	return base ? go_join(base, "libpod") : NULL;
 }
 
+/*
+ * From 5.3, P's storage.conf is read once XDG_RUNTIME_DIR is set, but by
+ * cmd/podman's setXdgDirs, which sets XDG_CONFIG_HOME only when it is
+ * unset (os.LookupEnv); libpod's SetXdgDirs replaces an empty one with
+ * ~/.config only later, for C. So a set-but-empty XDG_CONFIG_HOME still
+ * makes P's system file the relative containers/storage.conf. Seen on
+ * Debian's 5.4.2: P created the database with that file's driver, which C
+ * then took over ("User-selected graph driver overwritten ... from database").
+ */
+static void p_first_read(struct lproc *P, const struct userenv *env0, const struct userenv *env1,
+			 struct sopts *vp)
+{
+	const char *x = env_get(env0, "XDG_CONFIG_HOME");
+	struct userenv envp;
+
+	if (!x || *x) {
+		lproc_call(P, env1, vp);
+		return;
+	}
+	podman_xdg_env_copy(env1, &envp);
+	userenv_set(&envp, "XDG_CONFIG_HOME", "");
+	lproc_call(P, &envp, vp);
+	userenv_free(&envp);
+}
+
 void model_legacy(struct mctx *c)
 {
 	struct model *m = c->m;
@@ -686,9 +711,12 @@ void model_legacy(struct mctx *c)
 	}
 	/* Up to 5.2 containers/common reads storage.conf at program start,
 	 * before Podman has set XDG_RUNTIME_DIR and XDG_CONFIG_HOME. */
-	if (c->v < PV(5, 3))
+	if (c->v < PV(5, 3)) {
 		lproc_call(&P, c->env0, &vp);
-	lproc_call(&P, &env1, &vp);
+		lproc_call(&P, &env1, &vp);
+	} else {
+		p_first_read(&P, c->env0, &env1, &vp);
+	}
 	p_static = static_dir(&P, &vp);
 	if (shortcut) {
 		model_note(m, "%s", why);

@@ -60,6 +60,16 @@ static bool go_bool(const char *s)
 	return false;
 }
 
+bool model_bool_true(const char *s)
+{
+	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+
+	for (size_t i = 0; s && i < ARRAY_SIZE(yes); i++)
+		if (strcmp(s, yes[i]) == 0)
+			return true;
+	return false;
+}
+
 static void check_values(struct mctx *c)
 {
 	struct model *m = c->m;
@@ -102,6 +112,7 @@ static void derive_effective(struct mctx *c)
 	from_option(&m->ignore_chown_errors, driver_option(m, d, "ignore_chown_errors"));
 	from_option(&m->mount_program, driver_option(m, d, "mount_program"));
 	from_option(&m->force_mask, driver_option(m, d, "force_mask"));
+	from_option(&m->use_composefs, driver_option(m, d, "use_composefs"));
 	for (size_t i = 0; i < m->options.n; i++) {
 		const char *t = m->options.v[i].text, *eq = strchr(t, '=');
 
@@ -116,7 +127,7 @@ int model_build(struct model *m, const struct model_request *req)
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	err = podman_version_detect(&m->pv, req->podman_version);
+	err = podman_version_detect(&m->pv, req->podman_version, userenv_get(req->env, "PATH"), req->as);
 	if (err)
 		return err;
 	m->version = m->pv.version;
@@ -129,6 +140,7 @@ int model_build(struct model *m, const struct model_request *req)
 	if (!m->rootless)
 		model_note(m, "running as root: this is the rootful configuration; "
 			      "use --user NAME for a user's rootless one");
+	model_containers_conf(&c);
 	if (c.v >= PV(6, 0))
 		model_v6(&c);
 	else if (m->rootless)
@@ -137,6 +149,7 @@ int model_build(struct model *m, const struct model_request *req)
 		model_legacy_rootful(&c);
 	if (!m->fatal)
 		derive_effective(&c);
+	model_containers_defaults(&c);
 	check_values(&c);
 	for (size_t i = 0; i < c.nmade; i++)
 		free(c.made[i]);
@@ -168,8 +181,12 @@ void model_free(struct model *m)
 	setting_clear(&m->ignore_chown_errors);
 	setting_clear(&m->mount_program);
 	setting_clear(&m->force_mask);
+	setting_clear(&m->use_composefs);
 	setting_clear(&m->driver_priority);
 	options_clear(&m->additional_image_stores);
+	setting_clear(&m->static_dir);
+	setting_clear(&m->volume_path);
+	setting_clear(&m->image_copy_tmp_dir);
 	options_clear(&m->options);
 	for (size_t i = 0; i < m->nnotes; i++)
 		free(m->notes[i]);

@@ -93,8 +93,13 @@ struct model {
 	struct setting ignore_chown_errors;
 	struct setting mount_program;
 	struct setting force_mask;
+	struct setting use_composefs;
 	struct setting driver_priority;
 	struct option_list additional_image_stores;
+	/* containers.conf [engine] (model-containers.c), with their defaults */
+	struct setting static_dir;
+	struct setting volume_path;
+	struct setting image_copy_tmp_dir;
 	struct option_list options;    /* every driver option, as the driver gets them */
 
 	char *database;                /* libpod database found, or NULL */
@@ -116,6 +121,8 @@ int model_build(struct model *m, const struct model_request *req);
 void model_free(struct model *m);
 
 const char *model_role_name(enum file_role role);
+/* True for the values Go's strconv.ParseBool reads as true (the drivers' quoted booleans). */
+bool model_bool_true(const char *s);
 /* "FILE:LINE", "$VAR", "default", ... for a report. Caller frees. */
 char *origin_text(const struct origin *o);
 

@@ -32,8 +32,7 @@ bool podman_version_parse(const char *s, unsigned *version)
 	return true;
 }
 
-/* Buildah minor release -> the Podman release vendoring the same storage. */
-static unsigned podman_for_buildah(unsigned buildah)
+unsigned podman_for_buildah(unsigned buildah)
 {
 	static const struct {
 		unsigned buildah, podman;
@@ -200,7 +199,10 @@ static int ask_child(void *arg, struct guard_out *out)
 }
 
 /*
- * Run "PROG --version" and find "version X.Y" in what it prints. Even that
+ * Run "PROG --version" and find "version X.Y" in what it prints: only when
+ * the file could not be identified. It is searched on nfscheck's own PATH,
+ * never the user's: as root it runs as nobody, and a program the user
+ * placed must not run under any identity but the user's. Even that
  * makes Podman set up /tmp/podman-run-UID and more, which would change the
  * very answer nfscheck is computing: so it runs in scratch space (see
  * scratch_setup), and as nobody when we are root.
@@ -242,29 +244,75 @@ static bool ask(const char *prog, unsigned *version, char **found)
 	return ok;
 }
 
-int podman_version_detect(struct podman_version *pv, const char *override)
+/* The file could not settle it: ask PROG itself, keeping what the file said. */
+static bool ask_program(struct podman_version *pv, const char *prog)
+{
+	unsigned v;
+	char *found = NULL;
+
+	if (!ask(prog, &v, &found))
+		return false;
+	free(pv->found);
+	pv->found = found;
+	free(pv->source);
+	pv->source = xasprintf("%s --version%s", prog,
+			       strcmp(prog, "podman") ? ", mapped to the Podman release with the same containers-storage"
+						      : "");
+	/* What the file showed of its storage code still decides the algorithm. */
+	podman_ident_apply(pv, strcmp(prog, "podman") == 0 ? v : podman_for_buildah(v));
+	return true;
+}
+
+/* PROG on SEARCH, from its file or else its --version. False when not installed. */
+static bool identify(struct podman_version *pv, const char *prog, const char *search, const struct identity *as)
+{
+	bool decided;
+
+	if (!podman_ident(pv, prog, search, as, &decided))
+		return false;
+	if (decided || ask_program(pv, prog))
+		return true;
+	pv->release = pv->version = PODMAN_DEFAULT_VERSION;
+	pv->source = xasprintf("default: %s could neither be identified from its file (%s) nor answered --version",
+			       pv->binary, pv->gi.why[0] ? pv->gi.why : nf_strerror(pv->binary_err));
+	return true;
+}
+
+int podman_version_detect(struct podman_version *pv, const char *override, const char *search,
+			  const struct identity *as)
 {
 	unsigned v;
 
 	memset(pv, 0, sizeof(*pv));
+	if (!search)
+		search = getenv("PATH");
+	if (!search)
+		search = "/usr/local/bin:/usr/bin:/bin";
 	if (override) {
 		if (!podman_version_parse(override, &v))
 			return EINVAL;
-		pv->version = v;
+		pv->version = pv->release = v;
+		pv->installed = true;
 		pv->source = xstrdup("--podman-version");
 		pv->found = xstrdup(override);
-	} else if (ask("podman", &v, &pv->found)) {
-		pv->version = v;
-		pv->source = xstrdup("podman --version");
-	} else if (ask("buildah", &v, &pv->found)) {
-		pv->version = podman_for_buildah(v);
-		pv->source = xstrdup("buildah --version, mapped to the Podman release with the same containers-storage");
-	} else {
-		pv->version = PODMAN_DEFAULT_VERSION;
-		pv->source = xstrdup("default: neither podman nor buildah answered --version");
+	} else if (!identify(pv, "podman", search, as)) {
+		podman_version_free(pv);
+		if (!identify(pv, "buildah", search, as)) {
+			podman_version_free(pv);
+			if (!podman_candidate(pv)) {
+				pv->release = pv->version = PODMAN_DEFAULT_VERSION;
+				pv->source = xstrdup("assumed: neither podman nor buildah is on the PATH, and "
+						     "dpkg names no release");
+			}
+		}
 	}
 	if (pv->version < PODMAN_OLDEST_VERSION)
 		pv->version = PODMAN_OLDEST_VERSION;
+	if (pv->release < PODMAN_OLDEST_VERSION)
+		pv->release = PODMAN_OLDEST_VERSION;
+	pv->new_parser = podman_version_v6(pv->version);
+	if (!pv->algorithm_why)
+		pv->algorithm_why = xstrdup(override ? "from --podman-version" : "from the release");
 	return 0;
 }
 
@@ -272,5 +320,9 @@ void podman_version_free(struct podman_version *pv)
 {
 	free(pv->source);
 	free(pv->found);
+	free(pv->algorithm_why);
+	free(pv->program);
+	free(pv->binary);
+	free(pv->resolved);
 	memset(pv, 0, sizeof(*pv));
 }

@@ -131,9 +131,8 @@ struct json_object *json_model(const struct model *m)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *user = json_object_new_object(), *env = json_object_new_object();
-	struct json_object *podman = json_object_new_object(), *st = json_object_new_object();
+	struct json_object *podman, *st = json_object_new_object();
 	struct json_object *notes = json_object_new_array();
-	char release[16];
 
 	json_object_object_add(user, "name", jstr(m->env->user));
 	json_object_object_add(user, "uid", json_object_new_int64((int64_t)m->env->uid));
@@ -144,12 +143,7 @@ struct json_object *json_model(const struct model *m)
 	json_object_object_add(user, "environment", env);
 	json_object_object_add(root, "user", user);
 
-	snprintf(release, sizeof(release), "%u.%u", m->version / 100, m->version % 100);
-	json_object_object_add(podman, "release", json_object_new_string(release));
-	json_object_object_add(podman, "found", jstr(m->pv.found));
-	json_object_object_add(podman, "source", jstr(m->pv.source));
-	json_object_object_add(podman, "algorithm",
-			       json_object_new_string(m->version >= PV(6, 0) ? "podman-6.0" : "podman-5.8"));
+	podman = json_podman(&m->pv);
 	json_object_object_add(root, "podman", podman);
 	json_object_object_add(root, "files", json_files(m));
 
@@ -241,9 +235,9 @@ void report_model_text(FILE *out, const struct model *m)
 {
 	fprintf(out, "Storage configuration for %s (uid %u)%s\n", m->env->user ? m->env->user : "?",
 		(unsigned)m->env->uid, m->rootless ? ", rootless" : ", rootful");
-	fprintf(out, "Podman %u.%u modelled (%s%s%s), %s\n", m->version / 100, m->version % 100,
+	fprintf(out, "Podman %u.%u modelled (%s%s%s), %s (%s)\n", m->pv.release / 100, m->pv.release % 100,
 		m->pv.found ? m->pv.found : "", m->pv.found ? ", from " : "", m->pv.source,
-		m->version >= PV(6, 0) ? "main file plus drop-ins" : "one file wins");
+		m->pv.new_parser ? "main file plus drop-ins" : "one file wins", m->pv.algorithm_why);
 	if (m->env->assumed) {
 		fputs("Environment assumed (a login without a systemd session):\n", out);
 		for (size_t i = 0; i < m->env->n; i++)

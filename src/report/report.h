@@ -15,6 +15,8 @@ struct json_object *json_setting(const struct setting *s);
 struct json_object *json_options(const struct option_list *l);
 struct json_object *json_problems(const struct problem_list *pl);
 struct json_object *json_model(const struct model *m);
+/* Which Podman is modelled, with the evidence (report-podman.c). */
+struct json_object *json_podman(const struct podman_version *pv);
 /* Print OBJ on stdout, pretty, and release it. */
 void json_print(struct json_object *obj);
 

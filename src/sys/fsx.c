@@ -28,7 +28,7 @@ struct req {
 };
 
 enum { OP_STAT, OP_LSTAT, OP_STATFS, OP_REALPATH, OP_READ, OP_LIST, OP_ACCESS,
-       OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH, OP_MKDIRS };
+       OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH, OP_MKDIRS, OP_DIR_USABLE };
 
 /*
  * The calls every operation is made of, done two ways: by the C library in
@@ -327,6 +327,46 @@ static int do_mkdir_would(const struct prims *pr, const struct req *r, struct gu
 	return 0;
 }
 
+/* The directory decides, as the user: ENOTDIR, or access()'s errno for WANT. */
+static int dir_allows(const struct prims *pr, const char *dir, int want)
+{
+	struct stat st;
+	int rc = pr->stat(dir, true, &st);
+
+	if (rc)
+		return rc;
+	if (!S_ISDIR(st.st_mode))
+		return ENOTDIR;
+	return pr->access(dir, want);
+}
+
+/* The answer is the errno (an int) and the path that decided it. */
+static int do_dir_usable(const struct prims *pr, const struct req *r, struct guard_out *out)
+{
+	bool whole = true;
+	int err = 0;
+	char *at = r->mode == FSX_DIR_READ ? xstrdup(r->path) : existing_prefix(pr, r->path, &whole, &err);
+
+	if (!at)
+		return err;
+	if (r->mode == FSX_DIR_READ)
+		err = dir_allows(pr, at, R_OK | X_OK);
+	else if (r->mode == FSX_DIR_WRITE_EXISTING && !whole)
+		err = dir_allows(pr, r->path, W_OK | X_OK);
+	else
+		err = dir_allows(pr, at, W_OK | X_OK);
+	if (r->mode == FSX_DIR_WRITE_EXISTING && !whole) {
+		free(at);
+		at = xstrdup(r->path);
+	}
+	if (err != LW_FALLBACK) {
+		guard_out_add(out, &err, sizeof(err));
+		guard_out_add(out, at, strlen(at) + 1);
+	}
+	free(at);
+	return err == LW_FALLBACK ? err : 0;
+}
+
 static int do_resolve_prefix(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	bool whole;
@@ -439,6 +479,8 @@ static int run_op(const struct prims *pr, const struct req *r, struct guard_out 
 		return do_lookpath(pr, r, out);
 	case OP_LIST:
 		return do_list(pr, r, out);
+	case OP_DIR_USABLE:
+		return do_dir_usable(pr, r, out);
 	}
 	return LW_FALLBACK;
 }
@@ -544,7 +586,7 @@ bool fsx_mount_dead(const char *path)
 
 static const char *const op_names[] = {
 	"stat", "lstat", "statfs", "realpath", "read", "list", "access", "mkdir-would", "resolve", "lookpath",
-	"mkdirs",
+	"mkdirs", "dir-usable",
 };
 
 /* NFSCHECK_DEBUG=1 traces every guarded call, as LIBMOUNT_DEBUG does for libmount. */
@@ -685,6 +727,23 @@ int fsx_access(const struct fsx *x, const char *path, int mode)
 	return err;
 }
 
+int fsx_dir_usable(const struct fsx *x, const char *path, enum fsx_dir_use use, int *verdict, char **at)
+{
+	struct req r = {.path = path, .op = OP_DIR_USABLE, .mode = use};
+	struct guard_out out;
+	int err = call(x, &r, &out);
+
+	*at = NULL;
+	if (err == 0 && (out.len <= sizeof(int) || out.data[out.len - 1] != '\0'))
+		err = EIO;
+	if (err == 0) {
+		memcpy(verdict, out.data, sizeof(int));
+		*at = xstrdup(out.data + sizeof(int));
+	}
+	free(out.data);
+	return err;
+}
+
 int fsx_mkdir_would(const struct fsx *x, const char *path, enum fsx_mkdir *what)
 {
 	struct req r = {.path = path, .op = OP_MKDIR_WOULD};
@@ -777,6 +836,17 @@ int fsx_mkdirs(const struct fsx *x, const char *path, mode_t mode)
 	struct guard_out out;
 	int err = call(x, &r, &out);
 
+	free(out.data);
+	return err;
+}
+
+int fsx_lookpath_here(const char *name, const char *search, char **res)
+{
+	struct req r = {.path = name, .arg = search ? search : "", .op = OP_LOOKPATH};
+	struct guard_out out = {0};
+	int err = do_lookpath(&libc_prims, &r, &out);
+
+	*res = err ? NULL : xstrdup(out.data);
 	free(out.data);
 	return err;
 }

@@ -47,6 +47,20 @@ enum fsx_mkdir {
 /* Decide without creating anything. 0 or errno; *WHAT says which. */
 int fsx_mkdir_would(const struct fsx *x, const char *path, enum fsx_mkdir *what);
 
+/* What Podman needs of a directory it uses at start: */
+enum fsx_dir_use {
+	FSX_DIR_CREATE = 1,     /* MkdirAll then write: PATH, or its nearest existing ancestor, writable */
+	FSX_DIR_WRITE_EXISTING, /* write into PATH, which Podman does not create (MkdirTemp in it) */
+	FSX_DIR_READ,           /* PATH exists, a directory the user can list and enter */
+};
+/*
+ * Decide USE for PATH as the user, creating nothing. Returns 0 or the
+ * errno of the check itself; *VERDICT is 0 when Podman would succeed,
+ * else the errno it would meet (ENOENT, ENOTDIR, EACCES, EROFS...), and
+ * *AT the path that decides (PATH or the ancestor mkdir would write in).
+ */
+int fsx_dir_usable(const struct fsx *x, const char *path, enum fsx_dir_use use, int *verdict, char **at);
+
 /*
  * The path PATH would resolve to once its missing tail were created:
  * realpath() of the longest existing prefix, plus the rest, cleaned.
@@ -65,5 +79,7 @@ unsigned long fsx_in_process_calls(void);
 
 /* Go's exec.LookPath(NAME) over the PATH value SEARCH; *OUT is the full path. */
 int fsx_lookpath(const struct fsx *x, const char *name, const char *search, char **out);
+/* The same in this process, unguarded: for a guarded child with more to do. */
+int fsx_lookpath_here(const char *name, const char *search, char **out);
 
 #endif

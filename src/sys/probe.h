@@ -18,6 +18,7 @@ enum probe_step {
 	PS_CHOWN_FILE,    /* lchown it to a subordinate ID */
 	PS_CHOWN_DIR,     /* mkdir and lchown a directory */
 	PS_DAC_OVERRIDE,  /* mkdir inside a 0555 directory (.pivot_root) */
+	PS_SYMLINK,       /* a symbolic link: nearly every layer has some */
 	PS_XATTR,         /* set a user.* xattr (force_mask needs it) */
 	PS_LOCK,          /* an fcntl lock (containers-storage locks) */
 	PS__COUNT,
@@ -53,6 +54,9 @@ struct probe_result {
 	char *mapping;                  /* "0 1000 1; 1 100000 65536" */
 	bool single_mapping;
 	struct probe_step_result step[PS__COUNT];
+	/* chown said yes, but the file kept its owner: a CIFS mount without
+	 * unix extensions does this; images unpack with every file yours. */
+	bool chown_ignored;
 	bool timed_out;
 	bool interrupted;
 	int leftovers_removed;

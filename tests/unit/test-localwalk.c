@@ -87,6 +87,13 @@ static void ask(const struct fsx *x, const char *path, struct ans *a)
 	rc = fsx_resolve_prefix(x, path, &s);
 	add(a, " prefix=%d(%s)", rc, s ? s : "");
 	free(s);
+	for (int use = FSX_DIR_CREATE; use <= FSX_DIR_READ; use++) {
+		int verdict = -1;
+
+		rc = fsx_dir_usable(x, path, (enum fsx_dir_use)use, &verdict, &s);
+		add(a, " usable%d=%d(%d,%s)", use, rc, verdict, s ? s : "");
+		free(s);
+	}
 	{
 		char **names;
 		bool *dirs;
@@ -115,7 +122,7 @@ static int open_fds(void)
 	return n;
 }
 
-/* PATH both ways; INPROC: how many of the 16 calls the fast way must have
+/* PATH both ways; INPROC: how many of the 19 calls the fast way must have
  * answered (-1: any number). */
 static void same(const struct fsx *x, const char *path, int inproc, const char *what)
 {
@@ -132,7 +139,7 @@ static void same(const struct fsx *x, const char *path, int inproc, const char *
 	lw_set_enabled(true);
 	is_str(fast.text, slow.text, "%s%s: %s: in-process = child", x && x->as ? "as nobody: " : "", what, path);
 	if (inproc >= 0)
-		is_int(fsx_in_process_calls() - before, inproc, "%s: %d of 16 calls in-process", what, inproc);
+		is_int(fsx_in_process_calls() - before, inproc, "%s: %d of 19 calls in-process", what, inproc);
 	ok(fsuid == 0 && open_fds() == fds, "%s: root's fsuid back, no descriptor left open", what);
 }
 
@@ -219,7 +226,7 @@ static void setup(void)
 }
 
 /* Listing a directory that holds a mount not known local (the test dir
- * holds an mqueue mount, "/" holds /proc) is the child's: 15 of 16. */
+ * holds an mqueue mount, "/" holds /proc) is the child's: 18 of 19. */
 static void local_paths(const struct fsx *x)
 {
 	static const char *const rels[] = {
@@ -233,16 +240,16 @@ static void local_paths(const struct fsx *x)
 	static const char *const holding_mounts[] = {"", "dir/./sub/../..", "linkdir/.."};
 
 	for (size_t i = 0; i < ARRAY_SIZE(rels); i++)
-		same(x, P(rels[i]), 16, rels[i]);
+		same(x, P(rels[i]), 19, rels[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(holding_mounts); i++)
-		same(x, P(holding_mounts[i]), 15, holding_mounts[i][0] ? holding_mounts[i] : "the test dir");
+		same(x, P(holding_mounts[i]), 18, holding_mounts[i][0] ? holding_mounts[i] : "the test dir");
 	/* For nobody, an EACCES; for root, the test dir again. */
 	same(x, P("private/.."), -1, "private/..");
 	/* "/" is not listed (ask() lists "dir" instead): other processes may
 	 * change it between the two ways. */
-	same(x, P("rootlink"), 16, "rootlink");
-	same(x, "/", 16, "root");
-	same(x, "/..", 16, "root's parent");
+	same(x, P("rootlink"), 19, "rootlink");
+	same(x, "/", 19, "root");
+	same(x, "/..", 19, "root's parent");
 }
 
 int main(void)
@@ -287,7 +294,7 @@ int main(void)
 
 	local_paths(&as_root);
 	local_paths(&as_nobody);
-	same(NULL, P("totmpfs"), 16, "a link into a tmpfs mount");
+	same(NULL, P("totmpfs"), 19, "a link into a tmpfs mount");
 
 	/* Not known local: procfs, and a type not on the list (mqueue). */
 	same(&as_root, "/proc/version", 0, "procfs");

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Which Podman the other checks model, and whether there is one at all:
+ * without podman on the user's PATH nothing else here can make rootless
+ * Podman work, and the model is a guess the report must own up to.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+
+#define G_CONFIG "Configuration"
+
+void check_podman(struct diag *d)
+{
+	const struct podman_version *pv = &d->m.pv;
+	const char *algo = pv->new_parser ? "the new storage.conf parser (main file plus drop-ins)"
+					  : "the legacy storage.conf parser (one file wins)";
+	struct check *c;
+
+	if (!d->model_ok)
+		return;
+	if (!pv->installed) {
+		c = diag_add(d, "podman", G_CONFIG, CS_FAIL, "Podman is not installed: no podman on the PATH (nor buildah)");
+		check_detail(c, "modelled as Podman %u.%u, %s: %s", pv->release / 100, pv->release % 100, algo,
+			     pv->source);
+		check_remedy(c, "install Podman (Debian: apt-get install podman), then run nfscheck again: "
+				"the checks below assume the release named above");
+	} else if (pv->program && strcmp(pv->program, "buildah") == 0) {
+		c = diag_add(d, "podman", G_CONFIG, CS_WARN, "no podman on the PATH; buildah at %s, modelled as Podman %u.%u",
+			     pv->binary, pv->release / 100, pv->release % 100);
+		check_detail(c, "%s: %s", algo, pv->algorithm_why);
+	} else {
+		c = diag_add(d, "podman", G_CONFIG, CS_OK, "Podman %u.%u%s%s: %s", pv->release / 100, pv->release % 100,
+			     pv->binary ? " at " : "", pv->binary ? pv->binary : "", algo);
+		check_detail(c, "%s; %s", pv->source, pv->algorithm_why);
+	}
+	check_value_str(c, "binary", pv->binary);
+	check_value_bool(c, "installed", pv->installed);
+	check_value_str(c, "algorithm", pv->new_parser ? "podman-6.0" : "podman-5.8");
+}

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Start-up: every directory Podman creates or opens before it does
+ * anything for this user, decided in the user's name without creating
+ * anything. Podman stops at the first one it cannot use, so each gets a
+ * check of its own naming the path, the errno and the remedy.
+ *
+ * What Podman does with each, as observed with 4.3.1, 5.4.2, 5.8.6 and
+ * 6.1.1 (tests/diagnose-startup*.sh) and as the sources say:
+ *   graphroot, runroot, imagestore: MkdirAll at store creation
+ *     (containers/storage store.go GetStore; "mkdir /run/containers:
+ *     permission denied" for a rootful runroot in a user's file);
+ *   static_dir: MkdirAll in libpod/runtime.go makeRuntime ("creating
+ *     runtime static files directory");
+ *   each additionalimagestores entry: stat by the overlay driver
+ *     ("overlay: can't stat imageStore dir"), then <store>/<driver>-images
+ *     and <driver>-layers with their lock files, created when missing
+ *     ("creating lock file directory: mkdir ...-images: permission
+ *     denied") and opened read-only ("open .../images.lock: permission
+ *     denied"); the layers' lock only when a layer is looked up, as podman
+ *     import does;
+ *   the image copy directory: not created; MkdirTemp in it for every pull
+ *     or import ("creating a temporary directory: mkdir
+ *     /var/tmp/container_images_storageNNN: permission denied");
+ *   volume_path: MkdirAll in makeRuntime since podman#23515 (2024;
+ *     "creating runtime volume path directory", in 5.4.2, 5.8.6 and
+ *     6.1.1); before, created on first use only, so 4.3.1 starts and
+ *     imports without it (a warning there, not a failure).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "goexpand.h"
+#include "guard.h"
+#include "xalloc.h"
+
+#define G_STARTUP "Podman start-up"
+
+static struct fsx user_fs(const struct diag *d)
+{
+	struct fsx x = {.as = d->t.as};
+
+	return x;
+}
+
+/* A failed decision: the check, its values, and what Podman says. */
+static struct check *dir_fail(struct diag *d, const char *id, const char *what, const char *path,
+			      const char *at, int err, enum check_status st)
+{
+	struct check *c;
+
+	if (strcmp(at, path) == 0)
+		c = diag_add(d, id, G_STARTUP, st, "%s %s: %s cannot use it: %s", what, path, d->user, errno_name(err));
+	else
+		c = diag_add(d, id, G_STARTUP, st, "%s %s: %s cannot create it in %s: %s", what, path, d->user, at,
+			     errno_name(err));
+	check_value_str(c, "path", path);
+	check_value_str(c, "at", at);
+	check_value_str(c, "errno", errno_name(err));
+	return c;
+}
+
+/*
+ * Decide USE for PATH. Returns the check added: CS_OK, or ST; when
+ * nfscheck itself could not decide, a warning and an incomplete run (a
+ * failure when the filesystem does not answer: Podman would hang there).
+ */
+static struct check *dir_check(struct diag *d, const char *id, const char *what, const char *path,
+			       enum fsx_dir_use use, enum check_status st)
+{
+	struct fsx x = user_fs(d);
+	struct check *c;
+	char *at = NULL;
+	int verdict = 0, err = fsx_dir_usable(&x, path, use, &verdict, &at);
+
+	if (err) {
+		c = diag_add(d, id, G_STARTUP, CS_WARN, "%s %s: cannot tell whether %s can use it: %s", what, path,
+			     d->user, nf_strerror(err));
+		check_value_str(c, "path", path);
+		/* The path did not answer in its own time: Podman would hang
+		 * there. Cut short by --timeout, it only went unchecked. */
+		if (err == NF_EDEADLINE && guard_remaining_ms() > 0)
+			c->status = CS_FAIL;
+		else
+			d->incomplete = true;
+		free(at);
+		return c;
+	}
+	if (verdict) {
+		c = dir_fail(d, id, what, path, at, verdict, st);
+	} else {
+		c = diag_add(d, id, G_STARTUP, CS_OK, "%s %s: %s", what, path,
+			     use == FSX_DIR_READ ? "readable" : use == FSX_DIR_CREATE ? "creatable and writable" : "writable");
+		check_value_str(c, "path", path);
+	}
+	free(at);
+	return c;
+}
+
+/* A runroot the user can use: their runtime directory, else /run/user/UID. */
+static char *runroot_suggestion(struct diag *d)
+{
+	const char *xdg = userenv_get(&d->t.env, "XDG_RUNTIME_DIR");
+	char *cand[2], *found = NULL;
+	struct fsx x = user_fs(d);
+
+	cand[0] = xdg && *xdg == '/' ? go_join(xdg, "containers") : NULL;
+	cand[1] = xasprintf("/run/user/%u/containers", (unsigned)d->t.env.uid);
+	for (int i = 0; i < 2 && !found; i++) {
+		char *at = NULL;
+		int verdict = 1;
+
+		if (cand[i] && strcmp(cand[i], d->m.runroot.value) != 0 &&
+		    fsx_dir_usable(&x, cand[i], FSX_DIR_CREATE, &verdict, &at) == 0 && verdict == 0)
+			found = xstrdup(cand[i]);
+		free(at);
+	}
+	free(cand[0]);
+	free(cand[1]);
+	return found;
+}
+
+/*
+ * The libpod database pins the runroot (libpod/runtime.go mergeDBConfig):
+ * a new one in storage.conf is ignored while it exists. Podman stores it
+ * at its first start, before it creates the runroot; one it cannot create
+ * means no start got further, so that database holds no container or
+ * image yet (seen with 4.3.1: "mkdir /run/containers: permission denied"
+ * left bolt_state.db behind).
+ */
+static void remedy_pinned(struct diag *d, struct check *c, const char *db)
+{
+	char *qd = shell_quote(db), *qu = d->t.as ? shell_quote(d->user) : NULL;
+
+	check_detail(c, "the libpod database %s pins it; made by starts that failed, it holds nothing yet, and "
+			"only without it does a new runroot take effect (if this store once worked, give %s its "
+			"runroot's directory back instead)", db, d->user);
+	check_fix(c, FIX_RUNTIME, "%s%s%srm -- %s", qu ? "sudo -u " : "", qu ? qu : "", qu ? " " : "", qd);
+	free(qd);
+	free(qu);
+}
+
+static void remedy_runroot(struct diag *d, struct check *c)
+{
+	const struct origin *o = &d->m.runroot.origin;
+	char *rr, *uf, *qg, *qr;
+
+	if (o->kind != OR_FILE && o->kind != OR_DATABASE) {
+		check_remedy(c, "set XDG_RUNTIME_DIR to a local directory %s owns, mode 0700 (/run/user/%u from a "
+				"systemd login)", d->user, (unsigned)d->t.env.uid);
+		return;
+	}
+	check_detail(c, "the runroot comes from %s", o->file);
+	if (o->kind == OR_DATABASE)
+		remedy_pinned(d, c, o->file);
+	rr = runroot_suggestion(d);
+	if (!rr || !d->m.graphroot.value) {
+		check_remedy(c, "set runroot in %s to a directory %s can create (under /run/user/%u)", o->file, d->user,
+			     (unsigned)d->t.env.uid);
+		free(rr);
+		return;
+	}
+	uf = diag_user_flag(d);
+	qg = shell_quote(d->m.graphroot.value);
+	qr = shell_quote(rr);
+	check_remedy(c, "give %s a runroot it can create, such as %s", d->user, rr);
+	check_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s --runroot %s%s", d->t.as ? "sudo " : "", qg, qr, uf);
+	free(uf);
+	free(qg);
+	free(qr);
+	free(rr);
+}
+
+/* The three storage roots; true when the graphroot is usable. */
+static bool check_roots(struct diag *d)
+{
+	struct check *c;
+	const char *is = d->m.imagestore.value;
+	bool graphroot_ok;
+
+	c = dir_check(d, "startup.graphroot", "graphroot", d->m.graphroot.value, FSX_DIR_CREATE, CS_FAIL);
+	graphroot_ok = c->status != CS_FAIL;
+	if (!graphroot_ok) {
+		check_detail(c, "Podman stops at its first mkdir there");
+		remedy_move_graphroot(d, c);
+	}
+	if (d->m.runroot.value) {
+		c = dir_check(d, "startup.runroot", "runroot", d->m.runroot.value, FSX_DIR_CREATE, CS_FAIL);
+		if (c->status == CS_FAIL)
+			remedy_runroot(d, c);
+	}
+	if (!is || !*is)
+		return graphroot_ok;
+	/* imagestore is never expanded ([LEG] and [NEW] types/utils.go
+	 * expandEnvPath covers only runroot, graphroot and
+	 * rootless_storage_path): "$HOME/x" is a path relative to the
+	 * directory Podman runs in ("configure storage: mkdir $HOME:
+	 * permission denied" on 5.4, 5.8 and 6.1). */
+	if (*is != '/') {
+		char cwd[4096], *abs;
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			snprintf(cwd, sizeof(cwd), "/");
+		abs = go_join(cwd, is);
+		c = dir_check(d, "startup.imagestore", "imagestore", abs, FSX_DIR_CREATE, CS_FAIL);
+		check_worst(c, CS_WARN);
+		check_detail(c, "imagestore = \"%s\" is not an absolute path%s: Podman takes it relative to the "
+				"directory it runs in, so the store moves with the current directory", is,
+			     strchr(is, '$') ? " (Podman does not expand variables in imagestore)" : "");
+		check_remedy(c, "write the imagestore as an absolute path, without variables");
+		free(abs);
+		return graphroot_ok;
+	}
+	c = dir_check(d, "startup.imagestore", "imagestore", is, FSX_DIR_CREATE, CS_FAIL);
+	if (c->status == CS_FAIL)
+		check_remedy(c, "point imagestore at a directory %s can create, or remove it", d->user);
+	return graphroot_ok;
+}
+
+/* A lock file of an additional store: opened read-only, created when missing. */
+static bool lock_usable(struct diag *d, struct check *c, const char *store, const char *sub, const char *lock)
+{
+	struct fsx x = user_fs(d);
+	char *dir = go_join(store, sub), *path = go_join(dir, lock), *at = NULL;
+	struct stat st;
+	int err = fsx_stat(&x, path, &st), verdict = err;
+
+	if (err == 0)
+		verdict = fsx_access(&x, path, R_OK);
+	else if (err == ENOENT && fsx_dir_usable(&x, dir, FSX_DIR_CREATE, &verdict, &at) != 0)
+		verdict = 0; /* undecided: say nothing rather than guess */
+	if (verdict) {
+		check_worst(c, CS_FAIL);
+		check_detail(c, "%s %s: %s (Podman: \"open %s: ...\" or \"creating lock file directory: mkdir "
+				"...\")", err == 0 ? "cannot read" : "cannot create", path, errno_name(verdict), path);
+		check_value_str(c, "lock", path);
+		check_value_str(c, "errno", errno_name(verdict));
+	}
+	free(at);
+	free(path);
+	free(dir);
+	return verdict == 0;
+}
+
+static void check_additional_stores(struct diag *d)
+{
+	const char *drv = d->m.driver.value ? d->m.driver.value : "overlay";
+
+	for (size_t i = 0; i < d->m.additional_image_stores.n; i++) {
+		const char *s = d->m.additional_image_stores.v[i].text;
+		char *images = xasprintf("%s-images", drv), *layers = xasprintf("%s-layers", drv);
+		struct check *c = dir_check(d, "startup.additionalimagestore", "additional image store", s,
+					    FSX_DIR_READ, CS_FAIL);
+
+		if (c->status == CS_FAIL)
+			check_detail(c, "Podman stops: \"%s: can't stat imageStore dir %s\" (vfs: \"creating locker "
+					"directory\")", drv, s);
+		else if (c->status == CS_OK && lock_usable(d, c, s, images, "images.lock"))
+			lock_usable(d, c, s, layers, "layers.lock");
+		if (c->status == CS_FAIL)
+			check_remedy(c, "remove %s from additionalimagestores, or have its owner create it with "
+					"%s and %s readable by %s", s, images, layers, d->user);
+		free(images);
+		free(layers);
+	}
+}
+
+static void check_engine_dirs(struct diag *d, bool graphroot_ok)
+{
+	const struct setting *sd = &d->m.static_dir, *vp = &d->m.volume_path, *ic = &d->m.image_copy_tmp_dir;
+	struct check *c;
+	char *from;
+
+	/* Under a graphroot that already failed, the same fault again says nothing new. */
+	if (sd->value && (graphroot_ok || sd->origin.kind == OR_FILE)) {
+		c = dir_check(d, "startup.static-dir", "libpod static directory", sd->value, FSX_DIR_CREATE, CS_FAIL);
+		if (c->status == CS_FAIL) {
+			check_detail(c, "Podman stops: \"creating runtime static files directory: mkdir ...\"");
+			if (sd->origin.kind == OR_FILE)
+				check_remedy(c, "correct static_dir in %s:%u, or remove it", sd->origin.file, sd->origin.line);
+			else
+				remedy_move_graphroot(d, c);
+		}
+	}
+	if (vp->value && (graphroot_ok || vp->origin.kind == OR_FILE)) {
+		bool at_start = d->m.version >= PV(5, 3);
+
+		c = dir_check(d, "startup.volume-path", "volume path", vp->value, FSX_DIR_CREATE,
+			      at_start ? CS_FAIL : CS_WARN);
+		if (c->status == CS_FAIL || c->status == CS_WARN) {
+			check_detail(c, at_start ? "Podman stops: \"creating runtime volume path directory: mkdir ...\""
+						 : "this Podman starts and imports images, but creating a named volume fails");
+			if (vp->origin.kind == OR_FILE)
+				check_remedy(c, "correct volume_path in %s:%u", vp->origin.file, vp->origin.line);
+		}
+	}
+	if (!ic->value)
+		return;
+	/* common's ImageCopyTmpDir: "invalid image_copy_tmp_dir value %q
+	 * (relative paths are not accepted)", fatal at start (5.4.2). */
+	if (ic->value[0] != '/' && ic->origin.kind == OR_FILE) {
+		c = diag_add(d, "startup.image-copy-dir", G_STARTUP, CS_FAIL, "image_copy_tmp_dir = \"%s\" is relative",
+			     ic->value);
+		check_detail(c, "Podman stops: \"invalid image_copy_tmp_dir value \\\"%s\\\" (relative paths are not "
+				"accepted)\"", ic->value);
+		check_remedy(c, "write an absolute path (or \"storage\") in %s:%u", ic->origin.file, ic->origin.line);
+		check_value_str(c, "path", ic->value);
+		return;
+	}
+	c = dir_check(d, "startup.image-copy-dir", "image copy directory", ic->value, FSX_DIR_WRITE_EXISTING, CS_FAIL);
+	from = origin_text(&ic->origin);
+	check_value_str(c, "origin", from);
+	if (c->status == CS_FAIL) {
+		check_detail(c, "every pull and import stages layers there (%s); Podman says \"creating a temporary "
+				"directory: mkdir %s/container_images_storage...\"", from, ic->value);
+		check_remedy(c, "export TMPDIR=DIR, a local directory %s can write, or set image_copy_tmp_dir in "
+				"~/.config/containers/containers.conf", d->user);
+	}
+	free(from);
+}
+
+void check_startup(struct diag *d)
+{
+	bool graphroot_ok;
+
+	if (!d->model_ok || d->m.fatal || !d->m.graphroot.value) {
+		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "no configuration Podman would start with");
+		return;
+	}
+	/* --timeout is spent (a server did not answer): each call would only
+	 * report that again, and the run must end on time. */
+	if (guard_remaining_ms() == 0) {
+		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "not checked: the time ran out before");
+		d->incomplete = true;
+		return;
+	}
+	graphroot_ok = check_roots(d);
+	check_additional_stores(d);
+	check_engine_dirs(d, graphroot_ok);
+}
+
+/*
+ * A BoltDB left by an older Podman in the static directory. Podman 6
+ * removed BoltDB; its binary has a fatal "a BoltDB database exists but is
+ * no longer being used", but Debian's 6.1.1 migrated a 4.3.1 database to
+ * SQLite at its next start in every case tried (fresh or reused runtime
+ * directory, with or without db.sql): a warning, not a failure.
+ */
+void check_database(struct diag *d)
+{
+	struct fsx x = user_fs(d);
+	struct stat st;
+	struct check *c;
+	char *bolt;
+
+	if (!d->model_ok || d->m.version < PV(6, 0) || !d->m.static_dir.value || guard_remaining_ms() == 0)
+		return;
+	bolt = go_join(d->m.static_dir.value, "bolt_state.db");
+	if (fsx_stat(&x, bolt, &st) == 0) {
+		c = diag_add(d, "database.boltdb", G_STARTUP, CS_WARN, "a BoltDB database from an older Podman: %s", bolt);
+		check_detail(c, "Podman 6 has no BoltDB; it migrates the database to SQLite at its next start, "
+				"which must not run beside another Podman process");
+		check_remedy(c, "stop every Podman process of %s first, or run 'podman system migrate --migrate-db'",
+			     d->user);
+		check_value_str(c, "path", bolt);
+	}
+	free(bolt);
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dpkg.h"
+#include "util.h"
+#include "xalloc.h"
+
+/* Read the regular file PATH (at most MAX bytes) into a NUL-terminated buffer. */
+static int slurp(const char *path, size_t max, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	size_t cap, n = 0;
+	char *b;
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) != 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = EINVAL; /* a FIFO would block */
+	else if ((uint64_t)st.st_size > max)
+		err = EFBIG;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	cap = (size_t)st.st_size + 1;
+	b = xmalloc(cap);
+	for (;;) {
+		ssize_t got;
+
+		if (n + 1 >= cap) {
+			if (cap > max)
+				break; /* grew since fstat: read what the limit allows */
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			b = xrealloc(b, cap);
+		}
+		got = read(fd, b + n, cap - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (err) {
+		free(b);
+		return err;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* True when the file list in BUF has a line equal to one of PATHS. */
+static bool list_names(const char *buf, size_t len, const char *const *paths, size_t n)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		for (size_t i = 0; i < n; i++)
+			if (strlen(paths[i]) == l && memcmp(p, paths[i], l) == 0)
+				return true;
+		p += l + 1;
+	}
+	return false;
+}
+
+static void set_name(struct dpkg_pkg *pk, const char *file)
+{
+	size_t l = strlen(file) - 5; /* ".list" */
+	size_t colon = strcspn(file, ":");
+
+	if (colon < l)
+		l = colon;
+	snprintf(pk->name, sizeof(pk->name), "%.*s", (int)l, file);
+}
+
+/* Whether info/FILE (a NAME.list) names one of PATHS. */
+static bool list_file_names(const char *admindir, const char *file, const char *const *paths, size_t n)
+{
+	char *path = xasprintf("%s/info/%s", admindir, file), *buf;
+	size_t len;
+	bool yes = false;
+
+	if (slurp(path, DPKG_MAX_LIST, &buf, &len) == 0) {
+		yes = list_names(buf, len, paths, n);
+		free(buf);
+	}
+	free(path);
+	return yes;
+}
+
+static bool is_list_of(const char *file, const char *hint)
+{
+	size_t h = strlen(hint), l = strlen(file);
+
+	if (l < 5 || strcmp(file + l - 5, ".list") != 0)
+		return false;
+	if (!hint[0])
+		return true;
+	return strncmp(file, hint, h) == 0 && (file[h] == '.' || file[h] == ':');
+}
+
+int dpkg_owner(const char *admindir, const char *const *paths, size_t n, const char *hint,
+	       struct dpkg_pkg *p)
+{
+	char *dir;
+	DIR *d;
+	struct dirent *e;
+	int err = ENOENT;
+
+	memset(p, 0, sizeof(*p));
+	/* Most often the list is named after the program: no directory walk. */
+	if (hint[0] && !strchr(hint, '/')) {
+		char *file = xasprintf("%s.list", hint);
+		bool yes = list_file_names(admindir, file, paths, n);
+
+		if (yes)
+			set_name(p, file);
+		free(file);
+		if (yes)
+			return 0;
+	}
+	dir = xasprintf("%s/info", admindir);
+	d = opendir(dir);
+	free(dir);
+	if (!d)
+		return errno;
+	/* Two passes over the directory: the hinted package's lists
+	 * ("NAME:ARCH.list"), then all the others. */
+	for (int pass = 0; pass < 2 && err == ENOENT; pass++) {
+		size_t seen = 0;
+
+		rewinddir(d);
+		while (err == ENOENT && (e = readdir(d)) && seen < DPKG_MAX_LISTS) {
+			if (!is_list_of(e->d_name, pass == 0 ? hint : ""))
+				continue;
+			seen++;
+			if (pass == 1 && is_list_of(e->d_name, hint))
+				continue; /* read in the first pass */
+			if (list_file_names(admindir, e->d_name, paths, n)) {
+				set_name(p, e->d_name);
+				err = 0;
+			}
+		}
+	}
+	closedir(d);
+	return err;
+}
+
+/* Copy the value of field NAME ("Version") if LINE (LEN bytes) is it. */
+static bool take(const char *line, size_t len, const char *name, char *dst, size_t size)
+{
+	size_t n = strlen(name);
+	const char *v;
+	size_t vl;
+
+	if (len <= n || strncmp(line, name, n) != 0 || line[n] != ':')
+		return false;
+	v = line + n + 1;
+	vl = len - n - 1;
+	while (vl && (*v == ' ' || *v == '\t')) {
+		v++;
+		vl--;
+	}
+	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
+		vl--;
+	snprintf(dst, size, "%.*s", (int)(vl < size ? vl : size - 1), v);
+	for (char *s = dst; *s; s++)
+		if (*s < 0x20 || *s >= 0x7f)
+			*s = '?';
+	return true;
+}
+
+int dpkg_status(const char *admindir, const char *name, struct dpkg_pkg *p)
+{
+	char *path = xasprintf("%s/status", admindir), *buf;
+	const char *s, *end;
+	struct dpkg_pkg cur = {0};
+	size_t len;
+	int err = slurp(path, DPKG_MAX_STATUS, &buf, &len);
+
+	free(path);
+	memset(p, 0, sizeof(*p));
+	if (err)
+		return err;
+	err = ENOENT;
+	/* One pass: a stanza ends at a blank line or the end of the file. */
+	for (s = buf, end = buf + len; s <= end && err == ENOENT;) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t l = nl ? (size_t)(nl - s) : (size_t)(end - s);
+
+		if (l == 0) {
+			if (strcmp(cur.name, name) == 0) {
+				*p = cur;
+				err = 0;
+			}
+			memset(&cur, 0, sizeof(cur));
+		} else {
+			if (!take(s, l, "Package", cur.name, sizeof(cur.name)) &&
+			    !take(s, l, "Version", cur.version, sizeof(cur.version)))
+				take(s, l, "Status", cur.status, sizeof(cur.status));
+		}
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+	if (err == ENOENT && strcmp(cur.name, name) == 0) {
+		*p = cur;
+		err = 0;
+	}
+	free(buf);
+	return err;
+}
+
+bool dpkg_version_release(const char *version, unsigned *v)
+{
+	const char *colon = strchr(version, ':');
+	unsigned long major, minor;
+	char *end;
+
+	if (colon)
+		version = colon + 1;
+	if (*version < '0' || *version > '9')
+		return false;
+	major = strtoul(version, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return false;
+	minor = strtoul(end + 1, &end, 10);
+	if (major > 99 || minor > 99)
+		return false;
+	*v = (unsigned)(major * 100 + minor);
+	return true;
+}
+
+bool dpkg_installed(const struct dpkg_pkg *p)
+{
+	size_t l = strlen(p->status);
+	static const char *const ok[] = {" installed", " unpacked", " half-configured", " triggers-awaited",
+					 " triggers-pending"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		size_t n = strlen(ok[i]);
+
+		if (l >= n && strcmp(p->status + l - n, ok[i]) == 0)
+			return true;
+	}
+	return false;
+}
