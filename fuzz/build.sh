@@ -58,3 +58,4 @@ target fuzz-outsafe $common lib/outsafe.c --
 target fuzz-gobin $common sys/gobin.c --
 target fuzz-dpkg $common sys/dpkg.c --
 target fuzz-lock-owner fix/image-owner.c --
+target fuzz-policy $common conf/policy.c --

@@ -37,22 +37,11 @@ corpus=$FIXTURES/real-world
 [ -r "$corpus/SOURCES" ] || skip_all "no corpus at $corpus"
 
 # KNOWN: "release file|reason" for disagreements not yet fixed.
-# The reasons name the branch whose work is expected to end each one.
-R_RUNROOT="the runroot /run/containers/storage cannot be made by the user; diagnose has no runroot start-up check yet (startup branch)"
-R_IMAGESTORE='imagestore "$HOME/..." is not expanded by Podman and the overlay driver refuses a relative path; diagnose has no imagestore start-up check yet (startup branch)'
-R_COMPOSEFS='use_composefs = "true" cannot work in a user namespace; diagnose has no driver prerequisite check for it yet (startup branch)'
-KNOWN=(
-	"bookworm 36-snakejke-rootless-path-mountopt.conf|$R_RUNROOT"
-	"trixie 36-snakejke-rootless-path-mountopt.conf|$R_RUNROOT"
-	"sid 36-snakejke-rootless-path-mountopt.conf|$R_RUNROOT"
-	"experimental 36-snakejke-rootless-path-mountopt.conf|$R_RUNROOT"
-	"trixie 03-intelfx-driver-priority-imagestore.conf|$R_IMAGESTORE"
-	"sid 03-intelfx-driver-priority-imagestore.conf|$R_IMAGESTORE"
-	"experimental 03-intelfx-driver-priority-imagestore.conf|$R_IMAGESTORE"
-	"trixie 37-tony-sol-composefs.conf|$R_COMPOSEFS"
-	"sid 37-tony-sol-composefs.conf|$R_COMPOSEFS"
-	"experimental 37-tony-sol-composefs.conf|$R_COMPOSEFS"
-)
+# Each entry: "RELEASE FILE|reason". Empty: every file agrees on every
+# release (the last ten, a runroot the user cannot make, an unexpanded
+# relative imagestore and composefs in a user namespace, ended with the
+# start-up checks).
+KNOWN=()
 
 known_reason() { # RELEASE FILE
 	local k

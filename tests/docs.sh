@@ -11,7 +11,7 @@ readme=$TESTS_SRCDIR/../README.md
 # man source with roff escapes for '-' undone, for plain matching.
 plain=$(sed 's/\\-/-/g; s/\\(em/-/g' "$man")
 
-for c in config diagnose fix server; do
+for c in config diagnose fix server fleet; do
 	help=$("$NFSCHECK" "$c" --help)
 	for o in $(grep -oE -- '--[a-z][a-z-]+' <<<"$help" | sort -u); do
 		grep -qF -- "$o" <<<"$plain"; ok $? "man page documents '$c $o'"
@@ -23,7 +23,7 @@ for st in 0 1 2 64 77; do
 	grep -qE "^  $st " <<<"$main"; ok $? "--help documents exit status $st"
 	grep -qE "^\.B $st\$" "$man"; ok $? "man page documents exit status $st"
 done
-for c in diagnose fix config server help; do
+for c in diagnose fix config server fleet help; do
 	grep -q "^\.SS $c\$" "$man"; ok $? "man page has a section for $c"
 done
 

@@ -38,5 +38,6 @@ fuzz outsafe "$top"/fuzz/seeds/conf/*
 MAX_LEN=65536 fuzz gobin "$top"/fuzz/seeds/gobin/*
 fuzz dpkg "$top"/fuzz/seeds/dpkg/*
 fuzz lock-owner "$top"/fuzz/seeds/lock/*
+fuzz policy "$top"/fuzz/seeds/policy/*
 
 done_testing

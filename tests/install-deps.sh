@@ -13,7 +13,8 @@ run="uidmap xfsprogs util-linux mount"
 test="podman fuse-overlayfs user-mode-linux kmod nfs-kernel-server rpcbind
 strace patch systemd valgrind e2fsprogs attr acl iproute2 procps jq
 python3 python3-jsonschema groff-base clang libclang-rt-14-dev
-samba cifs-utils mmdebstrap"
+samba cifs-utils mmdebstrap
+prometheus prometheus-node-exporter"
 
 sudo=
 if [ "$(id -u)" -ne 0 ]; then

@@ -8,12 +8,13 @@
 #include "diag.h"
 #include "exitcode.h"
 #include "msg.h"
+#include "policy.h"
 #include "target.h"
 
 
 const char cmd_diagnose_help[] =
 	"Usage: nfscheck diagnose [--json] [--user NAME] [--timeout SECONDS]\n"
-	"                         [--podman-version X.Y] [--verbose]\n"
+	"                         [--podman-version X.Y] [--policy FILE] [--verbose]\n"
 	"\n"
 	"Check whether rootless Podman will work for this user, and prove why not:\n"
 	"the storage configuration, the filesystem under the graphroot and the other\n"
@@ -32,6 +33,8 @@ const char cmd_diagnose_help[] =
 	"                           (default 15)\n"
 	"      --podman-version X.Y model this Podman release instead of the\n"
 	"                           installed one\n"
+	"      --policy FILE        the site policy whose remedies to print\n"
+	"                           (default /etc/nfscheck.conf, when it exists)\n"
 	"  -v, --verbose            show the details of every check\n"
 	"  -h, --help               show this help and exit\n"
 	"\n"
@@ -40,17 +43,20 @@ const char cmd_diagnose_help[] =
 
 int cmd_diagnose(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_PODMAN_VERSION };
+	enum { OPT_JSON = 256, OPT_PODMAN_VERSION, OPT_POLICY };
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
 		{"user", required_argument, NULL, 'u'},
 		{"timeout", required_argument, NULL, 't'},
 		{"podman-version", required_argument, NULL, OPT_PODMAN_VERSION},
+		{"policy", required_argument, NULL, OPT_POLICY},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct diag_options o = {.timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};
+	const char *policy_file = NULL;
+	struct policy pol;
 	int c, st;
 
 	opterr = 0;
@@ -71,6 +77,9 @@ int cmd_diagnose(int argc, char **argv)
 				return NF_EXIT_USAGE;
 			o.podman_version = optarg;
 			break;
+		case OPT_POLICY:
+			policy_file = optarg;
+			break;
 		case 'v':
 			o.verbose = true;
 			break;
@@ -83,5 +92,11 @@ int cmd_diagnose(int argc, char **argv)
 	}
 	if (optind < argc)
 		return nf_usage_error("diagnose", "diagnose: unexpected argument '%s'", argv[optind]);
-	return diagnose_run(&o);
+	/* A broken policy file is never guessed around: FILE:LINE, exit 2. */
+	if (policy_load(policy_file ? policy_file : POLICY_FILE, policy_file != NULL, &pol) != 0)
+		return NF_EXIT_INCOMPLETE;
+	o.policy = pol.file ? &pol : NULL;
+	st = diagnose_run(&o);
+	policy_free(&pol);
+	return st;
 }

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "exitcode.h"
 #include "fix.h"
+#include "guard.h"
 #include "msg.h"
+#include "policy.h"
 #include "target.h"
 
 const char cmd_fix_help[] =
@@ -18,6 +22,7 @@ const char cmd_fix_help[] =
 	"       nfscheck fix --system --graphroot-template TEMPLATE [--dry-run]\n"
 	"       nfscheck fix --image FILE --size SIZE [--mountpoint DIR] [--user NAME]\n"
 	"                    [--persist] [--move-aside] [--dry-run]\n"
+	"       nfscheck fix [--user NAME] [--policy FILE] [--dry-run]\n"
 	"       nfscheck fix --undo [--image FILE] [--mountpoint DIR] [--user NAME]\n"
 	"                    [--keep-unit]\n"
 	"\n"
@@ -57,17 +62,88 @@ const char cmd_fix_help[] =
 	"      --tmpfiles           exclude a graphroot in /tmp or /var/tmp from\n"
 	"                           systemd-tmpfiles ageing (root)\n"
 	"      --podman-version X.Y model this Podman release instead of the installed one\n"
+	"      --policy FILE        the site policy whose remedy to apply when no mode\n"
+	"                           is given (default /etc/nfscheck.conf)\n"
 	"  -n, --dry-run            show what would change, change nothing\n"
 	"  -h, --help               show this help and exit\n"
 	"\n"
 	"Exit status: 0 done and the checks pass, 1 refused or problems remain,\n"
 	"2 nfscheck could not complete, 64 usage error, 77 a privilege is missing.\n";
 
+static int run_mode(const struct fix_options *o)
+{
+	guard_catch_signals();
+	if (o->system)
+		return fix_system(o);
+	if (o->undo)
+		return fix_image_undo(o);
+	if (o->image)
+		return fix_image(o);
+	return fix_graphroot(o);
+}
+
+/* The site policy's remedy as fix options: *PATH is the expanded path. */
+static int site_remedy(struct fix_options *o, const char *file, struct policy *pol, char **path)
+{
+	struct identity id;
+	int err;
+
+	if (policy_load(file ? file : POLICY_FILE, file != NULL, pol) != 0)
+		return NF_EXIT_INCOMPLETE;
+	if (!pol->file)
+		return nf_usage_error("fix", "fix: give exactly one of --graphroot, --system, --image and --undo "
+				      "(or a site policy in %s)", POLICY_FILE);
+	if (pol->remedy == POLICY_REMEDY_NONE)
+		return nf_usage_error("fix", "fix: %s has no [remedy] method: give --graphroot, --system, --image "
+				      "or --undo", pol->file);
+	err = o->user ? identity_lookup(o->user, &id) : identity_from_uid(getuid(), &id);
+	if (err) {
+		nf_error("%s: %s", o->user ? o->user : "this user", err == ENOENT ? "no such user" : strerror(err));
+		return NF_EXIT_INCOMPLETE;
+	}
+	*path = policy_expand(pol->remedy == POLICY_REMEDY_IMAGE ? pol->image : pol->graphroot, id.name, id.uid,
+			      id.home ? id.home : "");
+	identity_free(&id);
+	if (!*path)
+		return NF_EXIT_INCOMPLETE;
+	printf("nfscheck fix: the site policy %s: %s %s\n", pol->file, policy_remedy_name(pol->remedy), *path);
+	if (pol->remedy == POLICY_REMEDY_IMAGE) {
+		o->image = *path;
+		o->size = pol->image_size;
+	} else {
+		o->graphroot = *path;
+		o->tmpfiles = pol->tmpfiles == 1;
+	}
+	return NF_EXIT_OK;
+}
+
+static int mode_usage(const struct fix_options *o, int modes)
+{
+	if (modes != 1)
+		return nf_usage_error("fix", "fix: give exactly one of --graphroot, --system, --image and --undo");
+	if (o->system && !o->template)
+		return nf_usage_error("fix", "fix: --system needs --graphroot-template");
+	if (!o->system && o->template)
+		return nf_usage_error("fix", "fix: --graphroot-template goes with --system");
+	if (o->image && !o->undo && !o->size)
+		return nf_usage_error("fix", "fix: --image needs --size");
+	if (o->keep_unit && !o->undo)
+		return nf_usage_error("fix", "fix: --keep-unit goes with --undo");
+	if ((o->persist || o->move_aside) && !o->image)
+		return nf_usage_error("fix", "fix: --persist and --move-aside go with --image");
+	if (o->runroot && !o->graphroot)
+		return nf_usage_error("fix", "fix: --runroot goes with --graphroot");
+	if ((o->force || o->tmpfiles) && !o->graphroot)
+		return nf_usage_error("fix", "fix: --force and --tmpfiles go with --graphroot");
+	return NF_EXIT_OK;
+}
+
 int cmd_fix(int argc, char **argv)
 {
 	enum {
 		OPT_GRAPHROOT = 256, OPT_RUNROOT, OPT_SYSTEM, OPT_TEMPLATE, OPT_IMAGE, OPT_SIZE, OPT_MOUNTPOINT,
 		OPT_PERSIST, OPT_MOVE_ASIDE, OPT_UNDO, OPT_KEEP_UNIT, OPT_FORCE, OPT_TMPFILES, OPT_PODMAN_VERSION,
+		OPT_POLICY,
 	};
 	static const struct option opts[] = {
 		{"graphroot", required_argument, NULL, OPT_GRAPHROOT},
@@ -85,12 +161,16 @@ int cmd_fix(int argc, char **argv)
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"tmpfiles", no_argument, NULL, OPT_TMPFILES},
 		{"podman-version", required_argument, NULL, OPT_PODMAN_VERSION},
+		{"policy", required_argument, NULL, OPT_POLICY},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct fix_options o = {0};
-	int c, modes;
+	const char *policy_file = NULL;
+	struct policy pol = {0};
+	char *site = NULL;
+	int c, modes, st;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":u:nh", opts, NULL)) != -1) {
@@ -114,6 +194,7 @@ int cmd_fix(int argc, char **argv)
 				return NF_EXIT_USAGE;
 			o.podman_version = optarg;
 			break;
+		case OPT_POLICY: policy_file = optarg; break;
 		case 'n': o.dry_run = true; break;
 		case 'h':
 			fputs(cmd_fix_help, stdout);
@@ -125,28 +206,19 @@ int cmd_fix(int argc, char **argv)
 	if (optind < argc)
 		return nf_usage_error("fix", "fix: unexpected argument '%s'", argv[optind]);
 	modes = (o.graphroot && !o.system) + o.system + (o.image && !o.undo) + o.undo;
-	if (modes != 1)
-		return nf_usage_error("fix", "fix: give exactly one of --graphroot, --system, --image and --undo");
-	if (o.system && !o.template)
-		return nf_usage_error("fix", "fix: --system needs --graphroot-template");
-	if (!o.system && o.template)
-		return nf_usage_error("fix", "fix: --graphroot-template goes with --system");
-	if (o.image && !o.undo && !o.size)
-		return nf_usage_error("fix", "fix: --image needs --size");
-	if (o.keep_unit && !o.undo)
-		return nf_usage_error("fix", "fix: --keep-unit goes with --undo");
-	if ((o.persist || o.move_aside) && !o.image)
-		return nf_usage_error("fix", "fix: --persist and --move-aside go with --image");
-	if (o.runroot && !o.graphroot)
-		return nf_usage_error("fix", "fix: --runroot goes with --graphroot");
-	if ((o.force || o.tmpfiles) && !o.graphroot)
-		return nf_usage_error("fix", "fix: --force and --tmpfiles go with --graphroot");
-	guard_catch_signals();
-	if (o.system)
-		return fix_system(&o);
-	if (o.undo)
-		return fix_image_undo(&o);
-	if (o.image)
-		return fix_image(&o);
-	return fix_graphroot(&o);
+	/* No mode given: the site policy's remedy, the onboarding step. */
+	if (modes == 0 && !o.runroot && !o.size && !o.template) {
+		st = site_remedy(&o, policy_file, &pol, &site);
+		if (st == NF_EXIT_OK)
+			st = run_mode(&o);
+		free(site);
+		policy_free(&pol);
+		return st;
+	}
+	if (policy_file)
+		return nf_usage_error("fix", "fix: --policy applies the site's remedy: give no --graphroot, --system, "
+				      "--image or --undo with it");
+	if ((st = mode_usage(&o, modes)) != NF_EXIT_OK)
+		return st;
+	return run_mode(&o);
 }

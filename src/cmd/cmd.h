@@ -22,12 +22,14 @@ int cmd_diagnose(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_server(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 extern const char cmd_diagnose_help[];
 extern const char cmd_fix_help[];
 extern const char cmd_config_help[];
 extern const char cmd_server_help[];
+extern const char cmd_fleet_help[];
 extern const char cmd_help_help[];
 
 #endif

@@ -18,6 +18,7 @@ static const struct nf_command commands[] = {
 	{"fix", cmd_fix, "move the graphroot, or give the store its own XFS filesystem", cmd_fix_help},
 	{"config", cmd_config, "print the effective storage configuration and where it came from", cmd_config_help},
 	{"server", cmd_server, "report on an NFS server: versions, lock manager, response", cmd_server_help},
+	{"fleet", cmd_fleet, "check every user of this host in one bounded run, for monitoring", cmd_fleet_help},
 	{"help", cmd_help, "show the help of a command", cmd_help_help},
 };
 

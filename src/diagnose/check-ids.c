@@ -15,6 +15,7 @@
 #include <sys/capability.h>
 #include <sys/stat.h>
 
+#include "diag-cache.h"
 #include "diag.h"
 #include "xalloc.h"
 
@@ -92,6 +93,25 @@ static struct json_object *ranges_json(const struct idranges *r)
 	return a;
 }
 
+/* Fewer IDs than the site policy's [subids] minimum: a range of that size more. */
+static void below_policy(struct diag *d, struct check *c, const char *name)
+{
+	unsigned long want = d->policy->min_subids, start = subids_free_start(&d->ids, want);
+	char *q = shell_quote(name);
+
+	check_detail(c, "%s sets [subids] minimum = %lu", d->policy->file, want);
+	if (strcmp(d->ids.backend, "files") != 0 || !start) {
+		check_remedy(c, "give %s a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'",
+			     name, want);
+	} else {
+		check_remedy(c, "add a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'", want);
+		check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
+			  start + want - 1, start, start + want - 1, q);
+		check_fix(c, FIX_AFTER, "podman system migrate");
+	}
+	free(q);
+}
+
 void check_subids(struct diag *d)
 {
 	const char *name = d->t.env.user ? d->t.env.user : d->user;
@@ -135,6 +155,9 @@ void check_subids(struct diag *d)
 			check_fix(c, FIX_AFTER, "podman system migrate");
 		}
 		free(q);
+	} else if (d->policy && d->policy->min_subids && (tu < d->policy->min_subids || tg < d->policy->min_subids)) {
+		below_policy(d, c = diag_add(d, "subids", G_IDS, CS_FAIL, "%lu subordinate UIDs and %lu GIDs for %s: "
+					     "the site policy asks for %lu", tu, tg, name, d->policy->min_subids), name);
 	} else if (tu < SUBID_RECOMMENDED || tg < SUBID_RECOMMENDED) {
 		c = diag_add(d, "subids", G_IDS, CS_WARN, "%lu subordinate UIDs and %lu GIDs for %s (fewer than %d)",
 			     tu, tg, name, SUBID_RECOMMENDED);
@@ -209,7 +232,8 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 	struct fsx x = {.as = d->t.as};
 	struct tool_arg a = {NULL, cap};
 	struct tool_facts f = {0};
-	struct guard_out out;
+	const struct cached_tool *cached;
+	struct guard_out out = {0};
 	struct check *c;
 	char *path = NULL;
 	int status, err;
@@ -218,13 +242,21 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 		diag_add(d, id, G_IDS, CS_SKIP, "root needs no %s", tool);
 		return;
 	}
-	err = fsx_lookpath(&x, tool, userenv_get(&d->t.env, "PATH"), &path);
+	cached = diag_cache_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"));
+	if (cached) {
+		err = cached->err;
+		path = cached->path ? xstrdup(cached->path) : NULL;
+	} else {
+		err = fsx_lookpath(&x, tool, userenv_get(&d->t.env, "PATH"), &path);
+	}
 	if (err == NF_EDEADLINE) {
 		/* Cut short by --timeout: "not found" would name a false cause. */
 		diag_add(d, id, G_IDS, CS_SKIP, "%s: not checked, the --timeout deadline came first", tool);
 		d->incomplete = true;
 		return;
 	}
+	if (err && !cached)
+		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), NULL, err, NULL, 0);
 	if (err) {
 		char *inst = install_cmd("uidmap", "shadow-utils", "shadow");
 
@@ -241,10 +273,15 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 		return;
 	}
 	a.path = path;
-	if (guard_run(x.as, FSX_CALL_MS, tool_child, &a, &status, &out) == GUARD_OK && out.len == sizeof(f))
+	if (cached && cached->len == sizeof(f)) {
+		memcpy(&f, cached->facts, sizeof(f));
+	} else if (guard_run(x.as, FSX_CALL_MS, tool_child, &a, &status, &out) == GUARD_OK && out.len == sizeof(f)) {
 		memcpy(&f, out.data, sizeof(f));
-	else
+		/* The same file for every user with this PATH (fleet). */
+		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), path, 0, &f, sizeof(f));
+	} else {
 		f.stat_err = EIO;
+	}
 	free(out.data);
 	if (f.stat_err) {
 		c = diag_add(d, id, G_IDS, CS_FAIL, "%s: %s", path, nf_strerror(f.stat_err));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag-cache.h"
 #include "diag.h"
 #include "xalloc.h"
 
@@ -50,10 +51,17 @@ void check_userns(struct diag *d)
 	have_max = read_sysctl("/proc/sys/user/max_user_namespaces", &max);
 	have_clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", &clone);
 	have_aa = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &apparmor);
-	gs = guard_run(d->t.as, FSX_CALL_MS, unshare_child, NULL, &status, &out);
-	if (gs != GUARD_OK)
-		status = -1;
-	free(out.data);
+	/* A kernel setting: the same answer for every unprivileged user (fleet). */
+	if (diag_cache_userns(d->cache, &status)) {
+		gs = GUARD_OK;
+	} else {
+		gs = guard_run(d->t.as, FSX_CALL_MS, unshare_child, NULL, &status, &out);
+		if (gs != GUARD_OK)
+			status = -1;
+		free(out.data);
+		if (gs == GUARD_OK)
+			diag_cache_set_userns(d->cache, status);
+	}
 	if (gs == GUARD_DEADLINE) {
 		/* Cut short by --timeout: a failure would name a false cause. */
 		diag_add(d, "userns", G_KERNEL, CS_SKIP, "user namespaces: not checked, the --timeout deadline came first");

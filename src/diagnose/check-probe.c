@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "diag-cache.h"
 #include "diag.h"
+#include "fsx.h"
 #include "xalloc.h"
 
 #define G_PROBE "Probe: what Podman does, done for real"
@@ -137,8 +141,23 @@ static void run_probe(struct diag *d, const char *dir, bool single, int budget)
 		.timeout_ms = budget,
 	};
 
+	struct fsx x = {.as = d->t.as};
+	struct stat st;
+	bool shareable;
+
+	/* Fleet: one probe per filesystem and mapping kind, in a directory its
+	 * user owns and may write; a directory that is not this user's own is
+	 * probed for this user alone. */
+	shareable = d->cache && !d->rootful && fsx_stat(&x, dir, &st) == 0 && st.st_uid == d->t.env.uid &&
+		    (st.st_mode & S_IRWXU) == S_IRWXU;
+	if (shareable && diag_cache_probe(d->cache, st.st_dev, single, &d->probe)) {
+		d->probe_ran = true;
+		return;
+	}
 	probe_run(&rq, &d->probe);
 	d->probe_ran = true;
+	if (shareable)
+		diag_cache_set_probe(d->cache, st.st_dev, single, &d->probe);
 }
 
 /* The probe ran out of time: which step hung, and what that means. */

@@ -105,23 +105,26 @@ void check_cgroups(struct diag *d)
 {
 	struct statfs sf;
 	bool v2 = statfs("/sys/fs/cgroup", &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_MAGIC;
+	/* Podman's own release, not the storage code it runs: Debian's 5.8.6
+	 * runs storage's new parser and still accepts cgroup v1. */
+	unsigned rel = d->m.pv.release;
 	struct check *c;
 
 	if (!d->model_ok)
 		return;
 	if (v2) {
 		c = diag_add(d, "cgroups", "Control groups", CS_OK, "cgroup v2 (unified hierarchy)");
-	} else if (d->m.version >= PV(6, 0)) {
-		c = diag_add(d, "cgroups", "Control groups", CS_FAIL, "Podman %u.%u refuses cgroup v1", d->m.version / 100,
-			     d->m.version % 100);
+	} else if (rel >= PV(6, 0)) {
+		c = diag_add(d, "cgroups", "Control groups", CS_FAIL, "Podman %u.%u refuses cgroup v1", rel / 100,
+			     rel % 100);
 		check_detail(c, "/sys/fs/cgroup is not a cgroup2 mount; Podman 6 stops every command with "
 				"\"Cgroups v1 not supported\"");
 		check_remedy(c, "boot with systemd.unified_cgroup_hierarchy=1 on the kernel command line (cgroup v2), "
 				"or install a Podman before 6.0");
 	} else {
-		c = diag_add(d, "cgroups", "Control groups", d->m.version >= PV(5, 0) ? CS_WARN : CS_OK,
-			     "cgroup v1: Podman %u.%u still runs", d->m.version / 100, d->m.version % 100);
-		if (d->m.version >= PV(5, 0))
+		c = diag_add(d, "cgroups", "Control groups", rel >= PV(5, 0) ? CS_WARN : CS_OK,
+			     "cgroup v1: Podman %u.%u still runs", rel / 100, rel % 100);
+		if (rel >= PV(5, 0))
 			check_detail(c, "Podman 5 warns that cgroup v1 is deprecated; Podman 6 refuses it");
 	}
 	check_value_bool(c, "cgroup2", v2);

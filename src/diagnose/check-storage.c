@@ -163,9 +163,44 @@ bool diag_ignore_chown(const struct diag *d)
 		     strcmp(v, "T") == 0);
 }
 
+/* The site policy's remedy (policy.h), when it has one; false otherwise. */
+static bool remedy_from_policy(struct diag *d, struct check *c, const char *uf)
+{
+	const struct policy *p = d->policy;
+	const char *home = userenv_get(&d->t.env, "HOME");
+	bool image = p && p->remedy == POLICY_REMEDY_IMAGE;
+	char *path, *q;
+
+	if (!p || p->remedy == POLICY_REMEDY_NONE)
+		return false;
+	path = policy_expand(image ? p->image : p->graphroot, d->user, d->t.env.uid, home ? home : "");
+	if (!path)
+		return false;
+	q = shell_quote(path);
+	if (image) {
+		check_remedy(c, "the site policy (%s): give the store its own XFS filesystem in the image %s (%s)",
+			     p->file, path, p->image_size);
+		check_fix(c, FIX_STORAGE, "%snfscheck fix --image %s --size %s%s", d->t.as ? "sudo " : "", q,
+			  p->image_size, uf);
+	} else {
+		check_remedy(c, "the site policy (%s): point the graphroot at %s", p->file, path);
+		check_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s%s%s", d->t.as ? "sudo " : "", q,
+			  p->tmpfiles == 1 ? " --tmpfiles" : "", uf);
+	}
+	free(q);
+	free(path);
+	return true;
+}
+
 void remedy_move_graphroot(struct diag *d, struct check *c)
 {
-	char *local = local_graphroot_suggestion(d), *uf = diag_user_flag(d);
+	char *local, *uf = diag_user_flag(d);
+
+	if (remedy_from_policy(d, c, uf)) {
+		free(uf);
+		return;
+	}
+	local = local_graphroot_suggestion(d);
 
 	if (local) {
 		char *q = shell_quote(local);
@@ -489,7 +524,10 @@ void check_location(struct diag *d)
 			check_worst(c, CS_WARN);
 			check_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
 				     path_under(g, "/tmp") ? "/tmp" : "/var/tmp", path_under(g, "/tmp") ? "10 days" : "30 days");
-			remedy_tmpfiles(c, g, d->user);
+			if (d->policy && d->policy->tmpfiles == 0)
+				check_detail(c, "the site policy (%s) adds no tmpfiles exclusions", d->policy->file);
+			else
+				remedy_tmpfiles(c, g, d->user);
 		}
 		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
 			check_worst(c, CS_WARN);

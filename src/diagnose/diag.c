@@ -327,5 +327,6 @@ void diag_free(struct diag *d)
 	free(d->newuidmap);
 	free(d->newgidmap);
 	target_close(&d->t);
+	free(d->user_buf);
 	memset(d, 0, sizeof(*d));
 }

@@ -14,12 +14,15 @@
 
 #include "fsinfo.h"
 #include "model.h"
+#include "policy.h"
 #include "probe.h"
 #include "quote.h"
 #include "subids.h"
 #include "target.h"
 #include "status.h"
 #include "util.h"
+
+struct diag_cache;
 
 /* The shared statuses (status.h), under the names the checks use. */
 enum check_status {
@@ -64,6 +67,7 @@ struct diag {
 	int timeout_ms;
 	bool rootful;              /* root looking at its own storage */
 	const char *user;          /* name for messages */
+	char *user_buf;            /* what USER points to, when diagnose_collect made it */
 
 	struct fsinfo fs_graphroot;
 	bool have_fs_graphroot;
@@ -77,6 +81,8 @@ struct diag {
 	bool probe_ran;
 	bool userns_works;
 	bool incomplete;           /* nfscheck itself could not do a check */
+	struct diag_cache *cache;  /* facts shared with other users' runs (fleet); NULL: none */
+	const struct policy *policy; /* the site's remedies (policy.h); NULL: none */
 
 	struct check *v;
 	size_t n;
@@ -119,6 +125,8 @@ void check_location(struct diag *d);
 
 struct diag_options {
 	const char *user;            /* --user, or NULL */
+	struct diag_cache *cache;    /* fleet: facts shared between users; NULL: none */
+	const struct policy *policy; /* the site policy; NULL: none */
 	const char *podman_version;  /* --podman-version, or NULL */
 	int timeout_ms;
 	bool json;
@@ -127,6 +135,10 @@ struct diag_options {
 
 /* Run every check and print the report; returns the exit status. */
 int diagnose_run(const struct diag_options *o);
+/* Run every check into *D without printing (fleet). NF_EXIT_OK, or the
+ * exit status of a user that could not be looked up (message printed);
+ * either way the caller calls diag_free(D). */
+int diagnose_collect(struct diag *d, const struct diag_options *o);
 /* diagnose's --timeout when none is given: long enough for one slow
  * server, short enough for a login script. */
 #define DIAG_DEFAULT_TIMEOUT_MS 15000

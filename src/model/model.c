@@ -127,7 +127,8 @@ int model_build(struct model *m, const struct model_request *req)
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	err = podman_version_detect(&m->pv, req->podman_version, userenv_get(req->env, "PATH"), req->as);
+	err = req->known ? (podman_version_copy(&m->pv, req->known), 0)
+			 : podman_version_detect(&m->pv, req->podman_version, userenv_get(req->env, "PATH"), req->as);
 	if (err)
 		return err;
 	m->version = m->pv.version;

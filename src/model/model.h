@@ -114,6 +114,7 @@ struct model_request {
 	const struct userenv *env;        /* the environment Podman starts with */
 	const struct identity *as;        /* read files as this user; NULL: as ourselves */
 	const char *podman_version;       /* --podman-version, or NULL */
+	const struct podman_version *known; /* already decided (fleet: once for all users), or NULL */
 };
 
 /* Compute the model. 0, or an errno when nfscheck itself could not work. */

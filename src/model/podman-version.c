@@ -316,6 +316,24 @@ int podman_version_detect(struct podman_version *pv, const char *override, const
 	return 0;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void podman_version_copy(struct podman_version *dst, const struct podman_version *src)
+{
+	/* Every field but the strings is a value (the ELF and dpkg evidence
+	 * included: fixed arrays). */
+	*dst = *src;
+	dst->source = dup_or_null(src->source);
+	dst->found = dup_or_null(src->found);
+	dst->algorithm_why = dup_or_null(src->algorithm_why);
+	dst->program = dup_or_null(src->program);
+	dst->binary = dup_or_null(src->binary);
+	dst->resolved = dup_or_null(src->resolved);
+}
+
 void podman_version_free(struct podman_version *pv)
 {
 	free(pv->source);

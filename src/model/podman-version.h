@@ -26,6 +26,10 @@
 /* How long `podman --version` may take. */
 #define PODMAN_VERSION_MS 2000
 
+struct podman_version;
+/* DST becomes a copy of SRC. */
+void podman_version_copy(struct podman_version *dst, const struct podman_version *src);
+
 struct podman_version {
 	/* The containers-storage behaviour modelled, named by the upstream
 	 * Podman release that has it: >= 6.0 exactly when the new parser is

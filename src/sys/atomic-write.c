@@ -225,7 +225,7 @@ static int prepare(const struct aw_request *rq, const char *dir, const char *bas
 			       strerror(err));
 			return 1;
 		}
-	} else if (faccessat(*dfd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	} else if (!rq->replace && faccessat(*dfd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		report(out, EEXIST, "create", "%s appeared while nfscheck was working; nothing was written", rq->path);
 		return 1;
 	}
@@ -293,7 +293,7 @@ static int writer(void *arg, struct guard_out *out)
 	umask(077);
 	if (prepare(rq, dir, base, &dfd, &st, &bak, out) || write_temp(rq, dir, base, &st, &tmp, out))
 		goto out;
-	if ((rq->expect ? renameat(dfd, strrchr(tmp, '/') + 1, dfd, base)
+	if ((rq->expect || rq->replace ? renameat(dfd, strrchr(tmp, '/') + 1, dfd, base)
 			: put_new(dfd, strrchr(tmp, '/') + 1, base)) != 0) {
 		report(out, errno, "rename", "cannot put the new %s in place: %s; the old file is untouched", rq->path,
 		       strerror(errno));

@@ -26,6 +26,8 @@ struct aw_request {
 	mode_t new_mode;         /* for a file that did not exist */
 	mode_t dir_mode;         /* create missing directories with this mode; 0: do not */
 	bool keep_owner;         /* give the new file the old one's owner (root editing for others) */
+	bool replace;            /* EXPECT NULL: replace whatever PATH holds, without a backup
+	                          * (a generated file such as a metrics file, rewritten each run) */
 };
 
 struct aw_result {

@@ -25,6 +25,17 @@ struct fsx {
 	int timeout_ms;            /* 0: FSX_CALL_MS */
 };
 
+/*
+ * Sessions (fleet): while on, calls as a user go to one helper process
+ * running as that user (calls as ourselves to one running as us), which
+ * answers them one after another under the same per-call deadline,
+ * instead of a new child per call. A call that misses its deadline kills
+ * its helper (the next call starts a new one) and marks the mount dead as
+ * before. fsx_session_end stops the user's helper; fsx_session(false) both.
+ */
+void fsx_session(bool on);
+void fsx_session_end(void);
+
 int fsx_stat(const struct fsx *x, const char *path, struct stat *st);
 int fsx_lstat(const struct fsx *x, const char *path, struct stat *st);
 int fsx_statfs(const struct fsx *x, const char *path, struct statfs *sf);

@@ -354,12 +354,17 @@ static int exec_child(void *arg, struct guard_out *out)
 
 static void kill_and_reap(pid_t pid)
 {
+	useconds_t step = 50;
+
 	kill(pid, SIGKILL);
-	/* A task in uninterruptible I/O may take a moment to die; don't wait forever. */
-	for (int i = 0; i < 100; i++) {
+	/* A task in uninterruptible I/O may take a moment to die; don't wait
+	 * forever (about a second). Most die at once: short waits first. */
+	for (int i = 0; i < 110; i++) {
 		if (waitpid(pid, NULL, WNOHANG) != 0)
 			return;
-		usleep(10000);
+		usleep(step);
+		if (step < 10000)
+			step *= 2;
 	}
 }
 
@@ -527,6 +532,48 @@ enum guard_status guard_run(const struct identity *as, int timeout_ms, guard_fn 
 	}
 	*status = WEXITSTATUS(wst);
 	return GUARD_OK;
+}
+
+int guard_spawn(const struct identity *as, guard_fn fn, void *arg, pid_t *pid, int *sock)
+{
+	int fds[2], null, err;
+	pid_t self = getpid();
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+		return errno;
+	/* The helper's stdout and stderr: nobody reads them. */
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null < 0) {
+		err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	fflush(NULL);
+	*pid = fork();
+	if (*pid == 0) {
+		close(fds[0]);
+		child_main(fds[1], null, self, as, fn, arg);
+	}
+	err = *pid < 0 ? errno : 0;
+	close(fds[1]);
+	close(null);
+	if (err) {
+		close(fds[0]);
+		return err;
+	}
+	*sock = fds[0];
+	return 0;
+}
+
+int guard_child_socket(void)
+{
+	return exec_out_fd;
+}
+
+void guard_stop(pid_t pid)
+{
+	kill_and_reap(pid);
 }
 
 struct remove_req {

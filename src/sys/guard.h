@@ -116,6 +116,19 @@ enum guard_status guard_exec_env(const struct identity *as, int timeout_ms, char
  */
 bool guard_remove(const struct identity *as, int timeout_ms, const char *path, bool tree);
 
+/*
+ * Start FN(ARG) in a child as AS, as guard_run does (no terminal, no root
+ * descriptors, dies with us), but return at once: *SOCK is the socket FN
+ * finds as guard_child_socket(), for a helper that answers many requests.
+ * The caller bounds each request itself and ends the child with
+ * guard_stop. 0 or errno.
+ */
+int guard_spawn(const struct identity *as, guard_fn fn, void *arg, pid_t *pid, int *sock);
+/* In a spawned child: its socket to the parent. */
+int guard_child_socket(void);
+/* Kill and reap a spawned child. */
+void guard_stop(pid_t pid);
+
 /* In a child: be killed when PARENT dies (call again after any setuid). */
 void guard_die_with_parent(pid_t parent);
 

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One user's result: made from diagnose's own findings (the same checks,
+ * verdict, causes and fix commands as diagnose --user), and carried as one
+ * JSON line from a worker to the parent.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "fleet.h"
+#include "guard.h"
+#include "xalloc.h"
+
+static const char *const verdict_names[FV__COUNT] = {
+	[FV_OK] = "ok",
+	[FV_FAIL] = "fail",
+	[FV_NOT_RESPONDING] = "not-responding",
+	[FV_INCOMPLETE] = "incomplete",
+	[FV_NOT_MOUNTED] = "not-mounted",
+	[FV_NOT_CHECKED] = "not-checked",
+};
+
+const char *fleet_verdict_name(enum fleet_verdict v)
+{
+	return v < FV__COUNT ? verdict_names[v] : "not-checked";
+}
+
+static enum fleet_verdict verdict_of(const char *s)
+{
+	for (int v = 0; v < FV__COUNT; v++)
+		if (s && strcmp(s, verdict_names[v]) == 0)
+			return (enum fleet_verdict)v;
+	return FV_NOT_CHECKED;
+}
+
+void fleet_user_clear_result(struct fleet_user *u)
+{
+	for (size_t i = 0; i < u->ncauses; i++)
+		free(u->causes[i]);
+	free(u->causes);
+	for (size_t i = 0; i < u->nfix; i++)
+		free(u->fix[i]);
+	free(u->fix);
+	free(u->summary);
+	free(u->dead_mount);
+	u->causes = u->fix = NULL;
+	u->ncauses = u->nfix = 0;
+	u->summary = u->dead_mount = NULL;
+}
+
+static struct json_object *strings_json(char *const *v, size_t n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static char **strings_from(struct json_object *a, size_t *n)
+{
+	size_t len = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	char **v = len ? xcalloc(len, sizeof(char *)) : NULL;
+
+	for (size_t i = 0; i < len; i++)
+		v[i] = xstrdup(json_object_get_string(json_object_array_get_idx(a, i)) ?: "");
+	*n = len;
+	return v;
+}
+
+struct json_object *fleet_user_json(const struct fleet_user *u)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "user", json_object_new_string(u->name));
+	json_object_object_add(o, "uid", u->uid >= 0 ? json_object_new_int64(u->uid) : NULL);
+	json_object_object_add(o, "home", u->home ? json_object_new_string(u->home) : NULL);
+	json_object_object_add(o, "verdict", json_object_new_string(fleet_verdict_name(u->verdict)));
+	json_object_object_add(o, "causes", strings_json(u->causes, u->ncauses));
+	json_object_object_add(o, "summary", u->summary ? json_object_new_string(u->summary) : NULL);
+	json_object_object_add(o, "fix", strings_json(u->fix, u->nfix));
+	json_object_object_add(o, "not_responding", u->dead_mount ? json_object_new_string(u->dead_mount) : NULL);
+	return o;
+}
+
+void fleet_user_from_json(struct fleet_user *u, struct json_object *o)
+{
+	struct json_object *v;
+
+	fleet_user_clear_result(u);
+	u->verdict = verdict_of(json_object_object_get_ex(o, "verdict", &v) ? json_object_get_string(v) : NULL);
+	if (json_object_object_get_ex(o, "causes", &v))
+		u->causes = strings_from(v, &u->ncauses);
+	if (json_object_object_get_ex(o, "fix", &v))
+		u->fix = strings_from(v, &u->nfix);
+	if (json_object_object_get_ex(o, "summary", &v) && json_object_get_string(v))
+		u->summary = xstrdup(json_object_get_string(v));
+	if (json_object_object_get_ex(o, "not_responding", &v) && json_object_get_string(v))
+		u->dead_mount = xstrdup(json_object_get_string(v));
+}
+
+/* The server under the graphroot did not answer: statfs or the probe ran
+ * out of time there (a lock that hangs is nfs.locks' finding, not this). */
+static const char *dead_mount(const struct diag *d)
+{
+	const struct fsinfo *fi = &d->fs_graphroot;
+
+	if (!d->have_fs_graphroot)
+		return NULL;
+	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE ||
+	    (d->probe_ran && d->probe.timed_out && !(d->probe.step[PS_LOCK].begun && !d->probe.step[PS_LOCK].done)))
+		return fi->mountpoint ? fi->mountpoint : "?";
+	return NULL;
+}
+
+/* U's result from diagnose's findings D: its verdict, the failing checks'
+ * ids, the first one's summary, and the fix block diagnose prints. */
+void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
+{
+	struct json_object *j = diag_json(d), *fix;
+	int st = diag_exit_status(d);
+	const char *dead = dead_mount(d);
+
+	fleet_user_clear_result(u);
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->v[i].status != CS_FAIL)
+			continue;
+		u->causes = xreallocarray(u->causes, u->ncauses + 1, sizeof(char *));
+		u->causes[u->ncauses++] = xstrdup(d->v[i].id);
+		if (!u->summary)
+			u->summary = xstrdup(d->v[i].summary);
+	}
+	if (json_object_object_get_ex(j, "fix", &fix))
+		u->fix = strings_from(fix, &u->nfix);
+	json_object_put(j);
+	u->verdict = st == 1 ? FV_FAIL : st == 2 ? FV_INCOMPLETE : FV_OK;
+	if (dead) {
+		u->verdict = FV_NOT_RESPONDING;
+		u->dead_mount = xstrdup(dead);
+	}
+	if (u->verdict == FV_INCOMPLETE && !u->summary)
+		u->summary = xstrdup(d->nnotes ? d->notes[d->nnotes - 1] : "nfscheck could not complete the checks");
+}
+
+int fleet_exit_status(const struct fleet_run *r)
+{
+	bool fail = false;
+
+	for (size_t i = 0; i < r->n; i++) {
+		switch (r->u[i].verdict) {
+		case FV_INCOMPLETE:
+		case FV_NOT_CHECKED:
+			return 2;
+		case FV_FAIL:
+		case FV_NOT_RESPONDING:
+			fail = true;
+			break;
+		default:
+			break;
+		}
+	}
+	return fail ? 1 : 0;
+}
+
+void fleet_run_free(struct fleet_run *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		fleet_user_clear_result(&r->u[i]);
+		free(r->u[i].name);
+		free(r->u[i].home);
+		free(r->u[i].home_mount);
+	}
+	free(r->u);
+	memset(r, 0, sizeof(*r));
+}
