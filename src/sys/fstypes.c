@@ -123,3 +123,17 @@ const char *fs_family_name(enum fs_family f)
 	}
 	return "?";
 }
+
+bool fs_type_never_hangs(const char *fstype)
+{
+	static const char *const local[] = {
+		"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "devtmpfs", "ramfs", "f2fs", "jfs", "reiserfs",
+		"vfat", "msdos", "exfat", "ntfs3", "hfsplus", "nilfs2", "bcachefs", "zfs", "squashfs",
+		"iso9660", "erofs",
+	};
+
+	for (size_t i = 0; fstype && i < ARRAY_SIZE(local); i++)
+		if (strcmp(local[i], fstype) == 0)
+			return true;
+	return false;
+}

@@ -28,5 +28,9 @@ const struct fs_kind *fs_kind_from_type(const char *fstype);
 /* Classify a statfs f_type; NULL when the magic is not one we know. */
 const struct fs_kind *fs_kind_from_magic(uint32_t magic);
 const char *fs_family_name(enum fs_family f);
+/* A mountinfo fstype known to be a local disk or memory filesystem, whose
+ * lookups and stat() cannot wait on a server or a daemon. Unknown types,
+ * overlay (its layers may be anywhere) and pseudo filesystems are not. */
+bool fs_type_never_hangs(const char *fstype);
 
 #endif

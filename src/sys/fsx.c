@@ -18,6 +18,7 @@
 #include "goexpand.h"
 #include "guard.h"
 #include "ioutil.h"
+#include "localwalk.h"
 #include "mounts.h"
 #include "util.h"
 #include "xalloc.h"
@@ -33,15 +34,180 @@ struct req {
 enum { OP_STAT, OP_LSTAT, OP_STATFS, OP_REALPATH, OP_READ, OP_LIST, OP_ACCESS,
        OP_MKDIR_WOULD, OP_RESOLVE_PREFIX, OP_LOOKPATH, OP_MKDIRS, OP_DIR_USABLE };
 
-/* Child side: the result goes back as bytes; the exit status is the errno. */
-static int do_read(const struct req *r, struct guard_out *out)
+/*
+ * The calls every operation is made of, done two ways: by the C library in
+ * the guarded child, or in-process by localwalk.h, which may also answer
+ * LW_FALLBACK ("ask the child"). The operations below are written once over
+ * these, so both ways give the same answers.
+ */
+struct prims {
+	int (*stat)(const char *path, bool follow, struct stat *st);
+	int (*access)(const char *path, int mode);
+	int (*realpath)(const char *path, char **out);
+	int (*statfs)(const char *path, struct statfs *sf);
+	int (*open_read)(const char *path, int *fd);
+	/* opendir(PATH); *WHERE may name it for STAT_ENTRY */
+	int (*open_dir)(const char *path, DIR **d, char **where);
+	/* stat() of NAME in D, following links */
+	int (*stat_entry)(DIR *d, const char *where, const char *name, struct stat *st);
+};
+
+static int libc_stat(const char *path, bool follow, struct stat *st)
 {
-	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	return (follow ? stat(path, st) : lstat(path, st)) == 0 ? 0 : errno;
+}
+
+static int libc_access(const char *path, int mode)
+{
+	return access(path, mode) == 0 ? 0 : errno;
+}
+
+static int libc_realpath(const char *path, char **out)
+{
+	*out = realpath(path, NULL);
+	return *out ? 0 : errno;
+}
+
+static int libc_statfs(const char *path, struct statfs *sf)
+{
+	return statfs(path, sf) == 0 ? 0 : errno;
+}
+
+static int libc_open_read(const char *path, int *fd)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	return *fd >= 0 ? 0 : errno;
+}
+
+static int libc_open_dir(const char *path, DIR **d, char **where)
+{
+	*where = NULL;
+	*d = opendir(path);
+	return *d ? 0 : errno;
+}
+
+static int libc_stat_entry(DIR *d, const char *where, const char *name, struct stat *st)
+{
+	(void)where;
+	return fstatat(dirfd(d), name, st, 0) == 0 ? 0 : errno;
+}
+
+static const struct prims libc_prims = {
+	libc_stat, libc_access, libc_realpath, libc_statfs, libc_open_read, libc_open_dir, libc_stat_entry,
+};
+
+/* In-process, acting for another user: access(2) then means the user's
+ * filesystem identity, which AT_EACCESS uses and the real uid would not. */
+static bool local_eaccess;
+static unsigned long in_process_calls;
+
+static int local_stat(const char *path, bool follow, struct stat *st)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, follow ? LW_FOLLOW : 0, &r);
+
+	if (rc == 0)
+		*st = r.st;
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_access(const char *path, int mode)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, LW_FOLLOW, &r);
+
+	if (rc == 0 && faccessat(r.fd, "", mode, AT_EMPTY_PATH | (local_eaccess ? AT_EACCESS : 0)) != 0)
+		rc = errno == EINVAL || errno == ENOSYS ? LW_FALLBACK : errno;
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_realpath(const char *path, char **out)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, LW_FOLLOW | LW_LEXICAL_DOTS, &r);
+
+	*out = NULL;
+	if (rc == 0) {
+		*out = r.canon;
+		r.canon = NULL;
+	}
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_statfs(const char *path, struct statfs *sf)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, LW_FOLLOW, &r);
+
+	if (rc == 0 && fstatfs(r.fd, sf) != 0)
+		rc = errno;
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_open_read(const char *path, int *fd)
+{
+	struct lw_res r;
+	int rc = lw_resolve(path, LW_FOLLOW, &r);
+
+	*fd = -1;
+	/* A FIFO or device may block or act on open: only the child opens those. */
+	if (rc == 0 && !S_ISREG(r.st.st_mode) && !S_ISDIR(r.st.st_mode))
+		rc = LW_FALLBACK;
+	if (rc == 0)
+		rc = lw_reopen(&r, O_RDONLY | O_NOCTTY | O_NONBLOCK, fd);
+	lw_res_free(&r);
+	return rc;
+}
+
+static int local_open_dir(const char *path, DIR **d, char **where)
+{
+	struct lw_res r;
+	int fd, rc = lw_resolve(path, LW_FOLLOW, &r);
+
+	*d = NULL;
+	*where = NULL;
+	if (rc == 0 && !S_ISDIR(r.st.st_mode))
+		rc = ENOTDIR;
+	if (rc == 0)
+		rc = lw_reopen(&r, O_RDONLY | O_NONBLOCK | O_DIRECTORY, &fd);
+	if (rc == 0 && !(*d = fdopendir(fd))) {
+		close(fd);
+		rc = LW_FALLBACK;
+	}
+	if (rc == 0) {
+		*where = r.canon;
+		r.canon = NULL;
+	}
+	lw_res_free(&r);
+	return rc;
+}
+
+/* Each entry is walked to on its own: a link or a mount point among them
+ * may lead anywhere, and only the walk knows where it is safe to go. */
+static int local_stat_entry(DIR *d, const char *where, const char *name, struct stat *st)
+{
+	char *p = xasprintf("%s/%s", where, name);
+	int rc = local_stat(p, true, st);
+
+	(void)d;
+	free(p);
+	return rc;
+}
+
+static const struct prims local_prims = {
+	local_stat, local_access, local_realpath, local_statfs, local_open_read, local_open_dir, local_stat_entry,
+};
+
+/* Read the open FD to its end; the result goes back as bytes. */
+static int read_all(int fd, size_t max, struct guard_out *out)
+{
 	struct stat st;
 	char buf[65536];
 
-	if (fd < 0)
-		return errno;
 	if (fstat(fd, &st) != 0)
 		return errno;
 	if (S_ISDIR(st.st_mode))
@@ -56,10 +222,24 @@ static int do_read(const struct req *r, struct guard_out *out)
 		if (n < 0)
 			return errno;
 		if (n == 0)
-			break;
-		if (out->len + (size_t)n > r->max)
+			return 0;
+		if (out->len + (size_t)n > max)
 			return EFBIG;
 		guard_out_add(out, buf, (size_t)n);
+	}
+}
+
+/* The return value is the errno; in-process, no descriptor is left open. */
+static int do_read(const struct prims *pr, const struct req *r, struct guard_out *out)
+{
+	int fd, rc = pr->open_read(r->path, &fd);
+
+	if (rc)
+		return rc;
+	rc = read_all(fd, r->max, out);
+	if (rc) {
+		close(fd);
+		return rc;
 	}
 	/* NFS reports some write-back and read errors only here. */
 	if (close(fd) != 0)
@@ -67,13 +247,15 @@ static int do_read(const struct req *r, struct guard_out *out)
 	return 0;
 }
 
-static int do_list(const struct req *r, struct guard_out *out)
+static int do_list(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
-	DIR *d = opendir(r->path);
+	DIR *d;
+	char *where = NULL;
 	struct dirent *e;
+	int rc = pr->open_dir(r->path, &d, &where), err;
 
-	if (!d)
-		return errno;
+	if (rc)
+		return rc;
 	errno = 0;
 	while ((e = readdir(d))) {
 		char kind;
@@ -82,26 +264,23 @@ static int do_list(const struct req *r, struct guard_out *out)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		/* d_type is DT_UNKNOWN on some filesystems; stat follows links as Go's os.Stat does. */
-		if (fstatat(dirfd(d), e->d_name, &st, 0) == 0)
-			kind = S_ISDIR(st.st_mode) ? 'd' : 'f';
-		else
-			kind = 'f';
+		rc = pr->stat_entry(d, where, e->d_name, &st);
+		if (rc == LW_FALLBACK)
+			break;
+		kind = rc == 0 && S_ISDIR(st.st_mode) ? 'd' : 'f';
 		guard_out_add(out, &kind, 1);
 		guard_out_add(out, e->d_name, strlen(e->d_name) + 1);
 		errno = 0;
 	}
-	if (errno) {
-		int err = errno;
-
-		closedir(d);
-		return err;
-	}
+	err = rc == LW_FALLBACK ? rc : errno;
 	closedir(d);
-	return 0;
+	free(where);
+	return err;
 }
 
-/* Deepest existing ancestor of PATH (PATH itself when it exists). */
-static char *existing_prefix(const char *path, bool *whole)
+/* Deepest existing ancestor of PATH (PATH itself when it exists); NULL
+ * with *RC LW_FALLBACK when the in-process calls cannot tell. */
+static char *existing_prefix(const struct prims *pr, const char *path, bool *whole, int *rc)
 {
 	char *p = xstrdup(path);
 	struct stat st;
@@ -110,7 +289,12 @@ static char *existing_prefix(const char *path, bool *whole)
 	for (;;) {
 		char *slash;
 
-		if (lstat(p, &st) == 0 || errno != ENOENT)
+		*rc = pr->stat(p, false, &st);
+		if (*rc == LW_FALLBACK) {
+			free(p);
+			return NULL;
+		}
+		if (*rc != ENOENT)
 			return p;
 		*whole = false;
 		slash = strrchr(p, '/');
@@ -122,71 +306,85 @@ static char *existing_prefix(const char *path, bool *whole)
 	}
 }
 
-static int do_mkdir_would(const struct req *r, struct guard_out *out)
+static int do_mkdir_would(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	bool whole;
-	char *anc = existing_prefix(r->path, &whole);
+	int rc;
+	char *anc = existing_prefix(pr, r->path, &whole, &rc);
 	char what;
 	struct stat st;
 
-	if (whole)
+	if (!anc)
+		return rc;
+	if (whole) {
 		what = FSX_MKDIR_EXISTS;
-	else if (stat(anc, &st) == 0 && S_ISDIR(st.st_mode) && access(anc, W_OK | X_OK) == 0)
-		what = FSX_MKDIR_WOULD_MAKE;
-	else
+	} else if ((rc = pr->stat(anc, true, &st)) == 0 && S_ISDIR(st.st_mode)) {
+		rc = pr->access(anc, W_OK | X_OK);
+		what = rc == 0 ? FSX_MKDIR_WOULD_MAKE : FSX_MKDIR_CANNOT;
+	} else {
 		what = FSX_MKDIR_CANNOT;
+	}
 	free(anc);
+	if (rc == LW_FALLBACK)
+		return rc;
 	guard_out_add(out, &what, 1);
 	return 0;
 }
 
 /* The directory decides, as the user: ENOTDIR, or access()'s errno for WANT. */
-static int dir_allows(const char *dir, int want)
+static int dir_allows(const struct prims *pr, const char *dir, int want)
 {
 	struct stat st;
+	int rc = pr->stat(dir, true, &st);
 
-	if (stat(dir, &st) != 0)
-		return errno;
+	if (rc)
+		return rc;
 	if (!S_ISDIR(st.st_mode))
 		return ENOTDIR;
-	return access(dir, want) == 0 ? 0 : errno;
+	return pr->access(dir, want);
 }
 
 /* The answer is the errno (an int) and the path that decided it. */
-static int do_dir_usable(const struct req *r, struct guard_out *out)
+static int do_dir_usable(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	bool whole = true;
-	char *at = r->mode == FSX_DIR_READ ? xstrdup(r->path) : existing_prefix(r->path, &whole);
-	int err;
+	int err = 0;
+	char *at = r->mode == FSX_DIR_READ ? xstrdup(r->path) : existing_prefix(pr, r->path, &whole, &err);
 
+	if (!at)
+		return err;
 	if (r->mode == FSX_DIR_READ)
-		err = dir_allows(at, R_OK | X_OK);
+		err = dir_allows(pr, at, R_OK | X_OK);
 	else if (r->mode == FSX_DIR_WRITE_EXISTING && !whole)
-		err = dir_allows(r->path, W_OK | X_OK);
+		err = dir_allows(pr, r->path, W_OK | X_OK);
 	else
-		err = dir_allows(at, W_OK | X_OK);
+		err = dir_allows(pr, at, W_OK | X_OK);
 	if (r->mode == FSX_DIR_WRITE_EXISTING && !whole) {
 		free(at);
 		at = xstrdup(r->path);
 	}
-	guard_out_add(out, &err, sizeof(err));
-	guard_out_add(out, at, strlen(at) + 1);
+	if (err != LW_FALLBACK) {
+		guard_out_add(out, &err, sizeof(err));
+		guard_out_add(out, at, strlen(at) + 1);
+	}
 	free(at);
-	return 0;
+	return err == LW_FALLBACK ? err : 0;
 }
 
-static int do_resolve_prefix(const struct req *r, struct guard_out *out)
+static int do_resolve_prefix(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	bool whole;
-	char *anc = existing_prefix(r->path, &whole);
-	char *real = realpath(anc, NULL);
-	const char *rest = r->path + strlen(anc);
+	int rc;
+	char *anc = existing_prefix(pr, r->path, &whole, &rc), *real;
+	const char *rest;
 
-	if (!real) {
-		int err = errno;
-
+	if (!anc)
+		return rc;
+	rest = r->path + strlen(anc);
+	rc = pr->realpath(anc, &real);
+	if (rc) {
 		free(anc);
-		return err;
+		return rc;
 	}
 	guard_out_add(out, real, strlen(real));
 	if (*rest && *rest != '/' && strcmp(real, "/") != 0)
@@ -197,14 +395,15 @@ static int do_resolve_prefix(const struct req *r, struct guard_out *out)
 	return 0;
 }
 
-static int do_lookpath(const struct req *r, struct guard_out *out)
+static int do_lookpath(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
 	const char *s = r->arg;
+	int rc;
 
 	/* exec.LookPath: a name with a slash is taken as is. */
 	if (strchr(r->path, '/')) {
-		if (access(r->path, X_OK) != 0)
-			return errno;
+		if ((rc = pr->access(r->path, X_OK)) != 0)
+			return rc;
 		guard_out_add(out, r->path, strlen(r->path) + 1);
 		return 0;
 	}
@@ -213,12 +412,15 @@ static int do_lookpath(const struct req *r, struct guard_out *out)
 		char *cand = n ? xasprintf("%.*s/%s", (int)n, s, r->path) : xasprintf("./%s", r->path);
 		struct stat st;
 
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
+		rc = pr->stat(cand, true, &st);
+		if (rc == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111)) {
 			guard_out_add(out, cand, strlen(cand) + 1);
 			free(cand);
 			return 0;
 		}
 		free(cand);
+		if (rc == LW_FALLBACK)
+			return rc;
 		if (!s[n])
 			return ENOENT;
 		s += n + 1;
@@ -246,50 +448,91 @@ static int do_mkdirs(const struct req *r)
 	return err;
 }
 
-static int child(void *arg, struct guard_out *out)
+/* Every operation but OP_MKDIRS, which writes and always runs in the child. */
+static int run_op(const struct prims *pr, const struct req *r, struct guard_out *out)
 {
-	const struct req *r = arg;
 	struct stat st;
 	struct statfs sf;
 	char *p;
+	int rc;
 
 	switch (r->op) {
 	case OP_STAT:
 	case OP_LSTAT:
-		if ((r->op == OP_STAT ? stat(r->path, &st) : lstat(r->path, &st)) != 0)
-			return errno;
-		guard_out_add(out, &st, sizeof(st));
-		return 0;
+		if ((rc = pr->stat(r->path, r->op == OP_STAT, &st)) == 0)
+			guard_out_add(out, &st, sizeof(st));
+		return rc;
 	case OP_STATFS:
-		if (statfs(r->path, &sf) != 0)
-			return errno;
-		guard_out_add(out, &sf, sizeof(sf));
-		return 0;
+		if ((rc = pr->statfs(r->path, &sf)) == 0)
+			guard_out_add(out, &sf, sizeof(sf));
+		return rc;
 	case OP_REALPATH:
-		p = realpath(r->path, NULL);
-		if (!p)
-			return errno;
-		guard_out_add(out, p, strlen(p) + 1);
+		if ((rc = pr->realpath(r->path, &p)) == 0)
+			guard_out_add(out, p, strlen(p) + 1);
 		free(p);
-		return 0;
+		return rc;
 	case OP_READ:
-		return do_read(r, out);
-	case OP_LIST:
-		return do_list(r, out);
+		return do_read(pr, r, out);
 	case OP_ACCESS:
-		return access(r->path, r->mode) == 0 ? 0 : errno;
+		return pr->access(r->path, r->mode);
 	case OP_MKDIR_WOULD:
-		return do_mkdir_would(r, out);
+		return do_mkdir_would(pr, r, out);
 	case OP_RESOLVE_PREFIX:
-		return do_resolve_prefix(r, out);
+		return do_resolve_prefix(pr, r, out);
 	case OP_LOOKPATH:
-		return do_lookpath(r, out);
-	case OP_MKDIRS:
-		return do_mkdirs(r);
+		return do_lookpath(pr, r, out);
+	case OP_LIST:
+		return do_list(pr, r, out);
 	case OP_DIR_USABLE:
-		return do_dir_usable(r, out);
+		return do_dir_usable(pr, r, out);
 	}
-	return EINVAL;
+	return LW_FALLBACK;
+}
+
+static int child(void *arg, struct guard_out *out)
+{
+	const struct req *r = arg;
+	int rc;
+
+	if (r->op == OP_MKDIRS)
+		return do_mkdirs(r);
+	rc = run_op(&libc_prims, r, out);
+	return rc == LW_FALLBACK ? EINVAL : rc;
+}
+
+/*
+ * The call in-process, when localwalk can prove it local all the way and,
+ * for another user, can take the user's filesystem identity for it.
+ * LW_FALLBACK: run it in the guarded child as before.
+ */
+static int in_process(const struct fsx *x, const struct req *r, struct guard_out *out)
+{
+	const struct identity *as = x ? x->as : NULL;
+	struct lw_ident id;
+	int rc;
+
+	/* LOOKPATH takes a name; its candidates go in-process when absolute. */
+	if (!lw_enabled() || !r->path || (r->path[0] != '/' && r->op != OP_LOOKPATH) || r->op == OP_MKDIRS ||
+	    guard_interrupted() || guard_remaining_ms() <= 0 || !lw_root_walkable())
+		return LW_FALLBACK;
+	if (!lw_ident_enter(as, &id))
+		return LW_FALLBACK;
+	local_eaccess = as != NULL;
+	rc = run_op(&local_prims, r, out);
+	local_eaccess = false;
+	lw_ident_leave(&id);
+	if (rc == LW_FALLBACK) {
+		free(out->data);
+		memset(out, 0, sizeof(*out));
+	} else {
+		in_process_calls++;
+	}
+	return rc;
+}
+
+unsigned long fsx_in_process_calls(void)
+{
+	return in_process_calls;
 }
 
 /*
@@ -347,7 +590,7 @@ bool fsx_mount_dead(const char *path)
 
 static const char *const op_names[] = {
 	"stat", "lstat", "statfs", "realpath", "read", "list", "access", "mkdir-would", "resolve", "lookpath",
-	"mkdirs",
+	"mkdirs", "dir-usable",
 };
 
 /* NFSCHECK_DEBUG=1 traces every guarded call, as LIBMOUNT_DEBUG does for libmount. */
@@ -357,7 +600,11 @@ static void trace(const struct req *r, long long ms, int err)
 
 	if (on < 0)
 		on = getenv("NFSCHECK_DEBUG") != NULL;
-	if (on)
+	/* MS < 0: answered in-process. */
+	if (on && ms < 0)
+		fprintf(stderr, "nfscheck: debug: %s %s: in-process: %s\n", op_names[r->op], r->path ? r->path : "",
+			err ? nf_strerror(err) : "ok");
+	else if (on)
 		fprintf(stderr, "nfscheck: debug: %s %s: %lld ms: %s\n", op_names[r->op], r->path ? r->path : "",
 			ms, err ? nf_strerror(err) : "ok");
 }
@@ -556,6 +803,15 @@ static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 	if (r->path && on_dead_mount(r->path)) {
 		trace(r, 0, NF_EDEADLINE);
 		return NF_EDEADLINE;
+	}
+	status = in_process(x, r, out);
+	if (status != LW_FALLBACK) {
+		if (status != 0) {
+			free(out->data);
+			out->data = NULL;
+		}
+		trace(r, -1, status);
+		return status;
 	}
 	switch (sessions.on ? session_call(x ? x->as : NULL, per_call, r, &status, out)
 			    : guard_run(x ? x->as : NULL, per_call, child, r, &status, out)) {
@@ -776,7 +1032,7 @@ int fsx_lookpath_here(const char *name, const char *search, char **res)
 {
 	struct req r = {.path = name, .arg = search ? search : "", .op = OP_LOOKPATH};
 	struct guard_out out = {0};
-	int err = do_lookpath(&r, &out);
+	int err = do_lookpath(&libc_prims, &r, &out);
 
 	*res = err ? NULL : xstrdup(out.data);
 	free(out.data);

@@ -84,6 +84,10 @@ int fsx_mkdirs(const struct fsx *x, const char *path, mode_t mode);
 /* True when a call on a path under PATH's mount already ran out of time. */
 bool fsx_mount_dead(const char *path);
 
+/* How many calls were answered in-process (localwalk.h) rather than by a
+ * guarded child: for the debug trace and the tests. */
+unsigned long fsx_in_process_calls(void);
+
 /* Go's exec.LookPath(NAME) over the PATH value SEARCH; *OUT is the full path. */
 int fsx_lookpath(const struct fsx *x, const char *name, const char *search, char **out);
 /* The same in this process, unguarded: for a guarded child with more to do. */

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libmount.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "fstypes.h"
+#include "localwalk.h"
+#include "mounts.h"
+#include "msg.h"
+#include "xalloc.h"
+
+#define LW_MAXLINKS 40  /* the kernel's MAXSYMLINKS */
+#define LW_DEPTH 64     /* deeper paths go to the child */
+
+static bool enabled = true;
+
+void lw_set_enabled(bool on)
+{
+	enabled = on;
+}
+
+bool lw_enabled(void)
+{
+	return enabled;
+}
+
+/*
+ * The mount table, read again whenever the kernel says it changed: poll()
+ * on an open mountinfo reports POLLPRI after any mount or unmount in the
+ * namespace, so a table kept for the whole run is never stale unnoticed.
+ */
+static struct mount_table tab;
+static int tab_fd = -1;
+static pid_t tab_pid;
+static bool tab_ok;
+
+/* Whether "/" is a mount a walk may start on, as of the table read last:
+ * -1 not known yet. */
+static int root_walkable = -1;
+
+static bool table_fresh(void)
+{
+	struct pollfd p = {.fd = tab_fd, .events = POLLPRI};
+	bool changed = true;
+
+	/* A forked child shares the open file and would take the parent's
+	 * notice of a change when it polls: it opens its own. */
+	if (tab_fd >= 0 && tab_pid != getpid()) {
+		close(tab_fd);
+		tab_fd = -1;
+	}
+	if (tab_fd < 0) {
+		tab_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+		if (tab_fd < 0)
+			return false;
+		tab_pid = getpid();
+	} else {
+		changed = poll(&p, 1, 0) != 0;
+	}
+	if (changed) {
+		mount_table_free(&tab);
+		tab_ok = mount_table_load(&tab, NULL) == 0;
+		root_walkable = -1;
+	}
+	return tab_ok;
+}
+
+/* The id of the mount on exactly PATH, if it is one a walk may enter; -1 if not. */
+static int safe_mount_at(const char *path)
+{
+	struct libmnt_fs *fs;
+	const char *target;
+
+	if (!table_fresh() || !(fs = mount_table_find(&tab, path)))
+		return -1;
+	target = mnt_fs_get_target(fs);
+	if (!target || strcmp(target, path) != 0 || !fs_type_never_hangs(mnt_fs_get_fstype(fs)))
+		return -1;
+	return mnt_fs_get_id(fs);
+}
+
+/* The mount FD is on, from the kernel; no I/O on remote filesystems. */
+static int mount_id(int fd)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return -1;
+	return (int)sx.stx_mnt_id;
+}
+
+bool lw_root_walkable(void)
+{
+	int fd;
+
+	if (!enabled || !table_fresh())
+		return false;
+	if (root_walkable < 0) {
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		root_walkable = fd >= 0 && mount_id(fd) >= 0 && mount_id(fd) == safe_mount_at("/");
+		if (fd >= 0)
+			close(fd);
+	}
+	return root_walkable == 1;
+}
+
+struct walk {
+	int fds[LW_DEPTH + 1];     /* fds[0] is "/", fds[depth] where we are */
+	int mnt[LW_DEPTH + 1];
+	size_t len[LW_DEPTH + 1];  /* length of CANON at each depth */
+	struct stat st;            /* of fds[depth] */
+	int depth;
+	int links;
+	int flags;
+	char canon[PATH_MAX];
+};
+
+static void unwind(struct walk *w)
+{
+	for (; w->depth >= 0; w->depth--)
+		close(w->fds[w->depth]);
+}
+
+/* Start (again) at "/", which must be a mount a walk may use. */
+static int go_root(struct walk *w)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), id;
+
+	unwind(w);
+	if (fd < 0)
+		return LW_FALLBACK;
+	id = mount_id(fd);
+	if (id < 0 || id != safe_mount_at("/") || fstat(fd, &w->st) != 0) {
+		close(fd);
+		return LW_FALLBACK;
+	}
+	w->depth = 0;
+	w->fds[0] = fd;
+	w->mnt[0] = id;
+	strcpy(w->canon, "/");
+	w->len[0] = 1;
+	return 0;
+}
+
+/* Errors of a lookup that the kernel's own walk would give just the same. */
+static bool definite(int err)
+{
+	return err == ENOENT || err == EACCES || err == ENOTDIR || err == ENAMETOOLONG;
+}
+
+/*
+ * Open NAME in the current directory without following it. Staying on the
+ * same mount is the kernel's guarantee (RESOLVE_NO_XDEV); entering another
+ * mount is allowed only onto the mount the table lists there, when its type
+ * is known local, and proved afterwards by the mount id.
+ */
+static int open_step(struct walk *w, const char *name, int *fd, int *mnt, char *path)
+{
+	struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
+	int cur = w->fds[w->depth], want;
+
+	if (w->len[w->depth] + 1 + strlen(name) >= PATH_MAX)
+		return LW_FALLBACK;
+	strcpy(path, w->canon);
+	if (w->depth > 0)
+		strcat(path, "/");
+	strcat(path, name);
+	*fd = (int)syscall(SYS_openat2, cur, name, &how, sizeof(how));
+	*mnt = w->mnt[w->depth];
+	if (*fd >= 0)
+		return 0;
+	if (errno != EXDEV)
+		return definite(errno) ? errno : LW_FALLBACK;
+	want = safe_mount_at(path);
+	if (want < 0)
+		return LW_FALLBACK;
+	*fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return LW_FALLBACK;
+	*mnt = mount_id(*fd);
+	if (*mnt != want) {
+		close(*fd);
+		return LW_FALLBACK;
+	}
+	return 0;
+}
+
+/* Replace the walk's remaining text (*WORK from *REST) with the link's target. */
+static int follow_link(struct walk *w, int fd, char **work, const char **rest)
+{
+	char target[PATH_MAX];
+	struct stat dir;
+	ssize_t n;
+	char *next;
+
+	if (++w->links > LW_MAXLINKS)
+		return ELOOP;
+	/* fs.protected_symlinks may refuse a link in a sticky world-writable
+	 * directory to the kernel's walk; only the kernel should decide that. */
+	if (fstat(w->fds[w->depth], &dir) != 0 || ((dir.st_mode & S_ISVTX) && (dir.st_mode & S_IWOTH)))
+		return LW_FALLBACK;
+	n = readlinkat(fd, "", target, sizeof(target));
+	if (n < 0 || n >= (ssize_t)sizeof(target))
+		return LW_FALLBACK;
+	if (n == 0)
+		return ENOENT;
+	target[n] = '\0';
+	next = xasprintf("%s%s", target, *rest);
+	if (strlen(next) >= PATH_MAX) {
+		free(next);
+		return LW_FALLBACK;
+	}
+	free(*work);
+	*work = next;
+	*rest = next;
+	return target[0] == '/' ? go_root(w) : 0;
+}
+
+static int push(struct walk *w, int fd, int mnt, const char *path, const struct stat *st)
+{
+	if (w->depth == LW_DEPTH) {
+		close(fd);
+		return LW_FALLBACK;
+	}
+	w->depth++;
+	w->fds[w->depth] = fd;
+	w->mnt[w->depth] = mnt;
+	strcpy(w->canon, path);
+	w->len[w->depth] = strlen(path);
+	w->st = *st;
+	return 0;
+}
+
+/* The kernel looks up "." and ".." like any name: only with search
+ * permission on the directory they are in. */
+static int dot_allowed(const struct walk *w)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
+	int fd;
+
+	if (w->flags & LW_LEXICAL_DOTS)
+		return 0;
+	fd = (int)syscall(SYS_openat2, w->fds[w->depth], ".", &how, sizeof(how));
+	if (fd < 0)
+		return definite(errno) ? errno : LW_FALLBACK;
+	close(fd);
+	return 0;
+}
+
+/* One component NAME; *REST is what follows it ("" or from a slash on). */
+static int step(struct walk *w, const char *name, bool last, char **work, const char **rest)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, mnt, rc;
+	bool slash = **rest == '/';
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		rc = dot_allowed(w);
+		if (rc)
+			return rc;
+	}
+	if (strcmp(name, ".") == 0)
+		return 0;
+	if (strcmp(name, "..") == 0) {
+		if (w->depth > 0) {
+			close(w->fds[w->depth--]);
+			w->canon[w->len[w->depth]] = '\0';
+			if (fstat(w->fds[w->depth], &w->st) != 0)
+				return LW_FALLBACK;
+		}
+		return 0;
+	}
+	rc = open_step(w, name, &fd, &mnt, path);
+	if (rc)
+		return rc;
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+		close(fd);
+		return LW_FALLBACK;
+	}
+	/* A link is followed unless it is the last component, not asked to be
+	 * followed, and without a trailing slash, as in the kernel. */
+	if (S_ISLNK(st.st_mode) && (!last || slash || (w->flags & LW_FOLLOW))) {
+		rc = follow_link(w, fd, work, rest);
+		close(fd);
+		return rc;
+	}
+	if ((!last || slash) && !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return ENOTDIR;
+	}
+	return push(w, fd, mnt, path, &st);
+}
+
+static int walk(struct walk *w, const char *path)
+{
+	char *work = xstrdup(path), name[PATH_MAX];
+	const char *p = work;
+	int rc = go_root(w);
+
+	while (rc == 0) {
+		size_t n;
+
+		p += strspn(p, "/");
+		if (!*p)
+			break;
+		n = strcspn(p, "/");
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		rc = step(w, name, p[strspn(p, "/")] == '\0', &work, &p);
+	}
+	free(work);
+	return rc;
+}
+
+int lw_resolve(const char *path, int flags, struct lw_res *r)
+{
+	struct walk *w;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = r->parent = -1;
+	if (!enabled || path[0] != '/' || strlen(path) >= PATH_MAX)
+		return LW_FALLBACK;
+	w = xcalloc(1, sizeof(*w));
+	w->depth = -1;
+	w->flags = flags;
+	rc = walk(w, path);
+	if (rc == 0) {
+		r->fd = w->fds[w->depth];
+		r->mnt_id = w->mnt[w->depth];
+		r->st = w->st;
+		r->canon = xstrdup(w->canon);
+		if (w->depth > 0) {
+			r->parent = w->fds[w->depth - 1];
+			r->name = xstrdup(strrchr(w->canon, '/') + 1);
+			w->depth -= 2;
+		} else {
+			w->depth--;
+		}
+	}
+	unwind(w);
+	free(w);
+	return rc;
+}
+
+void lw_res_free(struct lw_res *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->parent >= 0)
+		close(r->parent);
+	free(r->name);
+	free(r->canon);
+	memset(r, 0, sizeof(*r));
+	r->fd = r->parent = -1;
+}
+
+int lw_reopen(const struct lw_res *r, int flags, int *fd)
+{
+	struct stat st;
+
+	*fd = -1;
+	if (S_ISLNK(r->st.st_mode))
+		return LW_FALLBACK;
+	if (r->parent < 0)
+		*fd = open("/", flags | O_CLOEXEC);
+	else
+		*fd = openat(r->parent, r->name, flags | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0) {
+		/* EACCES and the like are the answer; anything else may be a race. */
+		int err = errno;
+
+		return err == EACCES || err == EISDIR || err == EROFS || err == ETXTBSY ? err : LW_FALLBACK;
+	}
+	if (fstat(*fd, &st) != 0 || st.st_dev != r->st.st_dev || st.st_ino != r->st.st_ino ||
+	    mount_id(*fd) != r->mnt_id) {
+		close(*fd);
+		*fd = -1;
+		return LW_FALLBACK;
+	}
+	return 0;
+}
+
+static bool ident_is(unsigned uid, unsigned gid)
+{
+	/* setfs[ug]id(-1) changes nothing and returns the current value. */
+	return (unsigned)setfsuid((uid_t)-1) == uid && (unsigned)setfsgid((gid_t)-1) == gid;
+}
+
+bool lw_ident_enter(const struct identity *as, struct lw_ident *s)
+{
+	int n;
+
+	memset(s, 0, sizeof(*s));
+	if (!as)
+		return true;
+	if (geteuid() != 0 || !ident_is(0, (unsigned)getegid()) || (n = getgroups(0, NULL)) < 0)
+		return false;
+	s->groups = xcalloc((size_t)n + 1, sizeof(gid_t));
+	if (getgroups(n, s->groups) != n) {
+		free(s->groups);
+		return false;
+	}
+	s->ngroups = n;
+	s->fsuid = 0;
+	s->fsgid = (unsigned)getegid();
+	s->active = true;
+	/* Groups first: once fsuid is not 0, the kernel has dropped the
+	 * filesystem capabilities, but setgroups needs CAP_SETGID, not those. */
+	if (setgroups((size_t)as->ngroups, as->groups) != 0) {
+		lw_ident_leave(s);
+		return false;
+	}
+	setfsgid(as->gid);
+	setfsuid(as->uid);
+	if (!ident_is(as->uid, as->gid)) {
+		lw_ident_leave(s);
+		return false;
+	}
+	return true;
+}
+
+void lw_ident_leave(struct lw_ident *s)
+{
+	gid_t *now;
+	int n;
+
+	if (!s->active)
+		return;
+	now = xcalloc((size_t)s->ngroups + 1, sizeof(gid_t));
+	/* fsuid back to 0 raises the filesystem capabilities again. */
+	setfsuid(s->fsuid);
+	setfsgid(s->fsgid);
+	if (setgroups((size_t)s->ngroups, s->groups) != 0 || !ident_is(s->fsuid, s->fsgid) ||
+	    (n = getgroups(s->ngroups, now)) != s->ngroups ||
+	    (n && memcmp(now, s->groups, (size_t)n * sizeof(gid_t)) != 0))
+		nf_die(NF_EXIT_INCOMPLETE, "switching back to root's file access: %s", strerror(errno ? errno : EPERM));
+	free(now);
+	free(s->groups);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Path resolution done by hand, one component at a time, for calls that
+ * can run in-process because they provably cannot hang: every step stays on
+ * a mount whose type is known local (ext4, xfs, tmpfs, ...). Crossing into
+ * any other mount (network, FUSE, autofs, procfs, an unknown type), or
+ * anything the walk cannot be sure of, answers LW_FALLBACK, and the caller
+ * runs the call in a guarded child as before. Symlinks are read and
+ * followed here (at most 40, ELOOP beyond, as the kernel does); magic links
+ * are never followed, because procfs is never entered.
+ */
+#ifndef NFSCHECK_LOCALWALK_H
+#define NFSCHECK_LOCALWALK_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "guard.h"
+
+/* Not an errno: "cannot tell in-process; ask a guarded child". */
+#define LW_FALLBACK (-1)
+
+struct lw_res {
+	int fd;            /* O_PATH descriptor of what PATH names */
+	int parent;        /* O_PATH descriptor of its directory (-1 for "/") */
+	char *name;        /* its name in PARENT (NULL for "/") */
+	char *canon;       /* the absolute path, symlinks resolved */
+	struct stat st;    /* what FD is (lstat-like: a symlink when not followed) */
+	int mnt_id;        /* the mount FD is on */
+};
+
+/* How lw_resolve walks. */
+enum {
+	LW_FOLLOW = 1,        /* follow a symlink in the last component (a trailing slash always does) */
+	LW_LEXICAL_DOTS = 2,  /* "." and ".." as realpath(3) takes them: by name, without the
+			       * search permission the kernel's walk needs on the directory */
+};
+
+/*
+ * Resolve the absolute PATH. 0 and *R filled, an errno value the kernel (or
+ * with LW_LEXICAL_DOTS, realpath) would give for the same path, or LW_FALLBACK.
+ */
+int lw_resolve(const char *path, int flags, struct lw_res *r);
+void lw_res_free(struct lw_res *r);
+
+/* Open what R names with FLAGS through its parent, checked to be the same
+ * file on the same mount: 0 and *FD, an errno value, or LW_FALLBACK. */
+int lw_reopen(const struct lw_res *r, int flags, int *fd);
+
+/* The filesystem identity of another user, in this process (root only). */
+struct lw_ident {
+	gid_t *groups;
+	int ngroups;
+	unsigned fsuid, fsgid;
+	bool active;
+};
+/* Take AS's filesystem identity; false (nothing changed) when that is not
+ * certain to work. AS NULL: nothing to do, true. */
+bool lw_ident_enter(const struct identity *as, struct lw_ident *s);
+/* Back to root's; dies if that cannot be proved. */
+void lw_ident_leave(struct lw_ident *s);
+
+/* Whether a walk can start at all ("/" is a mount of a known local type);
+ * checked again only after the mount table changed. A cheap first test. */
+bool lw_root_walkable(void);
+
+/* For tests: false makes every call take the guarded child. */
+void lw_set_enabled(bool on);
+bool lw_enabled(void);
+
+#endif

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Fork only where it buys safety: on a local home, whose every path
+# mountinfo proves local, `config` and `diagnose` answer their filesystem
+# calls in-process instead of one guarded child per call. Counts the
+# processes nfscheck creates (strace: fork, vfork, and clone without
+# CLONE_THREAD; the threads of a Go program it runs are not processes),
+# as root for itself and as root for a user; the limits leave room for the
+# few children that do buy something (podman --version, the probe).
+# A behaviour test, not a timing test: before the change config forked
+# 15 times and diagnose 39.
+. "$TESTS_SRCDIR/lib.sh"
+NS_UID=4460 NS_NAME=nfsfork
+. "$TESTS_SRCDIR/nscase.sh"
+
+command -v strace >/dev/null || skip_all "strace is not installed"
+# The premise: "/" itself is a mount the walk may use (fstypes.c's
+# fs_type_never_hangs); on, say, an overlay root every call is the child's.
+case $(findmnt -n -o FSTYPE /) in
+ext2|ext3|ext4|xfs|btrfs|tmpfs|f2fs|zfs|bcachefs) ;;
+*) skip_all "/ is $(findmnt -n -o FSTYPE /), not a filesystem type nfscheck walks in-process" ;;
+esac
+ns_require
+
+# forks FILE: the processes created in an strace -f log of clone-family calls
+forks() {
+	grep -E '^[0-9]+ +(fork|vfork|clone|clone3)\(' "$1" | grep -vc 'CLONE_THREAD'
+}
+
+# count LIMIT WHAT CMD...: run CMD under strace in the case's namespace
+count() {
+	local limit=$1 what=$2 n
+	shift 2
+	ns_run <<-EOF
+		strace -f -qq -o "$case_dir/trace" -e trace=clone,clone3,fork,vfork $* >"$case_dir/out" 2>"$case_dir/err"
+		echo \$? >"$case_dir/rc"
+	EOF
+	n=$(forks "$case_dir/trace")
+	ok "$([ "$(cat "$case_dir/rc")" -le 1 ] && [ "$n" -le "$limit" ]; echo $?)" \
+		"$what: $n processes created (at most $limit), exit $(cat "$case_dir/rc")" ||
+		{ diag "$(head -c 2000 "$case_dir/err")"; diag "$(grep -vE 'CLONE_THREAD' "$case_dir/trace" | head -20)"; }
+}
+
+new_case local
+mkdir -p "$home/.config"
+chown -R "$NS_UID:$NS_UID" "$home"
+count 3 "config as root" "$NFSCHECK" config
+count 8 "diagnose as root" "$NFSCHECK" diagnose
+count 3 "config --user (local home)" "$NFSCHECK" config --user "$NS_NAME"
+count 10 "diagnose --user (local home)" "$NFSCHECK" diagnose --user "$NS_NAME"
+
+done_testing

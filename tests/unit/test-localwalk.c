@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fsx's in-process path (localwalk.c) against the guarded child it stands
+ * in for: the same calls on the same paths, once each way, must give the
+ * same values and the same errno -- as root and as root acting for
+ * `nobody` -- and the paths that must not go in-process (procfs, a mount
+ * of a type not known local) must not. Needs root (mounts in a private
+ * mount namespace, acts for another user).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fstypes.h"
+#include "fsx.h"
+#include "localwalk.h"
+#include "tap.h"
+#include "xalloc.h"
+
+static char D[64];
+static struct identity nobody;
+
+static const char *P(const char *rel);
+
+/* One call's answer, comparable across the two ways. */
+struct ans {
+	int rc;
+	char text[8192];
+};
+
+static void add(struct ans *a, const char *fmt, ...) NF_PRINTF(2, 3);
+static void add(struct ans *a, const char *fmt, ...)
+{
+	size_t n = strlen(a->text);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->text + n, sizeof(a->text) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Everything a caller can see of each call on PATH, in one string. */
+static void ask(const struct fsx *x, const char *path, struct ans *a)
+{
+	struct stat st;
+	struct statfs sf;
+	enum fsx_mkdir what;
+	char *s, *buf;
+	size_t len;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	rc = fsx_stat(x, path, &st);
+	add(a, "stat=%d", rc);
+	if (!rc)
+		add(a, "(%lu,%lu,%o,%lu,%u,%u,%lld,%ld.%ld)", (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+		    st.st_mode, (unsigned long)st.st_nlink, st.st_uid, st.st_gid, (long long)st.st_size,
+		    (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	rc = fsx_lstat(x, path, &st);
+	add(a, " lstat=%d", rc);
+	if (!rc)
+		add(a, "(%lu,%o,%lld)", (unsigned long)st.st_ino, st.st_mode, (long long)st.st_size);
+	rc = fsx_statfs(x, path, &sf);
+	add(a, " statfs=%d", rc);
+	if (!rc)
+		add(a, "(%lx,%ld,%ld,%d:%d)", (unsigned long)sf.f_type, (long)sf.f_bsize, (long)sf.f_namelen,
+		    sf.f_fsid.__val[0], sf.f_fsid.__val[1]);
+	rc = fsx_realpath(x, path, &s);
+	add(a, " realpath=%d(%s)", rc, s ? s : "");
+	free(s);
+	rc = fsx_read_file(x, path, 100, &buf, &len);
+	add(a, " read=%d(%.*s)", rc, (int)len, buf ? buf : "");
+	free(buf);
+	for (int m = 0; m < 8; m++)
+		add(a, " access%d=%d", m, fsx_access(x, path, m));
+	rc = fsx_mkdir_would(x, path, &what);
+	add(a, " mkdir=%d(%d)", rc, rc ? -1 : (int)what);
+	rc = fsx_resolve_prefix(x, path, &s);
+	add(a, " prefix=%d(%s)", rc, s ? s : "");
+	free(s);
+	for (int use = FSX_DIR_CREATE; use <= FSX_DIR_READ; use++) {
+		int verdict = -1;
+
+		rc = fsx_dir_usable(x, path, (enum fsx_dir_use)use, &verdict, &s);
+		add(a, " usable%d=%d(%d,%s)", use, rc, verdict, s ? s : "");
+		free(s);
+	}
+	{
+		char **names;
+		bool *dirs;
+		size_t n;
+
+		if (!strstr(path, "rootlink") && strcmp(path, "/") != 0 && strcmp(path, "/..") != 0)
+			rc = fsx_list_dir(x, path, &names, &dirs, &n);
+		else
+			rc = fsx_list_dir(x, P("dir"), &names, &dirs, &n);
+		add(a, " list=%d(", rc);
+		for (size_t i = 0; !rc && i < n; i++)
+			add(a, "%s%c,", names[i], dirs[i] ? 'd' : 'f');
+		add(a, ")");
+		if (!rc)
+			fsx_free_names(names, n);
+		free(dirs);
+	}
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
+/* PATH both ways; INPROC: how many of the 19 calls the fast way must have
+ * answered (-1: any number). */
+static void same(const struct fsx *x, const char *path, int inproc, const char *what)
+{
+	struct ans fast, slow;
+	unsigned long before = fsx_in_process_calls();
+	int fds = open_fds();
+	uid_t fsuid;
+
+	lw_set_enabled(true);
+	ask(x, path, &fast);
+	fsuid = (uid_t)setfsuid((uid_t)-1);
+	lw_set_enabled(false);
+	ask(x, path, &slow);
+	lw_set_enabled(true);
+	is_str(fast.text, slow.text, "%s%s: %s: in-process = child", x && x->as ? "as nobody: " : "", what, path);
+	if (inproc >= 0)
+		is_int(fsx_in_process_calls() - before, inproc, "%s: %d of 19 calls in-process", what, inproc);
+	ok(fsuid == 0 && open_fds() == fds, "%s: root's fsuid back, no descriptor left open", what);
+}
+
+static void mk(const char *rel, const char *text, mode_t mode)
+{
+	char p[256];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", D, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0 || close(fd) != 0 || chmod(p, mode) != 0)
+		exit(99);
+}
+
+static void ln(const char *target, const char *rel)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", D, rel);
+	if (symlink(target, p) != 0)
+		exit(99);
+}
+
+static void dir(const char *rel, mode_t mode)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", D, rel);
+	if (mkdir(p, mode) != 0 || chmod(p, mode) != 0)
+		exit(99);
+}
+
+static const char *P(const char *rel)
+{
+	static char buf[8][300];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s%s%s", D, *rel ? "/" : "", rel);
+	return buf[i];
+}
+
+static void setup(void)
+{
+	char t[64], n[64];
+
+	strcpy(D, "/var/tmp/nfscheck-lw.XXXXXX");
+	if (!mkdtemp(D) || chmod(D, 0755) != 0)
+		exit(99);
+	mk("file", "hello", 0644);
+	mk("exe", "#!/bin/sh\n", 0755);
+	dir("dir", 0755);
+	dir("dir/sub", 0755);
+	dir("private", 0700);
+	mk("private/secret", "root only", 0600);
+	mk("private/open", "readable", 0644);
+	ln("file", "link1");
+	ln("link1", "link2");
+	ln("dir/../link2", "chain");
+	ln(P("file"), "abs");
+	ln(P("nonexistent"), "dangling");
+	ln("loop2", "loop1");
+	ln("loop1", "loop2");
+	ln("dir", "linkdir");
+	ln("/", "rootlink");
+	dir("mixed", 0755);
+	mk("mixed/f", "", 0644);
+	dir("mixed/d", 0755);
+	dir("mixed/closed", 0700);
+	ln("d", "mixed/ld");
+	ln("f", "mixed/lf");
+	ln("nowhere", "mixed/dangling");
+	ln("/dev/null", "mixed/masked");
+	ln("../private/secret", "mixed/secret");
+	/* 40 links are followed, the 41st is one too many (the kernel's MAXSYMLINKS) */
+	ln("file", "c0");
+	for (int i = 1; i <= 41; i++) {
+		snprintf(t, sizeof(t), "c%d", i - 1);
+		snprintf(n, sizeof(n), "c%d", i);
+		ln(t, n);
+	}
+	dir("tmpfs", 0755);
+	dir("mq", 0755);
+}
+
+/* Listing a directory that holds a mount not known local (the test dir
+ * holds an mqueue mount, "/" holds /proc) is the child's: 18 of 19. */
+static void local_paths(const struct fsx *x)
+{
+	static const char *const rels[] = {
+		"file", "exe", "dir", "dir/", "dir/sub/..", "link1", "link2", "chain",
+		"abs", "dangling", "dangling/", "loop1", "linkdir/", "linkdir/sub", "rootlink/var/tmp", "file/",
+		"file/x", "file/.", "nonexistent", "nonexistent/x", "c39", "c40", "c41", "private",
+		"private/secret", "private/open", "private/nope", "private/./open",
+		"private/../file", "private/../private/open", "private/.", "tmpfs/f", "tmpfs/l", "tmpfs",
+		"dir/sub/new/deeper", "mixed", "mixed/", "mixed/closed",
+	};
+	static const char *const holding_mounts[] = {"", "dir/./sub/../..", "linkdir/.."};
+
+	for (size_t i = 0; i < ARRAY_SIZE(rels); i++)
+		same(x, P(rels[i]), 19, rels[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(holding_mounts); i++)
+		same(x, P(holding_mounts[i]), 18, holding_mounts[i][0] ? holding_mounts[i] : "the test dir");
+	/* For nobody, an EACCES; for root, the test dir again. */
+	same(x, P("private/.."), -1, "private/..");
+	/* "/" is not listed (ask() lists "dir" instead): other processes may
+	 * change it between the two ways. */
+	same(x, P("rootlink"), 19, "rootlink");
+	same(x, "/", 19, "root");
+	same(x, "/..", 19, "root's parent");
+}
+
+int main(void)
+{
+	struct fsx as_root = {0}, as_nobody = {.as = &nobody};
+	struct stat secret;
+	char link[64];
+	int fd;
+
+	/* The types a walk may step onto: known local ones, nothing else. */
+	{
+		static const char *const no[] = {"nfs", "nfs4", "cifs", "smb3", "ceph", "fuse", "fuse.sshfs", "fuseblk",
+						 "autofs", "proc", "sysfs", "overlay", "9p", "lustre", "weirdfs", ""};
+		static const char *const yes[] = {"ext4", "xfs", "btrfs", "tmpfs"};
+
+		for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+			ok(!fs_type_never_hangs(no[i]), "a walk does not step onto %s", no[i][0] ? no[i] : "an empty type");
+		for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+			ok(fs_type_never_hangs(yes[i]), "a walk may step onto %s", yes[i]);
+		ok(!fs_type_never_hangs(NULL), "nor onto a mount without a type");
+	}
+	if (geteuid() != 0) {
+		printf("# the rest needs root\n");
+		return done_testing();
+	}
+	if (identity_lookup("nobody", &nobody) != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return 99;
+	setup();
+	if (mount("tmpfs", P("tmpfs"), "tmpfs", 0, "mode=0755") != 0 ||
+	    mount("mqueue", P("mq"), "mqueue", 0, NULL) != 0)
+		return 99;
+	mk("tmpfs/f", "on tmpfs", 0644);
+	/* The walk keeps mountinfo open for the run (to hear of changes): open it now. */
+	{
+		struct stat st;
+
+		fsx_stat(NULL, "/", &st);
+	}
+	ln("../file", "tmpfs/l");
+	ln("tmpfs/f", "totmpfs");
+
+	local_paths(&as_root);
+	local_paths(&as_nobody);
+	same(NULL, P("totmpfs"), 19, "a link into a tmpfs mount");
+
+	/* Not known local: procfs, and a type not on the list (mqueue). */
+	same(&as_root, "/proc/version", 0, "procfs");
+	same(&as_root, P("mq"), 0, "an mqueue mount");
+	same(&as_nobody, P("mq/x"), 0, "below an mqueue mount");
+
+	/*
+	 * The attack: nobody's link to /proc/self/fd/N, N a descriptor root
+	 * holds on its own file. In-process that would name root's file; it
+	 * must give what a child acting for nobody gets instead.
+	 */
+	dir("nobodys", 0755);
+	/* Far from the low numbers a child uses for its own pipes and sockets. */
+	if (chown(P("nobodys"), nobody.uid, nobody.gid) != 0 || (fd = open(P("private/secret"), O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (fd = fcntl(fd, F_DUPFD_CLOEXEC, 100)) < 0 || stat(P("private/secret"), &secret) != 0)
+		return 99;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ln(link, "nobodys/l");
+	snprintf(link, sizeof(link), "/dev/fd/%d", fd);
+	ln(link, "nobodys/l2");
+	if (lchown(P("nobodys/l"), nobody.uid, nobody.gid) != 0 || lchown(P("nobodys/l2"), nobody.uid, nobody.gid) != 0)
+		return 99;
+	/* lstat of the link itself may stay in-process; following it may not. */
+	for (int i = 0; i < 2; i++) {
+		const char *l = P(i ? "nobodys/l2" : "nobodys/l");
+		unsigned long before;
+		struct stat st;
+		char *buf;
+		size_t len;
+
+		same(&as_nobody, l, -1, i ? "nobody's link to /dev/fd/N" : "nobody's link to /proc/self/fd/N");
+		before = fsx_in_process_calls();
+		ok(fsx_stat(&as_nobody, l, &st) != 0 || st.st_ino != secret.st_ino || st.st_dev != secret.st_dev,
+		   "%s: nobody cannot stat root's file through it", l);
+		ok(fsx_read_file(&as_nobody, l, 100, &buf, &len) != 0, "%s: nobody cannot read root's file through it", l);
+		is_int(fsx_in_process_calls() - before, 0, "%s: followed by a child as nobody, not in-process", l);
+		free(buf);
+	}
+	close(fd);
+
+	umount(P("tmpfs"));
+	umount(P("mq"));
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", D);
+		if (system(cmd) != 0)
+			return 99;
+	}
+	identity_free(&nobody);
+	return done_testing();
+}
