@@ -20,8 +20,7 @@ static int refuse(struct conf_edit *e, unsigned line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&e->error, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	e->error = xvasprintf(fmt, ap);
 	va_end(ap);
 	e->error_line = line;
 	return -1;

@@ -64,8 +64,7 @@ static void file_problem(struct decoder *b, enum pr_severity sev, unsigned line,
 	if (!listed(b, sev))
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	problem_add(b->pl, sev, b->f->path, line, podman, "%s", msg);
 	free(msg);
@@ -84,8 +83,7 @@ static void decode_error(struct decoder *b, unsigned line, const char *fmt, ...)
 	else if (!listed(b, PR_ERROR))
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	/* Go's decoder has no depth limit; ours is a defence, so say whose it is. */
 	problem_add(b->pl, PR_ERROR, b->f->path, line,

@@ -44,8 +44,7 @@ static void fail_at(struct parse_state *s, unsigned long line, const char *fmt, 
 	if (s->err)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&s->err, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	s->err = xvasprintf(fmt, ap);
 	va_end(ap);
 	s->err_line = line;
 }

@@ -45,8 +45,7 @@ static void addf(struct strbuf *b, const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	strbuf_adds(b, s);
 	free(s);

@@ -71,8 +71,7 @@ void problem_add(struct problem_list *pl, enum pr_severity sev, const char *file
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (2 * (pl->n + 1) > pl->nindex)
 		index_grow(pl);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -119,4 +120,21 @@ const char *closest_name(const char *typed, const char *const *names, size_t n)
 		}
 	}
 	return best;
+}
+
+bool major_minor(const char *s, unsigned *v)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	major = strtoul(s, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return false;
+	minor = strtoul(end + 1, &end, 10);
+	if (major > 99 || minor > 99)
+		return false;
+	*v = (unsigned)(major * 100 + minor);
+	return true;
 }

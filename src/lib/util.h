@@ -46,4 +46,8 @@ int rm_rf_at(int at, const char *name, int depth);
  * or TYPED is a prefix of three letters or more); NULL when none is. */
 const char *closest_name(const char *typed, const char *const *names, size_t n);
 
+/* "MAJOR.MINOR" at the start of S (what follows is not looked at), both
+ * below 100, as MAJOR * 100 + MINOR in *V; false when S does not start so. */
+bool major_minor(const char *s, unsigned *v);
+
 #endif

@@ -3,6 +3,7 @@
 #ifndef NFSCHECK_XALLOC_H
 #define NFSCHECK_XALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "msg.h"
@@ -14,5 +15,6 @@ void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) NF_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) NF_PRINTF(1, 0);
 
 #endif

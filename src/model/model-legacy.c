@@ -94,8 +94,7 @@ static void lproc_fatal(struct lproc *p, const char *fmt, ...)
 	if (p->fatal)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&p->fatal, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	p->fatal = xvasprintf(fmt, ap);
 	va_end(ap);
 }
 

@@ -111,8 +111,7 @@ void options_add(struct option_list *l, const struct origin *o, const char *fmt,
 	opt = &l->v[l->n++];
 	memset(opt, 0, sizeof(*opt));
 	va_start(ap, fmt);
-	if (vasprintf(&opt->text, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	opt->text = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (o)
 		origin_copy(&opt->origin, o);
@@ -145,8 +144,7 @@ void model_note(struct model *m, const char *fmt, ...)
 	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	m->notes = xreallocarray(m->notes, m->nnotes + 1, sizeof(char *));
 	m->notes[m->nnotes++] = s;

@@ -111,8 +111,7 @@ static bool fail(struct mctx *c, const char *fmt, ...)
 		return false;
 	c->m->fatal = true;
 	va_start(ap, fmt);
-	if (vasprintf(&c->m->fatal_message, fmt, ap) < 0)
-		nf_die(2, "out of memory");
+	c->m->fatal_message = xvasprintf(fmt, ap);
 	va_end(ap);
 	return false;
 }

@@ -237,21 +237,9 @@ int dpkg_status(const char *admindir, const char *name, struct dpkg_pkg *p)
 bool dpkg_version_release(const char *version, unsigned *v)
 {
 	const char *colon = strchr(version, ':');
-	unsigned long major, minor;
-	char *end;
 
-	if (colon)
-		version = colon + 1;
-	if (*version < '0' || *version > '9')
-		return false;
-	major = strtoul(version, &end, 10);
-	if (*end != '.' || end[1] < '0' || end[1] > '9')
-		return false;
-	minor = strtoul(end + 1, &end, 10);
-	if (major > 99 || minor > 99)
-		return false;
-	*v = (unsigned)(major * 100 + minor);
-	return true;
+	/* An epoch ("1:4.3.1") is not part of the release. */
+	return major_minor(colon ? colon + 1 : version, v);
 }
 
 bool dpkg_installed(const struct dpkg_pkg *p)

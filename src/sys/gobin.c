@@ -509,19 +509,6 @@ void gobin_info_sanitize(struct gobin_info *gi)
 
 bool gobin_version_parse(const char *s, unsigned *v)
 {
-	unsigned long major, minor;
-	char *end;
-
-	if (*s == 'v')
-		s++;
-	if (*s < '0' || *s > '9')
-		return false;
-	major = strtoul(s, &end, 10);
-	if (*end != '.' || end[1] < '0' || end[1] > '9')
-		return false;
-	minor = strtoul(end + 1, &end, 10);
-	if (major > 99 || minor > 99)
-		return false;
-	*v = (unsigned)(major * 100 + minor);
-	return true;
+	/* Go module versions start with a v ("v1.62.0"). */
+	return major_minor(*s == 'v' ? s + 1 : s, v);
 }
