@@ -45,7 +45,8 @@ new_case local
 mkdir -p "$home/.config"
 chown -R "$NS_UID:$NS_UID" "$home"
 count 3 "config as root" "$NFSCHECK" config
-count 8 "diagnose as root" "$NFSCHECK" diagnose
+# As root, diagnose checks the user who ran sudo, or asks for --user: root's own storage is --user root.
+count 8 "diagnose --user root" "$NFSCHECK" diagnose --user root
 count 3 "config --user (local home)" "$NFSCHECK" config --user "$NS_NAME"
 count 10 "diagnose --user (local home)" "$NFSCHECK" diagnose --user "$NS_NAME"
 
