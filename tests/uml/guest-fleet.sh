@@ -12,6 +12,8 @@
 #     moment: fleet ends within T + 1 s, the users it had not checked are
 #     "not-responding" on the NFS mount, and the exit status is the
 #     documented one (1; 2 only if users were left not checked).
+#  3. With the server still dead, fleet --timeout 5: ends within 6 s, every
+#     user not-responding or not-checked, exit 2 (1 if none is not-checked).
 # Podman is not needed: fleet only reads and probes.
 . "$GUEST_LIB"
 N=$NFSCHECK
@@ -140,5 +142,20 @@ t $(( nbad > 2 )) "the users checked have the first run's verdicts but for at mo
 for u in $bad; do
 	d "under way at the stop: $(jq -c --arg u "$u" '.users[] | select(.user == $u) | {user, verdict, causes, summary}' $F/stop.json)"
 done
-cp $F/full.json $F/stop.json "$RUN_DIR/" 2>/dev/null
+# --- 3: the server still dead, a --timeout shorter than the checks of
+# the first users take: the deadline itself ends the run ---
+T2=${FLEET_DEAD_TIMEOUT:-5}
+t0=${EPOCHREALTIME/./}
+"$N" fleet --uid-range $UID0-$((auid - 1)) --timeout "$T2" --jobs 2 --json >$F/dead.json 2>$F/dead.err
+rc=$?
+el_ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+d "fleet --timeout $T2 with the server dead: ${el_ms} ms, exit $rc; verdicts: $(jq -c .users_by_verdict $F/dead.json 2>/dev/null)"
+t $(( el_ms > (T2 + 1) * 1000 )) "with the server dead, fleet --timeout $T2 ends within $((T2 + 1)) s ($el_ms ms)"
+nc=$(jq '.users_by_verdict["not-checked"]' $F/dead.json)
+other=$(jq '[.users[] | select(.verdict != "not-checked" and .verdict != "not-responding")] | length' $F/dead.json)
+want=1
+[ "$nc" = 0 ] || want=2
+t $(( other != 0 || rc != want )) "every user is not-responding or not-checked ($nc), exit $rc ($want as documented)" ||
+	d "$(tail -3 $F/dead.err)"
+cp $F/full.json $F/stop.json $F/dead.json "$RUN_DIR/" 2>/dev/null
 exit 0
