@@ -155,7 +155,7 @@ t $(( rc != want )) "exit $rc: $want as documented (1 someone fails or is not re
 # block on the server); every other user checked has the first run's verdict.
 bad=$(join <(jq -r '.users[] | select(.verdict == "ok" or .verdict == "fail") | "\(.user) \(.verdict)"' $F/stop.json | sort) $F/got |
 	awk '$2 != $3 { print $1 }')
-nbad=$(echo $bad | wc -w)
+nbad=$(wc -w <<<"$bad")
 nbadfail=$(for u in $bad; do grep -x "$u fail" <(jq -r '.users[] | "\(.user) \(.verdict)"' $F/stop.json); done | wc -l)
 t $(( nbad > 4 || nbadfail != nbad )) "the users checked have the first run's verdicts but for at most 4 (2 a worker) that fail at the stop ($nbad)"
 for u in $bad; do
