@@ -64,6 +64,15 @@ void lw_ident_leave(struct lw_ident *s);
  * checked again only after the mount table changed. A cheap first test. */
 bool lw_root_walkable(void);
 
+/*
+ * Whether DIR (absolute, without symlinks) is a directory a walk reaches
+ * in-process and no mount sits at or below it: every file under it is then
+ * on DIR's own local mount, unless a symlink in it leads elsewhere. For
+ * root's own system files (dpkg's database), read in-process with plain
+ * calls; never for a path a user controls.
+ */
+bool lw_tree_local(const char *dir);
+
 /* For tests: false makes every call take the guarded child. */
 void lw_set_enabled(bool on);
 bool lw_enabled(void);
