@@ -267,8 +267,13 @@ static bool tool_here(const struct tool_arg *a, const struct identity *as, struc
 	rc = lw_resolve(a->path, LW_FOLLOW, &r);
 	if (rc == 0) {
 		f->st = r.st;
-		/* Only a regular file is opened here: a FIFO would block. */
-		rc = S_ISREG(r.st.st_mode) ? lw_reopen(&r, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd) : LW_FALLBACK;
+		/* Only a regular file is opened here (a FIFO would block), and
+		 * as root for a user only root's own (libcap parses its
+		 * attribute): the user's files go to the child in their name. */
+		bool theirs = as && (r.st.st_uid != 0 || (r.st.st_mode & (S_IWGRP | S_IWOTH)));
+
+		rc = S_ISREG(r.st.st_mode) && !theirs ? lw_reopen(&r, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd)
+						      : LW_FALLBACK;
 		lw_res_free(&r);
 		if (rc == 0) {
 			tool_caps(cap_get_fd(fd), a->cap, f);

@@ -108,8 +108,14 @@ static int ident_open_here(const char *real, const struct identity *as, int *fd)
 		return LW_FALLBACK;
 	rc = lw_resolve(real, LW_FOLLOW, &res);
 	if (rc == 0) {
-		/* A FIFO or a device would be read without a deadline here. */
-		rc = S_ISREG(res.st.st_mode) ? lw_reopen(&res, O_RDONLY | O_NOCTTY | O_NONBLOCK, fd) : LW_FALLBACK;
+		/* A FIFO or a device would be read without a deadline here; and
+		 * root acting for a user parses only root's own files: a file
+		 * the user could write is the attacker's input, read by the
+		 * child in the user's name as before. */
+		bool theirs = as && (res.st.st_uid != 0 || (res.st.st_mode & (S_IWGRP | S_IWOTH)));
+
+		rc = S_ISREG(res.st.st_mode) && !theirs ? lw_reopen(&res, O_RDONLY | O_NOCTTY | O_NONBLOCK, fd)
+							: LW_FALLBACK;
 		lw_res_free(&res);
 	}
 	lw_ident_leave(&id);
