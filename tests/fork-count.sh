@@ -53,4 +53,17 @@ count 0 "config --user (local home)" "$NFSCHECK" config --user "$NS_NAME"
 # newuidmap, newgidmap) and check-kernel's unshare test.
 count 5 "diagnose --user (local home)" "$NFSCHECK" diagnose --user "$NS_NAME"
 
+# The user themself, with the libpod database Podman 4.3.1 wrote: it is
+# read in-process too (as root for the user it is the child's, in their name).
+db=$home/.local/share/containers/storage/libpod
+install -d -o "$NS_UID" -g "$NS_UID" "$home/.local" "$home/.local/share" "$home/.local/share/containers" \
+	"$home/.local/share/containers/storage" "$db"
+install -m 600 -o "$NS_UID" -g "$NS_UID" "$TESTS_SRCDIR/../fuzz/seeds/boltdb/podman-4.3.1" "$db/bolt_state.db"
+as_user=(setpriv --reuid="$NS_UID" --regid="$NS_UID" --clear-groups env -i HOME="$home" USER="$NS_NAME"
+	LOGNAME="$NS_NAME" PATH=/usr/local/bin:/usr/bin:/bin)
+count 0 "config as the user, with a libpod database" "${as_user[@]}" "$NFSCHECK" config
+grep -q "(libpod database)" "$case_dir/out"
+ok $? "config as the user: the database's values are shown" || diag "$(head -c 2000 "$case_dir/out")"
+count 5 "diagnose as the user, with a libpod database" "${as_user[@]}" "$NFSCHECK" diagnose
+
 done_testing
