@@ -93,6 +93,11 @@ static int safe_mount_at(const char *path)
 	return mnt_fs_get_id(fs);
 }
 
+const struct mount_table *lw_mount_table(void)
+{
+	return table_fresh() ? &tab : NULL;
+}
+
 bool lw_tree_local(const char *dir)
 {
 	struct libmnt_iter *it;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "guard.h"
+#include "mounts.h"
 
 /* Not an errno: "cannot tell in-process; ask a guarded child". */
 #define LW_FALLBACK (-1)
@@ -72,6 +73,11 @@ bool lw_root_walkable(void);
  * calls; never for a path a user controls.
  */
 bool lw_tree_local(const char *dir);
+
+/* The mount table of this namespace as the walk keeps it: read again only
+ * after the kernel reported a change, so never stale when returned. Valid
+ * until the next call into this file; NULL when it cannot be read. */
+const struct mount_table *lw_mount_table(void);
 
 /* For tests: false makes every call take the guarded child. */
 void lw_set_enabled(bool on);
