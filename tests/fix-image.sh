@@ -165,6 +165,8 @@ ok $(( rc != 0 )) "--persist: exit 0" || diag "$(cat "$case_dir/err")"
 grep -q '^After=network-online.target remote-fs.target$' "$case_dir/unit"; ok $? "--persist: the unit waits for remote filesystems"
 grep -q "^ExecStart=\"[^\"]*nfscheck\" fix --image \"$home/$image\" .*--mountpoint \"$home/.local/share/containers\"" "$case_dir/unit"
 ok $? "--persist: ExecStart re-attaches this image with nfscheck" || diag "$(grep Exec "$case_dir/unit")"
+grep -q '^ExecStart=.* --no-diagnose$' "$case_dir/unit"
+ok $? "--persist: at boot the unit only attaches (--no-diagnose): no login has made the runtime directory yet"
 grep -q -- '--user "'"$NS_NAME"'"' "$case_dir/unit"; ok $? "--persist: in the user's name"
 grep -q "nfscheck-image-$NS_NAME.service" "$case_dir/unit-list"; ok $? "--persist: the unit is installed"
 ns_run <<EOF

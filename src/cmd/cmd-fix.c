@@ -21,7 +21,7 @@ const char cmd_fix_help[] =
 	"                    [--tmpfiles] [--dry-run]\n"
 	"       nfscheck fix --system --graphroot-template TEMPLATE [--dry-run]\n"
 	"       nfscheck fix --image FILE --size SIZE [--mountpoint DIR] [--user NAME]\n"
-	"                    [--persist] [--move-aside] [--dry-run]\n"
+	"                    [--persist] [--move-aside] [--no-diagnose] [--dry-run]\n"
 	"       nfscheck fix [--user NAME] [--policy FILE] [--dry-run]\n"
 	"       nfscheck fix --undo [--image FILE] [--mountpoint DIR] [--user NAME]\n"
 	"                    [--keep-unit]\n"
@@ -57,6 +57,8 @@ const char cmd_fix_help[] =
 	"      --undo               unmount and detach the image, remove the unit, put\n"
 	"                           back what --move-aside moved\n"
 	"      --keep-unit          with --undo: leave the systemd unit (its own ExecStop)\n"
+	"      --no-diagnose        with --image: attach only, no closing diagnose (the\n"
+	"                           --persist unit at boot, before the user logs in)\n"
 	"  -u, --user NAME          fix user NAME's storage (root only)\n"
 	"      --force              accept a graphroot on a network filesystem\n"
 	"      --tmpfiles           exclude a graphroot in /tmp or /var/tmp from\n"
@@ -129,6 +131,8 @@ static int mode_usage(const struct fix_options *o, int modes)
 		return nf_usage_error("fix", "fix: --image needs --size");
 	if (o->keep_unit && !o->undo)
 		return nf_usage_error("fix", "fix: --keep-unit goes with --undo");
+	if (o->no_diagnose && (!o->image || o->undo))
+		return nf_usage_error("fix", "fix: --no-diagnose goes with --image");
 	if ((o->persist || o->move_aside) && !o->image)
 		return nf_usage_error("fix", "fix: --persist and --move-aside go with --image");
 	if (o->runroot && !o->graphroot)
@@ -143,7 +147,7 @@ int cmd_fix(int argc, char **argv)
 	enum {
 		OPT_GRAPHROOT = 256, OPT_RUNROOT, OPT_SYSTEM, OPT_TEMPLATE, OPT_IMAGE, OPT_SIZE, OPT_MOUNTPOINT,
 		OPT_PERSIST, OPT_MOVE_ASIDE, OPT_UNDO, OPT_KEEP_UNIT, OPT_FORCE, OPT_TMPFILES, OPT_PODMAN_VERSION,
-		OPT_POLICY,
+		OPT_POLICY, OPT_NO_DIAGNOSE,
 	};
 	static const struct option opts[] = {
 		{"graphroot", required_argument, NULL, OPT_GRAPHROOT},
@@ -157,6 +161,7 @@ int cmd_fix(int argc, char **argv)
 		{"move-aside", no_argument, NULL, OPT_MOVE_ASIDE},
 		{"undo", no_argument, NULL, OPT_UNDO},
 		{"keep-unit", no_argument, NULL, OPT_KEEP_UNIT},
+		{"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},
 		{"user", required_argument, NULL, 'u'},
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"tmpfiles", no_argument, NULL, OPT_TMPFILES},
@@ -186,6 +191,7 @@ int cmd_fix(int argc, char **argv)
 		case OPT_MOVE_ASIDE: o.move_aside = true; break;
 		case OPT_UNDO: o.undo = true; break;
 		case OPT_KEEP_UNIT: o.keep_unit = true; break;
+		case OPT_NO_DIAGNOSE: o.no_diagnose = true; break;
 		case 'u': o.user = optarg; break;
 		case OPT_FORCE: o.force = true; break;
 		case OPT_TMPFILES: o.tmpfiles = true; break;

@@ -782,6 +782,10 @@ static int finish(struct job *j, const struct fix_options *o, const char *dev, i
 	if (o->persist)
 		st = image_unit_write(&j->t, j->image, o->size, j->mpres, false);
 	fflush(stdout);
+	/* At boot the user has not logged in: their runtime directory and
+	 * session do not exist yet, and the unit's status is the attach's. */
+	if (o->no_diagnose)
+		return st;
 	{
 		struct diag_options d = {.user = j->t.id.name, .podman_version = o->podman_version,
 					 .timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};

@@ -23,6 +23,7 @@ struct fix_options {
 	bool keep_unit;             /* --undo from the unit's own ExecStop */
 	bool persist;
 	bool move_aside;
+	bool no_diagnose;           /* --image from the unit at boot: attach only */
 	bool dry_run;
 	bool force;
 	bool tmpfiles;

@@ -16,7 +16,7 @@ const char nfscheck_unit_template[] =
 	"[Service]\n"
 	"Type=oneshot\n"
 	"RemainAfterExit=yes\n"
-	"ExecStart=@NFSCHECK@ fix --image @IMAGE@ --size @SIZE@ --mountpoint @MOUNTPOINT@ --user @USER@\n"
+	"ExecStart=@NFSCHECK@ fix --image @IMAGE@ --size @SIZE@ --mountpoint @MOUNTPOINT@ --user @USER@ --no-diagnose\n"
 	"ExecStop=@NFSCHECK@ fix --undo --keep-unit --image @IMAGE@ --mountpoint @MOUNTPOINT@ --user @USER@\n"
 	"\n"
 	"[Install]\n"
