@@ -85,7 +85,7 @@ case $stage in
 			exit 0
 		fi
 		s=$(grep -n "Stopped.*nfscheck: XFS container store" /tmp/j | head -1 | cut -d: -f1)
-		n=$(grep -n "Unmounted.*mnt/nfs\|Unmounted mnt-nfs" /tmp/j | head -1 | cut -d: -f1)
+		n=$(grep -n "Unmounted mnt-nfs\.mount" /tmp/j | head -1 | cut -d: -f1)
 		t $([ -n "$s" ] && [ -n "$n" ] && [ "$s" -lt "$n" ]; echo $?) "at shutdown the unit stopped (journal line ${s:-none}) before /mnt/nfs was unmounted (${n:-none})"
 		[ -n "$s" ] && [ -n "$n" ] || d "$(grep -i "nfscheck\|mnt-nfs\|mnt/nfs" /tmp/j | tail -20)"
 		dmesg | grep -i "xfs" >/tmp/x
