@@ -5,10 +5,11 @@
 # calls in-process instead of one guarded child per call. Counts the
 # processes nfscheck creates (strace: fork, vfork, and clone without
 # CLONE_THREAD; the threads of a Go program it runs are not processes),
-# as root for itself and as root for a user; the limits leave room for the
-# few children that do buy something (podman --version, the probe).
+# as root for itself and as root for a user; the limits are what remains:
+# the children that buy something (the probe, the user-namespace test).
 # A behaviour test, not a timing test: before the change config forked
-# 15 times and diagnose 39.
+# 15 times and diagnose 39; before podman identification, the idmap tools'
+# facts and a relative stat ran in-process, config 1 and diagnose 8.
 . "$TESTS_SRCDIR/lib.sh"
 NS_UID=4460 NS_NAME=nfsfork
 . "$TESTS_SRCDIR/nscase.sh"
@@ -44,9 +45,25 @@ count() {
 new_case local
 mkdir -p "$home/.config"
 chown -R "$NS_UID:$NS_UID" "$home"
-count 3 "config as root" "$NFSCHECK" config
-count 8 "diagnose as root" "$NFSCHECK" diagnose
-count 3 "config --user (local home)" "$NFSCHECK" config --user "$NS_NAME"
-count 10 "diagnose --user (local home)" "$NFSCHECK" diagnose --user "$NS_NAME"
+count 0 "config as root" "$NFSCHECK" config
+# Root's own storage: the probe's guarded child and its clone.
+count 2 "diagnose --user root (root's own storage)" "$NFSCHECK" diagnose --user root
+count 0 "config --user (local home)" "$NFSCHECK" config --user "$NS_NAME"
+# The probe's four (its guarded child, the clone into a user namespace,
+# newuidmap, newgidmap) and check-kernel's unshare test.
+count 5 "diagnose --user (local home)" "$NFSCHECK" diagnose --user "$NS_NAME"
+
+# The user themself, with the libpod database Podman 4.3.1 wrote: it is
+# read in-process too (as root for the user it is the child's, in their name).
+db=$home/.local/share/containers/storage/libpod
+install -d -o "$NS_UID" -g "$NS_UID" "$home/.local" "$home/.local/share" "$home/.local/share/containers" \
+	"$home/.local/share/containers/storage" "$db"
+install -m 600 -o "$NS_UID" -g "$NS_UID" "$TESTS_SRCDIR/../fuzz/seeds/boltdb/podman-4.3.1" "$db/bolt_state.db"
+as_user=(setpriv --reuid="$NS_UID" --regid="$NS_UID" --clear-groups env -i HOME="$home" USER="$NS_NAME"
+	LOGNAME="$NS_NAME" PATH=/usr/local/bin:/usr/bin:/bin)
+count 0 "config as the user, with a libpod database" "${as_user[@]}" "$NFSCHECK" config
+grep -q "(libpod database)" "$case_dir/out"
+ok $? "config as the user: the database's values are shown" || diag "$(head -c 2000 "$case_dir/out")"
+count 5 "diagnose as the user, with a libpod database" "${as_user[@]}" "$NFSCHECK" diagnose
 
 done_testing

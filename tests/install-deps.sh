@@ -24,7 +24,7 @@ run="uidmap xfsprogs util-linux mount"
 test="podman fuse-overlayfs user-mode-linux kmod nfs-kernel-server rpcbind
 strace patch systemd valgrind e2fsprogs attr acl iproute2 procps jq
 python3 python3-jsonschema groff-base clang libclang-rt-14-dev
-samba cifs-utils prometheus prometheus-node-exporter
+samba cifs-utils prometheus prometheus-node-exporter autofs
 mmdebstrap debhelper lintian fakeroot dpkg-dev bash-completion"
 
 want_test=no list=no

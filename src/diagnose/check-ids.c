@@ -8,15 +8,18 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag-cache.h"
 #include "diag.h"
+#include "localwalk.h"
 #include "xalloc.h"
 
 #define G_IDS "Subordinate IDs"
@@ -215,30 +218,75 @@ struct tool_facts {
 	char caps[128];
 };
 
+/* What CAPS (NULL: none) says of CAP, into F. Frees CAPS. */
+static void tool_caps(cap_t caps, cap_value_t cap, struct tool_facts *f)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	char *text;
+
+	if (!caps)
+		return;
+	text = cap_to_text(caps, NULL);
+	cap_get_flag(caps, cap, CAP_PERMITTED, &v);
+	f->cap_permitted = v == CAP_SET;
+	cap_get_flag(caps, cap, CAP_EFFECTIVE, &v);
+	f->cap_effective = v == CAP_SET;
+	if (text)
+		snprintf(f->caps, sizeof(f->caps), "%s", text);
+	cap_free(text);
+	cap_free(caps);
+}
+
 static int tool_child(void *arg, struct guard_out *out)
 {
 	const struct tool_arg *a = arg;
 	struct tool_facts f = {0};
-	cap_t caps;
 
 	if (stat(a->path, &f.st) != 0)
 		f.stat_err = errno;
-	caps = f.stat_err ? NULL : cap_get_file(a->path);
-	if (caps) {
-		cap_flag_value_t v = CAP_CLEAR;
-		char *text = cap_to_text(caps, NULL);
-
-		cap_get_flag(caps, a->cap, CAP_PERMITTED, &v);
-		f.cap_permitted = v == CAP_SET;
-		cap_get_flag(caps, a->cap, CAP_EFFECTIVE, &v);
-		f.cap_effective = v == CAP_SET;
-		if (text)
-			snprintf(f.caps, sizeof(f.caps), "%s", text);
-		cap_free(text);
-		cap_free(caps);
-	}
+	tool_caps(f.stat_err ? NULL : cap_get_file(a->path), a->cap, &f);
 	guard_out_add(out, &f, sizeof(f));
 	return 0;
+}
+
+/*
+ * tool_child's facts in this process, as AS, when the walk proves the
+ * tool's path local (localwalk.h); false: ask the child. The file is
+ * opened to read its capabilities through the descriptor; one the user
+ * cannot open goes to the child, which reads them by name.
+ */
+static bool tool_here(const struct tool_arg *a, const struct identity *as, struct tool_facts *f)
+{
+	struct lw_ident id;
+	struct lw_res r;
+	int rc, fd = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (!lw_root_walkable() || !lw_ident_enter(as, &id))
+		return false;
+	rc = lw_resolve(a->path, LW_FOLLOW, &r);
+	if (rc == 0) {
+		f->st = r.st;
+		/* Only a regular file is opened here (a FIFO would block), and
+		 * as root for a user only root's own (libcap parses its
+		 * attribute): the user's files go to the child in their name. */
+		bool theirs = as && (r.st.st_uid != 0 || (r.st.st_mode & (S_IWGRP | S_IWOTH)));
+
+		rc = S_ISREG(r.st.st_mode) && !theirs ? lw_reopen(&r, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd)
+						      : LW_FALLBACK;
+		lw_res_free(&r);
+		if (rc == 0) {
+			tool_caps(cap_get_fd(fd), a->cap, f);
+			close(fd);
+		} else {
+			rc = LW_FALLBACK;
+		}
+	} else if (rc != LW_FALLBACK) {
+		f->stat_err = rc;
+		rc = 0;
+	}
+	lw_ident_leave(&id);
+	return rc == 0;
 }
 
 static void tool_check(struct diag *d, const char *id, const char *tool, cap_value_t cap, const char *capname,
@@ -290,6 +338,8 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 	a.path = path;
 	if (cached && cached->len == sizeof(f)) {
 		memcpy(&f, cached->facts, sizeof(f));
+	} else if (tool_here(&a, x.as, &f)) {
+		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), path, 0, &f, sizeof(f));
 	} else if (guard_run(x.as, FSX_CALL_MS, tool_child, &a, &status, &out) == GUARD_OK && out.len == sizeof(f)) {
 		memcpy(&f, out.data, sizeof(f));
 		/* The same file for every user with this PATH (fleet). */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "check-nfs-locks.h"
+#include "localwalk.h"
 #include "nfs-places.h"
 #include "mounts.h"
 #include "nfsserver-verdict.h"
@@ -286,22 +287,20 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
  * at, decided from mountinfo without a single call on a path. */
 static bool nfs_possible(void)
 {
-	struct mount_table t = {0};
+	/* The walk's table, kept fresh: not one more parse of mountinfo. */
+	const struct mount_table *t = lw_mount_table();
 	struct libmnt_iter *it;
 	struct libmnt_fs *fs;
 	bool yes = false;
 
-	if (mount_table_load(&t, NULL) != 0 || !(it = mnt_new_iter(MNT_ITER_FORWARD))) {
-		mount_table_free(&t);
+	if (!t || !(it = mnt_new_iter(MNT_ITER_FORWARD)))
 		return true;
-	}
-	while (!yes && mnt_table_next_fs(t.tb, it, &fs) == 0) {
+	while (!yes && mnt_table_next_fs(t->tb, it, &fs) == 0) {
 		const char *ty = mnt_fs_get_fstype(fs);
 
 		yes = ty && (strcmp(ty, "nfs") == 0 || strcmp(ty, "nfs4") == 0 || strcmp(ty, "autofs") == 0);
 	}
 	mnt_free_iter(it);
-	mount_table_free(&t);
 	return yes;
 }
 

@@ -17,6 +17,7 @@
 
 #include "boltdb.h"
 #include "goexpand.h"
+#include "localwalk.h"
 #include "model-internal.h"
 #include "xalloc.h"
 
@@ -70,6 +71,42 @@ static int db_child(void *arg, struct guard_out *out)
 	return rc;
 }
 
+/*
+ * Whether the database at PATH may be read in this process, and *CANON the
+ * path to read: only for ourselves (as root for a user the file is the
+ * user's input, read in their name by the child), and only when the walk
+ * proves the file local and its SQLite companions, which SQLite opens
+ * beside it, are absent or plain files there too, none of them a symlink.
+ */
+static bool db_here(const struct mctx *c, const char *path, char **canon)
+{
+	static const char *const companions[] = {"-journal", "-wal", "-shm"};
+	struct lw_res r;
+	bool ok;
+
+	*canon = NULL;
+	if (c->fs.as || !lw_root_walkable() || lw_resolve(path, LW_FOLLOW, &r) != 0)
+		return false;
+	ok = S_ISREG(r.st.st_mode);
+	if (ok)
+		*canon = xstrdup(r.canon);
+	lw_res_free(&r);
+	for (size_t i = 0; ok && i < ARRAY_SIZE(companions); i++) {
+		char *p = xasprintf("%s%s", *canon, companions[i]);
+		int rc = lw_resolve(p, 0, &r);
+
+		ok = rc == ENOENT || (rc == 0 && S_ISREG(r.st.st_mode));
+		if (rc == 0)
+			lw_res_free(&r);
+		free(p);
+	}
+	if (!ok) {
+		free(*canon);
+		*canon = NULL;
+	}
+	return ok;
+}
+
 static void override(struct model *m, struct setting *s, const char *dbval, const char *dbpath, const char *what)
 {
 	struct origin o = {.kind = OR_DATABASE};
@@ -108,6 +145,8 @@ void model_apply_database(struct mctx *c, const char *static_dir)
 		char *path;
 		struct stat st;
 		struct db_arg a;
+		enum guard_status gs;
+		char *canon;
 		size_t off = 0;
 
 		/* BoltDB is gone in Podman 6.0; SQLite arrived in 4.8: rules of
@@ -121,7 +160,16 @@ void model_apply_database(struct mctx *c, const char *static_dir)
 		}
 		a.path = path;
 		a.sqlite = sqlite;
-		if (guard_run(c->fs.as, FSX_CALL_MS, db_child, &a, &status, &out) != GUARD_OK || status != 0) {
+		if (db_here(c, path, &canon)) {
+			a.path = canon;
+			memset(&out, 0, sizeof(out));
+			status = db_child(&a, &out);
+			gs = GUARD_OK;
+			free(canon);
+		} else {
+			gs = guard_run(c->fs.as, FSX_CALL_MS, db_child, &a, &status, &out);
+		}
+		if (gs != GUARD_OK || status != 0) {
 			problem_add(&m->problems, PR_WARNING, path, 0, NULL,
 				    "cannot read the libpod database; its pinned values are not shown");
 			free(out.data);

@@ -425,20 +425,14 @@ struct shortcut_arg {
 	const char *pidfile;
 };
 
-/* In the user's name: can we read the pause pid and open its namespaces? */
-static int shortcut_child(void *arg, struct guard_out *out)
+/* Can we open the namespaces of the pid in BUF (N bytes of the pid file)?
+ * 0 yes, 1 no. */
+static int shortcut_ns(char *buf, ssize_t n)
 {
-	const struct shortcut_arg *a = arg;
-	char buf[32], ns[64];
-	int fd = open(a->pidfile, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	char ns[64];
 	long pid;
+	int fd;
 
-	(void)out;
-	if (fd < 0)
-		return 1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
 	if (n <= 0)
 		return 1;
 	buf[n] = '\0';
@@ -455,6 +449,49 @@ static int shortcut_child(void *arg, struct guard_out *out)
 	return 0;
 }
 
+/* In the user's name: can we read the pause pid and open its namespaces? */
+static int shortcut_child(void *arg, struct guard_out *out)
+{
+	const struct shortcut_arg *a = arg;
+	char buf[32];
+	int fd = open(a->pidfile, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	(void)out;
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return shortcut_ns(buf, n);
+}
+
+/*
+ * The same in this process: only for ourselves (as root for a user, the
+ * kernel's access check on another process's namespaces would count
+ * root's capabilities), and only when the walk proves the pid file local.
+ * /proc of our own namespace cannot hang. -1: ask the child.
+ */
+static int shortcut_here(const struct mctx *c, const char *pidfile)
+{
+	struct fsx x = {.here_only = true};
+	char *data = NULL, buf[32];
+	size_t len, n;
+	int err;
+
+	if (c->fs.as)
+		return -1;
+	err = fsx_read_file(&x, pidfile, 4096, &data, &len);
+	if (err == FSX_NOT_HERE || err == EFBIG || err == NF_EDEADLINE)
+		return -1;
+	if (err)
+		return 1;
+	n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+	if (n)
+		memcpy(buf, data, n);
+	free(data);
+	return shortcut_ns(buf, (ssize_t)n);
+}
+
 bool podman_shortcut(struct mctx *c, const struct userenv *e, char **why)
 {
 	const char *xdg = env_nonempty(e, "XDG_RUNTIME_DIR");
@@ -469,9 +506,14 @@ bool podman_shortcut(struct mctx *c, const struct userenv *e, char **why)
 		return false;
 	pidfile = xasprintf("%s/libpod/tmp/pause.pid", xdg);
 	a.pidfile = pidfile;
-	yes = guard_run(c->fs.as, FSX_CALL_MS, shortcut_child, &a, &status, &out) == GUARD_OK &&
-	      status == 0;
-	free(out.data);
+	status = shortcut_here(c, pidfile);
+	if (status >= 0) {
+		yes = status == 0;
+	} else {
+		yes = guard_run(c->fs.as, FSX_CALL_MS, shortcut_child, &a, &status, &out) == GUARD_OK &&
+		      status == 0;
+		free(out.data);
+	}
 	if (yes)
 		*why = xasprintf("a Podman pause process is running (%s), so Podman joins its namespaces "
 				 "in a single process with your environment unchanged", pidfile);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fsx.h"
+#include "localwalk.h"
 #include "podman-version.h"
 #include "util.h"
 #include "xalloc.h"
@@ -43,6 +44,23 @@ struct ident_req {
 	const char *search;    /* the PATH */
 };
 
+/* dpkg's owner and status of the binary, as ident_child finds them. */
+static void ident_dpkg(const char *prog, const char *bin, const char *real, struct ident_out *o)
+{
+	const char *paths[2] = {bin, real ? real : bin};
+
+	o->dpkg_err = ENOENT;
+	/* A module build names its own version: dpkg is not needed. */
+	if (!o->gi.main.version[0] || o->gi.main.version[0] == '(')
+		o->dpkg_err = dpkg_owner(DPKG_ADMINDIR, paths, 2, prog, &o->pkg);
+	if (o->dpkg_err == 0) {
+		char name[sizeof(o->pkg.name)];
+
+		memcpy(name, o->pkg.name, sizeof(name));
+		o->dpkg_err = dpkg_status(DPKG_ADMINDIR, name, &o->pkg);
+	}
+}
+
 /* In a child, as the user: find the program on the PATH, resolve and open
  * it (a FIFO must not block us), read its ELF file, then find the dpkg
  * package that owns it. One child for all of it. */
@@ -50,7 +68,6 @@ static int ident_child(void *arg, struct guard_out *out)
 {
 	const struct ident_req *r = arg;
 	struct ident_out *o = xcalloc(1, sizeof(*o));
-	const char *paths[2];
 	char *bin = NULL, *real = NULL;
 	int fd = -1;
 
@@ -69,24 +86,92 @@ static int ident_child(void *arg, struct guard_out *out)
 		o->read_err = gobin_read_fd(fd, &o->gi);
 		close(fd);
 	}
-	paths[0] = bin;
-	paths[1] = real ? real : bin;
-	o->dpkg_err = ENOENT;
-	/* A module build names its own version: dpkg is not needed. */
-	if (!o->gi.main.version[0] || o->gi.main.version[0] == '(')
-		o->dpkg_err = dpkg_owner(DPKG_ADMINDIR, paths, 2, r->prog, &o->pkg);
-	if (o->dpkg_err == 0) {
-		char name[sizeof(o->pkg.name)];
-
-		memcpy(name, o->pkg.name, sizeof(name));
-		o->dpkg_err = dpkg_status(DPKG_ADMINDIR, name, &o->pkg);
-	}
+	ident_dpkg(r->prog, bin, real, o);
 out:
 	guard_out_add(out, o, sizeof(*o));
 	free(o);
 	free(real);
 	free(bin);
 	return 0;
+}
+
+/* Open the resolved binary REAL in-process: 0 and *FD, an errno for the
+ * answer, or LW_FALLBACK (not a regular file on a mount proved local). */
+static int ident_open_here(const char *real, const struct identity *as, int *fd)
+{
+	struct lw_ident id;
+	struct lw_res res;
+	int rc;
+
+	*fd = -1;
+	if (!lw_ident_enter(as, &id))
+		return LW_FALLBACK;
+	rc = lw_resolve(real, LW_FOLLOW, &res);
+	if (rc == 0) {
+		/* A FIFO or a device would be read without a deadline here; and
+		 * root acting for a user parses only root's own files: a file
+		 * the user could write is the attacker's input, read by the
+		 * child in the user's name as before. */
+		bool theirs = as && (res.st.st_uid != 0 || (res.st.st_mode & (S_IWGRP | S_IWOTH)));
+
+		rc = S_ISREG(res.st.st_mode) && !theirs ? lw_reopen(&res, O_RDONLY | O_NOCTTY | O_NONBLOCK, fd)
+							: LW_FALLBACK;
+		lw_res_free(&res);
+	}
+	lw_ident_leave(&id);
+	return rc;
+}
+
+/*
+ * What ident_child does, in this process, when every path it touches is
+ * proved local (localwalk.h: the PATH's candidates, the binary, dpkg's
+ * database): no child, no deadline needed. False when that cannot be
+ * proved; then the child does all of it, as before.
+ */
+static bool ident_here(const struct ident_req *r, const struct identity *as, struct ident_out *o)
+{
+	struct fsx x = {.as = as, .here_only = true};
+	struct lw_ident id;
+	char *bin = NULL, *real = NULL;
+	int fd = -1, err;
+	bool done = false;
+
+	memset(o, 0, sizeof(*o));
+	err = fsx_lookpath(&x, r->prog, r->search, &bin);
+	if (err == FSX_NOT_HERE || err == NF_EDEADLINE)
+		return false;
+	o->look_err = err;
+	if (err)
+		return true;
+	snprintf(o->binary, sizeof(o->binary), "%s", bin);
+	err = fsx_realpath(&x, bin, &real);
+	if (err == FSX_NOT_HERE || err == NF_EDEADLINE)
+		goto out;
+	if (err) {
+		o->open_err = err;
+	} else {
+		snprintf(o->resolved, sizeof(o->resolved), "%s", real);
+		err = ident_open_here(real, as, &fd);
+		if (err == LW_FALLBACK)
+			goto out;
+		o->open_err = err;
+	}
+	if (fd >= 0) {
+		o->read_err = gobin_read_fd(fd, &o->gi);
+		close(fd);
+	}
+	/* dpkg's files are root's; the tree test keeps a mount out of the way. */
+	if ((!o->gi.main.version[0] || o->gi.main.version[0] == '(') && !lw_tree_local(DPKG_ADMINDIR))
+		goto out;
+	if (lw_ident_enter(as, &id)) {
+		ident_dpkg(r->prog, bin, real, o);
+		lw_ident_leave(&id);
+		done = true;
+	}
+out:
+	free(real);
+	free(bin);
+	return done;
 }
 
 static void pkg_sanitize(struct dpkg_pkg *p)
@@ -224,6 +309,13 @@ bool podman_ident_decide(struct podman_version *pv)
 	return true;
 }
 
+/* CPU time between two getrusage() readings, in ms. */
+static double cpu_ms(const struct rusage *a, const struct rusage *b)
+{
+	return (double)(b->ru_utime.tv_sec - a->ru_utime.tv_sec + b->ru_stime.tv_sec - a->ru_stime.tv_sec) * 1e3 +
+	       (double)(b->ru_utime.tv_usec - a->ru_utime.tv_usec + b->ru_stime.tv_usec - a->ru_stime.tv_usec) / 1e3;
+}
+
 bool podman_ident(struct podman_version *pv, const char *prog, const char *search, const struct identity *as,
 		  bool *decided)
 {
@@ -231,13 +323,17 @@ bool podman_ident(struct podman_version *pv, const char *prog, const char *searc
 	struct guard_out out = {0};
 	struct ident_out o;
 	double t0 = mono_ms();
-	struct rusage u0, u1;
-	int status;
+	struct rusage u0, u1, s0, s1;
+	bool here = false;
+	int status = 0;
 
 	*decided = false;
 	getrusage(RUSAGE_CHILDREN, &u0);
-	if (guard_run(as, IDENT_MS, ident_child, &r, &status, &out) != GUARD_OK || status != 0 ||
-	    out.len != sizeof(o)) {
+	getrusage(RUSAGE_SELF, &s0);
+	if (ident_here(&r, as, &o)) {
+		here = true;
+	} else if (guard_run(as, IDENT_MS, ident_child, &r, &status, &out) != GUARD_OK || status != 0 ||
+		   out.len != sizeof(o)) {
 		/* Cut short (a PATH or binary on a mount that does not answer):
 		 * assume it is there; --version, under its own deadline, may tell. */
 		free(out.data);
@@ -248,7 +344,8 @@ bool podman_ident(struct podman_version *pv, const char *prog, const char *searc
 		pv->ident_ms = mono_ms() - t0;
 		return true;
 	}
-	memcpy(&o, out.data, sizeof(o));
+	if (!here)
+		memcpy(&o, out.data, sizeof(o));
 	free(out.data);
 	if (o.look_err)
 		return false;
@@ -273,11 +370,10 @@ bool podman_ident(struct podman_version *pv, const char *prog, const char *searc
 	/* As the guarded calls do (fsx.c), for bench/podman-ident.sh: the
 	 * child's CPU time too, which a busy machine does not inflate. */
 	getrusage(RUSAGE_CHILDREN, &u1);
+	getrusage(RUSAGE_SELF, &s1);
 	if (getenv("NFSCHECK_DEBUG"))
-		fprintf(stderr, "nfscheck: debug: identify %s: %.2f ms (%.2f ms CPU): %s\n", pv->binary, pv->ident_ms,
-			(double)(u1.ru_utime.tv_sec - u0.ru_utime.tv_sec + u1.ru_stime.tv_sec - u0.ru_stime.tv_sec) * 1e3 +
-				(double)(u1.ru_utime.tv_usec - u0.ru_utime.tv_usec + u1.ru_stime.tv_usec -
-					 u0.ru_stime.tv_usec) / 1e3,
+		fprintf(stderr, "nfscheck: debug: identify %s: %.2f ms (%.2f ms CPU)%s: %s\n", pv->binary, pv->ident_ms,
+			here ? cpu_ms(&s0, &s1) : cpu_ms(&u0, &u1), here ? ", in-process" : "",
 			*decided ? pv->algorithm_why : "not identified");
 	return true;
 }

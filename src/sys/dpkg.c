@@ -217,10 +217,16 @@ int dpkg_status(const char *admindir, const char *name, struct dpkg_pkg *p)
 				err = 0;
 			}
 			memset(&cur, 0, sizeof(cur));
-		} else {
-			if (!take(s, l, "Package", cur.name, sizeof(cur.name)) &&
-			    !take(s, l, "Version", cur.version, sizeof(cur.version)))
-				take(s, l, "Status", cur.status, sizeof(cur.status));
+		} else if (take(s, l, "Package", cur.name, sizeof(cur.name))) {
+			/* Another package's stanza: on to the blank line that ends it
+			 * (the file holds thousands; reading each line costs ms). */
+			const char *blank = strcmp(cur.name, name) != 0 && nl ?
+						    memmem(nl, (size_t)(end - nl), "\n\n", 2) : NULL;
+
+			if (blank)
+				nl = blank;
+		} else if (!take(s, l, "Version", cur.version, sizeof(cur.version))) {
+			take(s, l, "Status", cur.status, sizeof(cur.status));
 		}
 		if (!nl)
 			break;

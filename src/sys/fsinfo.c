@@ -8,6 +8,7 @@
 
 #include "fsinfo.h"
 #include "goexpand.h"
+#include "localwalk.h"
 #include "mounts.h"
 #include "util.h"
 #include "xalloc.h"
@@ -131,17 +132,17 @@ static char *nearest_existing(const struct fsx *x, const char *p, bool *whole, i
 
 static void classify(struct fsinfo *fi, const char *where)
 {
-	struct mount_table t = {0};
+	/* The walk's table, read once and again only after a change. */
+	const struct mount_table *t = lw_mount_table();
 	struct libmnt_fs *fs;
 
-	if (mount_table_load(&t, NULL) == 0) {
-		fs = mount_table_find(&t, where);
+	if (t) {
+		fs = mount_table_find(t, where);
 		if (fs)
 			from_mount(fi, fs);
 		free(fi->autofs);
-		fi->autofs = autofs_above(&t, where);
+		fi->autofs = autofs_above(t, where);
 	}
-	mount_table_free(&t);
 }
 
 static void clear_mount(struct fsinfo *fi)

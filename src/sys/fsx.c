@@ -505,20 +505,52 @@ static int child(void *arg, struct guard_out *out)
  * for another user, can take the user's filesystem identity for it.
  * LW_FALLBACK: run it in the guarded child as before.
  */
+/*
+ * A relative path names a file under the working directory: getcwd(2)
+ * gives its absolute path from the kernel's own records, without I/O on any
+ * filesystem; a directory cut off from the root ("(unreachable)") gives
+ * none, and the call goes to the child as before.
+ */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return NULL;
+	/* Not go_join: its lexical clean would take "link/.." by name, the
+	 * kernel takes it through the link. */
+	return xasprintf("%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", path);
+}
+
 static int in_process(const struct fsx *x, const struct req *r, struct guard_out *out)
 {
 	const struct identity *as = x ? x->as : NULL;
 	struct lw_ident id;
+	struct req abs = *r;
+	char *joined = NULL;
 	int rc;
 
 	/* LOOKPATH takes a name; its candidates go in-process when absolute. */
-	if (!lw_enabled() || !r->path || (r->path[0] != '/' && r->op != OP_LOOKPATH) || r->op == OP_MKDIRS ||
-	    guard_interrupted() || guard_remaining_ms() <= 0 || !lw_root_walkable())
+	if (!lw_enabled() || !r->path || r->op == OP_MKDIRS || guard_interrupted() || guard_remaining_ms() <= 0 ||
+	    !lw_root_walkable())
 		return LW_FALLBACK;
-	if (!lw_ident_enter(as, &id))
+	if (r->path[0] != '/' && r->op != OP_LOOKPATH) {
+		/* Only calls whose answer names no path: the others would
+		 * name an absolute one where the child names a relative one. */
+		bool pathless = r->op == OP_STAT || r->op == OP_LSTAT || r->op == OP_STATFS || r->op == OP_READ ||
+				r->op == OP_LIST || r->op == OP_ACCESS || r->op == OP_MKDIR_WOULD;
+
+		if (!pathless || !*r->path || !(joined = absolute(r->path)))
+			return LW_FALLBACK;
+		abs.path = joined;
+	}
+	if (!lw_ident_enter(as, &id)) {
+		free(joined);
 		return LW_FALLBACK;
+	}
 	local_eaccess = as != NULL;
-	rc = run_op(&local_prims, r, out);
+	rc = run_op(&local_prims, &abs, out);
+	free(joined);
 	local_eaccess = false;
 	lw_ident_leave(&id);
 	if (rc == LW_FALLBACK) {
@@ -805,6 +837,8 @@ static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 		return NF_EDEADLINE;
 	}
 	status = in_process(x, r, out);
+	if (status == LW_FALLBACK && x && x->here_only)
+		return FSX_NOT_HERE;
 	if (status != LW_FALLBACK) {
 		if (status != 0) {
 			free(out->data);

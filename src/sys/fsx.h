@@ -23,7 +23,11 @@
 struct fsx {
 	const struct identity *as; /* NULL: as ourselves */
 	int timeout_ms;            /* 0: FSX_CALL_MS */
+	bool here_only;            /* never a guarded child: FSX_NOT_HERE instead */
 };
+
+/* Returned with here_only when the call cannot be proved safe in-process. */
+#define FSX_NOT_HERE 10001
 
 /*
  * Sessions (fleet): while on, calls as a user go to one helper process

@@ -314,25 +314,56 @@ out:
 	free(buf);
 }
 
+/* Every marker starts with one of two module prefixes: the chunk is
+ * searched for those two only, and each place one occurs is matched
+ * against the rest of the markers that start with it. */
+static const char *const prefixes[] = {"go.podman.io/", "github.com/containers/"};
+
 static const struct {
-	const char *text;
+	unsigned prefix; /* index in prefixes */
+	const char *rest;
 	unsigned marker;
 } markers[] = {
-	{"go.podman.io/storage/pkg/configfile.", GM_CONFIGFILE},
-	{"go.podman.io/storage.", GM_STORAGE_NEW},
-	{"go.podman.io/storage/", GM_STORAGE_NEW},
-	{"github.com/containers/storage.", GM_STORAGE_OLD},
-	{"github.com/containers/storage/", GM_STORAGE_OLD},
-	{"go.podman.io/common/", GM_COMMON_NEW},
-	{"github.com/containers/common/", GM_COMMON_OLD},
+	{0, "storage/pkg/configfile.", GM_CONFIGFILE},
+	{0, "storage.", GM_STORAGE_NEW},
+	{0, "storage/", GM_STORAGE_NEW},
+	{1, "storage.", GM_STORAGE_OLD},
+	{1, "storage/", GM_STORAGE_OLD},
+	{0, "common/", GM_COMMON_NEW},
+	{1, "common/", GM_COMMON_OLD},
 };
-#define MARKER_MAX 40 /* longer than every marker */
-#define CHUNK (1u << 20)
+#define MARKER_MAX 40 /* longer than every marker, prefix and rest */
+/* Small enough to stay in cache and below malloc's mmap threshold: fresh
+ * pages cost more than the extra calls. */
+#define CHUNK (64u << 10)
+
+/* The markers in BUF[0, N): each place a prefix occurs, once. */
+static void match(const char *buf, size_t n, unsigned *found)
+{
+	for (size_t p = 0; p < ARRAY_SIZE(prefixes); p++) {
+		size_t plen = strlen(prefixes[p]);
+		const char *at = buf, *end = buf + n, *hit;
+
+		while (at < end && (hit = memmem(at, (size_t)(end - at), prefixes[p], plen))) {
+			const char *after = hit + plen;
+
+			for (size_t i = 0; i < ARRAY_SIZE(markers); i++) {
+				size_t rlen = strlen(markers[i].rest);
+
+				if (markers[i].prefix == p && !(*found & markers[i].marker) &&
+				    (size_t)(end - after) >= rlen && memcmp(after, markers[i].rest, rlen) == 0)
+					*found |= markers[i].marker;
+			}
+			at = hit + 1;
+		}
+	}
+}
 
 /*
- * Search [OFF, OFF+LEN) for the markers, a megabyte at a time; each chunk
+ * Search [OFF, OFF+LEN) for the markers, a chunk at a time; each chunk
  * overlaps the one before by MARKER_MAX bytes, so no marker is missed at a
- * boundary. Linear in LEN, and stops once every marker is found.
+ * boundary (one cut short at a chunk's end is whole in the next). Linear
+ * in LEN, and stops once every marker is found.
  */
 static int scan(const struct elf *e, uint64_t off, uint64_t len, unsigned *found)
 {
@@ -345,10 +376,7 @@ static int scan(const struct elf *e, uint64_t off, uint64_t len, unsigned *found
 
 		if ((err = read_at(e->src, buf + keep, n, off)) != 0)
 			break;
-		for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
-			if (!(*found & markers[i].marker) &&
-			    memmem(buf, keep + n, markers[i].text, strlen(markers[i].text)))
-				*found |= markers[i].marker;
+		match(buf, keep + n, found);
 		off += n;
 		len -= n;
 		/* Carry the tail forward: a marker may straddle the boundary. */

@@ -19,6 +19,7 @@
 #include "fstypes.h"
 #include "localwalk.h"
 #include "mounts.h"
+#include "util.h"
 #include "msg.h"
 #include "xalloc.h"
 
@@ -90,6 +91,33 @@ static int safe_mount_at(const char *path)
 	if (!target || strcmp(target, path) != 0 || !fs_type_never_hangs(mnt_fs_get_fstype(fs)))
 		return -1;
 	return mnt_fs_get_id(fs);
+}
+
+const struct mount_table *lw_mount_table(void)
+{
+	return table_fresh() ? &tab : NULL;
+}
+
+bool lw_tree_local(const char *dir)
+{
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+	struct lw_res r;
+	bool ok;
+
+	if (!lw_root_walkable() || lw_resolve(dir, LW_FOLLOW, &r) != 0)
+		return false;
+	ok = S_ISDIR(r.st.st_mode) && strcmp(r.canon, dir) == 0;
+	lw_res_free(&r);
+	if (!ok || !table_fresh() || !(it = mnt_new_iter(MNT_ITER_FORWARD)))
+		return false;
+	while (ok && mnt_table_next_fs(tab.tb, it, &fs) == 0) {
+		const char *target = mnt_fs_get_target(fs);
+
+		ok = target && !path_under(target, dir);
+	}
+	mnt_free_iter(it);
+	return ok;
 }
 
 /* The mount FD is on, from the kernel; no I/O on remote filesystems. */

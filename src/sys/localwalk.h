@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "guard.h"
+#include "mounts.h"
 
 /* Not an errno: "cannot tell in-process; ask a guarded child". */
 #define LW_FALLBACK (-1)
@@ -63,6 +64,20 @@ void lw_ident_leave(struct lw_ident *s);
 /* Whether a walk can start at all ("/" is a mount of a known local type);
  * checked again only after the mount table changed. A cheap first test. */
 bool lw_root_walkable(void);
+
+/*
+ * Whether DIR (absolute, without symlinks) is a directory a walk reaches
+ * in-process and no mount sits at or below it: every file under it is then
+ * on DIR's own local mount, unless a symlink in it leads elsewhere. For
+ * root's own system files (dpkg's database), read in-process with plain
+ * calls; never for a path a user controls.
+ */
+bool lw_tree_local(const char *dir);
+
+/* The mount table of this namespace as the walk keeps it: read again only
+ * after the kernel reported a change, so never stale when returned. Valid
+ * until the next call into this file; NULL when it cannot be read. */
+const struct mount_table *lw_mount_table(void);
 
 /* For tests: false makes every call take the guarded child. */
 void lw_set_enabled(bool on);

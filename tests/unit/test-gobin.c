@@ -394,6 +394,15 @@ static void test_dpkg(void)
 	   "the last stanza without a blank line; config-files is not installed");
 	ok(dpkg_status(d, "buildah", &pk) == ENOENT, "an unknown package");
 	ok(!dpkg_version_release("abc", &v) && !dpkg_version_release("5", &v), "no release in abc or 5");
+	/* Found at once where dpkg's own spelling starts the file; line by line
+	 * for another (a tab, blanks after the name), skipping other stanzas. */
+	snprintf(p, sizeof(p), "%s/status", d);
+	write_file(p, "Package: podman\nVersion: 4.3.1\n\nPackage:\tbuildah \nVersion: 1.28\n\n"
+		      "Package: crun\nVersion: 1.8\nDescription: x\n Package: buildah\n\nPackage: buildah\nVersion: 9\n");
+	ok(dpkg_status(d, "podman", &pk) == 0 && strcmp(pk.version, "4.3.1") == 0, "a stanza at the top of the file");
+	ok(dpkg_status(d, "buildah", &pk) == 0 && strcmp(pk.version, "1.28") == 0,
+	   "the first stanza that names it, however spelled (%s)", pk.version);
+	ok(dpkg_status(d, "crun", &pk) == 0 && strcmp(pk.version, "1.8") == 0, "a stanza in the middle");
 	snprintf(p, sizeof(p), "rm -rf '%s'", d);
 	if (system(p) != 0)
 		ok(0, "cleanup");

@@ -335,6 +335,37 @@ int main(void)
 	}
 	close(fd);
 
+	/* A tree with no mount at or below it, for root's own files (dpkg's). */
+	ok(lw_tree_local(P("private")), "a directory with no mount below it is a local tree");
+	ok(!lw_tree_local(D), "a directory with mounts below it is not");
+	ok(!lw_tree_local(P("tmpfs")), "nor a mount point itself");
+	ok(!lw_tree_local(P("totmpfs")), "nor a path through a symlink");
+	ok(!lw_tree_local("/proc/sys"), "nor a directory on procfs");
+
+	/* A relative path: in-process under the working directory, as a child finds it. */
+	{
+		struct fsx here = {.here_only = true};
+		struct stat a, b;
+		unsigned long before;
+		char cwd[4096];
+
+		if (!getcwd(cwd, sizeof(cwd)) || chdir(D) != 0)
+			return 99;
+		before = fsx_in_process_calls();
+		ok(fsx_stat(NULL, "tmpfs/f", &a) == 0 && fsx_in_process_calls() == before + 1,
+		   "a relative stat runs in-process");
+		lw_set_enabled(false);
+		ok(fsx_stat(NULL, "tmpfs/f", &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev,
+		   "and finds what the child finds");
+		lw_set_enabled(true);
+		is_int(fsx_stat(NULL, "tmpfs/nothing", &a), ENOENT, "a missing relative path: ENOENT in-process");
+		/* here_only: never a child, FSX_NOT_HERE where the walk cannot answer. */
+		is_int(fsx_stat(&here, P("mq/x"), &a), FSX_NOT_HERE, "here_only below an mqueue mount: FSX_NOT_HERE");
+		is_int(fsx_stat(&here, P("tmpfs/f"), &a), 0, "here_only on a local path: answered");
+		if (chdir(cwd) != 0)
+			return 99;
+	}
+
 	umount(P("tmpfs"));
 	umount(P("mq"));
 	{
