@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# boot-stage.sh: runs inside a Debian tree booted with systemd as PID 1 under
+# user-mode Linux (tests/boot-persist.sh), as the oneshot service
+# nfscheck-boot-test.service after multi-user.target. The stage comes from
+# the kernel command line (nfscheck.stage=N), the host directory for results
+# from nfscheck.out=DIR (mounted by hostfs). It writes "T 0|1 text" and
+# "D text" lines to DIR/stageN, then "done" to DIR/stageN.done, and powers
+# off. The user's home /mnt/nfs/nfsuser is on NFS (fstab) from the nfsd of
+# this same guest, exporting /srv/nfs (an ext4 ubd disk) with root_squash.
+set -u
+arg() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline; }
+stage=$(arg nfscheck.stage)
+outdir=$(arg nfscheck.out)
+U=nfsuser H=/mnt/nfs/nfsuser
+unit=nfscheck-image-$U
+mkdir -p /host
+mount -t hostfs -o "$outdir" none /host || { systemctl poweroff --no-block; exit 1; }
+out=/host/stage$stage
+: >"$out"
+t() { echo "T $(($1 != 0 ? 1 : 0)) stage $stage: $2" >>"$out"; }
+d() { printf '%s\n' "$@" | sed 's/^/D /' >>"$out"; }
+as_user() { timeout -s KILL 180 setpriv --reuid=$U --regid=$U --init-groups env -i HOME=$H USER=$U LOGNAME=$U \
+	PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR=/run/user/2345 "$@"; }
+mp=$H/.local/share/containers
+
+findmnt -n -o FSTYPE,OPTIONS /mnt/nfs >/dev/null
+t $? "the NFS home is mounted at boot ($(findmnt -n -o SOURCE,FSTYPE /mnt/nfs | tr -s ' '))"
+mkdir -p -m 0700 /run/user/2345 && chown $U:$U /run/user/2345
+# A tiny image for podman import: one file owned by UID 60 (the case the
+# project is about: chown in the user namespace on a squashed NFS home).
+mkdir -p /tmp/img/etc && echo x >/tmp/img/etc/x && chown -R 60:60 /tmp/img && tar -C /tmp/img -cf /tmp/img.tar .
+
+case $stage in
+1)
+	# The server side: the user's home on the exported disk.
+	install -d -o $U -g $U -m 0700 /srv/nfs/$U
+	timeout -s KILL 240 nfscheck fix --user $U --image $H/containers.img --size 300M --persist >/tmp/fix.out 2>&1
+	rc=$?
+	t $rc "fix --image --persist in the root-squashed NFS home (exit $rc)"
+	[ $rc -eq 0 ] || d "$(tail -20 /tmp/fix.out)"
+	systemctl is-enabled $unit >/tmp/en 2>&1
+	t $? "$unit is enabled ($(cat /tmp/en))"
+	as_user podman import /tmp/img.tar boot:one >/tmp/p.out 2>&1
+	rc=$?
+	t $rc "podman import as the user on the image right after fix (exit $rc)"
+	[ $rc -eq 0 ] || d "$(tail -5 /tmp/p.out)"
+	;;
+2|3)
+	st=$(systemctl is-active $unit)
+	# Known bug (issue 13): the unit's ExecStart ends with diagnose, which
+	# before the user's first login finds no /run/user/UID for the runroot
+	# and exits 1, so the unit fails although the image is attached.
+	t $([ "$st" = active ]; echo $?) "$unit is active after boot ($st) # TODO the unit fails at boot: diagnose before login finds no runroot (issue 13)"
+	[ "$st" = active ] || d "$(journalctl -b -u $unit --no-pager | tail -20)"
+	line=$(findmnt -n -o FSTYPE,OPTIONS "$mp")
+	case $line in xfs*rw,*) r=0 ;; *) r=1 ;; esac
+	t $r "the image is mounted read-write on $mp before login ($line)"
+	# Ordered before the target that user logins wait for.
+	a=$(systemctl show -P ExecMainExitTimestampMonotonic $unit)
+	b=$(systemctl show -P ActiveEnterTimestampMonotonic systemd-user-sessions.service)
+	c=$(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target)
+	t $([ "${a:-0}" -gt 0 ] && [ "$a" -le "$c" ]; echo $?) "the unit finished before multi-user.target (unit $a, target $c, user-sessions $b)"
+	if [ "$stage" = 2 ]; then
+		as_user podman images --format '{{.Repository}}' >/tmp/p.out 2>&1
+		grep -q boot/one /tmp/p.out || grep -q localhost/boot /tmp/p.out
+		t $? "the image stored before reboot is there ($(tr '\n' ' ' </tmp/p.out))"
+		as_user podman import /tmp/img.tar boot:two >/tmp/p.out 2>&1
+		rc=$?
+		t $rc "podman import as the user after reboot (exit $rc)"
+		[ $rc -eq 0 ] || d "$(tail -5 /tmp/p.out)"
+	else
+		# The previous shutdown: the unit stopped, and its XFS unmounted,
+		# before the NFS home went.
+		journalctl -b -1 -o short-monotonic --no-pager >/tmp/j 2>&1
+		# Only a unit that started has a stop to order: while it fails
+		# at boot (above), its absent ExecStop is no finding of its own.
+		if grep -q "Failed to start nfscheck-image-$U" /tmp/j; then
+			d "the shutdown checks are not made: the unit failed to start at boot 2 (the TODO above)"
+			d "$(grep -i "containers.mount\|mnt-nfs.mount\|umount" /tmp/j | tail -8)"
+			d "$(dmesg | grep -i "xfs.*recovery")"
+			echo done >"/host/stage$stage.done"
+			sync -f "$out"
+			systemctl poweroff --no-block
+			exit 0
+		fi
+		s=$(grep -n "Stopped.*nfscheck: XFS container store" /tmp/j | head -1 | cut -d: -f1)
+		n=$(grep -n "Unmounted mnt-nfs\.mount" /tmp/j | head -1 | cut -d: -f1)
+		t $([ -n "$s" ] && [ -n "$n" ] && [ "$s" -lt "$n" ]; echo $?) "at shutdown the unit stopped (journal line ${s:-none}) before /mnt/nfs was unmounted (${n:-none})"
+		[ -n "$s" ] && [ -n "$n" ] || d "$(grep -i "nfscheck\|mnt-nfs\|mnt/nfs" /tmp/j | tail -20)"
+		dmesg | grep -i "xfs" >/tmp/x
+		! grep -qi "recovery" /tmp/x
+		t $? "the image mounted at this boot without log recovery (clean unmount before)"
+		d "$(cat /tmp/x)"
+	fi
+	;;
+esac
+echo done >"/host/stage$stage.done"
+sync -f "$out"
+systemctl poweroff --no-block
