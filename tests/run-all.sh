@@ -74,6 +74,10 @@ vg_fail=0 vg_pass=0
 for t in "$top"/_build/tests/unit/test-*; do
 	case $t in *.log|*.trs|*.o) continue ;; esac
 	[ -x "$t" ] || continue
+	# valgrind 3.19 does not know openat2 (syscall 437), the call the local
+	# walk is made of, so under it the walk cannot run at all; the test
+	# runs under ASan and UBSan above instead, with the same assertions.
+	case $t in */test-localwalk) continue ;; esac
 	if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 		"$t" >/dev/null 2>"$t.valgrind"; then
 		vg_pass=$((vg_pass + 1))
