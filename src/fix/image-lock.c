@@ -382,7 +382,7 @@ static void say_busy(const struct job *j, const char *path, const struct hold_re
 	nf_error("fix: %s is attached on %s since %s (its lock %s is held by process %ld there, boot %s); "
 		 "refusing to attach it here as well: XFS mounted on two hosts at once is corrupted. "
 		 "Run `nfscheck fix --undo` there first; if that host is dead, its NFS server releases the lock "
-		 "when its lease expires", j->image, *o.host ? o.host : "an unknown host", when, path, o.pid,
+		 "when its lease expires (NFSv4) or when it boots again (NFSv3)", j->image, *o.host ? o.host : "an unknown host", when, path, o.pid,
 		 *o.boot_id ? o.boot_id : "unknown");
 }
 

@@ -41,6 +41,26 @@ on() {
 	nsenter --net=/run/netns/"$h" --uts="$H/$h/uts" --mount="$H/$h/mnt" --wd=/ -- "$@"
 }
 
+# registered HOST PROGRAM: PROGRAM answers on HOST's own rpcbind.
+registered() { on "$1" rpcinfo -p 127.0.0.1 2>/dev/null | awk -v p="$2" '$5 == p { f = 1 } END { exit !f }'; }
+
+# nsm_up HOST: NFSv3 locks go through the client's own lockd and statd, so
+# a host has its own rpcbind and rpc.statd (on its own /run), and a statd
+# directory that outlives the host as /var/lib/nfs on its disk would: when
+# the host comes back, statd's sm-notify tells the server it rebooted.
+nsm_up() {
+	local h=$1 sm=/var/lib/nfs-hosts/$1
+	mkdir -p "$sm/sm" "$sm/sm.bak" && touch "$sm/state" &&
+		chown statd "$sm/sm" "$sm/sm.bak" "$sm/state" &&
+		on "$h" mount -t tmpfs -o mode=0755 "run-$h" /run &&
+		on "$h" mount --bind "$sm" /var/lib/nfs || return 1
+	on "$h" setsid rpcbind -f -w </dev/null >>"/tmp/rpcbind-$h.log" 2>&1 &
+	for _ in $(seq 100); do registered "$h" portmapper && break; sleep 0.1; done
+	on "$h" setsid rpc.statd --foreground --no-syslog </dev/null >>"/tmp/statd-$h.log" 2>&1 &
+	for _ in $(seq 100); do registered "$h" status && return 0; sleep 0.1; done
+	return 1
+}
+
 # host_up NAME N: a host on 10.77.N.2, the server at 10.77.N.1, the export mounted.
 host_up() {
 	local h=$1 n=$2 src
@@ -53,15 +73,31 @@ host_up() {
 		nsenter --net=/run/netns/"$h" unshare --uts="$H/$h/uts" --mount="$H/$h/mnt" --propagation private true ||
 		return 1
 	src=10.77.$n.1:${NFS_SOURCE#*:}
-	on "$h" hostname "$h" &&
-		on "$h" umount -l "$NFS_MNT" &&
+	on "$h" hostname "$h" || return 1
+	if [ "$NFS_VERS" = 3 ]; then nsm_up "$h" || return 1; fi
+	on "$h" umount -l "$NFS_MNT" &&
 		on "$h" mount -t nfs -o "vers=$NFS_VERS,hard" "$src" "$NFS_MNT"
+}
+
+# host_gone HOST N: HOST is gone for good: every process in it killed, its
+# link deleted, its namespaces let go.
+host_gone() {
+	local p
+	p=$(ip netns pids "$1")
+	# shellcheck disable=SC2086 # a list of PIDs
+	[ -z "$p" ] || kill -KILL $p
+	ip link del "vs$2"
+	umount "$H/$1/uts" "$H/$1/mnt"
+	rm -f "$H/$1/uts" "$H/$1/mnt"
+	ip netns del "$1"
 }
 
 modprobe veth || { uml_msg "no veth module"; exit 99; }
 mkdir -p "$H" && mount -t tmpfs hosts "$H" && mount --make-private "$H"
 # The server exports to the two hosts too.
 exportfs -o "$NFS_EXPORT_OPTS" "10.77.0.0/16:$NFS_EXPORT" || { uml_msg "exportfs failed"; exit 99; }
+# Names statd can resolve: the server matches a reboot notice by name.
+printf '10.77.1.2 hostA\n10.77.2.2 hostB\n' >>/etc/hosts
 for h in hostA:1 hostB:2; do
 	host_up "${h%:*}" "${h#*:}" || { uml_msg "cannot set up ${h%:*}"; exit 99; }
 done
@@ -78,12 +114,13 @@ pa=$(child_of $! sleep)
 on hostB sleep 100000 &
 pb=$(child_of $! sleep)
 [ -n "$pa" ] && [ -n "$pb" ] || { uml_msg "no process in the hosts' namespaces"; exit 99; }
-# xfs_rw PID: 1 when the user's XFS is mounted read-write in PID's namespace.
+# xfs_rw PID: 1 when the user's XFS is mounted read-write in PID's
+# namespace (0 once that process, and so its host, is gone).
 xfs_rw() {
 	local l
 	while IFS= read -r l; do
 		[[ $l == *" $MP rw,"*" - xfs "* ]] && { echo 1; return; }
-	done <"/proc/$1/mountinfo"
+	done 2>/dev/null <"/proc/$1/mountinfo"
 	echo 0
 }
 (
@@ -145,7 +182,32 @@ kill -KILL "$hpid"
 [ -n "$hpid" ] && [ "$urc" -eq 0 ] && [ "$(xfs_rw "$pa")" = 0 ] && [ "$(loops)" -eq 0 ]
 t $? "hostA: its XFS is gone, its network cut, its holder killed"
 
-# 4. hostB tries once a second; it gets the image when the lease has expired.
+# 4, NFSv3. NLM has no lease: the lock of a dead host stays at the server
+# until that host boots again and its statd tells the server so. hostB is
+# refused for three NFSv4 lease times; then hostA boots again (new
+# namespaces, same name and address, the statd directory it had) and its
+# sm-notify frees its locks.
+if [ "$NFS_VERS" = 3 ]; then
+	tries=0 refused=0
+	while [ $((${EPOCHREALTIME%.*} - ${t0%.*})) -lt $((3 * NFSD_LEASE_TIME)) ]; do
+		attach hostB >/tmp/b2.out 2>/tmp/b2.err
+		tries=$((tries + 1))
+		grep -q "is attached on hostA" /tmp/b2.err && refused=$((refused + 1))
+		grep -q "^attached $IMG to /dev/loop" /tmp/b2.out && break
+		sleep 2
+	done
+	t $((tries < 2 || refused != tries)) "hostB: refused all $tries tries in the $((3 * NFSD_LEASE_TIME)) s after hostA died: an NLM lock has no lease"
+	[ "$refused" = "$tries" ] || d "$(cat /tmp/b2.err)"
+	mark "hostA boots again"
+	host_gone hostA 1
+	t0=$EPOCHREALTIME
+	host_up hostA 1
+	t $? "hostA is back: its rpc.statd started, the export mounted"
+	d "hostA's statd: $(tr '\n' ' ' </tmp/statd-hostA.log)"
+fi
+
+# 4. hostB tries once a second; it gets the image when the lease has
+# expired (NFSv4), when hostA's reboot notice has reached the server (NFSv3).
 refused=0 rc=1
 while :; do
 	ts=$EPOCHREALTIME
@@ -164,8 +226,12 @@ lock_s=$(awk -v a="$ts" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
 done_s=$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
 grep -q "^attached $IMG to /dev/loop" /tmp/b2.out
 t $? "hostB: attached after hostA died (exit $rc)" || d "$(tail -20 /tmp/b2.out)" "$(cat /tmp/b2.err)"
-t $((refused < 1)) "hostB: refused $refused time(s) after hostA died, until the server let its lease expire"
-d "takeover: the attempt that got the lock started $lock_s s after hostA's holder was killed; attached and verified at $done_s s (lease time ${NFSD_LEASE_TIME}s)"
+if [ "$NFS_VERS" = 3 ]; then
+	d "takeover: the attempt that got the lock started $lock_s s after hostA began to boot again (its statd's sm-notify); attached and verified at $done_s s"
+else
+	t $((refused < 1)) "hostB: refused $refused time(s) after hostA died, until the server let its lease expire"
+	d "takeover: the attempt that got the lock started $lock_s s after hostA's holder was killed; attached and verified at $done_s s (lease time ${NFSD_LEASE_TIME}s)"
+fi
 [ "$(xfs_rw "$pb")" = 1 ]; t $? "hostB: the XFS is mounted read-write"
 grep -q 'ok   read-write' /tmp/b2.out && grep -q 'ok   a file written' /tmp/b2.out
 t $? "hostB: verified: read-write, a file written and synced"
