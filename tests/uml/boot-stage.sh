@@ -24,8 +24,10 @@ as_user() { timeout -s KILL 180 setpriv --reuid=$U --regid=$U --init-groups env 
 	PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR=/run/user/2345 "$@"; }
 mp=$H/.local/share/containers
 
-findmnt -n -o FSTYPE,OPTIONS /mnt/nfs >/dev/null
-t $? "the NFS home is mounted at boot ($(findmnt -n -o SOURCE,FSTYPE /mnt/nfs | tr -s ' '))"
+if [ "$stage" != 4 ]; then
+	findmnt -n -o FSTYPE,OPTIONS /mnt/nfs >/dev/null
+	t $? "the NFS home is mounted at boot ($(findmnt -n -o SOURCE,FSTYPE /mnt/nfs | tr -s ' '))"
+fi
 mkdir -p -m 0700 /run/user/2345 && chown $U:$U /run/user/2345
 # A tiny image for podman import: one file owned by UID 60 (the case the
 # project is about: chown in the user namespace on a squashed NFS home).
@@ -81,6 +83,64 @@ case $stage in
 		t $? "the image mounted at this boot without log recovery (clean unmount before)"
 		d "$(cat /tmp/x)"
 	fi
+	;;
+4)
+	# The NFS server was down at boot (tests/boot-persist.sh did not
+	# start it, and the fstab line no longer waits for it): the mount
+	# failed after its x-systemd.mount-timeout, the unit with it.
+	findmnt /mnt/nfs >/dev/null
+	t $((! $?)) "the NFS home is not mounted: the server is down ($(systemctl is-active mnt-nfs.mount))"
+	st=$(systemctl show -P ActiveState $unit)
+	journalctl -b -u $unit --no-pager >/tmp/ju 2>&1
+	[ "$st" != active ] && [ "$st" != activating ] && grep -q "Dependency failed" /tmp/ju
+	t $? "$unit did not start, for want of the NFS home ($st: $(grep -o 'Dependency failed.*' /tmp/ju | head -1))"
+	[ -z "$(losetup -n -O NAME -j $H/containers.img 2>/dev/null)" ] && ! pgrep -x nfscheck-hold >/dev/null &&
+		! grep -q " xfs " /proc/self/mounts
+	t $? "nothing attached: no loop device, no lock holder, no XFS mounted"
+	# How long the boot waited, from the monotonic clock (microseconds).
+	ms() { echo $(($(systemctl show -P "$2" "$1") / 1000)); }
+	m0=$(ms mnt-nfs.mount InactiveExitTimestampMonotonic)
+	m1=$(ms mnt-nfs.mount InactiveEnterTimestampMonotonic)
+	# The unit never ran: when its job failed is in the journal only.
+	u1=$(journalctl -b -o short-monotonic -u $unit --no-pager | sed -n 's/^\[ *\([0-9]*\)\.\([0-9]\{3\}\).*Dependency failed.*/\1\2/p' | head -1)
+	mu=$(ms multi-user.target ActiveEnterTimestampMonotonic)
+	t $([ "$mu" -gt 0 ]; echo $?) "multi-user.target was reached all the same"
+	d "boot with the server down: mnt-nfs.mount tried from ${m0} ms to ${m1} ms after the kernel started ($((m1 - m0)) ms; x-systemd.mount-timeout=$(grep -o 'mount-timeout=[0-9]*' /etc/fstab | cut -d= -f2) s); $unit's start failed at ${u1:-?} ms; multi-user.target at ${mu} ms ($((mu - m1)) ms after the mount failed)"
+	# The server comes back; the mount and then the unit are started by hand.
+	timeout -s KILL 60 systemctl start nfs-server.service && timeout -s KILL 90 systemctl start mnt-nfs.mount
+	t $? "the server back: /mnt/nfs mounted ($(findmnt -n -o SOURCE,FSTYPE /mnt/nfs | tr -s ' '))"
+	# A server that has just started is in its grace period (90 s here,
+	# nfsd's default): locks wait, and the unit's lock gives up after 30 s.
+	# A start that fails must fail cleanly; the admin starts it again.
+	s0=$EPOCHREALTIME tries=0
+	while :; do
+		tries=$((tries + 1))
+		timeout -s KILL 200 systemctl start $unit
+		rc=$?
+		[ $rc -eq 0 ] || [ $tries -ge 6 ] && break
+		journalctl -b -u $unit --no-pager | grep -o 'nfscheck: fix: .*' | tail -1 >/tmp/why
+		[ -z "$(losetup -n -O NAME -j $H/containers.img 2>/dev/null)" ] && ! pgrep -x nfscheck-hold >/dev/null &&
+			! grep -q " xfs " /proc/self/mounts
+		t $? "start $tries failed cleanly, nothing attached ($(cat /tmp/why))"
+		sleep 10
+	done
+	s1=$EPOCHREALTIME
+	t $rc "systemctl start $unit once the server is back: start $tries worked (exit $rc), $(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f", b - a }') s after the first"
+	[ $rc -eq 0 ] || d "$(journalctl -b -u $unit --no-pager | tail -20)"
+	line=$(findmnt -n -o FSTYPE,OPTIONS "$mp")
+	case $line in xfs*rw,*) r=0 ;; *) r=1 ;; esac
+	t $r "the image is mounted read-write on $mp ($line)"
+	as_user podman images --format '{{.Repository}}:{{.Tag}}' >/tmp/p.out 2>&1
+	grep -q 'boot:one' /tmp/p.out && grep -q 'boot:two' /tmp/p.out
+	t $? "the images stored at boots 1 and 2 are there ($(tr '\n' ' ' </tmp/p.out))"
+	as_user podman import /tmp/img.tar boot:four >/tmp/p.out 2>&1
+	rc=$?
+	t $rc "podman import as the user after the late start (exit $rc)"
+	[ $rc -eq 0 ] || d "$(tail -5 /tmp/p.out)"
+	# Nothing orders the server (started by hand) after the NFS mount:
+	# let go of the image and the mount before poweroff stops the server.
+	timeout -s KILL 60 systemctl stop $unit && timeout -s KILL 60 umount /mnt/nfs
+	t $? "$unit stopped and /mnt/nfs unmounted before poweroff"
 	;;
 esac
 echo done >"/host/stage$stage.done"

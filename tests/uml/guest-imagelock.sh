@@ -160,6 +160,13 @@ t $? "hostB: nothing mounted, no second loop device ($(loops) in all)"
 on hostB "${AS_U[@]}" cat "$IMG.lock" >/tmp/lock2 2>&1
 cmp -s /tmp/lock1 /tmp/lock2; t $? "hostB: the lock file is as hostA wrote it"
 
+# A host cut off from the server while it holds the image: another case.
+if [ "${1:-}" = cut ]; then
+	# shellcheck source=guest-imagelock-cut.sh
+	. "${0%/*}/guest-imagelock-cut.sh"
+	exit 0
+fi
+
 # 3. hostA dies: its holder stops dead, its XFS goes (cleanly, while the
 # network is still up, as at a crash after writeback), its network goes,
 # then the holder is killed: no unlock can reach the server.
