@@ -77,7 +77,7 @@ case $stage in
 		s=$(grep -n "Stopped.*nfscheck: XFS container store" /tmp/j | head -1 | cut -d: -f1)
 		n=$(grep -n "Unmounted mnt-nfs\.mount" /tmp/j | head -1 | cut -d: -f1)
 		t $([ -n "$s" ] && [ -n "$n" ] && [ "$s" -lt "$n" ]; echo $?) "at shutdown the unit stopped (journal line ${s:-none}) before /mnt/nfs was unmounted (${n:-none})"
-		[ -n "$s" ] && [ -n "$n" ] || d "$(grep -i "nfscheck\|mnt-nfs\|mnt/nfs" /tmp/j | tail -20)"
+		[ -n "$s" ] && [ -n "$n" ] || d "$(grep -i "nfscheck:\|nfscheck-image\|mnt-nfs\|mnt/nfs\|nfs-server" /tmp/j | tail -20)"
 		dmesg | grep -i "xfs" >/tmp/x
 		! grep -qi "recovery" /tmp/x
 		t $? "the image mounted at this boot without log recovery (clean unmount before)"

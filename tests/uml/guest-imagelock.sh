@@ -210,6 +210,7 @@ if [ "$NFS_VERS" = 3 ]; then
 	t0=$EPOCHREALTIME
 	host_up hostA 1
 	t $? "hostA is back: its rpc.statd started, the export mounted"
+	up_s=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
 	d "hostA's statd: $(tr '\n' ' ' </tmp/statd-hostA.log)"
 fi
 
@@ -234,7 +235,7 @@ done_s=$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
 grep -q "^attached $IMG to /dev/loop" /tmp/b2.out
 t $? "hostB: attached after hostA died (exit $rc)" || d "$(tail -20 /tmp/b2.out)" "$(cat /tmp/b2.err)"
 if [ "$NFS_VERS" = 3 ]; then
-	d "takeover: the attempt that got the lock started $lock_s s after hostA began to boot again (its statd's sm-notify); attached and verified at $done_s s"
+	d "takeover: the attempt that got the lock started $lock_s s after hostA began to boot again (up, its statd started and so its sm-notify, at $up_s s; hostB refused $refused times meanwhile); attached and verified at $done_s s"
 else
 	t $((refused < 1)) "hostB: refused $refused time(s) after hostA died, until the server let its lease expire"
 	d "takeover: the attempt that got the lock started $lock_s s after hostA's holder was killed; attached and verified at $done_s s (lease time ${NFSD_LEASE_TIME}s)"
