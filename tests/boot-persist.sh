@@ -71,16 +71,18 @@ if command -v "${UML_CC:-cc}" >/dev/null &&
 	preload=$run/shim.so
 fi
 
-# boot N: one boot of the tree, killed after BOOT_TIMEOUT seconds; the
+# boot N: one boot of the tree, killed after BOOT_TIMEOUT seconds (boot 4: 120 more); the
 # stage's lines become TAP. linux.uml makes its own session and process
 # group (its PID, in uml_dir/umid/pid): timeout kills the kernel process,
 # then the group goes.
 boot() {
-	local n=$1 rc line t0=$EPOCHSECONDS pid
+	local n=$1 rc line t0=$EPOCHSECONDS pid limit=${BOOT_TIMEOUT:-300}
+	# Boot 4 waits out the mount's timeout, then the server's grace period.
+	[ "$n" != 4 ] || limit=$((limit + 120))
 	(
 		cd "$run" || exit 99
 		ulimit -c 0
-		exec timeout -s KILL "${BOOT_TIMEOUT:-300}" env -i PATH="$PATH" ${preload:+LD_PRELOAD="$preload"} \
+		exec timeout -s KILL "$limit" env -i PATH="$PATH" ${preload:+LD_PRELOAD="$preload"} \
 			"$kernel" mem=1200M systemd.show_status=false root=/dev/root rootfstype=hostfs rootflags="$root" rw \
 			init=/lib/systemd/systemd "ubd0=$run/srv.img" umid=nfscheck-boot-$$-$n "uml_dir=$run/uml" \
 			con=null con0=null,fd:1 ssl=null nfscheck.stage="$n" nfscheck.out="$run/out"

@@ -109,9 +109,10 @@ case $stage in
 	# The server comes back; the mount and then the unit are started by hand.
 	timeout -s KILL 60 systemctl start nfs-server.service && timeout -s KILL 90 systemctl start mnt-nfs.mount
 	t $? "the server back: /mnt/nfs mounted ($(findmnt -n -o SOURCE,FSTYPE /mnt/nfs | tr -s ' '))"
-	# A server that has just started is in its grace period (90 s here,
-	# nfsd's default): locks wait, and the unit's lock gives up after 30 s.
-	# A start that fails must fail cleanly; the admin starts it again.
+	# A server that has just started lets no lock through during its grace
+	# period (lockd's, 50 s here, holds back NFSv4 locks too, even once
+	# every NFSv4 client has reclaimed), and the unit's lock gives up after
+	# 30 s. A start that fails must fail cleanly; the admin starts it again.
 	s0=$EPOCHREALTIME tries=0
 	while :; do
 		tries=$((tries + 1))

@@ -57,7 +57,7 @@ sleep 5
 m1=$(stat -c %Y "$simg")
 [ "$m1" -gt "$m0" ]
 t $? "hostA's writes reached the server after hostB had taken the lock (the image's mtime at the server: $m0, then $m1)"
-sleep 3
+sleep 5
 m2=$(stat -c %Y "$simg")
 [ "$m2" -gt "$m1" ]
 t $? "hostA keeps writing to the image after its kernel reported the lost lock (mtime $m1, then $m2)"
