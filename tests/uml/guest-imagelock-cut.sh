@@ -10,6 +10,7 @@
 # hostB's mount of the same XFS fails here only because the two "hosts"
 # are one kernel, which refuses a second mount of an XFS with the same UUID;
 # on two machines both would have it mounted read-write.
+# shellcheck disable=SC2154 # pa, pb, hpid, sampler: set by guest-imagelock.sh
 
 mark "hostA is cut off while its user writes"
 # The user writes to hostA's XFS all along: a line, synced, every 0.2 s.
