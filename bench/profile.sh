@@ -136,9 +136,11 @@ timed_podman() {
 	fi
 }
 
-# pairs_of SUBCOMMAND: per binary (before first), "nf_median_ms podman_median_ms median_ratio"
+# pairs_of SUBCOMMAND: per binary (before first), "nf_median_ms
+# podman_median_ms median_ratio nf_cpu_median_ms podman_cpu_median_ms
+# median_cpu_ratio" (CPU: user and system time, children included)
 pairs_of() {
-	local i b t0 t1 line
+	local i b line us cpu
 	: >"$tmp/pairs"
 	# warm-up, and proof that all run at all (diagnose exits 1 on a problem)
 	for b in "${bins[@]}"; do
@@ -148,22 +150,30 @@ pairs_of() {
 	for ((i = 0; i < pairs; i++)); do
 		line=
 		for b in "${bins[@]}"; do
-			read -r us _ <<<"$(timed_nf "$b" "$1")"
-			line="$line $us"
+			read -r us _ _ cpu <<<"$(timed_nf "$b" "$1")"
+			line="$line $us $cpu"
 		done
-		read -r us _ <<<"$(timed_podman)"
-		echo "$line $us" >>"$tmp/pairs"
+		read -r us _ _ cpu <<<"$(timed_podman)"
+		echo "$line $us $cpu" >>"$tmp/pairs"
 	done
 	awk -v nb="${#bins[@]}" '
 	function med(x, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
 		return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
 	}
-	{ for (k = 1; k <= nb; k++) { a[k, NR] = $k; r[k, NR] = $(nb + 1) / $k } p[NR] = $(nb + 1) }
+	{
+		pw = $(2 * nb + 1); pc = $(2 * nb + 2)
+		for (k = 1; k <= nb; k++) {
+			w = $(2 * k - 1); c = $(2 * k); if (c < 1) c = 1
+			a[k, NR] = w; r[k, NR] = pw / w; ca[k, NR] = c; cr[k, NR] = pc / c
+		}
+		p[NR] = pw; pcs[NR] = pc
+	}
 	END {
 		for (k = 1; k <= nb; k++) {
-			for (i = 1; i <= NR; i++) { x[i] = a[k, i]; y[i] = r[k, i]; z[i] = p[i] }
-			printf "%.1f %.1f %.1f\n", med(x, NR) / 1000, med(z, NR) / 1000, med(y, NR)
+			for (i = 1; i <= NR; i++) { x[i] = a[k, i]; y[i] = r[k, i]; z[i] = p[i]; u[i] = ca[k, i]; v[i] = cr[k, i]; q[i] = pcs[i] }
+			printf "%.1f %.1f %.1f %.1f %.1f %.1f\n", med(x, NR) / 1000, med(z, NR) / 1000, med(y, NR),
+				med(u, NR) / 1000, med(q, NR) / 1000, med(v, NR)
 		}
 	}' "$tmp/pairs"
 }
@@ -220,15 +230,17 @@ who=${user:-$(id -un)}
 label() { if [ "$1" = "$before" ]; then echo before; else echo after; fi; }
 [ -n "$before" ] && echo "before: $before" && echo "after:  $nfscheck" || echo "nfscheck: $nfscheck"
 echo "machine: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(podman --version); $mode; home ${home:-$HOME}; $pairs pairs"
-printf '%-17s %12s %14s %14s %12s %12s\n' "command" "nfscheck ms" "podman info ms" "ratio (median)" "peak %M KiB" "rusage KiB"
+printf '%-17s %9s %9s %8s | %9s %9s %8s | %9s %9s\n' "" "wall ms" "podman" "ratio" "CPU ms" "podman" "ratio" "peak KiB" "(rusage)"
 for sub in diagnose config; do
 	mapfile -t rows < <(pairs_of "$sub")
 	for k in "${!bins[@]}"; do
-		read -r a b r <<<"${rows[$k]}"
+		read -r a b r ca cb cr <<<"${rows[$k]}"
 		read -r m u <<<"$(peak "${bins[$k]}" "$sub")"
-		printf '%-17s %12s %14s %13sx %12s %12s\n' "$sub ($(label "${bins[$k]}"))" "$a" "$b" "$r" "$m" "$u"
+		printf '%-17s %9s %9s %7sx | %9s %9s %7sx | %9s %9s\n' "$sub ($(label "${bins[$k]}"))" "$a" "$b" "$r" \
+			"$ca" "$cb" "$cr" "$m" "$u"
 	done
 done
+echo "(medians of $pairs alternating pairs; ratio = podman info / nfscheck, pair by pair; CPU = user+system, children included)"
 
 # Where diagnose's time goes. strace runs as root around the user's
 # nfscheck: a traced setuid newuidmap would lose its privilege.

@@ -4,9 +4,9 @@
 # user's home on a live root-squashed NFS mount: for each subcommand in SUBS,
 # PAIRS rounds, each running every nfscheck in BINS (space-separated) with
 # it, then `podman info`, all as the test user through TIMED
-# (bench/timed-run.c). Prints one line "P SUB us_1 ... us_n us_podman" per
-# round and "M SUB kib_1 ... kib_n kib_podman" (largest RUSAGE_CHILDREN
-# maxrss seen), and "E text" on a failure.
+# (bench/timed-run.c). Prints one line "P SUB us_1 cpu_us_1 ... us_podman
+# cpu_us_podman" per round (wall and CPU time), "M SUB kib_1 ... kib_podman"
+# (largest RUSAGE_CHILDREN maxrss seen), and "E text" on a failure.
 . "$GUEST_LIB"
 env_args=(-e "HOME=$TEST_HOME" -e "USER=$TEST_USER" -e "LOGNAME=$TEST_USER"
 	-e "XDG_RUNTIME_DIR=$TEST_XDG_RUNTIME_DIR" -e PATH=/usr/local/bin:/usr/bin:/bin)
@@ -29,8 +29,8 @@ for sub in $SUBS; do
 		line="P $sub" k=0
 		for b in "${bins[@]}" "$podman"; do
 			if [ "$b" = "$podman" ]; then set -- "$b" info; else set -- "$b" $sub; fi
-			read -r us kib _ <<<"$(run "$@")"
-			line="$line $us"
+			read -r us kib _ cpu <<<"$(run "$@")"
+			line="$line $us $cpu"
 			[ "$kib" -gt "${peak[$k]:-0}" ] && peak[$k]=$kib
 			k=$((k + 1))
 		done

@@ -50,20 +50,26 @@ grep '^E ' "$tmp/out" >&2 && exit 2
 label() { if [ -n "$before" ] && [ "$1" = 1 ]; then echo before; else echo after; fi; }
 echo "NFS home in user-mode Linux (NFSv$vers, root_squash, live server), load $(cut -d' ' -f1-3 /proc/loadavg); $(podman --version); $pairs pairs"
 sed -n 's/^I //p' "$tmp/out"
-printf '%-17s %12s %14s %14s %12s %12s\n' "command" "nfscheck ms" "podman info ms" "ratio (median)" "peak KiB" "podman KiB"
+printf '%-17s %9s %9s %8s | %9s %9s %8s | %9s %9s\n' "" "wall ms" "podman" "ratio" "CPU ms" "podman" "ratio" "peak KiB" "(podman)"
+nb=${#bins[@]}
 for sub in diagnose config; do
-	nb=${#bins[@]}
 	for k in $(seq 1 "$nb"); do
 		grep "^P $sub " "$tmp/out" | awk -v k="$k" -v nb="$nb" '
 		function med(x, n,   i, j, t) {
 			for (i = 2; i <= n; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
 			return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
 		}
-		{ a[NR] = $(k + 2); p[NR] = $(nb + 3); r[NR] = p[NR] / a[NR] }
-		END { printf "%.1f %.1f %.1f\n", med(a, NR) / 1000, med(p, NR) / 1000, med(r, NR) }' >"$tmp/row"
-		read -r a b r <"$tmp/row"
+		{
+			a[NR] = $(2 * k + 1); c[NR] = $(2 * k + 2); if (c[NR] < 1) c[NR] = 1
+			p[NR] = $(2 * nb + 3); pc[NR] = $(2 * nb + 4); r[NR] = p[NR] / a[NR]; cr[NR] = pc[NR] / c[NR]
+		}
+		END { printf "%.1f %.1f %.1f %.1f %.1f %.1f\n", med(a, NR) / 1000, med(p, NR) / 1000, med(r, NR),
+			med(c, NR) / 1000, med(pc, NR) / 1000, med(cr, NR) }' >"$tmp/row"
+		read -r a b r ca cb cr <"$tmp/row"
 		m=$(grep "^M $sub " "$tmp/out" | awk -v k="$k" '{ print $(k + 2) }')
 		pm=$(grep "^M $sub " "$tmp/out" | awk -v nb="$nb" '{ print $(nb + 3) }')
-		printf '%-17s %12s %14s %13sx %12s %12s\n' "$sub ($(label "$k"))" "$a" "$b" "$r" "$m" "$pm"
+		printf '%-17s %9s %9s %7sx | %9s %9s %7sx | %9s %9s\n' "$sub ($(label "$k"))" "$a" "$b" "$r" \
+			"$ca" "$cb" "$cr" "$m" "$pm"
 	done
 done
+echo "(medians of $pairs alternating pairs; ratio = podman info / nfscheck, pair by pair; CPU = user+system, children included)"
