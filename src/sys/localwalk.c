@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -53,6 +54,35 @@ static unsigned tab_gen;  /* counts the tables read */
  * -1 not known yet. */
 static int root_walkable = -1;
 
+/*
+ * Whether this is a child of the process that opened tab_fd, asked at
+ * every call without a system call: a page the kernel empties in each
+ * child (MADV_WIPEONFORK, Linux 4.14) holds a mark the opener set. Where
+ * the kernel cannot, getpid() tells, as it always did.
+ */
+static volatile unsigned char *mark;
+static bool mark_usable;
+
+static void mark_set(void)
+{
+	if (!mark) {
+		void *m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		mark_usable = m != MAP_FAILED && madvise(m, (size_t)sysconf(_SC_PAGESIZE), MADV_WIPEONFORK) == 0;
+		if (m != MAP_FAILED && !mark_usable)
+			munmap(m, (size_t)sysconf(_SC_PAGESIZE));
+		mark = mark_usable ? m : (volatile unsigned char *)"";
+	}
+	if (mark_usable)
+		*mark = 1;
+}
+
+static bool forked(void)
+{
+	return mark_usable ? *mark == 0 : tab_pid != getpid();
+}
+
 static bool table_fresh(void)
 {
 	struct pollfd p = {.fd = tab_fd, .events = POLLPRI};
@@ -60,7 +90,7 @@ static bool table_fresh(void)
 
 	/* A forked child shares the open file and would take the parent's
 	 * notice of a change when it polls: it opens its own. */
-	if (tab_fd >= 0 && tab_pid != getpid()) {
+	if (tab_fd >= 0 && forked()) {
 		close(tab_fd);
 		tab_fd = -1;
 	}
@@ -69,6 +99,7 @@ static bool table_fresh(void)
 		if (tab_fd < 0)
 			return false;
 		tab_pid = getpid();
+		mark_set();
 	} else {
 		changed = poll(&p, 1, 0) != 0;
 	}
