@@ -20,10 +20,10 @@ for sub in $SUBS; do
 	# warm-up (podman info creates the user's storage on the first run), and
 	# proof that each runs: diagnose exits 1 on the NFS graphroot it finds
 	for b in "${bins[@]}"; do
-		read -r _ _ st <<<"$(run "$b" $sub)"
+		read -r _ _ st _ <<<"$(run "$b" $sub)"
 		[ "$st" -le 1 ] || echo "E $b $sub exited $st"
 	done
-	read -r _ _ st <<<"$(run "$podman" info)"
+	read -r _ _ st _ <<<"$(run "$podman" info)"
 	[ "$st" -eq 0 ] || echo "E podman info exited $st"
 	for ((i = 0; i < PAIRS; i++)); do
 		line="P $sub" k=0

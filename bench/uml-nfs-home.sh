@@ -41,7 +41,9 @@ if [ -n "$before" ]; then install -m 755 "$before" "$tmp/nfscheck-before" && bin
 install -m 755 "$nfscheck" "$tmp/nfscheck" && bins+=("$tmp/nfscheck")
 chmod 755 "$tmp"/*
 
-"$here/../tests/uml/uml-run.sh" -t $((300 + pairs * 40)) --nfs-vers "$vers" --uid 4661 --gid 4661 \
+# A podman info takes 5 to 15 s in the guest on a loaded machine; each pair
+# runs it once per subcommand besides one nfscheck run per binary.
+"$here/../tests/uml/uml-run.sh" -t $((600 + pairs * (60 + 40 * ${#bins[@]}))) --nfs-vers "$vers" --uid 4661 --gid 4661 \
 	-e PAIRS="$pairs" -e SUBS="diagnose config" -e BINS="${bins[*]}" -e TIMED="$tmp/timed-run" \
 	"$here/uml-guest-nfs-home.sh" >"$tmp/out" 2>"$tmp/err"
 rc=$?
