@@ -7,11 +7,11 @@
 # time goes (processes and programs it starts, guarded calls and how long
 # they took, calls answered in-process).
 #
-#   bench/profile.sh [--pairs N] [--user NAME | --throwaway] [--root-for]
+#   bench/profile.sh [--pairs N] [--user NAME | --throwaway [--uid N]] [--root-for]
 #                    [--podman-version REL] [--before OLD_NFSCHECK] [NFSCHECK]
 #
 # --user NAME   run both as NAME (as root; podman gets a login-like env)
-# --throwaway   as root: a throwaway user (nfsbench, uid 4462, subordinate IDs,
+# --throwaway   as root: a throwaway user (nfsbench, uid 4462 or --uid N, subordinate IDs,
 #               home under /var/tmp) that exists only in a private mount
 #               namespace for the run; nothing on the host changes
 # --root-for    nfscheck runs as root with --user NAME instead of as NAME
@@ -22,24 +22,31 @@
 #               podman info run, so before and after see the same load
 # Without --user or --throwaway both run as the caller.
 #
+# Times: bench/timed-run.c (built with cc) runs each command and measures it
+# from fork to exit, after its switch to the user, so neither a shell's
+# $(date) nor the setpriv and env chain adds its milliseconds to either side.
+#
 # Peak memory: /usr/bin/time's %M, the largest resident set of nfscheck and
 # any one child it waited for; and getrusage(RUSAGE_CHILDREN)'s ru_maxrss
 # seen by a small C wrapper (built with cc) that waits for nfscheck (the
 # same measure, taken independently). Neither adds up processes that live at the same time.
 set -u
+bench_uid=${NFSCHECK_BENCH_UID:-4462}
 pairs=21 user= throwaway=0 root_for=0 nfscheck= before= pv=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--pairs) pairs=$2; shift 2 ;;
 	--user) user=$2; shift 2 ;;
 	--throwaway) throwaway=1; shift ;;
+	--uid) export NFSCHECK_BENCH_UID=$2; shift 2 ;;
 	--root-for) root_for=1; shift ;;
 	--podman-version) pv=$2; shift 2 ;;
 	--before) before=$2; shift 2 ;;
-	-h|--help) sed -n '3,30p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,33p' "$0"; exit 0 ;;
 	*) nfscheck=$1; shift ;;
 	esac
 done
+bench_uid=${NFSCHECK_BENCH_UID:-$bench_uid}
 here=$(cd "$(dirname "$0")" && pwd)
 nfscheck=${nfscheck:-$here/../_build/src/nfscheck}
 nfscheck=$(realpath "$nfscheck" 2>/dev/null || echo "$nfscheck")
@@ -59,12 +66,12 @@ done
 if [ "$throwaway" = 1 ] && [ -z "${NFSCHECK_BENCH_NS:-}" ]; then
 	[ "$(id -u)" -eq 0 ] || { echo "bench: --throwaway needs root" >&2; exit 2; }
 	top=$(mktemp -d /var/tmp/nfscheck-bench.XXXXXX) && chmod 755 "$top"
-	trap 'pkill -KILL -U 4462 2>/dev/null; rm -rf "$top"' EXIT
+	trap 'pkill -KILL -U "$bench_uid" 2>/dev/null; rm -rf "${top:?}"' EXIT
 	install -m 755 "$nfscheck" "$top/nfscheck"
 	[ -n "$before" ] && install -m 755 "$before" "$top/nfscheck-before"
-	mkdir -p "$top/home/nfsbench" && chown 4462:4462 "$top/home/nfsbench" && chmod 700 "$top/home/nfsbench"
-	{ grep -v '^nfsbench:' /etc/passwd; echo "nfsbench:x:4462:4462::$top/home/nfsbench:/bin/bash"; } >"$top/passwd"
-	{ grep -v '^nfsbench:' /etc/group; echo "nfsbench:x:4462:"; } >"$top/group"
+	mkdir -p "$top/home/nfsbench" && chown "$bench_uid:$bench_uid" "$top/home/nfsbench" && chmod 700 "$top/home/nfsbench"
+	{ grep -v '^nfsbench:' /etc/passwd; echo "nfsbench:x:$bench_uid:$bench_uid::$top/home/nfsbench:/bin/bash"; } >"$top/passwd"
+	{ grep -v '^nfsbench:' /etc/group; echo "nfsbench:x:$bench_uid:"; } >"$top/group"
 	echo "nfsbench:300000:65536" >"$top/subuid"
 	echo "nfsbench:300000:65536" >"$top/subgid"
 	args=(--pairs "$pairs" --user nfsbench)
@@ -103,11 +110,37 @@ nf() { (cd / && "${NF_AS[@]}" "$1" "$2" "${NF_ARGS[@]}"); }
 bins=("$nfscheck")
 [ -n "$before" ] && bins=("$before" "$nfscheck")
 
-now_us() { echo $(($(date +%s%N) / 1000)); }
+# TIMED_NF BIN SUB / TIMED_PODMAN: "wall_us maxrss_kib status" of one run,
+# timed by timed-run.c from fork to exit, after the switch to the user (a
+# shell's $(date) and the setpriv and env chain would add milliseconds)
+TR_ENV=()
+if [ -n "$user" ]; then
+	TR_ENV=(-e "HOME=$home" -e "USER=$user" -e "LOGNAME=$user" -e "XDG_RUNTIME_DIR=$rundir"
+		-e PATH=/usr/local/bin:/usr/bin:/bin)
+else
+	for v in HOME USER LOGNAME XDG_RUNTIME_DIR PATH; do [ -n "${!v:-}" ] && TR_ENV+=(-e "$v=${!v}"); done
+fi
+podman_bin=$(command -v podman)
+timed_nf() {
+	if [ -n "$user" ] && [ "$root_for" = 0 ]; then
+		"$tmp/timed-run" -u "$user" "${TR_ENV[@]}" -- "$1" "$2" "${NF_ARGS[@]}"
+	else
+		"$tmp/timed-run" "${TR_ENV[@]}" -- "$1" "$2" "${NF_ARGS[@]}"
+	fi
+}
+timed_podman() {
+	if [ -n "$user" ]; then
+		"$tmp/timed-run" -u "$user" "${TR_ENV[@]}" -- "$podman_bin" info
+	else
+		"$tmp/timed-run" "${TR_ENV[@]}" -- "$podman_bin" info
+	fi
+}
 
-# pairs_of SUBCOMMAND: per binary (before first), "nf_median_ms podman_median_ms median_ratio"
+# pairs_of SUBCOMMAND: per binary (before first), "nf_median_ms
+# podman_median_ms median_ratio nf_cpu_median_ms podman_cpu_median_ms
+# median_cpu_ratio" (CPU: user and system time, children included)
 pairs_of() {
-	local i b t0 t1 line
+	local i b line us cpu
 	: >"$tmp/pairs"
 	# warm-up, and proof that all run at all (diagnose exits 1 on a problem)
 	for b in "${bins[@]}"; do
@@ -117,26 +150,30 @@ pairs_of() {
 	for ((i = 0; i < pairs; i++)); do
 		line=
 		for b in "${bins[@]}"; do
-			t0=$(now_us)
-			nf "$b" "$1" >/dev/null 2>&1
-			t1=$(now_us)
-			line="$line $((t1 - t0))"
+			read -r us _ _ cpu <<<"$(timed_nf "$b" "$1")"
+			line="$line $us $cpu"
 		done
-		t0=$(now_us)
-		as podman info >/dev/null 2>&1
-		t1=$(now_us)
-		echo "$line $((t1 - t0))" >>"$tmp/pairs"
+		read -r us _ _ cpu <<<"$(timed_podman)"
+		echo "$line $us $cpu" >>"$tmp/pairs"
 	done
 	awk -v nb="${#bins[@]}" '
 	function med(x, n,   i, j, t) {
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
 		return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
 	}
-	{ for (k = 1; k <= nb; k++) { a[k, NR] = $k; r[k, NR] = $(nb + 1) / $k } p[NR] = $(nb + 1) }
+	{
+		pw = $(2 * nb + 1); pc = $(2 * nb + 2)
+		for (k = 1; k <= nb; k++) {
+			w = $(2 * k - 1); c = $(2 * k); if (c < 1) c = 1
+			a[k, NR] = w; r[k, NR] = pw / w; ca[k, NR] = c; cr[k, NR] = pc / c
+		}
+		p[NR] = pw; pcs[NR] = pc
+	}
 	END {
 		for (k = 1; k <= nb; k++) {
-			for (i = 1; i <= NR; i++) { x[i] = a[k, i]; y[i] = r[k, i]; z[i] = p[i] }
-			printf "%.1f %.1f %.1f\n", med(x, NR) / 1000, med(z, NR) / 1000, med(y, NR)
+			for (i = 1; i <= NR; i++) { x[i] = a[k, i]; y[i] = r[k, i]; z[i] = p[i]; u[i] = ca[k, i]; v[i] = cr[k, i]; q[i] = pcs[i] }
+			printf "%.1f %.1f %.1f %.1f %.1f %.1f\n", med(x, NR) / 1000, med(z, NR) / 1000, med(y, NR),
+				med(u, NR) / 1000, med(q, NR) / 1000, med(v, NR)
 		}
 	}' "$tmp/pairs"
 }
@@ -154,7 +191,7 @@ peak() {
 }
 
 tmp=$(mktemp -d /tmp/nfscheck-profile.XXXXXX) && chmod 755 "$tmp"
-trap 'rm -rf "$tmp"; [ -n "${NFSCHECK_BENCH_NS:-}" ] && pkill -KILL -U 4462 2>/dev/null' EXIT
+trap 'rm -rf "$tmp"; [ -n "${NFSCHECK_BENCH_NS:-}" ] && pkill -KILL -U "$bench_uid" 2>/dev/null' EXIT
 # The wrapper: run the command, wait for it, print RUSAGE_CHILDREN's
 # ru_maxrss (KiB). In C and small: the largest resident set counted
 # includes the wrapper's own memory between fork and exec, so a Python
@@ -184,7 +221,8 @@ int main(int argc, char **argv)
 }
 EOF
 cc -O2 -o "$tmp/rusage" "$tmp/rusage.c" || { echo "bench: cannot compile the rusage wrapper (cc)" >&2; exit 2; }
-chmod 755 "$tmp/rusage"
+cc -O2 -o "$tmp/timed-run" "$here/timed-run.c" || { echo "bench: cannot compile timed-run.c (cc)" >&2; exit 2; }
+chmod 755 "$tmp/rusage" "$tmp/timed-run"
 
 who=${user:-$(id -un)}
 [ "$root_for" = 1 ] && mode="nfscheck as root --user $who" || mode="both as $who"
@@ -192,15 +230,17 @@ who=${user:-$(id -un)}
 label() { if [ "$1" = "$before" ]; then echo before; else echo after; fi; }
 [ -n "$before" ] && echo "before: $before" && echo "after:  $nfscheck" || echo "nfscheck: $nfscheck"
 echo "machine: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $(podman --version); $mode; home ${home:-$HOME}; $pairs pairs"
-printf '%-17s %12s %14s %14s %12s %12s\n' "command" "nfscheck ms" "podman info ms" "ratio (median)" "peak %M KiB" "rusage KiB"
+printf '%-17s %9s %9s %8s | %9s %9s %8s | %9s %9s\n' "" "wall ms" "podman" "ratio" "CPU ms" "podman" "ratio" "peak KiB" "(rusage)"
 for sub in diagnose config; do
 	mapfile -t rows < <(pairs_of "$sub")
 	for k in "${!bins[@]}"; do
-		read -r a b r <<<"${rows[$k]}"
+		read -r a b r ca cb cr <<<"${rows[$k]}"
 		read -r m u <<<"$(peak "${bins[$k]}" "$sub")"
-		printf '%-17s %12s %14s %13sx %12s %12s\n' "$sub ($(label "${bins[$k]}"))" "$a" "$b" "$r" "$m" "$u"
+		printf '%-17s %9s %9s %7sx | %9s %9s %7sx | %9s %9s\n' "$sub ($(label "${bins[$k]}"))" "$a" "$b" "$r" \
+			"$ca" "$cb" "$cr" "$m" "$u"
 	done
 done
+echo "(medians of $pairs alternating pairs; ratio = podman info / nfscheck, pair by pair; CPU = user+system, children included)"
 
 # Where diagnose's time goes. strace runs as root around the user's
 # nfscheck: a traced setuid newuidmap would lose its privilege.

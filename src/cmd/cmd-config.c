@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "exitcode.h"
+#include "fsx.h"
 #include "msg.h"
 #include "report.h"
 #include "target.h"
@@ -74,12 +75,18 @@ int cmd_config(int argc, char **argv)
 	}
 	if (optind < argc)
 		return nf_usage_error("config", "config: unexpected argument '%s'", argv[optind]);
+	/* Calls that cannot run in-process go to one helper per identity, not
+	 * to a child each (fsx.h): each keeps its own deadline. */
+	fsx_session(true);
 	status = target_open(&t, user);
-	if (status != NF_EXIT_OK)
+	if (status != NF_EXIT_OK) {
+		fsx_session(false);
 		return status;
+	}
 	req.env = &t.env;
 	req.as = t.as;
 	err = model_build(&m, &req);
+	fsx_session(false);
 	if (err) {
 		nf_error("config: cannot work out the configuration: %s", nf_strerror(err));
 		target_close(&t);

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "fsx.h"
 #include "msg.h"
 #include "policy.h"
 #include "target.h"
@@ -147,7 +148,11 @@ int cmd_diagnose(int argc, char **argv)
 	if (policy_load(policy_file ? policy_file : POLICY_FILE, policy_file != NULL, &pol) != 0)
 		return NF_EXIT_INCOMPLETE;
 	o.policy = pol.file ? &pol : NULL;
+	/* Calls that cannot run in-process go to one helper per identity, not
+	 * to a child each (fsx.h): each keeps its own deadline. */
+	fsx_session(true);
 	st = diagnose_run(&o);
+	fsx_session(false);
 	policy_free(&pol);
 	return st;
 }

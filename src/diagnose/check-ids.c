@@ -152,9 +152,15 @@ void check_subids(struct diag *d)
 		check_detail(c, "Podman falls back to a single mapping: only your own ID exists in the namespace, "
 				"and any image whose files have other owners fails to unpack (\"potentially "
 				"insufficient UIDs or GIDs\"); this is not a filesystem problem");
-		if (s->uid.failed || s->gid.failed)
+		if (s->lib_err)
+			check_detail(c, "libsubid could not be loaded: %s", s->lib_err);
+		else if (s->uid.failed || s->gid.failed)
 			check_detail(c, "libsubid reported an error from the '%s' backend", s->backend);
-		if (strcmp(s->backend, "files") != 0)
+		if (s->lib_err)
+			/* The ranges are unknown, not missing: usermod would add a second one. */
+			check_remedy(c, "install libsubid (Debian's libsubid4), which nfscheck asks, as Podman does, "
+					"for the ranges; then run nfscheck again");
+		else if (strcmp(s->backend, "files") != 0)
 			check_remedy(c, "ask the administrator of the '%s' subid backend for a range of %d IDs "
 					"for %s, then run 'podman system migrate'", s->backend, SUBID_RECOMMENDED, name);
 		else if (!start) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "boltdb.h"
+#include "dynlib.h"
 #include "goexpand.h"
 #include "localwalk.h"
 #include "model-internal.h"
@@ -23,29 +24,48 @@
 
 /* ---- SQLite ---- */
 
+/* libsqlite3, loaded when a database of that kind is first read (dynlib.h). */
+static struct {
+	__typeof__(sqlite3_open_v2) *open_v2;
+	__typeof__(sqlite3_prepare_v2) *prepare_v2;
+	__typeof__(sqlite3_step) *step;
+	__typeof__(sqlite3_column_text) *column_text;
+	__typeof__(sqlite3_finalize) *finalize;
+	__typeof__(sqlite3_close) *close;
+} sq;
+static const struct dynsym sq_syms[] = {
+	{"sqlite3_open_v2", &sq.open_v2},         {"sqlite3_prepare_v2", &sq.prepare_v2},
+	{"sqlite3_step", &sq.step},               {"sqlite3_column_text", &sq.column_text},
+	{"sqlite3_finalize", &sq.finalize},       {"sqlite3_close", &sq.close},
+};
+static struct dynlib sq_lib = {SONAME_SQLITE, sq_syms, ARRAY_SIZE(sq_syms), 0, ""};
+
 static int sqlite_read(const char *path, char *out[DB_NFIELDS])
 {
 	const char *const modes[] = {"ro", "ro&immutable=1"};
 	int rc = EINVAL;
+
+	if (!dynlib_load(&sq_lib))
+		return ENOSYS;
 
 	for (int m = 0; m < 2 && rc; m++) {
 		char *uri = xasprintf("file:%s?mode=%s", path, modes[m]);
 		sqlite3 *db = NULL;
 		sqlite3_stmt *st = NULL;
 
-		if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
-		    sqlite3_prepare_v2(db, "SELECT RunRoot, GraphRoot, GraphDriver FROM DBConfig", -1, &st,
+		if (sq.open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+		    sq.prepare_v2(db, "SELECT RunRoot, GraphRoot, GraphDriver FROM DBConfig", -1, &st,
 				       NULL) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW) {
+		    sq.step(st) == SQLITE_ROW) {
 			for (int i = 0; i < DB_NFIELDS; i++) {
-				const unsigned char *t = sqlite3_column_text(st, i);
+				const unsigned char *t = sq.column_text(st, i);
 
 				out[i] = xstrdup(t ? (const char *)t : "");
 			}
 			rc = 0;
 		}
-		sqlite3_finalize(st);
-		sqlite3_close(db);
+		sq.finalize(st);
+		sq.close(db);
 		free(uri);
 	}
 	return rc;
@@ -160,6 +180,13 @@ void model_apply_database(struct mctx *c, const char *static_dir)
 		}
 		a.path = path;
 		a.sqlite = sqlite;
+		/* Loaded here, once, for the child too, which then needs no more than its file. */
+		if (sqlite && !dynlib_load(&sq_lib)) {
+			problem_add(&m->problems, PR_WARNING, path, 0, NULL,
+				    "cannot read the libpod database (%s); its pinned values are not shown", sq_lib.err);
+			free(path);
+			return;
+		}
 		if (db_here(c, path, &canon)) {
 			a.path = canon;
 			memset(&out, 0, sizeof(out));

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dynlib.h"
 #include "guard.h"
 #include "rpcclient.h"
 #include "util.h"
@@ -27,6 +28,30 @@ struct rpc_conn {
 /* libtirpc declares xdr_void() without parameters; xdrproc_t is variadic.
  * Going through void (*)(void) says the conversion is meant. */
 #define XDRPROC(f) ((xdrproc_t)(void (*)(void))(f))
+
+/* libtirpc, loaded when a run first asks a server (dynlib.h). Its
+ * rpc_createerr is a macro around __rpc_createerr(). */
+static struct {
+	__typeof__(clnt_vc_create) *vc_create;
+	__typeof__(__rpc_createerr) *createerr;
+	__typeof__(clnt_spcreateerror) *spcreateerror;
+	__typeof__(clnt_sperrno) *sperrno;
+	__typeof__(xdr_free) *xdr_free;
+	__typeof__(xdr_void) *xdr_void;
+	__typeof__(xdr_rpcblist_ptr) *xdr_rpcblist_ptr;
+	__typeof__(xdr_pmaplist) *xdr_pmaplist;
+} tr;
+static const struct dynsym tr_syms[] = {
+	{"clnt_vc_create", &tr.vc_create},
+	{"__rpc_createerr", &tr.createerr},
+	{"clnt_spcreateerror", &tr.spcreateerror},
+	{"clnt_sperrno", &tr.sperrno},
+	{"xdr_free", &tr.xdr_free},
+	{"xdr_void", &tr.xdr_void},
+	{"xdr_rpcblist_ptr", &tr.xdr_rpcblist_ptr},
+	{"xdr_pmaplist", &tr.xdr_pmaplist},
+};
+static struct dynlib tr_lib = {SONAME_TIRPC, tr_syms, ARRAY_SIZE(tr_syms), 0, ""};
 
 static void say(struct rpc_outcome *o, const char *fmt, ...) NF_PRINTF(2, 3);
 
@@ -93,6 +118,13 @@ struct rpc_conn *rpc_connect(const struct sockaddr *sa, socklen_t len, uint32_t 
 	int fd, err = 0, fl;
 
 	begin(o);
+	if (!dynlib_load(&tr_lib)) {
+		o->err = ELIBACC;
+		code_errno(o, o->err);
+		say(o, "libtirpc could not be loaded: %s", tr_lib.err);
+		finish(o);
+		return NULL;
+	}
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		o->err = errno;
@@ -124,12 +156,12 @@ struct rpc_conn *rpc_connect(const struct sockaddr *sa, socklen_t len, uint32_t 
 		finish(o);
 		return NULL;
 	}
-	cl = clnt_vc_create(fd, &nb, prog, vers, 0, 0);
+	cl = tr.vc_create(fd, &nb, prog, vers, 0, 0);
 	if (!cl) {
 		o->err = EPROTO;
-		snprintf(o->code, sizeof(o->code), "%s", rpc_stat_name(rpc_createerr.cf_stat) ?
-			 rpc_stat_name(rpc_createerr.cf_stat) : "EPROTO");
-		say(o, "%s", clnt_spcreateerror("cannot make an RPC client"));
+		snprintf(o->code, sizeof(o->code), "%s", rpc_stat_name(tr.createerr()->cf_stat) ?
+			 rpc_stat_name(tr.createerr()->cf_stat) : "EPROTO");
+		say(o, "%s", tr.spcreateerror("cannot make an RPC client"));
 		o->message[strcspn(o->message, "\n")] = '\0';
 		close(fd);
 		finish(o);
@@ -186,7 +218,7 @@ static void call_outcome(struct rpc_conn *c, enum clnt_stat st, int timeout_ms, 
 		break;
 	default:
 		o->err = EPROTO;
-		say(o, "%s", clnt_sperrno(st));
+		say(o, "%s", tr.sperrno(st));
 		break;
 	}
 }
@@ -199,7 +231,7 @@ int rpc_null(struct rpc_conn *c, uint32_t vers, int timeout_ms, struct rpc_outco
 
 	begin(o);
 	clnt_control(c->cl, CLSET_VERS, (char *)&v);
-	st = clnt_call(c->cl, NULLPROC, XDRPROC(xdr_void), NULL, XDRPROC(xdr_void), NULL, tv_of(timeout_ms));
+	st = clnt_call(c->cl, NULLPROC, XDRPROC(tr.xdr_void), NULL, XDRPROC(tr.xdr_void), NULL, tv_of(timeout_ms));
 	call_outcome(c, st, timeout_ms, o);
 	if (st == RPC_PROGVERSMISMATCH) {
 		struct rpc_err e;
@@ -241,26 +273,26 @@ int rpc_dump(struct rpc_conn *c, int timeout_ms, struct rpc_reg **regs, size_t *
 	*proto = 0;
 	begin(o);
 	clnt_control(c->cl, CLSET_VERS, (char *)&v);
-	st = clnt_call(c->cl, RPCBPROC_DUMP, XDRPROC(xdr_void), NULL, XDRPROC(xdr_rpcblist_ptr),
+	st = clnt_call(c->cl, RPCBPROC_DUMP, XDRPROC(tr.xdr_void), NULL, XDRPROC(tr.xdr_rpcblist_ptr),
 		       (char *)&head, tv_of(timeout_ms));
 	if (st == RPC_SUCCESS) {
 		for (rpcblist_ptr p = head; p; p = p->rpcb_next)
 			add_reg(regs, n, (uint32_t)p->rpcb_map.r_prog, (uint32_t)p->rpcb_map.r_vers,
 				p->rpcb_map.r_netid, p->rpcb_map.r_addr ? rpc_uaddr_port(p->rpcb_map.r_addr) : -1);
-		xdr_free(XDRPROC(xdr_rpcblist_ptr), (char *)&head);
+		tr.xdr_free(XDRPROC(tr.xdr_rpcblist_ptr), (char *)&head);
 		*proto = 4;
 		call_outcome(c, st, timeout_ms, o);
 		finish(o);
 		return 0;
 	}
 	/* A reply that failed to decode half way keeps what it decoded. */
-	xdr_free(XDRPROC(xdr_rpcblist_ptr), (char *)&head);
+	tr.xdr_free(XDRPROC(tr.xdr_rpcblist_ptr), (char *)&head);
 	/* An old portmapper: ask it its own way, in what is left of the time. */
 	left = timeout_ms - (int)(mono_ms() - t0);
 	if ((st == RPC_PROGVERSMISMATCH || st == RPC_PROGUNAVAIL) && left > 0) {
 		v = PMAPVERS;
 		clnt_control(c->cl, CLSET_VERS, (char *)&v);
-		st = clnt_call(c->cl, PMAPPROC_DUMP, XDRPROC(xdr_void), NULL, XDRPROC(xdr_pmaplist),
+		st = clnt_call(c->cl, PMAPPROC_DUMP, XDRPROC(tr.xdr_void), NULL, XDRPROC(tr.xdr_pmaplist),
 			       (char *)&pl, tv_of(left));
 		if (st == RPC_SUCCESS) {
 			for (struct pmaplist *p = pl; p; p = p->pml_next)

@@ -193,6 +193,43 @@ static bool take(const char *line, size_t len, const char *name, char *dst, size
 	return true;
 }
 
+/* Whether a line before AT in BUF names NAME the way the pass below takes
+ * a Package field: one of the places NAME occurs at all, each looked at. */
+static bool named_before(const char *buf, const char *at, const char *name)
+{
+	size_t n = strlen(name);
+	char got[sizeof(((struct dpkg_pkg *)0)->name)];
+
+	for (const char *o = buf; o < at && (o = memmem(o, (size_t)(at - o), name, n)); o++) {
+		const char *ls = o, *nl;
+
+		while (ls > buf && ls[-1] != '\n')
+			ls--;
+		nl = memchr(o, '\n', (size_t)(at + 1 - o));
+		if (take(ls, nl ? (size_t)(nl - ls) : strlen(ls), "Package", got, sizeof(got)) && strcmp(got, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Where to start reading BUF for NAME's stanza. The file holds thousands
+ * of stanzas: the line "Package: NAME", as dpkg writes it, is found in one
+ * search, and started at when it begins a stanza and no line before it
+ * names NAME in another spelling. Else the pass below starts at the top,
+ * line by line, and takes the first stanza that names it, however spelled.
+ */
+static const char *stanza_of(const char *buf, size_t len, const char *name)
+{
+	char *line = xasprintf("\nPackage: %s\n", name);
+	const char *hit = strncmp(buf, line + 1, strlen(line + 1)) == 0 ? buf : memmem(buf, len, line, strlen(line));
+
+	free(line);
+	if (!hit || hit == buf || hit[-1] != '\n' || named_before(buf, hit, name))
+		return buf;
+	return hit + 1;
+}
+
 int dpkg_status(const char *admindir, const char *name, struct dpkg_pkg *p)
 {
 	char *path = xasprintf("%s/status", admindir), *buf;
@@ -206,8 +243,9 @@ int dpkg_status(const char *admindir, const char *name, struct dpkg_pkg *p)
 	if (err)
 		return err;
 	err = ENOENT;
+	s = stanza_of(buf, len, name);
 	/* One pass: a stanza ends at a blank line or the end of the file. */
-	for (s = buf, end = buf + len; s <= end && err == ENOENT;) {
+	for (end = buf + len; s <= end && err == ENOENT;) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		size_t l = nl ? (size_t)(nl - s) : (size_t)(end - s);
 

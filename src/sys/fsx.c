@@ -664,6 +664,7 @@ struct helper {
 /* Two helpers: the user's, and one as ourselves (root's own questions). */
 static struct {
 	bool on;
+	pid_t owner;  /* the process that turned them on: a forked child never shares its helpers */
 	struct helper user, self;
 } sessions = {.user = {.sock = -1}, .self = {.sock = -1}};
 
@@ -739,6 +740,7 @@ void fsx_session(bool on)
 		helper_stop(&sessions.self);
 	}
 	sessions.on = on;
+	sessions.owner = getpid();
 }
 
 void fsx_session_end(void)
@@ -847,7 +849,10 @@ static int call(const struct fsx *x, struct req *r, struct guard_out *out)
 		trace(r, -1, status);
 		return status;
 	}
-	switch (sessions.on ? session_call(x ? x->as : NULL, per_call, r, &status, out)
+	/* A child forked meanwhile (a guarded call of its own) would talk over
+	 * its parent's socket, and a deadline there would leave the parent an
+	 * answer to a question it did not ask: it makes its own children. */
+	switch (sessions.on && sessions.owner == getpid() ? session_call(x ? x->as : NULL, per_call, r, &status, out)
 			    : guard_run(x ? x->as : NULL, per_call, child, r, &status, out)) {
 	case GUARD_OK:
 		if (status != 0) {

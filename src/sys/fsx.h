@@ -30,7 +30,7 @@ struct fsx {
 #define FSX_NOT_HERE 10001
 
 /*
- * Sessions (fleet): while on, calls as a user go to one helper process
+ * Sessions (fleet, diagnose, config): while on, calls as a user go to one helper process
  * running as that user (calls as ourselves to one running as us), which
  * answers them one after another under the same per-call deadline,
  * instead of a new child per call. A call that misses its deadline kills

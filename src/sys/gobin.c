@@ -314,48 +314,43 @@ out:
 	free(buf);
 }
 
-/* Every marker starts with one of two module prefixes: the chunk is
- * searched for those two only, and each place one occurs is matched
- * against the rest of the markers that start with it. */
+/* Every marker starts with one of two module prefixes. */
 static const char *const prefixes[] = {"go.podman.io/", "github.com/containers/"};
 
 static const struct {
 	unsigned prefix; /* index in prefixes */
-	const char *rest;
+	const char *text; /* the whole marker, prefix included */
 	unsigned marker;
 } markers[] = {
-	{0, "storage/pkg/configfile.", GM_CONFIGFILE},
-	{0, "storage.", GM_STORAGE_NEW},
-	{0, "storage/", GM_STORAGE_NEW},
-	{1, "storage.", GM_STORAGE_OLD},
-	{1, "storage/", GM_STORAGE_OLD},
-	{0, "common/", GM_COMMON_NEW},
-	{1, "common/", GM_COMMON_OLD},
+	{0, "go.podman.io/storage/pkg/configfile.", GM_CONFIGFILE},
+	{0, "go.podman.io/storage.", GM_STORAGE_NEW},
+	{0, "go.podman.io/storage/", GM_STORAGE_NEW},
+	{1, "github.com/containers/storage.", GM_STORAGE_OLD},
+	{1, "github.com/containers/storage/", GM_STORAGE_OLD},
+	{0, "go.podman.io/common/", GM_COMMON_NEW},
+	{1, "github.com/containers/common/", GM_COMMON_OLD},
 };
-#define MARKER_MAX 40 /* longer than every marker, prefix and rest */
+#define MARKER_MAX 40 /* longer than every marker */
 /* Small enough to stay in cache and below malloc's mmap threshold: fresh
  * pages cost more than the extra calls. */
 #define CHUNK (64u << 10)
 
-/* The markers in BUF[0, N): each place a prefix occurs, once. */
+/*
+ * The markers in BUF[0, N). A prefix is looked for once; where it occurs,
+ * each marker of it not found yet is looked for whole from there on. A
+ * table holds one of the two prefixes thousands of times: one search per
+ * marker costs less than stopping at each of them (this is most of what
+ * reading a program costs).
+ */
 static void match(const char *buf, size_t n, unsigned *found)
 {
 	for (size_t p = 0; p < ARRAY_SIZE(prefixes); p++) {
-		size_t plen = strlen(prefixes[p]);
-		const char *at = buf, *end = buf + n, *hit;
+		const char *hit = memmem(buf, n, prefixes[p], strlen(prefixes[p]));
 
-		while (at < end && (hit = memmem(at, (size_t)(end - at), prefixes[p], plen))) {
-			const char *after = hit + plen;
-
-			for (size_t i = 0; i < ARRAY_SIZE(markers); i++) {
-				size_t rlen = strlen(markers[i].rest);
-
-				if (markers[i].prefix == p && !(*found & markers[i].marker) &&
-				    (size_t)(end - after) >= rlen && memcmp(after, markers[i].rest, rlen) == 0)
-					*found |= markers[i].marker;
-			}
-			at = hit + 1;
-		}
+		for (size_t i = 0; hit && i < ARRAY_SIZE(markers); i++)
+			if (markers[i].prefix == p && !(*found & markers[i].marker) &&
+			    memmem(hit, (size_t)(buf + n - hit), markers[i].text, strlen(markers[i].text)))
+				*found |= markers[i].marker;
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -47,10 +48,40 @@ static struct mount_table tab;
 static int tab_fd = -1;
 static pid_t tab_pid;
 static bool tab_ok;
+static unsigned tab_gen;  /* counts the tables read */
 
 /* Whether "/" is a mount a walk may start on, as of the table read last:
  * -1 not known yet. */
 static int root_walkable = -1;
+
+/*
+ * Whether this is a child of the process that opened tab_fd, asked at
+ * every call without a system call: a page the kernel empties in each
+ * child (MADV_WIPEONFORK, Linux 4.14) holds a mark the opener set. Where
+ * the kernel cannot, getpid() tells, as it always did.
+ */
+static volatile unsigned char *mark;
+static bool mark_usable;
+
+static void mark_set(void)
+{
+	if (!mark) {
+		void *m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		mark_usable = m != MAP_FAILED && madvise(m, (size_t)sysconf(_SC_PAGESIZE), MADV_WIPEONFORK) == 0;
+		if (m != MAP_FAILED && !mark_usable)
+			munmap(m, (size_t)sysconf(_SC_PAGESIZE));
+		mark = mark_usable ? m : (volatile unsigned char *)"";
+	}
+	if (mark_usable)
+		*mark = 1;
+}
+
+static bool forked(void)
+{
+	return mark_usable ? *mark == 0 : tab_pid != getpid();
+}
 
 static bool table_fresh(void)
 {
@@ -59,7 +90,7 @@ static bool table_fresh(void)
 
 	/* A forked child shares the open file and would take the parent's
 	 * notice of a change when it polls: it opens its own. */
-	if (tab_fd >= 0 && tab_pid != getpid()) {
+	if (tab_fd >= 0 && forked()) {
 		close(tab_fd);
 		tab_fd = -1;
 	}
@@ -68,6 +99,7 @@ static bool table_fresh(void)
 		if (tab_fd < 0)
 			return false;
 		tab_pid = getpid();
+		mark_set();
 	} else {
 		changed = poll(&p, 1, 0) != 0;
 	}
@@ -75,6 +107,7 @@ static bool table_fresh(void)
 		mount_table_free(&tab);
 		tab_ok = mount_table_load(&tab, NULL) == 0;
 		root_walkable = -1;
+		tab_gen++;
 	}
 	return tab_ok;
 }
@@ -150,35 +183,68 @@ struct walk {
 	int fds[LW_DEPTH + 1];     /* fds[0] is "/", fds[depth] where we are */
 	int mnt[LW_DEPTH + 1];
 	size_t len[LW_DEPTH + 1];  /* length of CANON at each depth */
-	struct stat st;            /* of fds[depth] */
+	struct stat st;            /* of fds[depth], when st_valid */
+	bool st_valid;
 	int depth;
 	int links;
 	int flags;
 	char canon[PATH_MAX];
 };
 
+/*
+ * "/" as every walk starts: opened, proved a mount a walk may use, and
+ * looked at once per mount table and process, not at each walk (four
+ * system calls a walk, and system calls are what a walk costs). The
+ * descriptor stays open; walks borrow it and never close it.
+ */
+static int root_fd = -1, root_mnt;
+static pid_t root_pid;
+static unsigned root_gen;
+static struct stat root_st;
+
+static bool root_ready(void)
+{
+	int id;
+
+	if (!table_fresh())
+		return false;
+	if (root_fd >= 0 && root_gen == tab_gen && root_pid == tab_pid)
+		return true;
+	if (root_fd >= 0)
+		close(root_fd);
+	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return false;
+	id = mount_id(root_fd);
+	if (id < 0 || id != safe_mount_at("/") || fstat(root_fd, &root_st) != 0) {
+		close(root_fd);
+		root_fd = -1;
+		return false;
+	}
+	root_mnt = id;
+	root_gen = tab_gen;
+	root_pid = tab_pid;
+	return true;
+}
+
 static void unwind(struct walk *w)
 {
 	for (; w->depth >= 0; w->depth--)
-		close(w->fds[w->depth]);
+		if (w->fds[w->depth] != root_fd)
+			close(w->fds[w->depth]);
 }
 
 /* Start (again) at "/", which must be a mount a walk may use. */
 static int go_root(struct walk *w)
 {
-	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), id;
-
 	unwind(w);
-	if (fd < 0)
+	if (!root_ready())
 		return LW_FALLBACK;
-	id = mount_id(fd);
-	if (id < 0 || id != safe_mount_at("/") || fstat(fd, &w->st) != 0) {
-		close(fd);
-		return LW_FALLBACK;
-	}
+	w->st = root_st;
+	w->st_valid = true;
 	w->depth = 0;
-	w->fds[0] = fd;
-	w->mnt[0] = id;
+	w->fds[0] = root_fd;
+	w->mnt[0] = root_mnt;
 	strcpy(w->canon, "/");
 	w->len[0] = 1;
 	return 0;
@@ -191,14 +257,15 @@ static bool definite(int err)
 }
 
 /*
- * Open NAME in the current directory without following it. Staying on the
+ * Open NAME in the current directory without following it; DIR is
+ * O_DIRECTORY to open only a directory, else 0. Staying on the
  * same mount is the kernel's guarantee (RESOLVE_NO_XDEV); entering another
  * mount is allowed only onto the mount the table lists there, when its type
  * is known local, and proved afterwards by the mount id.
  */
-static int open_step(struct walk *w, const char *name, int *fd, int *mnt, char *path)
+static int open_step(struct walk *w, const char *name, int dir, int *fd, int *mnt, char *path)
 {
-	struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC | (unsigned)dir,
 			       .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
 	int cur = w->fds[w->depth], want;
 
@@ -217,9 +284,9 @@ static int open_step(struct walk *w, const char *name, int *fd, int *mnt, char *
 	want = safe_mount_at(path);
 	if (want < 0)
 		return LW_FALLBACK;
-	*fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	*fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | dir);
 	if (*fd < 0)
-		return LW_FALLBACK;
+		return dir && errno == ENOTDIR ? ENOTDIR : LW_FALLBACK;
 	*mnt = mount_id(*fd);
 	if (*mnt != want) {
 		close(*fd);
@@ -259,6 +326,7 @@ static int follow_link(struct walk *w, int fd, char **work, const char **rest)
 	return target[0] == '/' ? go_root(w) : 0;
 }
 
+/* ST NULL: not known yet (walk() takes it at the end if it is needed). */
 static int push(struct walk *w, int fd, int mnt, const char *path, const struct stat *st)
 {
 	if (w->depth == LW_DEPTH) {
@@ -270,7 +338,9 @@ static int push(struct walk *w, int fd, int mnt, const char *path, const struct 
 	w->mnt[w->depth] = mnt;
 	strcpy(w->canon, path);
 	w->len[w->depth] = strlen(path);
-	w->st = *st;
+	w->st_valid = st != NULL;
+	if (st)
+		w->st = *st;
 	return 0;
 }
 
@@ -311,10 +381,24 @@ static int step(struct walk *w, const char *name, bool last, char **work, const 
 			w->canon[w->len[w->depth]] = '\0';
 			if (fstat(w->fds[w->depth], &w->st) != 0)
 				return LW_FALLBACK;
+			w->st_valid = true;
 		}
 		return 0;
 	}
-	rc = open_step(w, name, &fd, &mnt, path);
+	/*
+	 * A component with more to follow is first opened as a directory
+	 * only: most are, and then the kernel has said what it is (an
+	 * fstatat less per step). A link or anything else fails that with
+	 * ENOTDIR and is opened again as it is, and looked at.
+	 */
+	if (!last) {
+		rc = open_step(w, name, O_DIRECTORY, &fd, &mnt, path);
+		if (rc == 0)
+			return push(w, fd, mnt, path, NULL);
+		if (rc != ENOTDIR)
+			return rc;
+	}
+	rc = open_step(w, name, 0, &fd, &mnt, path);
 	if (rc)
 		return rc;
 	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
@@ -354,6 +438,11 @@ static int walk(struct walk *w, const char *path)
 		rc = step(w, name, p[strspn(p, "/")] == '\0', &work, &p);
 	}
 	free(work);
+	if (rc == 0 && !w->st_valid) {
+		if (fstat(w->fds[w->depth], &w->st) != 0)
+			return LW_FALLBACK;
+		w->st_valid = true;
+	}
 	return rc;
 }
 
@@ -370,6 +459,15 @@ int lw_resolve(const char *path, int flags, struct lw_res *r)
 	w->depth = -1;
 	w->flags = flags;
 	rc = walk(w, path);
+	/* The caller closes what it gets: its own copy of "/". */
+	if (rc == 0 && w->depth <= 1) {
+		int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+
+		if (fd < 0)
+			rc = LW_FALLBACK;
+		else
+			w->fds[0] = fd;
+	}
 	if (rc == 0) {
 		r->fd = w->fds[w->depth];
 		r->mnt_id = w->mnt[w->depth];

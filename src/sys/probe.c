@@ -236,17 +236,14 @@ static _Noreturn void ns_child(int ready, int go, bool no_userns, pid_t parent)
 
 /* ---- A: the user, outside the namespace ---- */
 
-/* Run newuidmap/newgidmap; on failure, the first line it printed. */
-static int run_map_tool(char *const argv[], char **msg)
+/* Start newuidmap or newgidmap: its pid, and *FD the pipe its output comes on. */
+static pid_t start_map_tool(char *const argv[], int *fd)
 {
-	int p[2], st;
+	int p[2];
 	pid_t pid;
-	char buf[256] = "";
-	ssize_t n = 0;
 
-	*msg = NULL;
 	if (pipe2(p, O_CLOEXEC) != 0)
-		return errno;
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 2);
@@ -255,18 +252,29 @@ static int run_map_tool(char *const argv[], char **msg)
 		_exit(127);
 	}
 	close(p[1]);
-	if (pid < 0) {
+	if (pid < 0)
 		close(p[0]);
-		return errno;
-	}
+	*fd = p[0];
+	return pid;
+}
+
+/* Wait for a tool START_MAP_TOOL started: 0, or an errno and *MSG, the
+ * first line it printed. */
+static int finish_map_tool(pid_t pid, int fd, char **msg)
+{
+	char buf[256] = "";
+	ssize_t n = 0;
+	int st;
+
+	*msg = NULL;
 	while (n < (ssize_t)sizeof(buf) - 1) {
-		ssize_t r = read(p[0], buf + n, sizeof(buf) - 1 - (size_t)n);
+		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - (size_t)n);
 
 		if (r <= 0)
 			break;
 		n += r;
 	}
-	close(p[0]);
+	close(fd);
 	waitpid(pid, &st, 0);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
@@ -323,7 +331,7 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 /* Map B's namespace: 0 -> us, 1.. -> the subordinate ranges. */
 static bool map_ns(const struct probe_request *rq, pid_t pid)
 {
-	char *msg = NULL, buf[64];
+	char buf[64];
 	int err;
 
 	if (rq->uids->n && rq->gids->n) {
@@ -331,25 +339,37 @@ static bool map_ns(const struct probe_request *rq, pid_t pid)
 		const struct idranges *rs[2] = {rq->uids, rq->gids};
 		unsigned long ids[2] = {rq->uid, rq->gid};
 
-		guard_sendf("map subids\n");
-		for (int i = 0; i < 2; i++) {
-			char **argv;
+		pid_t run[2] = {-1, -1};
+		int fds[2] = {-1, -1}, errs[2] = {0, 0};
+		char *msgs[2] = {NULL, NULL};
+		bool ok = true;
 
+		guard_sendf("map subids\n");
+		for (int i = 0; i < 2; i++)
 			if (!tools[i]) {
 				guard_sendf("setup %s %d %s not found\n", i ? "gid_map" : "uid_map", ENOENT,
 				      i ? "newgidmap" : "newuidmap");
 				return false;
 			}
-			argv = map_argv(tools[i], pid, ids[i], rs[i]);
-			err = run_map_tool(argv, &msg);
+		/* Both at once: neither waits for the other, which saves the
+		 * start-up of one setuid program from the probe's time. */
+		for (int i = 0; i < 2; i++) {
+			char **argv = map_argv(tools[i], pid, ids[i], rs[i]);
+
+			run[i] = start_map_tool(argv, &fds[i]);
+			errs[i] = run[i] < 0 ? errno : 0;
 			free_argv(argv);
-			if (err) {
-				guard_sendf("setup %s %d %s\n", i ? "gid_map" : "uid_map", err, msg ? msg : "");
-				free(msg);
-				return false;
-			}
 		}
-		return true;
+		for (int i = 0; i < 2; i++) {
+			if (run[i] >= 0)
+				errs[i] = finish_map_tool(run[i], fds[i], &msgs[i]);
+			/* The first that failed is the one reported, as when they ran in turn. */
+			if (errs[i] && ok)
+				guard_sendf("setup %s %d %s\n", i ? "gid_map" : "uid_map", errs[i], msgs[i] ? msgs[i] : "");
+			ok = ok && !errs[i];
+			free(msgs[i]);
+		}
+		return ok;
 	}
 	/* No ranges: what Podman falls back to, one ID and nothing else. */
 	guard_sendf("map single\n");

@@ -8,8 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dynlib.h"
 #include "subids.h"
+#include "util.h"
 #include "xalloc.h"
+
+/* libsubid, loaded when a run first asks it (dynlib.h). */
+static struct {
+	__typeof__(subid_init) *init;
+	__typeof__(subid_get_uid_ranges) *uid_ranges;
+	__typeof__(subid_get_gid_ranges) *gid_ranges;
+} sub;
+static const struct dynsym sub_syms[] = {
+	{"subid_init", &sub.init},
+	{"subid_get_uid_ranges", &sub.uid_ranges},
+	{"subid_get_gid_ranges", &sub.gid_ranges},
+};
+static struct dynlib sub_lib = {SONAME_SUBID, sub_syms, ARRAY_SIZE(sub_syms), 0, ""};
 
 /* libsubid writes its complaints to this stream; ours stay in our report. */
 static FILE *quiet(void)
@@ -44,7 +59,7 @@ static bool ask(struct idranges *r, const char *who, bool uid)
 
 	if (!who || !*who)
 		return false;
-	n = uid ? subid_get_uid_ranges(who, &ranges) : subid_get_gid_ranges(who, &ranges);
+	n = uid ? sub.uid_ranges(who, &ranges) : sub.gid_ranges(who, &ranges);
 	if (n < 0)
 		r->failed = true;
 	if (n <= 0) {
@@ -161,10 +176,16 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 	const char *who = user_env && *user_env ? user_env : name;
 
 	memset(s, 0, sizeof(*s));
-	subid_init("nfscheck", quiet());
 	s->backend = nsswitch_backend();
-	lookup(&s->uid, who, uid, true);
-	lookup(&s->gid, who, uid, false);
+	if (dynlib_load(&sub_lib)) {
+		sub.init("nfscheck", quiet());
+		lookup(&s->uid, who, uid, true);
+		lookup(&s->gid, who, uid, false);
+	} else {
+		/* As an error of libsubid's: the answer Podman would get is unknown. */
+		s->uid.failed = s->gid.failed = true;
+		s->lib_err = sub_lib.err;
+	}
 	subids_read_file(s, &s->files[0], "/etc/subuid");
 	subids_read_file(s, &s->files[1], "/etc/subgid");
 }

@@ -48,6 +48,7 @@ struct subid_file {
 struct subids {
 	struct idranges uid, gid;
 	char *backend;            /* nsswitch "subid:" value, "files" by default */
+	const char *lib_err;      /* why libsubid could not be loaded, or NULL */
 	struct subid_file files[2];  /* /etc/subuid, /etc/subgid */
 	struct problem_list problems;
 };

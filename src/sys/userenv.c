@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -53,15 +54,17 @@ void userenv_set(struct userenv *e, const char *name, const char *value)
 
 static void set_identity(struct userenv *e, uid_t uid)
 {
-	struct identity id;
+	struct passwd *pw;
 
 	e->uid = uid;
 	e->gid = getegid();
-	if (identity_from_uid(uid, &id) == 0) {
-		e->user = xstrdup(id.name);
-		e->passwd_home = xstrdup(id.home);
-		e->gid = id.gid;
-		identity_free(&id);
+	/* The passwd entry is all this needs: not the groups (identity_from_uid),
+	 * whose lookup loads every group module nsswitch.conf names. */
+	pw = getpwuid(uid);
+	if (pw) {
+		e->user = xstrdup(pw->pw_name);
+		e->passwd_home = xstrdup(pw->pw_dir ? pw->pw_dir : "");
+		e->gid = pw->pw_gid;
 	}
 }
 

@@ -403,6 +403,15 @@ static void test_dpkg(void)
 	ok(dpkg_status(d, "buildah", &pk) == 0 && strcmp(pk.version, "1.28") == 0,
 	   "the first stanza that names it, however spelled (%s)", pk.version);
 	ok(dpkg_status(d, "crun", &pk) == 0 && strcmp(pk.version, "1.8") == 0, "a stanza in the middle");
+	/* dpkg's spelling found in one search: only where it starts a stanza,
+	 * whatever else before it mentions the name. */
+	write_file(p, "Package: conmon\nDepends: podman\nMaintainer: team+podman@x\n\n"
+		      "Package: crun\nPackage: podman\nVersion: 1\n\nPackage: podman\nVersion: 2\n\n");
+	ok(dpkg_status(d, "podman", &pk) == 0 && strcmp(pk.version, "2") == 0,
+	   "the stanza that starts with it, not a second Package line in another (%s)", pk.version);
+	write_file(p, "Package: conmon\nDepends: podman\n\nPackage: podman\nVersion: 3\n");
+	ok(dpkg_status(d, "podman", &pk) == 0 && strcmp(pk.version, "3") == 0,
+	   "other stanzas naming it in other fields are passed over (%s)", pk.version);
 	snprintf(p, sizeof(p), "rm -rf '%s'", d);
 	if (system(p) != 0)
 		ok(0, "cleanup");

@@ -12,17 +12,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libmount.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fstypes.h"
 #include "fsx.h"
 #include "localwalk.h"
+#include "mounts.h"
 #include "tap.h"
 #include "xalloc.h"
 
@@ -111,6 +114,15 @@ static void ask(const struct fsx *x, const char *path, struct ans *a)
 			fsx_free_names(names, n);
 		free(dirs);
 	}
+}
+
+/* Whether T lists a mount on exactly PATH. */
+static bool mounted_at(const struct mount_table *t, const char *path)
+{
+	struct libmnt_fs *fs = mount_table_find(t, path);
+	const char *target = fs ? mnt_fs_get_target(fs) : NULL;
+
+	return target && strcmp(target, path) == 0;
 }
 
 static int open_fds(void)
@@ -364,6 +376,38 @@ int main(void)
 		is_int(fsx_stat(&here, P("tmpfs/f"), &a), 0, "here_only on a local path: answered");
 		if (chdir(cwd) != 0)
 			return 99;
+	}
+
+	/*
+	 * A forked child polls a mountinfo of its own: a mount it makes and
+	 * hears of leaves the parent's notice of it in place. (Telling a child
+	 * from its parent takes no system call; a mistake here would share
+	 * the descriptor, and the parent would keep a stale table.)
+	 */
+	{
+		const struct mount_table *t = lw_mount_table();
+		pid_t pid;
+		int st = -1;
+
+		dir("forkmnt", 0755);
+		ok(t && !mounted_at(t, P("forkmnt")), "before the child: no mount on forkmnt");
+		pid = fork();
+		if (pid == 0) {
+			bool seen;
+
+			lw_mount_table();
+			if (mount("tmpfs", P("forkmnt"), "tmpfs", 0, "mode=0755") != 0)
+				_exit(99);
+			t = lw_mount_table();
+			seen = t && mounted_at(t, P("forkmnt"));
+			_exit(seen ? 0 : 1);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid)
+			return 99;
+		is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0, "the child hears of the mount it made");
+		t = lw_mount_table();
+		ok(t && mounted_at(t, P("forkmnt")), "and the parent still hears of it too");
+		umount(P("forkmnt"));
 	}
 
 	umount(P("tmpfs"));
