@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "diag-cache.h"
+#include "ids-plan.h"
 #include "xalloc.h"
 
 struct tool_entry {
@@ -32,6 +33,7 @@ struct diag_cache {
 	size_t ntools;
 	struct probe_entry *probes;
 	size_t nprobes;
+	struct ids_plan *ids_plan;
 };
 
 struct diag_cache *diag_cache_new(void)
@@ -51,6 +53,7 @@ void diag_cache_free(struct diag_cache *c)
 	}
 	free(c->tools);
 	free(c->probes);
+	ids_plan_free(c->ids_plan);
 	if (c->have_pv)
 		podman_version_free(&c->pv);
 	free(c->pv_path);
@@ -141,4 +144,19 @@ void diag_cache_set_probe(struct diag_cache *c, dev_t dev, bool single, const st
 	e->r.single_mapping = r->single_mapping;
 	e->r.timed_out = r->timed_out;
 	e->r.scratch_removed = true;
+}
+
+const struct ids_plan *diag_cache_ids_plan(const struct diag_cache *c)
+{
+	return c ? c->ids_plan : NULL;
+}
+
+void diag_cache_set_ids_plan(struct diag_cache *c, struct ids_plan *p)
+{
+	if (!c) {
+		ids_plan_free(p);
+		return;
+	}
+	ids_plan_free(c->ids_plan);
+	c->ids_plan = p;
 }

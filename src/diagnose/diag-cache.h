@@ -51,4 +51,10 @@ void diag_cache_set_tool(struct diag_cache *c, const char *tool, const char *pat
 bool diag_cache_probe(const struct diag_cache *c, dev_t dev, bool single, struct probe_result *out);
 void diag_cache_set_probe(struct diag_cache *c, dev_t dev, bool single, const struct probe_result *r);
 
+/* The subordinate ranges proposed to every user short of them (ids-plan.h),
+ * made once for the run; the cache owns it. NULL: none made. */
+struct ids_plan;
+const struct ids_plan *diag_cache_ids_plan(const struct diag_cache *c);
+void diag_cache_set_ids_plan(struct diag_cache *c, struct ids_plan *p);
+
 #endif

@@ -29,6 +29,8 @@
 #include "exitcode.h"
 #include "fleet.h"
 #include "fsx.h"
+#include "ids-plan.h"
+#include "idsnap.h"
 #include "ioutil.h"
 #include "msg.h"
 #include "util.h"
@@ -85,9 +87,9 @@ static void check_user(const struct fleet_options *o, struct fleet_user *u, stru
 }
 
 /* A worker: read "INDEX MS" lines until EOF, answer each with a JSON line. */
-static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_run *r, int task, int result)
+static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_run *r, struct diag_cache *cache,
+				  int task, int result)
 {
-	struct diag_cache *cache = diag_cache_new();
 	FILE *in = fdopen(task, "r");
 	char line[64];
 
@@ -113,8 +115,8 @@ static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_ru
 	_exit(0);
 }
 
-static bool start_worker(const struct fleet_options *o, struct fleet_run *r, struct worker *w, struct worker *all,
-			 int nall)
+static bool start_worker(const struct fleet_options *o, struct fleet_run *r, struct diag_cache *cache,
+			 struct worker *w, struct worker *all, int nall)
 {
 	int t[2], res[2];
 
@@ -136,7 +138,7 @@ static bool start_worker(const struct fleet_options *o, struct fleet_run *r, str
 			}
 		close(t[1]);
 		close(res[0]);
-		worker_main(o, r, t[0], res[1]);
+		worker_main(o, r, cache, t[0], res[1]);
 	}
 	close(t[0]);
 	close(res[1]);
@@ -293,6 +295,28 @@ static bool wait_results(struct fleet_run *r, struct worker *ws, int n, const bo
 	return any && left > 0;
 }
 
+/*
+ * What is the same for every user, read once before the workers fork, so
+ * that no user's checks read a whole database again: the passwd and group
+ * entries, /etc/subuid and /etc/subgid, and the subordinate ranges to
+ * propose to those short of them, planned for all of them together.
+ */
+static struct diag_cache *host_facts(const struct fleet_options *o, const struct fleet_run *r)
+{
+	struct diag_cache *c = diag_cache_new();
+	struct ids_extra *extra = xcalloc(r->n ? r->n : 1, sizeof(*extra));
+
+	idsnap_preload();
+	subids_preload();
+	for (size_t i = 0; i < r->n; i++) {
+		extra[i].name = r->u[i].name;
+		extra[i].uid = r->u[i].uid;
+	}
+	diag_cache_set_ids_plan(c, ids_plan_make(subids_snapshot_files(), o->policy, extra, r->n));
+	free(extra);
+	return c;
+}
+
 void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 {
 	double t0 = mono_ms(), deadline = t0 + o->timeout_ms - FINISH_MS;
@@ -300,12 +324,14 @@ void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 	struct worker *ws = xcalloc((size_t)n, sizeof(*ws));
 	bool *started = xcalloc(r->n + 1, sizeof(bool));
 	size_t next = 0;
+	struct diag_cache *cache;
 
 	r->started = (double)time(NULL);
 	r->jobs = n;
+	cache = host_facts(o, r);
 	signal(SIGPIPE, SIG_IGN);
 	for (int k = 0; k < n; k++)
-		if (!start_worker(o, r, &ws[k], ws, n))
+		if (!start_worker(o, r, cache, &ws[k], ws, n))
 			nf_warning("could not start worker %d: %s", k + 1, strerror(errno));
 	for (;;) {
 		bool busy = false;
@@ -323,5 +349,6 @@ void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 		stop_worker(&ws[k], ws[k].busy >= 0);
 	free(ws);
 	free(started);
+	diag_cache_free(cache);
 	r->duration = (mono_ms() - t0) / 1000.0;
 }

@@ -18,33 +18,12 @@
 #include "exitcode.h"
 #include "fleet.h"
 #include "mounts.h"
+#include "nsswitch.h"
 #include "msg.h"
 #include "xalloc.h"
 
 /* A name a line of a --users file may hold: no longer than this. */
 #define USER_LINE_MAX 1024
-
-void fleet_login_defs(const char *file, unsigned long long *lo, unsigned long long *hi)
-{
-	FILE *f = fopen(file ? file : "/etc/login.defs", "re");
-	char line[512];
-
-	*lo = 1000;
-	*hi = 60000;
-	while (f && fgets(line, sizeof(line), f)) {
-		char key[32];
-		unsigned long long v;
-
-		if (sscanf(line, " %31s %llu", key, &v) != 2)
-			continue;
-		if (strcmp(key, "UID_MIN") == 0)
-			*lo = v;
-		else if (strcmp(key, "UID_MAX") == 0)
-			*hi = v;
-	}
-	if (f)
-		fclose(f);
-}
 
 static void add_user(struct fleet_run *r, const char *name, long long uid, const char *home)
 {
@@ -142,7 +121,7 @@ int fleet_users(const struct fleet_options *o, struct fleet_run *r)
 			lo = o->uid_lo;
 			hi = o->uid_hi;
 		} else {
-			fleet_login_defs(o->login_defs, &lo, &hi);
+			login_defs_uid_range(o->login_defs, &lo, &hi);
 		}
 		from_nss(r, lo, hi);
 	}
