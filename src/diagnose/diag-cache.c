@@ -34,6 +34,7 @@ struct diag_cache {
 	struct probe_entry *probes;
 	size_t nprobes;
 	struct ids_plan *ids_plan;
+	struct runshare *share;
 };
 
 struct diag_cache *diag_cache_new(void)
@@ -159,4 +160,15 @@ void diag_cache_set_ids_plan(struct diag_cache *c, struct ids_plan *p)
 	}
 	ids_plan_free(c->ids_plan);
 	c->ids_plan = p;
+}
+
+void diag_cache_set_share(struct diag_cache *c, struct runshare *s)
+{
+	if (c)
+		c->share = s;
+}
+
+struct runshare *diag_cache_share(const struct diag_cache *c)
+{
+	return c ? c->share : NULL;
 }

@@ -57,4 +57,10 @@ struct ids_plan;
 const struct ids_plan *diag_cache_ids_plan(const struct diag_cache *c);
 void diag_cache_set_ids_plan(struct diag_cache *c, struct ids_plan *p);
 
+/* fleet: the store its workers share (runshare.h), made before they fork;
+ * the cache does not own it. NULL (or no cache): every fact is measured. */
+struct runshare;
+void diag_cache_set_share(struct diag_cache *c, struct runshare *s);
+struct runshare *diag_cache_share(const struct diag_cache *c);
+
 #endif

@@ -33,6 +33,7 @@
 #include "idsnap.h"
 #include "ioutil.h"
 #include "msg.h"
+#include "runshare.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -42,6 +43,9 @@
 #define USER_MIN_MS 1000
 /* What the parent keeps for itself at the end: kill, collect, report. */
 #define FINISH_MS 300
+/* The facts the workers share: NFS servers and mounts of one host. */
+#define SHARE_SLOTS 256
+#define SHARE_BYTES 16384
 
 struct worker {
 	pid_t pid;
@@ -299,7 +303,8 @@ static bool wait_results(struct fleet_run *r, struct worker *ws, int n, const bo
  * What is the same for every user, read once before the workers fork, so
  * that no user's checks read a whole database again: the passwd and group
  * entries, /etc/subuid and /etc/subgid, and the subordinate ranges to
- * propose to those short of them, planned for all of them together.
+ * propose to those short of them, planned for all of them together; and
+ * the store in which the workers share what they measure once per host.
  */
 static struct diag_cache *host_facts(const struct fleet_options *o, const struct fleet_run *r)
 {
@@ -314,6 +319,8 @@ static struct diag_cache *host_facts(const struct fleet_options *o, const struct
 	}
 	diag_cache_set_ids_plan(c, ids_plan_make(subids_snapshot_files(), o->policy, extra, r->n));
 	free(extra);
+	/* Servers and lock tests, asked once by whichever worker comes first. */
+	diag_cache_set_share(c, runshare_new(SHARE_SLOTS, SHARE_BYTES));
 	return c;
 }
 
@@ -349,6 +356,7 @@ void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 		stop_worker(&ws[k], ws[k].busy >= 0);
 	free(ws);
 	free(started);
+	runshare_free(diag_cache_share(cache));
 	diag_cache_free(cache);
 	r->duration = (mono_ms() - t0) / 1000.0;
 }
