@@ -17,6 +17,7 @@
 
 #include "exitcode.h"
 #include "fleet.h"
+#include "idsnap.h"
 #include "mounts.h"
 #include "nsswitch.h"
 #include "msg.h"
@@ -64,6 +65,7 @@ static int from_file(struct fleet_run *r, const char *file)
 		return NF_EXIT_INCOMPLETE;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct identity id;
 		struct passwd *pw;
 
 		lineno++;
@@ -75,6 +77,12 @@ static int from_file(struct fleet_run *r, const char *file)
 			nf_error("%s:%lu: not a user name", file, lineno);
 			st = NF_EXIT_INCOMPLETE;
 			break;
+		}
+		/* The snapshot when there is one: getpwnam reads the whole file. */
+		if (idsnap_by_name(line, &id)) {
+			add_user(r, line, id.uid, id.home);
+			identity_free(&id);
+			continue;
 		}
 		pw = getpwnam(line);
 		add_user(r, line, pw ? (long long)pw->pw_uid : -1, pw ? pw->pw_dir : NULL);
@@ -115,6 +123,7 @@ int fleet_users(const struct fleet_options *o, struct fleet_run *r)
 	int st = NF_EXIT_OK;
 
 	if (o->users_file) {
+		idsnap_preload();
 		st = from_file(r, o->users_file);
 	} else {
 		if (o->have_range) {
