@@ -3,9 +3,10 @@
  * The parallel run: --jobs worker processes, forked once, each asked for
  * one user at a time over a pipe and answering with one JSON line. The
  * checks are not thread-safe (guard's deadline, signal state, getpwnam), so
- * workers are processes; each keeps the facts shared between its users
- * (diag-cache.h). The parent alone keeps time: at --timeout it kills the
- * workers (their guarded children die with them) and the users not done
+ * workers are processes; the facts shared between users (diag-cache.h)
+ * pass between them through a store made before they fork (runshare.h).
+ * The parent alone keeps time: at --timeout it kills the workers (their
+ * guarded children die with them) and the users not done
  * are "not checked". A mount that did not answer for one user settles every
  * waiting user whose home is on it: a dead server costs one timeout, not
  * one per user.
@@ -108,6 +109,7 @@ static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_ru
 		if (sscanf(line, "%ld %ld", &idx, &ms) != 2 || idx < 0 || (size_t)idx >= r->n)
 			_exit(NF_EXIT_INCOMPLETE);
 		check_user(o, &r->u[idx], cache, (int)ms);
+		diag_cache_user_done(cache);
 		fsx_session_end();
 		j = fleet_user_json(&r->u[idx]);
 		json_object_object_add(j, "index", json_object_new_int64(idx));

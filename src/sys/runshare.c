@@ -177,3 +177,16 @@ void runshare_drop(struct runshare *s, const char *key)
 {
 	release(s, key, NULL, 0, false);
 }
+
+void runshare_drop_mine(struct runshare *s)
+{
+	if (!s || !lock(s))
+		return;
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct slot *sl = slot_at(s, i);
+
+		if (sl->state == SLOT_CLAIMED && sl->owner == getpid())
+			sl->state = SLOT_EMPTY;
+	}
+	unlock(s);
+}

@@ -33,5 +33,7 @@ enum runshare_answer runshare_get(struct runshare *s, const char *key, int wait_
 void runshare_put(struct runshare *s, const char *key, const void *data, size_t len);
 /* Give up a claim: the next to ask measures it. */
 void runshare_drop(struct runshare *s, const char *key);
+/* Give up every claim this process still holds (a user's checks are over). */
+void runshare_drop_mine(struct runshare *s);
 
 #endif
