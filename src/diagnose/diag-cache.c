@@ -79,6 +79,9 @@ static bool fetch(struct diag_cache *c, const char *key, int wait_ms, char **dat
 {
 	*data = NULL;
 	*len = 0;
+	/* Never past the user's own deadline. */
+	if (wait_ms > guard_remaining_ms())
+		wait_ms = guard_remaining_ms();
 	return c->share && runshare_get(c->share, key, wait_ms, data, len) == RS_FOUND;
 }
 
