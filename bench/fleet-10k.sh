@@ -10,18 +10,19 @@
 # loop. On a busy machine the wall clock is the larger; CPU time says more.
 #
 #   bench/fleet-10k.sh [NFSCHECK]    (root; default: src/nfscheck of this tree)
-#   N=10000 SAMPLE=100 JOBS=$(nproc) change the sizes.
+#   N=10000 SAMPLE=100 JOBS=$(nproc) change the sizes; UID0=210000 the first
+#   UID (the tests' own synthetic users start at 200000: no clash).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 nfscheck=${1:-$top/src/nfscheck}
 [ -x "$nfscheck" ] || nfscheck=$top/_build/src/nfscheck
-N=${N:-10000} SAMPLE=${SAMPLE:-100} JOBS=${JOBS:-$(nproc)}
+N=${N:-10000} SAMPLE=${SAMPLE:-100} JOBS=${JOBS:-$(nproc)} UID0=${UID0:-210000}
 [ "$(id -u)" -eq 0 ] || { echo "bench/fleet-10k.sh: needs root" >&2; exit 1; }
-[ "$N" -le 13000 ] || { echo "bench/fleet-10k.sh: at most 13000 users (UIDs 200000-212999)" >&2; exit 1; }
+[ "$N" -le 20000 ] || { echo "bench/fleet-10k.sh: at most 20000 users (UIDs from $UID0)" >&2; exit 1; }
 tmp=$(mktemp -d /var/tmp/nfscheck-bench-fleet.XXXXXX)
 chmod 755 "$tmp"
 cp "$nfscheck" "$tmp/nfscheck"
-trap 'pkill -KILL -U "$(seq -s, 200000 $((200000 + N - 1)))" 2>/dev/null || true; rm -rf "$tmp" || true' EXIT
+trap 'pkill -KILL -U "$(seq -s, "$UID0" $((UID0 + N - 1)))" 2>/dev/null || true; rm -rf "$tmp" || true' EXIT
 
 cat >"$tmp/inside.sh" <<EOS
 cd "$tmp"
@@ -30,7 +31,7 @@ cd "$tmp"
 awk -v step=$((N / SAMPLE)) 'NR % step == 1 { print \$1 }' env/kinds >sample
 /usr/bin/time -f '%e %U %S %M' -o loop.time bash -c 'while read -r u; do ./nfscheck diagnose --user "\$u" >/dev/null; done <sample' || true
 EOS
-"$top/tests/fleet-env.sh" "$tmp/env" "$N" bash "$tmp/inside.sh"
+FLEET_ENV_UID0=$UID0 "$top/tests/fleet-env.sh" "$tmp/env" "$N" bash "$tmp/inside.sh"
 
 echo "fleet (wall, user, sys s, max RSS KiB): $(tail -1 "$tmp/fleet.time"); loop: $(tail -1 "$tmp/loop.time")"
 read -r fw fu fs fm < <(tail -1 "$tmp/fleet.time")

@@ -19,6 +19,7 @@
 
 #include "diag-cache.h"
 #include "diag.h"
+#include "ids-plan.h"
 #include "localwalk.h"
 #include "xalloc.h"
 
@@ -107,14 +108,31 @@ static struct json_object *ranges_json(const struct idranges *r)
 	return a;
 }
 
+/* The first ID of the COUNT proposed to NAME: planned with every other user
+ * short of IDs (ids-plan.h), so that no two are told to take the same. */
+static unsigned long proposed_start(struct diag *d, const char *name, unsigned long count)
+{
+	const struct ids_plan *plan = diag_cache_ids_plan(d->cache);
+	struct ids_plan *own = NULL;
+	unsigned long start;
+
+	if (!plan)
+		plan = own = ids_plan_make(d->ids.files, d->policy, NULL, 0);
+	start = ids_plan_start(plan, name, d->t.env.uid, count);
+	ids_plan_free(own);
+	return start;
+}
+
 /* Fewer IDs than the site policy's [subids] minimum: a range of that size more. */
 static void below_policy(struct diag *d, struct check *c, const char *name)
 {
-	unsigned long want = d->policy->min_subids, start = subids_free_start(&d->ids, want);
+	unsigned long want = d->policy->min_subids, start = 0;
 	char *q = shell_quote(name);
 
 	check_detail(c, "%s sets [subids] minimum = %lu", d->policy->file, want);
-	if (strcmp(d->ids.backend, "files") != 0 || !start) {
+	if (strcmp(d->ids.backend, "files") == 0)
+		start = proposed_start(d, name, want);
+	if (!start) {
 		check_remedy(c, "give %s a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'",
 			     name, want);
 	} else {
@@ -144,7 +162,7 @@ void check_subids(struct diag *d)
 	tu = idranges_total(&s->uid);
 	tg = idranges_total(&s->gid);
 	if (!s->uid.n || !s->gid.n) {
-		unsigned long start = subids_free_start(s, SUBID_RECOMMENDED);
+		unsigned long start = strcmp(s->backend, "files") == 0 ? proposed_start(d, name, SUBID_RECOMMENDED) : 0;
 		char *q = shell_quote(name);
 
 		c = diag_add(d, "subids", G_IDS, CS_FAIL, "no subordinate %s range for %s",

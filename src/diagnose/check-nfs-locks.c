@@ -10,12 +10,15 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check-nfs-locks.h"
+#include "diag-cache.h"
 #include "fsx.h"
 #include "nfslock.h"
+#include "runshare.h"
 #include "xalloc.h"
 
 /* How long a lock may wait: a working server answers in milliseconds; a
@@ -246,12 +249,50 @@ static void lock_values(struct check *c, const struct nfs_places *ps, const stru
 	check_value_bool(c, "left_behind", lr->left_behind);
 }
 
+/*
+ * The lock test on FI's mount, or, in a fleet run, the outcome another
+ * worker's test had there: locks are tested once per mount per run. Only
+ * an outcome the mount gave (works, fails, blocked for the whole wait) is
+ * handed on; a file this user could not create is this user's own.
+ */
+static bool shared_lock_test(struct diag *d, const struct fsinfo *fi, const char *dir, int ms,
+			     struct lock_result *lr)
+{
+	struct runshare *share = diag_cache_share(d->cache);
+	char *key = xasprintf("nfs-lock %s %s", fi->mountpoint ? fi->mountpoint : "?", fi->source ? fi->source : "?");
+	char *text;
+	size_t len;
+	enum runshare_answer a = runshare_get(share, key, ms, &text, &len);
+	int outcome, err;
+	double took;
+
+	if (a == RS_FOUND && sscanf(text, "%d %d %lf", &outcome, &err, &took) == 3) {
+		lr->outcome = (enum lock_outcome)outcome;
+		lr->err = err;
+		lr->ms = took;
+	} else {
+		lock_test(dir, d->t.as, ms, lr);
+	}
+	if (a == RS_MINE && (lr->outcome == LOCK_WORKS || lr->outcome == LOCK_FAILED ||
+			     (lr->outcome == LOCK_BLOCKED && ms >= LOCK_MS))) {
+		char *t = xasprintf("%d %d %.3f", (int)lr->outcome, lr->err, lr->ms);
+
+		runshare_put(share, key, t, strlen(t));
+		free(t);
+	} else if (a == RS_MINE) {
+		runshare_drop(share, key);
+	}
+	free(key);
+	free(a == RS_FOUND ? text : NULL);
+	return a == RS_FOUND;
+}
+
 static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinfo *fi)
 {
 	const char *dir = fi->exists ? fi->resolved : fi->existing;
 	char *on = nfs_places_on(ps, fi, true);
 	struct lock_result lr = {.outcome = LOCK_NOT_RUN};
-	bool probe = false;
+	bool probe = false, shared = false;
 	struct check *c;
 	int ms = guard_remaining_ms() - LOCK_RESERVE_MS;
 
@@ -264,8 +305,11 @@ static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinf
 	}
 	probe = from_probe(d, fi, &lr);
 	if (!probe && dir && ms >= LOCK_MIN_MS)
-		lock_test(dir, d->t.as, ms, &lr);
+		shared = shared_lock_test(d, fi, dir, ms, &lr);
 	c = lock_verdict(d, ps, fi, dir, &lr, probe);
+	if (shared)
+		check_detail(c, "the outcome of this run's one lock test on %s, made in another user's directory",
+			     fi->mountpoint);
 	check_detail(c, "Podman takes fcntl locks here for: %s", on);
 	if (lr.outcome == LOCK_FAILED || lr.outcome == LOCK_BLOCKED)
 		explain(ps, c, fi);

@@ -14,10 +14,12 @@
 #include <string.h>
 
 #include "check-nfs-locks.h"
+#include "diag-cache.h"
 #include "localwalk.h"
 #include "nfs-places.h"
 #include "mounts.h"
 #include "nfsserver-verdict.h"
+#include "runshare.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -135,11 +137,20 @@ static void options_check(struct diag *d, const struct nfs_places *ps, const str
 
 /* ---- nfs.server ---- */
 
-static void ask_server(struct nfs_server_entry *s, const struct identity *as, bool locks_later)
+/*
+ * Ask S's server, or, in a fleet run, take the report another worker got:
+ * a server is asked once per run. Only a report that settled every question
+ * is handed on; one cut short by this user's deadline is this user's own.
+ */
+static void ask_server(struct diag *d, struct nfs_server_entry *s, bool locks_later)
 {
 	/* As the user when root asks for one: no question needs privilege. */
-	struct nfs_server_request rq = {.host = s->host, .port = s->port, .rpcbind_port = RPC_PORT_RPCBIND, .as = as};
+	struct nfs_server_request rq = {.host = s->host, .port = s->port, .rpcbind_port = RPC_PORT_RPCBIND, .as = d->t.as};
+	struct runshare *share = diag_cache_share(d->cache);
 	int left = guard_remaining_ms();
+	char *key, *text;
+	size_t len;
+	enum runshare_answer a;
 
 	/* Keep time for the lock checks that follow. */
 	rq.budget_ms = locks_later ? left / 2 : left;
@@ -147,7 +158,22 @@ static void ask_server(struct nfs_server_entry *s, const struct identity *as, bo
 		rq.budget_ms = SERVER_MAX_MS;
 	if (rq.budget_ms < SERVER_MIN_MS)
 		return;
-	nfs_server_probe(&rq, &s->r);
+	key = xasprintf("nfs-server %s %d", s->host, s->port);
+	a = runshare_get(share, key, rq.budget_ms, &text, &len);
+	if (a == RS_FOUND) {
+		nfs_server_report_unpack(&rq, text, &s->r);
+		free(text);
+	} else {
+		nfs_server_probe(&rq, &s->r);
+	}
+	if (a == RS_MINE && !s->r.timed_out && !s->r.interrupted && !s->r.failed) {
+		text = nfs_server_report_pack(&s->r);
+		runshare_put(share, key, text, strlen(text));
+		free(text);
+	} else if (a == RS_MINE) {
+		runshare_drop(share, key);
+	}
+	free(key);
 	s->probed = true;
 }
 
@@ -336,7 +362,7 @@ void check_nfs(struct diag *d)
 		s->port = nfs_mount_port(ps.v[i].fi);
 	}
 	for (size_t i = 0; i < ps.nservers; i++) {
-		ask_server(&ps.servers[i], d->t.as, locks_later);
+		ask_server(d, &ps.servers[i], locks_later);
 		server_check(d, &ps, &ps.servers[i]);
 	}
 	check_nfs_locks(d, &ps);

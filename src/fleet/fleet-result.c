@@ -116,6 +116,28 @@ static const char *dead_mount(const struct diag *d)
 	return NULL;
 }
 
+/*
+ * The server under U's storage stopped answering while U's checks ran: the
+ * checks that failed then failed because of it (a statfs or a probe step
+ * cut off, a storage.conf that could not be read), so they are not causes
+ * of their own, and their fix commands would move storage away from a
+ * server that is only down. Counted as the other users on that mount are.
+ */
+static void not_responding(struct fleet_user *u, const char *mount)
+{
+	char *first = u->summary;
+
+	u->summary = NULL;
+	fleet_user_clear_result(u);
+	u->verdict = FV_NOT_RESPONDING;
+	u->dead_mount = xstrdup(mount);
+	u->causes = xcalloc(1, sizeof(char *));
+	u->causes[u->ncauses++] = xstrdup("server-not-responding");
+	u->summary = first ? xasprintf("%s did not answer: %s", mount, first)
+			   : xasprintf("%s did not answer", mount);
+	free(first);
+}
+
 /* U's result from diagnose's findings D: its verdict, the failing checks'
  * ids, the first one's summary, and the fix block diagnose prints. */
 void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
@@ -137,10 +159,8 @@ void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
 		u->fix = strings_from(fix, &u->nfix);
 	json_object_put(j);
 	u->verdict = st == 1 ? FV_FAIL : st == 2 ? FV_INCOMPLETE : FV_OK;
-	if (dead) {
-		u->verdict = FV_NOT_RESPONDING;
-		u->dead_mount = xstrdup(dead);
-	}
+	if (dead)
+		not_responding(u, dead);
 	if (u->verdict == FV_INCOMPLETE && !u->summary)
 		u->summary = xstrdup(d->nnotes ? d->notes[d->nnotes - 1] : "nfscheck could not complete the checks");
 }

@@ -3,9 +3,10 @@
  * The parallel run: --jobs worker processes, forked once, each asked for
  * one user at a time over a pipe and answering with one JSON line. The
  * checks are not thread-safe (guard's deadline, signal state, getpwnam), so
- * workers are processes; each keeps the facts shared between its users
- * (diag-cache.h). The parent alone keeps time: at --timeout it kills the
- * workers (their guarded children die with them) and the users not done
+ * workers are processes; the facts shared between users (diag-cache.h)
+ * pass between them through a store made before they fork (runshare.h).
+ * The parent alone keeps time: at --timeout it kills the workers (their
+ * guarded children die with them) and the users not done
  * are "not checked". A mount that did not answer for one user settles every
  * waiting user whose home is on it: a dead server costs one timeout, not
  * one per user.
@@ -29,8 +30,11 @@
 #include "exitcode.h"
 #include "fleet.h"
 #include "fsx.h"
+#include "ids-plan.h"
+#include "idsnap.h"
 #include "ioutil.h"
 #include "msg.h"
+#include "runshare.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -40,6 +44,9 @@
 #define USER_MIN_MS 1000
 /* What the parent keeps for itself at the end: kill, collect, report. */
 #define FINISH_MS 300
+/* The facts the workers share: NFS servers and mounts of one host. */
+#define SHARE_SLOTS 256
+#define SHARE_BYTES 16384
 
 struct worker {
 	pid_t pid;
@@ -85,9 +92,9 @@ static void check_user(const struct fleet_options *o, struct fleet_user *u, stru
 }
 
 /* A worker: read "INDEX MS" lines until EOF, answer each with a JSON line. */
-static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_run *r, int task, int result)
+static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_run *r, struct diag_cache *cache,
+				  int task, int result)
 {
-	struct diag_cache *cache = diag_cache_new();
 	FILE *in = fdopen(task, "r");
 	char line[64];
 
@@ -102,6 +109,7 @@ static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_ru
 		if (sscanf(line, "%ld %ld", &idx, &ms) != 2 || idx < 0 || (size_t)idx >= r->n)
 			_exit(NF_EXIT_INCOMPLETE);
 		check_user(o, &r->u[idx], cache, (int)ms);
+		diag_cache_user_done(cache);
 		fsx_session_end();
 		j = fleet_user_json(&r->u[idx]);
 		json_object_object_add(j, "index", json_object_new_int64(idx));
@@ -113,8 +121,8 @@ static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_ru
 	_exit(0);
 }
 
-static bool start_worker(const struct fleet_options *o, struct fleet_run *r, struct worker *w, struct worker *all,
-			 int nall)
+static bool start_worker(const struct fleet_options *o, struct fleet_run *r, struct diag_cache *cache,
+			 struct worker *w, struct worker *all, int nall)
 {
 	int t[2], res[2];
 
@@ -136,7 +144,7 @@ static bool start_worker(const struct fleet_options *o, struct fleet_run *r, str
 			}
 		close(t[1]);
 		close(res[0]);
-		worker_main(o, r, t[0], res[1]);
+		worker_main(o, r, cache, t[0], res[1]);
 	}
 	close(t[0]);
 	close(res[1]);
@@ -293,6 +301,31 @@ static bool wait_results(struct fleet_run *r, struct worker *ws, int n, const bo
 	return any && left > 0;
 }
 
+/*
+ * What is the same for every user, read once before the workers fork, so
+ * that no user's checks read a whole database again: the passwd and group
+ * entries, /etc/subuid and /etc/subgid, and the subordinate ranges to
+ * propose to those short of them, planned for all of them together; and
+ * the store in which the workers share what they measure once per host.
+ */
+static struct diag_cache *host_facts(const struct fleet_options *o, const struct fleet_run *r)
+{
+	struct diag_cache *c = diag_cache_new();
+	struct ids_extra *extra = xcalloc(r->n ? r->n : 1, sizeof(*extra));
+
+	idsnap_preload();
+	subids_preload();
+	for (size_t i = 0; i < r->n; i++) {
+		extra[i].name = r->u[i].name;
+		extra[i].uid = r->u[i].uid;
+	}
+	diag_cache_set_ids_plan(c, ids_plan_make(subids_snapshot_files(), o->policy, extra, r->n));
+	free(extra);
+	/* Servers and lock tests, asked once by whichever worker comes first. */
+	diag_cache_set_share(c, runshare_new(SHARE_SLOTS, SHARE_BYTES));
+	return c;
+}
+
 void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 {
 	double t0 = mono_ms(), deadline = t0 + o->timeout_ms - FINISH_MS;
@@ -300,12 +333,14 @@ void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 	struct worker *ws = xcalloc((size_t)n, sizeof(*ws));
 	bool *started = xcalloc(r->n + 1, sizeof(bool));
 	size_t next = 0;
+	struct diag_cache *cache;
 
 	r->started = (double)time(NULL);
 	r->jobs = n;
+	cache = host_facts(o, r);
 	signal(SIGPIPE, SIG_IGN);
 	for (int k = 0; k < n; k++)
-		if (!start_worker(o, r, &ws[k], ws, n))
+		if (!start_worker(o, r, cache, &ws[k], ws, n))
 			nf_warning("could not start worker %d: %s", k + 1, strerror(errno));
 	for (;;) {
 		bool busy = false;
@@ -323,5 +358,7 @@ void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 		stop_worker(&ws[k], ws[k].busy >= 0);
 	free(ws);
 	free(started);
+	runshare_free(diag_cache_share(cache));
+	diag_cache_free(cache);
 	r->duration = (mono_ms() - t0) / 1000.0;
 }

@@ -17,34 +17,14 @@
 
 #include "exitcode.h"
 #include "fleet.h"
+#include "idsnap.h"
 #include "mounts.h"
+#include "nsswitch.h"
 #include "msg.h"
 #include "xalloc.h"
 
 /* A name a line of a --users file may hold: no longer than this. */
 #define USER_LINE_MAX 1024
-
-void fleet_login_defs(const char *file, unsigned long long *lo, unsigned long long *hi)
-{
-	FILE *f = fopen(file ? file : "/etc/login.defs", "re");
-	char line[512];
-
-	*lo = 1000;
-	*hi = 60000;
-	while (f && fgets(line, sizeof(line), f)) {
-		char key[32];
-		unsigned long long v;
-
-		if (sscanf(line, " %31s %llu", key, &v) != 2)
-			continue;
-		if (strcmp(key, "UID_MIN") == 0)
-			*lo = v;
-		else if (strcmp(key, "UID_MAX") == 0)
-			*hi = v;
-	}
-	if (f)
-		fclose(f);
-}
 
 static void add_user(struct fleet_run *r, const char *name, long long uid, const char *home)
 {
@@ -85,6 +65,7 @@ static int from_file(struct fleet_run *r, const char *file)
 		return NF_EXIT_INCOMPLETE;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
+		struct identity id;
 		struct passwd *pw;
 
 		lineno++;
@@ -96,6 +77,12 @@ static int from_file(struct fleet_run *r, const char *file)
 			nf_error("%s:%lu: not a user name", file, lineno);
 			st = NF_EXIT_INCOMPLETE;
 			break;
+		}
+		/* The snapshot when there is one: getpwnam reads the whole file. */
+		if (idsnap_by_name(line, &id)) {
+			add_user(r, line, id.uid, id.home);
+			identity_free(&id);
+			continue;
 		}
 		pw = getpwnam(line);
 		add_user(r, line, pw ? (long long)pw->pw_uid : -1, pw ? pw->pw_dir : NULL);
@@ -136,13 +123,14 @@ int fleet_users(const struct fleet_options *o, struct fleet_run *r)
 	int st = NF_EXIT_OK;
 
 	if (o->users_file) {
+		idsnap_preload();
 		st = from_file(r, o->users_file);
 	} else {
 		if (o->have_range) {
 			lo = o->uid_lo;
 			hi = o->uid_hi;
 		} else {
-			fleet_login_defs(o->login_defs, &lo, &hi);
+			login_defs_uid_range(o->login_defs, &lo, &hi);
 		}
 		from_nss(r, lo, hi);
 	}

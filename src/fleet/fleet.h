@@ -62,8 +62,6 @@ struct fleet_run {
 
 /* Fill R->u with the users to check. NF_EXIT_OK or an exit status (printed). */
 int fleet_users(const struct fleet_options *o, struct fleet_run *r);
-/* Read UID_MIN and UID_MAX from FILE (defaults 1000 and 60000). */
-void fleet_login_defs(const char *file, unsigned long long *lo, unsigned long long *hi);
 /* Check every user of R, in parallel, within O->timeout_ms. */
 void fleet_check(const struct fleet_options *o, struct fleet_run *r);
 void fleet_run_free(struct fleet_run *r);

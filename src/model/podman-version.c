@@ -334,6 +334,74 @@ void podman_version_copy(struct podman_version *dst, const struct podman_version
 	dst->resolved = dup_or_null(src->resolved);
 }
 
+#define PV_STRINGS 6
+
+/* The strings of PV, in the order the packed form holds them. */
+static void string_fields(struct podman_version *pv, char **f[PV_STRINGS])
+{
+	f[0] = &pv->source;
+	f[1] = &pv->found;
+	f[2] = &pv->algorithm_why;
+	f[3] = &pv->program;
+	f[4] = &pv->binary;
+	f[5] = &pv->resolved;
+}
+
+char *podman_version_pack(const struct podman_version *pv, size_t *len)
+{
+	struct podman_version copy = *pv;
+	size_t n = PV_STRINGS, total = sizeof(copy);
+	char **strs[PV_STRINGS], *out, *at;
+
+	string_fields(&copy, strs);
+	for (size_t i = 0; i < n; i++)
+		total += 1 + (*strs[i] ? strlen(*strs[i]) + 1 : 0);
+	out = xmalloc(total);
+	at = out + sizeof(copy);
+	/* Each string: a byte saying whether there is one, then it with its NUL. */
+	for (size_t i = 0; i < n; i++) {
+		*at++ = *strs[i] != NULL;
+		if (*strs[i]) {
+			memcpy(at, *strs[i], strlen(*strs[i]) + 1);
+			at += strlen(*strs[i]) + 1;
+		}
+		*strs[i] = NULL;
+	}
+	memcpy(out, &copy, sizeof(copy));
+	*len = total;
+	return out;
+}
+
+bool podman_version_unpack(struct podman_version *pv, const char *data, size_t len)
+{
+	const char *at = data + sizeof(*pv), *end = data + len;
+	size_t n = PV_STRINGS;
+	char **strs[PV_STRINGS];
+
+	if (len < sizeof(*pv))
+		return false;
+	memcpy(pv, data, sizeof(*pv));
+	string_fields(pv, strs);
+	for (size_t i = 0; i < n; i++)
+		*strs[i] = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *nul;
+
+		if (at >= end)
+			goto bad;
+		if (!*at++)
+			continue;
+		if (!(nul = memchr(at, '\0', (size_t)(end - at))))
+			goto bad;
+		*strs[i] = xstrdup(at);
+		at = nul + 1;
+	}
+	return true;
+bad:
+	podman_version_free(pv);
+	return false;
+}
+
 void podman_version_free(struct podman_version *pv)
 {
 	free(pv->source);

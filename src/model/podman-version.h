@@ -69,6 +69,10 @@ bool podman_version_parse(const char *s, unsigned *version);
 int podman_version_detect(struct podman_version *pv, const char *override, const char *search,
 			  const struct identity *as);
 void podman_version_free(struct podman_version *pv);
+/* PV as LEN bytes, for another process of the same program (fleet's workers
+ * share one decision); and back: false when DATA is not such bytes. */
+char *podman_version_pack(const struct podman_version *pv, size_t *len);
+bool podman_version_unpack(struct podman_version *pv, const char *data, size_t len);
 
 /* Buildah minor release -> the Podman release vendoring the same storage. */
 unsigned podman_for_buildah(unsigned buildah);

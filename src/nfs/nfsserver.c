@@ -358,7 +358,7 @@ static struct nfs_step *add_step(struct nfs_server_report *r, const char *id)
 	return s;
 }
 
-static void parse_line(struct nfs_server_report *r, char *line)
+void nfs_server_parse_line(struct nfs_server_report *r, char *line)
 {
 	char word[32], id[32], netid[16], code[32];
 	unsigned a, b;
@@ -436,11 +436,16 @@ void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_rep
 	gs = guard_run(as, rq->budget_ms, server_child, (void *)rq, &status, &out);
 	identity_free(&nobody);
 	for (size_t at = 0; (line = guard_out_line(&out, &at));)
-		parse_line(r, line);
+		nfs_server_parse_line(r, line);
 	free(out.data);
 	r->interrupted = guard_interrupted() != 0;
 	r->failed = gs == GUARD_FAILED;
 	r->timed_out = gs == GUARD_DEADLINE && !r->interrupted;
+	nfs_server_settle(r);
+}
+
+void nfs_server_settle(struct nfs_server_report *r)
+{
 	for (size_t i = 0; i < r->nsteps; i++) {
 		struct nfs_step *s = &r->steps[i];
 

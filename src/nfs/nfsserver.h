@@ -69,6 +69,16 @@ struct nfs_server_report {
 
 void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_report *r);
 void nfs_server_report_free(struct nfs_server_report *r);
+/* One line of the child's, into R; and, once all are in, what a step that
+ * never ended means (nfsserver.c's own steps, shared with nfsserver-pack.c). */
+void nfs_server_parse_line(struct nfs_server_report *r, char *line);
+void nfs_server_settle(struct nfs_server_report *r);
+
+/* R as text, in the child's own lines plus how it ended, for another
+ * process of the run (fleet's workers share one report per server); and
+ * back, for the request RQ. Caller frees. */
+char *nfs_server_report_pack(const struct nfs_server_report *r);
+void nfs_server_report_unpack(const struct nfs_server_request *rq, const char *text, struct nfs_server_report *r);
 
 /* Parse HOST, HOST:PORT, [V6ADDR] or [V6ADDR]:PORT (a bare IPv6 address
  * has no port). 0, or -1 when it is not of that form. */

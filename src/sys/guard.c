@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "idsnap.h"
 #include "ioutil.h"
 #include "util.h"
 #include "xalloc.h"
@@ -118,6 +119,8 @@ int identity_lookup(const char *name, struct identity *id)
 	struct passwd *pw;
 	char *end;
 
+	if (idsnap_by_name(name, id))
+		return 0;
 	errno = 0;
 	pw = getpwnam(name);
 	if (!pw) {
@@ -134,6 +137,8 @@ int identity_from_uid(uid_t uid, struct identity *id)
 {
 	struct passwd *pw;
 
+	if (idsnap_by_uid(uid, id))
+		return 0;
 	errno = 0;
 	pw = getpwuid(uid);
 	if (!pw)

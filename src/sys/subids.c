@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dynlib.h"
+#include "nsswitch.h"
 #include "subids.h"
 #include "util.h"
 #include "xalloc.h"
@@ -87,27 +88,20 @@ static void lookup(struct idranges *r, const char *name, uid_t uid, bool is_uid)
 		ask(r, num, is_uid);
 }
 
+/* The one module libsubid loads: the first word of "subid:". */
 static char *nsswitch_backend(void)
 {
-	FILE *f = fopen("/etc/nsswitch.conf", "re");
-	char line[512];
-	char *found = NULL;
+	char *v = nsswitch_sources("subid", "files");
 
-	while (f && fgets(line, sizeof(line), f)) {
-		char *p = line, *v;
+	v[strcspn(v, " \t")] = '\0';
+	return v;
+}
 
-		p += strspn(p, " \t");
-		if (strncmp(p, "subid:", 6) != 0)
-			continue;
-		v = p + 6;
-		v += strspn(v, " \t");
-		v[strcspn(v, " \t\n#")] = '\0';
-		free(found);
-		found = xstrdup(*v ? v : "files");
-	}
-	if (f)
-		fclose(f);
-	return found ? found : xstrdup("files");
+/* libsubid reads numbers with strtoul base 0: "0100" is octal there. */
+static bool base0_differs(const char *s)
+{
+	s += strspn(s, " \t");
+	return s[0] == '0' && s[1];
 }
 
 static bool parse_ulong(const char *s, unsigned long *out)
@@ -126,6 +120,7 @@ void subids_read_file(struct subids *s, struct subid_file *f, const char *path)
 	FILE *fp = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
+	ssize_t len;
 	unsigned lineno = 0;
 
 	f->path = xstrdup(path);
@@ -133,12 +128,15 @@ void subids_read_file(struct subids *s, struct subid_file *f, const char *path)
 		f->err = errno;
 		return;
 	}
-	while (getline(&line, &cap, fp) > 0) {
+	while ((len = getline(&line, &cap, fp)) > 0) {
 		char *fields[4], *p = line;
 		int nf = 0;
 		unsigned long start, count;
 
 		lineno++;
+		/* shadow's commonio drops a line this long */
+		if (len >= 1024)
+			f->unlike_libsubid = true;
 		p[strcspn(p, "\n")] = '\0';
 		if (!*p || *p == '#')
 			continue;
@@ -153,10 +151,13 @@ void subids_read_file(struct subids *s, struct subid_file *f, const char *path)
 			continue;
 		}
 		if (!parse_ulong(fields[1], &start) || !parse_ulong(fields[2], &count)) {
+			f->unlike_libsubid = true;
 			problem_add(&s->problems, PR_ERROR, path, lineno, "the line is ignored",
 				    "'%s:%s:%s': start and count must be numbers", fields[0], fields[1], fields[2]);
 			continue;
 		}
+		if (base0_differs(fields[1]) || base0_differs(fields[2]))
+			f->unlike_libsubid = true;
 		if (count == 0)
 			problem_add(&s->problems, PR_WARNING, path, lineno, "the range gives no IDs",
 				    "'%s': count is 0", fields[0]);
@@ -176,7 +177,11 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 	const char *who = user_env && *user_env ? user_env : name;
 
 	memset(s, 0, sizeof(*s));
-	s->backend = nsswitch_backend();
+	if (subids_snapshot_lookup(s, who, uid))
+		return;
+	/* With the snapshot's files, libsubid reads them otherwise: it is asked. */
+	if (!s->shared_files)
+		s->backend = nsswitch_backend();
 	if (dynlib_load(&sub_lib)) {
 		sub.init("nfscheck", quiet());
 		lookup(&s->uid, who, uid, true);
@@ -186,8 +191,10 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 		s->uid.failed = s->gid.failed = true;
 		s->lib_err = sub_lib.err;
 	}
-	subids_read_file(s, &s->files[0], "/etc/subuid");
-	subids_read_file(s, &s->files[1], "/etc/subgid");
+	if (!s->shared_files) {
+		subids_read_file(s, &s->files[0], "/etc/subuid");
+		subids_read_file(s, &s->files[1], "/etc/subgid");
+	}
 }
 
 unsigned long idranges_total(const struct idranges *r)
@@ -217,35 +224,6 @@ const struct subid_entry *subids_overlap(const struct subid_file *f, const struc
 	return NULL;
 }
 
-unsigned long subids_free_start(const struct subids *s, unsigned long count)
-{
-	unsigned long start = 100000;
-	bool moved = true;
-
-	/*
-	 * Step past every range that collides until none does. Each step moves
-	 * START past one range for good, so there are at most as many passes
-	 * as ranges; a range running to the end of the ID space leaves no room.
-	 */
-	while (moved) {
-		moved = false;
-		for (int f = 0; f < 2; f++)
-			for (size_t i = 0; i < s->files[f].n; i++) {
-				const struct subid_entry *e = &s->files[f].v[i];
-				unsigned long last = subid_last(e->start, e->count);
-
-				if (!ranges_meet(start, count, e))
-					continue;
-				/* keep ranges aligned as shadow's tools do */
-				if (last >= SUBID_MAX - 65536 || !count)
-					return 0;
-				start = (last + 1 + 65535) / 65536 * 65536;
-				moved = true;
-			}
-	}
-	return subid_last(start, count) <= SUBID_MAX ? start : 0;
-}
-
 void subids_free(struct subids *s)
 {
 	free(s->uid.v);
@@ -253,7 +231,7 @@ void subids_free(struct subids *s)
 	free(s->uid.asked);
 	free(s->gid.asked);
 	free(s->backend);
-	for (int f = 0; f < 2; f++) {
+	for (int f = 0; f < 2 && !s->shared_files; f++) {
 		for (size_t i = 0; i < s->files[f].n; i++)
 			free(s->files[f].v[i].owner);
 		free(s->files[f].v);

@@ -41,6 +41,7 @@ struct subid_entry {
 struct subid_file {
 	char *path;
 	int err;                  /* reading it */
+	bool unlike_libsubid;     /* a line libsubid reads otherwise (octal, too long, rejected here) */
 	struct subid_entry *v;
 	size_t n;
 };
@@ -50,12 +51,33 @@ struct subids {
 	char *backend;            /* nsswitch "subid:" value, "files" by default */
 	const char *lib_err;      /* why libsubid could not be loaded, or NULL */
 	struct subid_file files[2];  /* /etc/subuid, /etc/subgid */
+	bool shared_files;        /* FILES are the snapshot's: not ours to free */
 	struct problem_list problems;
 };
 
 /* USER_ENV is $USER as Podman sees it (NULL when unset); NAME the passwd name. */
 void subids_lookup(struct subids *s, const char *user_env, const char *name, uid_t uid);
 void subids_free(struct subids *s);
+
+/* The entries of F sorted by owner (then line): look-ups by owner in log time. */
+struct subid_owners {
+	const struct subid_file *f;
+	size_t *order;
+};
+void subid_owners_index(struct subid_owners *o, const struct subid_file *f);
+void subid_owners_free(struct subid_owners *o);
+/* How many entries WHO owns exactly; they are f->v[order[*FIRST...]]. */
+size_t subid_owners_find(const struct subid_owners *o, const char *who, size_t *first);
+
+/* fleet: read both files once, before the workers fork; every subids_lookup
+ * after it in this process and its children uses that reading
+ * (subids-snapshot.c says when libsubid is still asked). */
+void subids_preload(void);
+/* The snapshot's two files, or NULL when there is none. */
+const struct subid_file *subids_snapshot_files(void);
+/* subids_lookup from the snapshot into a zeroed S: false when there is none (S untouched),
+ * or when libsubid must be asked (S has the shared files, no ranges yet). */
+bool subids_snapshot_lookup(struct subids *s, const char *who, uid_t uid);
 /* Read PATH (a subuid or subgid file) into F; faults go to S->problems. */
 void subids_read_file(struct subids *s, struct subid_file *f, const char *path);
 
@@ -73,5 +95,18 @@ unsigned long subid_last(unsigned long start, unsigned long count);
 /* The first ID at or above 100000 free in both files for COUNT IDs; 0 when
  * no such range fits below SUBID_MAX. */
 unsigned long subids_free_start(const struct subids *s, unsigned long count);
+
+/* A user to give COUNT subordinate IDs (the same for UIDs and GIDs). */
+struct subid_need {
+	const char *name;
+	unsigned long own;      /* the user's UID: never inside its range (ULONG_MAX: none) */
+	unsigned long count;    /* 0: needs none */
+	unsigned long start;    /* set by subids_plan: the first ID, 0 when none fits */
+};
+/* Give each of V, in order, COUNT IDs at or above 100000 that meet no range
+ * of FILES (subuid and subgid), no ID of TAKEN (the IDs of real users and
+ * groups), and no range given to one before it. */
+void subids_plan(const struct subid_file files[2], const unsigned long *taken, size_t ntaken,
+		 struct subid_need *v, size_t n);
 
 #endif

@@ -4,13 +4,16 @@
 # are on the guest's real root-squashed NFS export, a fifth of them already
 # fixed (graphroot on local /var/tmp), plus one user whose home is an
 # unmounted autofs indirect-map key served by a real automount(8).
-#  1. fleet --json: exactly the NFS users fail, the fixed ones are ok, the
+#  1. fleet --json: the server is asked once for the whole run (nfsd's count
+#     of NULL calls: no more than one diagnose --user makes, at most twice);
+#     exactly the NFS users fail, the fixed ones are ok, the
 #     autofs home is "not mounted, not checked" and stays unmounted (the
 #     mount table before and after, automount's own log); then a plain ls
 #     mounts it, which shows the automounter really works.
 #  2. fleet --timeout T in the background, the NFS server stopped after a
 #     moment: fleet ends within T + 1 s, the users it had not checked are
-#     "not-responding" on the NFS mount, and the exit status is the
+#     "not-responding" on the NFS mount, counted only under that cause (the
+#     users under way at the stop too), and the exit status is the
 #     documented one (1; 2 only if users were left not checked).
 #  3. With the server still dead, fleet --timeout 5: ends within 6 s, every
 #     user not-responding or not-checked, exit 2 (1 if none is not-checked).
@@ -90,11 +93,23 @@ mounted_at /autohome/$auser
 before=$?
 
 # --- 1: every user checked, server up ---
+# NULL calls nfsd has answered (every version): nfscheck's questions to the
+# server; the client's own traffic is no NULL calls once mounted.
+nulls() { awk '/^proc[234] / { s += $3 } END { print s + 0 }' /proc/net/rpc/nfsd; }
+n0=$(nulls)
+"$N" diagnose --user fleetn001 --json >$F/one.json 2>$F/one.err
+n1=$(nulls)
 t0=${EPOCHREALTIME/./}
 "$N" fleet --uid-range $UID0-$auid --timeout 300 --jobs 2 --json >$F/full.json 2>$F/full.err
 rc=$?
 full_ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+n2=$(nulls)
 d "fleet over $((NU + 1)) users on NFS: ${full_ms} ms, exit $rc"
+# One server report per run, shared by the workers: the whole run asks the
+# server what one user's diagnose asks (twice at most, should both workers
+# meet a report that did not settle), not once per user.
+t $(( n1 - n0 < 1 || n2 - n1 > 2 * (n1 - n0) )) \
+	"fleet asks the NFS server once per run: $((n2 - n1)) NULL calls for $((NU - NU / 5)) NFS users, one diagnose --user $((n1 - n0))"
 t $(( rc != 1 )) "fleet exits 1: some users fail (exit $rc)" || d "$(tail -5 $F/full.err)"
 jq -r '.users[] | "\(.user) \(.verdict)"' $F/full.json | sort >$F/got
 { awk '{ print $1, ($3 == "fixed" ? "ok" : "fail") }' $F/kinds; echo "$auser not-mounted"; } | sort >$F/want
@@ -137,6 +152,13 @@ nr=$(jq --arg m "$NFS_MNT" '[.users[] | select(.verdict == "not-responding" and 
 settled=$(jq '[.users[] | select(.verdict == "not-responding" and (.causes | index("server-not-responding")))] | length' $F/stop.json)
 d "not-responding without being asked again (cause server-not-responding): $settled; the others:" \
 	"$(jq -c '.users[] | select(.verdict == "not-responding" and (.causes | index("server-not-responding") | not)) | {user, causes, summary, not_responding}' $F/stop.json)"
+# Whatever the checks under way met when the server stopped (a cut-off
+# statfs, a storage.conf not read), those users count only as not responding.
+other=$(jq -c '[.users[] | select(.verdict == "not-responding" and (.causes != ["server-not-responding"] or .fix != []))]' $F/stop.json)
+bycause=$(jq -c '.users_by_cause' $F/stop.json)
+t $(( $(jq length <<<"$other") != 0 || $(jq '.users_by_cause["server-not-responding"] // 0' $F/stop.json) != nr )) \
+	"every not-responding user counts only under server-not-responding, with no fix ($bycause)" ||
+	d "$(jq -c '.[] | {user, causes, fix}' <<<"$other" | head -3)"
 nc=$(jq '.users_by_verdict["not-checked"]' $F/stop.json)
 done_before=$(jq '[.users[] | select(.verdict == "ok" or .verdict == "fail")] | length' $F/stop.json)
 t $(( nr < 1 || settled < 1 )) "users are reported not-responding on $NFS_MNT ($nr; $done_before checked before, $nc not checked)" ||

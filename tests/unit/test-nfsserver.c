@@ -152,6 +152,27 @@ static void test_full_server(void)
 	t = nfs_server_problem(&r);
 	ok(t == NULL, "no problem");
 	free(t);
+	/* Handed to another worker of a fleet run and back: the same report. */
+	{
+		struct nfs_server_request rq = {.host = r.host, .port = r.port, .rpcbind_port = r.rpcbind_port, .call_ms = r.call_ms,
+						.budget_ms = r.budget_ms};
+		struct nfs_server_report back;
+		char *packed = nfs_server_report_pack(&r), *again;
+		struct json_object *a = nfs_server_json(&r), *b;
+
+		nfs_server_report_unpack(&rq, packed, &back);
+		again = nfs_server_report_pack(&back);
+		b = nfs_server_json(&back);
+		is_str(again, packed, "a packed report unpacks to one that packs the same");
+		is_str(json_object_to_json_string(b), json_object_to_json_string(a), "and whose JSON is the same");
+		ok(nfs_server_responding(&back) && back.nregs == r.nregs && back.nsteps == r.nsteps,
+		   "responding, with its %zu steps and %zu registrations", back.nsteps, back.nregs);
+		json_object_put(a);
+		json_object_put(b);
+		free(packed);
+		free(again);
+		nfs_server_report_free(&back);
+	}
 	nfs_server_report_free(&r);
 
 	/* status registered on a port where nothing listens: registered, does not answer. */
