@@ -6,7 +6,11 @@
 # home bound in where the user's passwd entry puts it). On each release:
 # diagnose first, then podman import of a one-layer image (a file owned by
 # UID 60): diagnose must predict the import's failure; after fix --graphroot
-# to local disk both must agree that it works.
+# to local disk both must agree that it works. Then, from a fresh start in
+# the same home, the same with fix --image instead (root, for the user: an
+# XFS image with reflink in the NFS home, loop-mounted on the user's
+# ~/.local/share/containers), and proof that the imported layer lies in
+# that XFS, chowned to the user's subordinate UID, before fix --undo.
 #
 # The suite's own TAP helpers (lib.sh) write the results; the last line
 # turns them into the "T 0|1 text" and "D text" lines the host reads.
@@ -27,12 +31,30 @@ tar --owner=60 --group=60 -C "$ns_top/img" -cf "$ns_top/img.tar" . && chmod 644 
 # As the user: a home with nothing from the release before.
 as_test_user() { setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups "$@"; }
 
+rel_copy_mkfs_xfs || ok 1 "v$v: copy mkfs.xfs for the trees, which have no xfsprogs"
 for rel in ${RELEASES:-$REL_ALL}; do
-	rel_case "$rel" nfs || { ok 1 "v$v: $rel: $rel_why"; continue; }
+	t0=$SECONDS
+	graphroot_case "$rel"
+	t1=$SECONDS
+	image_case "$rel"
+	diag "v$v: $rel: fix --graphroot case $((t1 - t0)) s, fix --image case $((SECONDS - t1)) s"
+done
+}
+
+# Run the heredoc script (rel_run) with the NFS home bound over $home.
+run_on_nfs_home() {
 	as_test_user rm -rf "$TEST_HOME/.local" "$TEST_HOME/.config"
-	mount --bind "$TEST_HOME" "$home" || { ok 1 "v$v: $rel: bind the NFS home"; continue; }
+	mount --bind "$TEST_HOME" "$home" || return 1
+	rel_run
+	umount -l "$home"
+	return 0
+}
+
+graphroot_case() {
+	local rel=$1 o d1 p1 f d2 p2
+	rel_case "$rel" nfs || { ok 1 "v$v: $rel: $rel_why"; return; }
 	o=$case_dir
-	rel_run <<-EOF
+	run_on_nfs_home <<-EOF || { ok 1 "v$v: $rel: bind the NFS home"; return; }
 		as_user \$NFSCHECK diagnose --json --timeout 60 >$o/d1.json 2>$o/d1.err; echo \$? >$o/d1.rc
 		as_user podman import $ns_top/img.tar nfscheck-test:before >$o/p1.out 2>&1; echo \$? >$o/p1.rc
 		kill_user
@@ -42,7 +64,6 @@ for rel in ${RELEASES:-$REL_ALL}; do
 		as_user podman import $ns_top/img.tar nfscheck-test:after >$o/p2.out 2>&1; echo \$? >$o/p2.rc
 		as_user podman info --format '{{.Store.GraphRoot}}' >$o/info.out 2>&1
 	EOF
-	umount -l "$home"
 	d1=$(cat $o/d1.rc 2>/dev/null) p1=$(cat $o/p1.rc 2>/dev/null) f=$(cat $o/f.rc 2>/dev/null)
 	d2=$(cat $o/d2.rc 2>/dev/null) p2=$(cat $o/p2.rc 2>/dev/null)
 	diag "$rel: $(jq -r '.checks[] | select(.id == "podman") | .summary' $o/d1.json 2>/dev/null); before: diagnose $d1, import $p1: $(tail -1 $o/p1.out)"
@@ -57,7 +78,54 @@ for rel in ${RELEASES:-$REL_ALL}; do
 		diag "$(jq -r '.checks[] | select(.status == "fail") | .id + ": " + .summary' $o/d2.json 2>/dev/null)" "$(tail -2 $o/p2.out)"
 	grep -q "^/var/tmp/$TEST_USER/containers/storage$" $o/info.out
 	ok $? "v$v: $rel: podman's graphroot is the one fix --graphroot wrote" || diag "$(cat $o/info.out)"
-done
+}
+
+# fix --image, run by root for the user, in the release's machine: its
+# closing diagnose and the check that Podman's graphroot lies inside the
+# mountpoint use that release's model. A failed import before it has left
+# a store on NFS, which --move-aside puts aside.
+image_case() {
+	local rel=$1 o d1 p1 f d2 p2 u img
+	rel_case "$rel" nfs-image || { ok 1 "v$v: $rel: $rel_why"; return; }
+	o=$case_dir img=$home/containers-$rel.img
+	run_on_nfs_home <<-EOF || { ok 1 "v$v: $rel: bind the NFS home"; return; }
+		as_user \$NFSCHECK diagnose --json --timeout 60 >$o/d1.json 2>$o/d1.err; echo \$? >$o/d1.rc
+		as_user podman import $ns_top/img.tar nfscheck-test:before >$o/p1.out 2>&1; echo \$? >$o/p1.rc
+		kill_user
+		PATH=$REL_XFS_PATH:\$PATH \$NFSCHECK fix --user $NS_NAME --image $img --size 1G --move-aside \
+			>$o/f.out 2>$o/f.err; echo \$? >$o/f.rc
+		grep " $home/.local/share/containers " /proc/self/mountinfo >$o/mnt
+		kill_user
+		as_user \$NFSCHECK diagnose --json --timeout 60 >$o/d2.json 2>$o/d2.err; echo \$? >$o/d2.rc
+		as_user podman import $ns_top/img.tar nfscheck-test:image >$o/p2.out 2>&1; echo \$? >$o/p2.rc
+		as_user podman info --format '{{.Store.GraphRoot}}' >$o/info.out 2>&1
+		# The layer's file: on XFS, owned by what UID 60 maps to (subuid 200000 is UID 1).
+		as_user find $home/.local/share/containers/storage -name owned-by-60 -fstype xfs -uid 200059 \
+			-printf '%p\n' >$o/layer.out 2>&1
+		as_user stat -f -c %T $home/.local/share/containers/storage >$o/fstype.out 2>&1
+		kill_user
+		\$NFSCHECK fix --user $NS_NAME --undo >$o/u.out 2>$o/u.err; echo \$? >$o/u.rc
+		grep -c " $home/.local/share/containers " /proc/self/mountinfo >$o/mnt-after
+	EOF
+	as_test_user rm -f "$TEST_HOME/${img##*/}" "$TEST_HOME/${img##*/}.lock"
+	d1=$(cat $o/d1.rc 2>/dev/null) p1=$(cat $o/p1.rc 2>/dev/null) f=$(cat $o/f.rc 2>/dev/null)
+	d2=$(cat $o/d2.rc 2>/dev/null) p2=$(cat $o/p2.rc 2>/dev/null) u=$(cat $o/u.rc 2>/dev/null)
+	[ "$p1" != 0 ] && [ "$d1" = 1 ]
+	ok $? "v$v: $rel: image case: podman import fails on the NFS home (exit $p1), as diagnose predicted (exit $d1)" ||
+		diag "$(tail -3 $o/p1.out)" "$(tail -5 $o/rel.log)"
+	[ "$f" = 0 ]; ok $? "v$v: $rel: fix --image by root for the user, in the NFS home (exit $f)" ||
+		diag "$(tail -15 $o/f.out)" "$(cat $o/f.err)"
+	grep -q ' rw,.* - xfs /dev/loop[0-9]* rw' $o/mnt
+	ok $? "v$v: $rel: ~/.local/share/containers is the image's XFS, read-write" || diag "$(cat $o/mnt)"
+	[ "$d2" = 0 ] && [ "$p2" = 0 ]
+	ok $? "v$v: $rel: afterwards diagnose exits 0 (exit $d2) and podman import works (exit $p2)" ||
+		diag "$(jq -r '.checks[] | select(.status == "fail") | .id + ": " + .summary' $o/d2.json 2>/dev/null)" "$(tail -2 $o/p2.out)"
+	grep -qx "$home/.local/share/containers/storage" $o/info.out && grep -qx xfs $o/fstype.out &&
+		grep -q /owned-by-60 $o/layer.out
+	ok $? "v$v: $rel: podman's graphroot is on that XFS and the imported layer's file is there, owned by UID 200059 (60 in the layer)" ||
+		diag "graphroot: $(cat $o/info.out)" "fstype: $(cat $o/fstype.out)" "layer: $(cat $o/layer.out)"
+	[ "$u" = 0 ] && [ "$(cat $o/mnt-after 2>/dev/null)" = 0 ]
+	ok $? "v$v: $rel: fix --undo unmounts it (exit $u)" || diag "$(cat $o/u.err)"
 }
 
 main 2>&1 | sed -E -e 's/^ok [0-9]+ - /T 0 /' -e 's/^not ok [0-9]+ - /T 1 /' -e 's/^1\.\.0 # SKIP (.*)/T 1 v'"$v"': cannot run: \1/' -e 's/^# /D /'
