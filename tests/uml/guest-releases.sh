@@ -89,25 +89,35 @@ image_case() {
 	rel_case "$rel" nfs-image || { ok 1 "v$v: $rel: $rel_why"; return; }
 	o=$case_dir img=$home/containers-$rel.img
 	run_on_nfs_home <<-EOF || { ok 1 "v$v: $rel: bind the NFS home"; return; }
+		stamp() { echo "\$1 \$(date +%s.%N)" >>$o/times; }
+		stamp start
 		as_user \$NFSCHECK diagnose --json --timeout 60 >$o/d1.json 2>$o/d1.err; echo \$? >$o/d1.rc
+		stamp diagnose
 		as_user podman import $ns_top/img.tar nfscheck-test:before >$o/p1.out 2>&1; echo \$? >$o/p1.rc
+		stamp import
 		kill_user
 		PATH=$REL_XFS_PATH:\$PATH \$NFSCHECK fix --user $NS_NAME --image $img --size 1G --move-aside \
 			>$o/f.out 2>$o/f.err; echo \$? >$o/f.rc
+		stamp fix
 		grep " $home/.local/share/containers " /proc/self/mountinfo >$o/mnt
 		kill_user
 		as_user \$NFSCHECK diagnose --json --timeout 60 >$o/d2.json 2>$o/d2.err; echo \$? >$o/d2.rc
+		stamp diagnose
 		as_user podman import $ns_top/img.tar nfscheck-test:image >$o/p2.out 2>&1; echo \$? >$o/p2.rc
+		stamp import
 		as_user podman info --format '{{.Store.GraphRoot}}' >$o/info.out 2>&1
+		stamp info
 		# The layer's file: on XFS, owned by what UID 60 maps to (subuid 200000 is UID 1).
 		as_user find $home/.local/share/containers/storage -name owned-by-60 -fstype xfs -uid 200059 \
 			-printf '%p\n' >$o/layer.out 2>&1
 		as_user stat -f -c %T $home/.local/share/containers/storage >$o/fstype.out 2>&1
 		kill_user
 		\$NFSCHECK fix --user $NS_NAME --undo >$o/u.out 2>$o/u.err; echo \$? >$o/u.rc
+		stamp undo
 		grep -c " $home/.local/share/containers " /proc/self/mountinfo >$o/mnt-after
 	EOF
 	as_test_user rm -f "$TEST_HOME/${img##*/}" "$TEST_HOME/${img##*/}.lock"
+	diag "v$v: $rel: image case steps: $(awk 'NR > 1 { printf "%s %.1f s, ", $1, $2 - t } { t = $2 }' $o/times 2>/dev/null)"
 	d1=$(cat $o/d1.rc 2>/dev/null) p1=$(cat $o/p1.rc 2>/dev/null) f=$(cat $o/f.rc 2>/dev/null)
 	d2=$(cat $o/d2.rc 2>/dev/null) p2=$(cat $o/p2.rc 2>/dev/null) u=$(cat $o/u.rc 2>/dev/null)
 	[ "$p1" != 0 ] && [ "$d1" = 1 ]
