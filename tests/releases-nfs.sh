@@ -16,8 +16,9 @@ for rel in $REL_ALL; do
 	"$TESTS_SRCDIR/release-tree.sh" "$rel" >/dev/null ||
 		{ command -v mmdebstrap >/dev/null || skip_all "mmdebstrap is not installed"; ok 1 "the $rel tree"; }
 done
+# About 4 minutes a boot on an idle machine; the limit allows for a loaded one.
 for vers in 4.2 3; do
-	UML_GUEST_TIMEOUT=900 uml_guest "releases NFSv$vers" --nfs-vers "$vers" --uid 4600 --gid 4600 \
+	UML_GUEST_TIMEOUT=1500 uml_guest "releases NFSv$vers" --nfs-vers "$vers" --uid 4600 --gid 4600 \
 		-e RELEASES="${RELEASES:-$REL_ALL}" "$uml/guest-releases.sh"
 done
 done_testing
