@@ -92,7 +92,8 @@ graphroot_results() {
 }
 
 # Separately, fix --image (root, for the user) from where the import above
-# failed: fix --graphroot's file removed, the store that import left on NFS
+# failed: what fix --graphroot wrote removed (a drop-in on the releases
+# with the new parser, so the whole folder), the store that import left on NFS
 # still there (--move-aside puts it aside). It runs in the release's
 # machine, so its closing diagnose and its check that Podman's graphroot
 # lies inside the mountpoint use that release's model. Then the imported
@@ -100,7 +101,7 @@ graphroot_results() {
 # (the user's subordinate range starts at 200000 for UID 1).
 image_steps() {
 	cat <<-EOF
-		as_user rm -f $home/.config/containers/storage.conf
+		as_user rm -rf $home/.config/containers
 		as_user \$NFSCHECK diagnose --json --timeout 60 >$o/d3.json 2>$o/d3.err; echo \$? >$o/d3.rc; step diagnose
 		PATH=$REL_XFS_PATH:\$PATH \$NFSCHECK fix --user $NS_NAME --image $img --size 1G --move-aside \
 			>$o/fi.out 2>$o/fi.err; echo \$? >$o/fi.rc; step fix-image
