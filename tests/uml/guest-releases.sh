@@ -6,11 +6,12 @@
 # home bound in where the user's passwd entry puts it). On each release:
 # diagnose first, then podman import of a one-layer image (a file owned by
 # UID 60): diagnose must predict the import's failure; after fix --graphroot
-# to local disk both must agree that it works. Then, from a fresh start in
-# the same home, the same with fix --image instead (root, for the user: an
-# XFS image with reflink in the NFS home, loop-mounted on the user's
-# ~/.local/share/containers), and proof that the imported layer lies in
-# that XFS, chowned to the user's subordinate UID, before fix --undo.
+# to local disk both must agree that it works. Then, what that fix wrote
+# removed (diagnose must fail again), the same with fix --image instead
+# (root, for the user: an XFS image with reflink in the NFS home,
+# loop-mounted on the user's ~/.local/share/containers), and proof that the
+# imported layer lies in that XFS, chowned to the user's subordinate UID,
+# before fix --undo.
 #
 # The suite's own TAP helpers (lib.sh) write the results; the last line
 # turns them into the "T 0|1 text" and "D text" lines the host reads.
