@@ -26,43 +26,20 @@
 # Exit 77 when mmdebstrap is missing or the archive cannot be reached.
 set -uo pipefail
 
-cache=${NFSCHECK_TREE_CACHE:-/var/cache/nfscheck-tests/trees}
+# shellcheck source=SCRIPTDIR/tree-cache.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tree-cache.sh"
+
+cache=$tree_cache
 base=$cache/bookworm-base
 debs=$cache/bookworm-debs
 
-# The machine's apt source files, as mmdebstrap arguments (it copies a
-# file argument into the tree as it is).
-sources() {
-	local f found=
-	for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list; do
-		[ -s "$f" ] || continue
-		grep -qE '^(deb|URIs:)' "$f" || continue
-		echo "$f"
-		found=1
-	done
-	[ -n "$found" ]
-}
-
 build_base() {
-	local log=$cache/bookworm-base.log src rc
-	[ -e "$base/.ready" ] && return 0
-	command -v mmdebstrap >/dev/null || { echo "fresh-tree.sh: mmdebstrap is not installed" >&2; return 77; }
-	mapfile -t src < <(sources) || true
+	local src
+	tree_ready bookworm-base && return 0
+	tree_need_mmdebstrap || return 77
+	mapfile -t src < <(tree_sources) || true
 	[ ${#src[@]} -gt 0 ] || { echo "fresh-tree.sh: no apt sources on this machine" >&2; return 77; }
-	mkdir -p "$cache"
-	exec 9>"$cache/.bookworm-base.lock"
-	flock 9
-	[ -e "$base/.ready" ] && return 0
-	rm -rf "$base"
-	mmdebstrap --variant=minbase bookworm "$base" "${src[@]}" >"$log" 2>&1
-	rc=$?
-	if [ $rc -ne 0 ] || [ ! -x "$base/usr/bin/apt-get" ]; then
-		echo "fresh-tree.sh: building the base tree failed (exit $rc); the end of $log:" >&2
-		tail -5 "$log" >&2
-		rm -rf "$base"
-		return 77
-	fi
-	touch "$base/.ready"
+	tree_build bookworm-base "the base tree" usr/bin/apt-get mmdebstrap --variant=minbase bookworm "$base" "${src[@]}"
 }
 
 new_tree() { # DIR

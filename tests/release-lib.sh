@@ -65,20 +65,40 @@ rel_require() {
 	rel_copy_nfscheck || skip_all "cannot copy nfscheck and its libraries"
 }
 
-# The binary, the loader and the libraries ldd names, in one directory.
-rel_copy_nfscheck() {
-	local d=$ns_top/nfscheck-host loader lib
+# rel_copy_host BINARY DIR WRAPPER: BINARY (under its own name: messages
+# carry it), the host's loader and the libraries ldd names, in DIR;
+# DIR/WRAPPER is a script that starts BINARY through that loader, so it
+# runs inside any tree (see above).
+rel_copy_host() {
+	local bin=$1 d=$2 name=$3 loader lib
 	mkdir -m 755 "$d" || return 1
-	install -m 755 "$NFSCHECK" "$d/nfscheck" || return 1
-	loader=$(ldd "$NFSCHECK" | awk '$1 ~ /^\/.*ld-linux/ { print $1 }')
+	install -m 755 "$bin" "$d/${bin##*/}" || return 1
+	loader=$(ldd "$bin" | awk '$1 ~ /^\/.*ld-linux/ { print $1 }')
 	[ -n "$loader" ] || return 1
 	install -m 755 "$(readlink -f "$loader")" "$d/ld.so" || return 1
-	for lib in $(ldd "$NFSCHECK" | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }'); do
+	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }'); do
 		install -m 644 "$(readlink -f "${lib#*=}")" "$d/${lib%%=*}" || return 1
 	done
-	printf '#!/bin/sh\nexec %s/ld.so --library-path %s %s/nfscheck "$@"\n' "$d" "$d" "$d" >"$d/run"
-	chmod 755 "$d/run"
-	NFSCHECK=$d/run
+	mkdir -p -m 755 "$(dirname "$d/$name")" || return 1
+	printf '#!/bin/sh\nexec %s/ld.so --library-path %s %s/%s "$@"\n' "$d" "$d" "$d" "${bin##*/}" >"$d/$name"
+	chmod 755 "$d/$name"
+}
+
+rel_copy_nfscheck() {
+	rel_copy_host "$NFSCHECK" "$ns_top/nfscheck-host" run || return 1
+	NFSCHECK=$ns_top/nfscheck-host/run
+}
+
+# rel_copy_mkfs_xfs: $REL_XFS_PATH, a folder holding mkfs.xfs that runs
+# inside any tree, for `fix --image` (the trees have no xfsprogs). The
+# host's, bookworm's xfsprogs 6.1, of an age with user-mode Linux's 6.1
+# kernel that mounts what it makes; nothing of it depends on the Podman
+# release in the tree.
+rel_copy_mkfs_xfs() {
+	local m
+	m=$(PATH=/usr/sbin:/sbin:$PATH command -v mkfs.xfs) || return 1
+	rel_copy_host "$m" "$ns_top/xfsprogs-host" bin/mkfs.xfs || return 1
+	REL_XFS_PATH=$ns_top/xfsprogs-host/bin
 }
 
 rel_tree() {

@@ -17,8 +17,10 @@
 # Exit 77 when mmdebstrap is missing or the archive cannot be reached.
 set -uo pipefail
 
+# shellcheck source=SCRIPTDIR/tree-cache.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tree-cache.sh"
+
 name=${1:?usage: release-tree.sh bookworm|trixie|sid|experimental}
-cache=${NFSCHECK_TREE_CACHE:-/var/cache/nfscheck-tests/trees}
 
 if [ "$name" = bookworm ]; then
 	echo /
@@ -29,51 +31,27 @@ case $name in trixie | sid | experimental) ;; *)
 	exit 2 ;;
 esac
 
-tree=$cache/$name
-if [ -e "$tree/.ready" ]; then
+if tree_ready "$name"; then
 	echo "$tree"
 	exit 0
 fi
-command -v mmdebstrap >/dev/null || { echo "release-tree.sh: mmdebstrap is not installed" >&2; exit 77; }
-
-mirror() {
-	local m
-	m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1)
-	[ -n "$m" ] || m=$(awk '$1 == "deb" && $0 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-	echo "$m"
-}
-M=$(mirror)
+tree_need_mmdebstrap || exit 77
+M=$(tree_mirror)
 [ -n "$M" ] || { echo "release-tree.sh: no Debian mirror in the apt sources" >&2; exit 77; }
-
-mkdir -p "$cache"
-# One builder per name at a time: parallel tests wait for the first.
-exec 9>"$cache/.$name.lock"
-flock 9
-if [ -e "$tree/.ready" ]; then
-	echo "$tree"
-	exit 0
-fi
-rm -rf "$tree"
 
 # The sid snapshot's Release file may have expired.
 A='Acquire::Check-Valid-Until "false"'
 P=uidmap,fuse-overlayfs,passt,crun,containers-storage,podman
-log=$cache/$name.log
-case $name in
-trixie | sid)
-	mmdebstrap --variant=apt --aptopt="$A" --include=$P "$name" "$tree" "deb $M $name main" >"$log" 2>&1 ;;
-experimental)
-	mmdebstrap --variant=apt --aptopt="$A" --include=${P%,podman} \
-		--setup-hook="echo 'deb $M experimental main' >> \"\$1\"/etc/apt/sources.list" \
-		--customize-hook='chroot "$1" apt-get install -y -t experimental podman' \
-		sid "$tree" "deb $M sid main" >"$log" 2>&1 ;;
-esac
-rc=$?
-if [ $rc -ne 0 ] || [ ! -x "$tree/usr/bin/podman" ]; then
-	echo "release-tree.sh: building the $name tree failed (exit $rc); the end of $log:" >&2
-	tail -5 "$log" >&2
-	rm -rf "$tree"
-	exit 77
-fi
-touch "$tree/.ready"
+build() {
+	case $name in
+	trixie | sid)
+		mmdebstrap --variant=apt --aptopt="$A" --include=$P "$name" "$tree" "deb $M $name main" ;;
+	experimental)
+		mmdebstrap --variant=apt --aptopt="$A" --include=${P%,podman} \
+			--setup-hook="echo 'deb $M experimental main' >> \"\$1\"/etc/apt/sources.list" \
+			--customize-hook='chroot "$1" apt-get install -y -t experimental podman' \
+			sid "$tree" "deb $M sid main" ;;
+	esac
+}
+tree_build "$name" "the $name tree" usr/bin/podman build || exit
 echo "$tree"

@@ -10,46 +10,25 @@
 # Exit 77 when mmdebstrap or linux.uml is missing or the build fails.
 set -uo pipefail
 
-cache=${NFSCHECK_TREE_CACHE:-/var/cache/nfscheck-tests/trees}
-tree=$cache/bookworm-systemd
-if [ -e "$tree/.ready" ]; then
+# shellcheck source=SCRIPTDIR/../tree-cache.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tree-cache.sh"
+
+if tree_ready bookworm-systemd; then
 	echo "$tree"
 	exit 0
 fi
-command -v mmdebstrap >/dev/null || { echo "systemd-tree.sh: mmdebstrap is not installed" >&2; exit 77; }
+tree_need_mmdebstrap || exit 77
 [ -d /usr/lib/uml/modules ] || { echo "systemd-tree.sh: user-mode-linux is not installed" >&2; exit 77; }
-
-mirror() {
-	local m
-	m=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1)
-	[ -n "$m" ] || m=$(awk '$1 == "deb" && $0 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-	echo "$m"
-}
-M=$(mirror)
+M=$(tree_mirror)
 [ -n "$M" ] || { echo "systemd-tree.sh: no Debian mirror in the apt sources" >&2; exit 77; }
-
-mkdir -p "$cache"
-exec 9>"$cache/.bookworm-systemd.lock"
-flock 9
-if [ -e "$tree/.ready" ]; then
-	echo "$tree"
-	exit 0
-fi
-rm -rf "$tree"
 
 P=systemd,systemd-sysv,udev,dbus,kmod,iproute2,util-linux,procps,nfs-kernel-server,nfs-common,rpcbind
 P=$P,xfsprogs,uidmap,fuse-overlayfs,crun,podman
 P=$P,libtirpc3,libinih1,libjson-c5,libsubid4,libcap2,libsqlite3-0
-log=$cache/bookworm-systemd.log
-mmdebstrap --variant=apt --include=$P \
-	--customize-hook='mkdir -p "$1"/lib/modules && cp -a /usr/lib/uml/modules/. "$1"/lib/modules/' \
-	bookworm "$tree" "deb $M bookworm main" >"$log" 2>&1
-rc=$?
-if [ $rc -ne 0 ] || [ ! -x "$tree/lib/systemd/systemd" ]; then
-	echo "systemd-tree.sh: building the tree failed (exit $rc); the end of $log:" >&2
-	tail -5 "$log" >&2
-	rm -rf "$tree"
-	exit 77
-fi
-touch "$tree/.ready"
+build() {
+	mmdebstrap --variant=apt --include=$P \
+		--customize-hook='mkdir -p "$1"/lib/modules && cp -a /usr/lib/uml/modules/. "$1"/lib/modules/' \
+		bookworm "$tree" "deb $M bookworm main"
+}
+tree_build bookworm-systemd "the tree" lib/systemd/systemd build || exit
 echo "$tree"
