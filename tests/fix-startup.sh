@@ -5,7 +5,8 @@
 # storage.conf (Debian 12 without containers-storage) writes an /etc file
 # with a driver, so Podman logs no "The storage 'driver' option must be
 # set"; `fix --graphroot` for a user whose driver was only Podman's
-# automatic pick carries no driver into the new file and claims nothing
+# automatic pick never pins vfs, names overlay where it works (so that
+# Podman logs no such error for the user's file either) and claims nothing
 # came from a system file that does not exist.
 . "$TESTS_SRCDIR/lib.sh"
 
@@ -57,7 +58,19 @@ conf=$home/.config/containers/storage.conf
 jq -e '.storage.driver.origin | test("auto|default")' "$case_dir/before.json" >/dev/null
 ok $? "fallback: before, the driver was Podman's own pick ($(jq -r .storage.driver.origin "$case_dir/before.json"))"
 ok "$(cat "$case_dir/rc")" "fallback: fix --graphroot exits 0" || diag "$(cat "$case_dir/err")"
-[ -f "$conf" ] && ! grep -q '^driver' "$conf"; ok $? "fallback: the new user file sets no driver" || diag "$(cat "$conf")"
+[ -f "$conf" ] && ! grep -q '^driver = "vfs"' "$conf"; ok $? "fallback: the new user file does not pin vfs" || diag "$(cat "$conf")"
+# Overlay, Podman's own first pick, when it works here (this kernel lets a
+# user namespace mount overlay, or fuse-overlayfs is installed, and the
+# new graphroot is not on overlay itself); else no driver at all.
+overlay_here=no
+{ [ "$(uname -r | awk -F. '{ print ($1 > 5 || ($1 == 5 && $2 >= 13)) }')" = 1 ] || command -v fuse-overlayfs >/dev/null; } &&
+	[ "$(stat -f -c %T "$case_dir/store")" != overlayfs ] && overlay_here=yes
+if [ "$overlay_here" = yes ]; then
+	grep -qx 'driver = "overlay"' "$conf"; ok $? "fallback: the new user file names overlay, which works here" || diag "$(cat "$conf")"
+else
+	! grep -q '^driver' "$conf"; ok $? "fallback: overlay cannot work here, the new user file sets no driver" || diag "$(cat "$conf")"
+fi
+! grep -q "driver' option must be set" "$case_dir/podman.err"; ok $? "fallback: podman logs no \"driver option must be set\"" || diag "$(cat "$case_dir/podman.err")"
 ! grep -qi "system file" "$conf" "$case_dir/out"; ok $? "fallback: nothing claims a system file" || diag "$(cat "$conf")"
 ok "$(cat "$case_dir/podman.rc")" "fallback: podman info works" || diag "$(tail -n 3 "$case_dir/podman.err")"
 # With no driver in the file Podman picks one again at every start, as

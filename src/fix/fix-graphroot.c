@@ -164,7 +164,7 @@ static const struct setting *configured_driver(const struct model *m, struct set
 
 /* A new legacy user file replaces the system file: carry over what the user took from it. */
 static char *new_user_file(const struct model *m, const struct target_file *tf, const char *value,
-			   const char *runroot, struct strbuf *said)
+			   const char *runroot, bool overlay_ok, struct strbuf *said)
 {
 	struct strbuf b = {0};
 	char stamp[32];
@@ -172,6 +172,12 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 	struct tm tm;
 	struct setting tmp = {0};
 	const struct setting *drv = tf->dropin ? NULL : configured_driver(m, &tmp);
+	/* No driver configured: up to 5.8 Podman logs an error at every command
+	 * for a file without one (fix-driver.c). Overlay, its own first pick,
+	 * when it can work on this kernel and on the new graphroot's
+	 * filesystem; vfs is never pinned (the site may add overlay support
+	 * later), so without overlay the file stays without a driver. */
+	bool overlay = !tf->dropin && !drv && overlay_ok && fix_overlay_possible();
 	bool chown = !tf->dropin && m->ignore_chown_errors.value && m->ignore_chown_errors.origin.kind == OR_FILE &&
 		     m->driver.value && (strcmp(m->driver.value, "overlay") == 0 || strcmp(m->driver.value, "vfs") == 0);
 
@@ -184,9 +190,14 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 					 "# for this user, so the settings taken from the system file are kept here.\n"
 				       : ": once this file exists, Podman reads no other storage.conf\n"
 					 "# for this user.\n");
+	if (overlay)
+		strbuf_adds(&b, "# No driver was configured, and Podman logs an error for a storage.conf\n"
+				"# without one: overlay, its own first pick, which works on this machine.\n");
 	strbuf_adds(&b, "[storage]\n");
 	if (drv)
 		put_setting(&b, "driver", drv->value, said, ", as configured (", &drv->origin);
+	if (overlay)
+		put_setting(&b, "driver", "overlay", NULL, NULL, NULL);
 	put_setting(&b, tf->key, value, NULL, NULL, NULL);
 	if (runroot)
 		put_setting(&b, "runroot", runroot, NULL, NULL, NULL);
@@ -202,7 +213,7 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 
 /* Where the new graphroot would live: refuse a network filesystem. */
 static int check_destination(const struct fix_options *o, const struct target *t, const char *what,
-			     const char *path)
+			     const char *path, bool *overlay_ok)
 {
 	struct fsx x = {.as = t->as};
 	struct fsinfo fi;
@@ -226,6 +237,11 @@ static int check_destination(const struct fix_options *o, const struct target *t
 		}
 		free(d);
 	}
+	/* The kernel's overlay needs a local upper layer that is not itself
+	 * overlay (a container's or a live system's root). */
+	if (overlay_ok)
+		*overlay_ok = st == NF_EXIT_OK && fi.kind && fi.kind->family == FSF_LOCAL && fi.fstype &&
+			      strcmp(fi.fstype, "overlay") != 0;
 	fsinfo_free(&fi);
 	return st;
 }
@@ -367,6 +383,7 @@ struct gr_job {
 	char *old, *text;         /* the file's bytes, and what they become */
 	size_t old_len, len;
 	bool exists, changed;
+	bool overlay_ok;          /* the new graphroot's filesystem can carry overlay */
 };
 
 /* The paths asked for: absolute, printable, for a rootless user, and on a
@@ -387,8 +404,8 @@ static int check_request(const struct fix_options *o, struct gr_job *j)
 		nf_error("fix: root's own storage is rootful; use --user NAME for a user's graphroot");
 		return NF_EXIT_USAGE;
 	}
-	if ((st = check_destination(o, &j->t, "graphroot", j->gr)) != NF_EXIT_OK ||
-	    (j->rr && (st = check_destination(o, &j->t, "runroot", j->rr)) != NF_EXIT_OK))
+	if ((st = check_destination(o, &j->t, "graphroot", j->gr, &j->overlay_ok)) != NF_EXIT_OK ||
+	    (j->rr && (st = check_destination(o, &j->t, "runroot", j->rr, NULL)) != NF_EXIT_OK))
 		return st;
 	return NF_EXIT_OK;
 }
@@ -414,7 +431,7 @@ static int compose(const struct fix_options *o, struct gr_job *j)
 		return NF_EXIT_INCOMPLETE;
 	}
 	if (!j->exists) {
-		j->text = new_user_file(&j->before, &j->tf, o->graphroot, o->runroot, &j->said);
+		j->text = new_user_file(&j->before, &j->tf, o->graphroot, o->runroot, j->overlay_ok, &j->said);
 		j->len = strlen(j->text);
 		j->changed = true;
 		return NF_EXIT_OK;

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "atomic-write.h"
@@ -108,29 +107,6 @@ static void report_overrides(const char *template, const char *podman_version)
 	free(names);
 }
 
-/*
- * The driver for an /etc file made from nothing. Up to 5.8 a system file
- * without one makes every command of every user log "The storage 'driver'
- * option must be set in /etc/containers/storage.conf to guarantee proper
- * operation" (storage's ReloadConfigurationFile; seen with 4.3.1). What
- * Debian's containers-storage package would have put there, overlay, when
- * rootless overlay can work here (fuse-overlayfs, or a kernel from 5.13
- * that allows it in a user namespace); else vfs, which works anywhere.
- */
-static const char *new_file_driver(void)
-{
-	struct fsx x = {0};
-	struct utsname u;
-	int major = 0, minor = 0;
-	char *fuse = NULL;
-	bool overlay = fsx_lookpath(&x, "fuse-overlayfs", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin", &fuse) == 0;
-
-	free(fuse);
-	if (uname(&u) == 0)
-		sscanf(u.release, "%d.%d", &major, &minor);
-	return overlay || major > 5 || (major == 5 && minor >= 13) ? "overlay" : "vfs";
-}
-
 /* The new text: KEY set, and a driver too in an /etc file made from nothing. */
 static int compose(const char *path, const char *base, size_t len, bool from_nothing, const char *key,
 		   const char *value, unsigned version, struct conf_edit *e)
@@ -140,7 +116,7 @@ static int compose(const char *path, const char *base, size_t len, bool from_not
 
 	if (!from_nothing)
 		return conf_edit_set(path, base, len, key, value, version, e);
-	if (conf_edit_set(path, "", 0, "driver", new_file_driver(), version, &d) != 0) {
+	if (conf_edit_set(path, "", 0, "driver", fix_new_file_driver(), version, &d) != 0) {
 		*e = d;
 		return -1;
 	}

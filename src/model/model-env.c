@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "goexpand.h"
+#include "kernel-overlay.h"
 #include "model-internal.h"
 #include "mounts.h"
 #include "util.h"
@@ -521,17 +521,6 @@ bool podman_shortcut(struct mctx *c, const struct userenv *e, char **why)
 	return yes;
 }
 
-static bool kernel_has_rootless_overlay(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) != 0)
-		return false;
-	sscanf(u.release, "%d.%d", &major, &minor);
-	return major > 5 || (major == 5 && minor >= 13);
-}
-
 /* The type of the filesystem PATH (or the nearest mount above it) is on. */
 static char *fs_type_of(struct mctx *c, const char *path)
 {
@@ -569,7 +558,7 @@ static bool driver_starts(struct mctx *c, const char *name, const char *graphroo
 		fuse = fsx_lookpath(&c->fs, "fuse-overlayfs", env_get(c->env0, "PATH"), &found) == 0;
 		if (net && fuse)
 			*note = xasprintf("overlay through %s on a network filesystem", found);
-		else if (!net && kernel_has_rootless_overlay())
+		else if (!net && kernel_rootless_overlay(NULL, 0))
 			*note = xstrdup("native overlay: the kernel allows it in a user namespace");
 		else if (!net && fuse)
 			*note = xasprintf("overlay through %s", found);

@@ -18,9 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "goexpand.h"
+#include "kernel-overlay.h"
 #include "model-internal.h"
 #include "util.h"
 #include "xalloc.h"
@@ -358,8 +358,7 @@ static void auto_driver_46(struct mctx *c, struct setting *driver, const char *g
 	char **names = NULL, *fuse = NULL;
 	bool *dirs = NULL;
 	size_t n = 0;
-	struct utsname u;
-	int major = 0, minor = 0;
+	char rel[65];
 
 	if (graphroot && fsx_list_dir(&c->fs, graphroot, &names, &dirs, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
@@ -375,13 +374,11 @@ static void auto_driver_46(struct mctx *c, struct setting *driver, const char *g
 			}
 		}
 	}
-	if (uname(&u) == 0)
-		sscanf(u.release, "%d.%d", &major, &minor);
 	if (fsx_lookpath(&c->fs, "fuse-overlayfs", env_get(c->env0, "PATH"), &fuse) == 0) {
 		og.note = xasprintf("%s is installed", fuse);
 		setting_set(driver, "overlay", &og);
-	} else if (major > 5 || (major == 5 && minor >= 13)) {
-		og.note = xasprintf("kernel %d.%d allows overlay in a user namespace", major, minor);
+	} else if (kernel_rootless_overlay(rel, sizeof(rel))) {
+		og.note = xasprintf("kernel %s allows overlay in a user namespace", rel);
 		setting_set(driver, "overlay", &og);
 	} else {
 		og.note = xstrdup("neither fuse-overlayfs nor a kernel 5.13 or newer");
