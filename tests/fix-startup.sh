@@ -59,12 +59,16 @@ jq -e '.storage.driver.origin | test("auto|default")' "$case_dir/before.json" >/
 ok $? "fallback: before, the driver was Podman's own pick ($(jq -r .storage.driver.origin "$case_dir/before.json"))"
 ok "$(cat "$case_dir/rc")" "fallback: fix --graphroot exits 0" || diag "$(cat "$case_dir/err")"
 [ -f "$conf" ] && ! grep -q '^driver = "vfs"' "$conf"; ok $? "fallback: the new user file does not pin vfs" || diag "$(cat "$conf")"
-# Overlay, Podman's own first pick, when it works here (this kernel lets a
-# user namespace mount overlay, or fuse-overlayfs is installed, and the
-# new graphroot is not on overlay itself); else no driver at all.
+# Overlay, Podman's own first pick, when the kernel's overlay surely works
+# in a user namespace on the new graphroot (a kernel from 5.13; ext4, xfs
+# or btrfs, or tmpfs from 6.6); else no driver at all.
 overlay_here=no
-{ [ "$(uname -r | awk -F. '{ print ($1 > 5 || ($1 == 5 && $2 >= 13)) }')" = 1 ] || command -v fuse-overlayfs >/dev/null; } &&
-	[ "$(stat -f -c %T "$case_dir/store")" != overlayfs ] && overlay_here=yes
+kv=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
+case $(stat -f -c %T "$case_dir/store") in
+ext2/ext3 | xfs | btrfs) [ "$kv" -ge 5013 ] && overlay_here=yes ;;
+tmpfs) [ "$kv" -ge 6006 ] && overlay_here=yes ;;
+esac
+diag "the new graphroot is on $(stat -f -c %T "$case_dir/store"), kernel $(uname -r): overlay expected: $overlay_here"
 if [ "$overlay_here" = yes ]; then
 	grep -qx 'driver = "overlay"' "$conf"; ok $? "fallback: the new user file names overlay, which works here" || diag "$(cat "$conf")"
 else

@@ -14,7 +14,7 @@
 #include "fsx.h"
 #include "kernel-overlay.h"
 
-bool fix_overlay_possible(void)
+static bool overlay_possible(void)
 {
 	struct fsx x = {0};
 	char *fuse = NULL;
@@ -32,5 +32,5 @@ bool fix_overlay_possible(void)
  */
 const char *fix_new_file_driver(void)
 {
-	return fix_overlay_possible() ? "overlay" : "vfs";
+	return overlay_possible() ? "overlay" : "vfs";
 }

@@ -20,6 +20,7 @@
 #include "fix.h"
 #include "fsinfo.h"
 #include "goexpand.h"
+#include "kernel-overlay.h"
 #include "model.h"
 #include "msg.h"
 #include "quote.h"
@@ -174,10 +175,10 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 	const struct setting *drv = tf->dropin ? NULL : configured_driver(m, &tmp);
 	/* No driver configured: up to 5.8 Podman logs an error at every command
 	 * for a file without one (fix-driver.c). Overlay, its own first pick,
-	 * when it can work on this kernel and on the new graphroot's
+	 * when the kernel's overlay surely works on the new graphroot's
 	 * filesystem; vfs is never pinned (the site may add overlay support
-	 * later), so without overlay the file stays without a driver. */
-	bool overlay = !tf->dropin && !drv && overlay_ok && fix_overlay_possible();
+	 * later), so otherwise the file stays without a driver. */
+	bool overlay = !tf->dropin && !drv && overlay_ok;
 	bool chown = !tf->dropin && m->ignore_chown_errors.value && m->ignore_chown_errors.origin.kind == OR_FILE &&
 		     m->driver.value && (strcmp(m->driver.value, "overlay") == 0 || strcmp(m->driver.value, "vfs") == 0);
 
@@ -212,6 +213,25 @@ static char *new_user_file(const struct model *m, const struct target_file *tf, 
 }
 
 /* Where the new graphroot would live: refuse a network filesystem. */
+/*
+ * Whether the kernel's overlay can use FSTYPE as its upper layer in a user
+ * namespace: it needs user xattrs (userxattr) and d_type. Only filesystems
+ * known to give both are named; tmpfs has user xattrs from Linux 6.6. On
+ * any other, Podman's own pick at start stays the judge (it falls back).
+ */
+static bool native_overlay_upper(const char *fstype)
+{
+	char rel[65];
+	int major = 0, minor = 0;
+
+	if (!fstype || !kernel_rootless_overlay(rel, sizeof(rel)))
+		return false;
+	if (strcmp(fstype, "ext4") == 0 || strcmp(fstype, "xfs") == 0 || strcmp(fstype, "btrfs") == 0)
+		return true;
+	sscanf(rel, "%d.%d", &major, &minor);
+	return strcmp(fstype, "tmpfs") == 0 && (major > 6 || (major == 6 && minor >= 6));
+}
+
 static int check_destination(const struct fix_options *o, const struct target *t, const char *what,
 			     const char *path, bool *overlay_ok)
 {
@@ -237,11 +257,8 @@ static int check_destination(const struct fix_options *o, const struct target *t
 		}
 		free(d);
 	}
-	/* The kernel's overlay needs a local upper layer that is not itself
-	 * overlay (a container's or a live system's root). */
 	if (overlay_ok)
-		*overlay_ok = st == NF_EXIT_OK && fi.kind && fi.kind->family == FSF_LOCAL && fi.fstype &&
-			      strcmp(fi.fstype, "overlay") != 0;
+		*overlay_ok = st == NF_EXIT_OK && native_overlay_upper(fi.fstype);
 	fsinfo_free(&fi);
 	return st;
 }

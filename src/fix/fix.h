@@ -35,9 +35,8 @@ int fix_system(const struct fix_options *o);
 int fix_image(const struct fix_options *o);
 int fix_image_undo(const struct fix_options *o);
 
-/* Whether rootless overlay can work here (fix-driver.c), and the driver
- * an /etc storage.conf made from nothing names: overlay, else vfs. */
-bool fix_overlay_possible(void);
+/* The driver an /etc storage.conf made from nothing names (fix-driver.c):
+ * overlay when rootless overlay can work here, else vfs. */
 const char *fix_new_file_driver(void);
 
 /* Print what a write changes, as a unified diff (shared by the modes). */
