@@ -66,12 +66,7 @@ void nfs_server_report_unpack(const struct nfs_server_request *rq, const char *t
 {
 	char *copy = xstrdup(text), *save = NULL;
 
-	memset(r, 0, sizeof(*r));
-	r->host = xstrdup(rq->host);
-	r->port = rq->port;
-	r->rpcbind_port = rq->rpcbind_port;
-	r->call_ms = rq->call_ms > 0 ? rq->call_ms : NFS_CALL_MS;
-	r->budget_ms = rq->budget_ms;
+	nfs_server_report_init(r, rq);
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		int f, t, i;
 

@@ -415,6 +415,16 @@ bool nfs_step_settled(const struct nfs_step *s)
 	       !(s->o.err == NF_EDEADLINE && s->short_deadline && s->o.ms < NFS_MIN_SILENCE_MS);
 }
 
+void nfs_server_report_init(struct nfs_server_report *r, const struct nfs_server_request *rq)
+{
+	memset(r, 0, sizeof(*r));
+	r->host = xstrdup(rq->host);
+	r->port = rq->port;
+	r->rpcbind_port = rq->rpcbind_port;
+	r->call_ms = rq->call_ms > 0 ? rq->call_ms : NFS_CALL_MS;
+	r->budget_ms = rq->budget_ms;
+}
+
 void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_report *r)
 {
 	struct identity nobody = {0};
@@ -424,12 +434,7 @@ void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_rep
 	int status;
 	char *line;
 
-	memset(r, 0, sizeof(*r));
-	r->host = xstrdup(rq->host);
-	r->port = rq->port;
-	r->rpcbind_port = rq->rpcbind_port;
-	r->call_ms = rq->call_ms > 0 ? rq->call_ms : NFS_CALL_MS;
-	r->budget_ms = rq->budget_ms;
+	nfs_server_report_init(r, rq);
 	/* Nothing here needs root, and libtirpc decodes whatever the host sends. */
 	if (!as && geteuid() == 0 && identity_lookup("nobody", &nobody) == 0)
 		as = &nobody;

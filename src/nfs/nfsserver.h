@@ -68,6 +68,8 @@ struct nfs_server_report {
 };
 
 void nfs_server_probe(const struct nfs_server_request *rq, struct nfs_server_report *r);
+/* R empty, for the server RQ asks (its host, ports and time limits). */
+void nfs_server_report_init(struct nfs_server_report *r, const struct nfs_server_request *rq);
 void nfs_server_report_free(struct nfs_server_report *r);
 /* One line of the child's, into R; and, once all are in, what a step that
  * never ended means (nfsserver.c's own steps, shared with nfsserver-pack.c). */
