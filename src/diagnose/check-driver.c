@@ -28,13 +28,13 @@ static bool kernel_native_overlay(char *rel, size_t n)
 	return major > 5 || (major == 5 && minor >= 13);
 }
 
-static void overlay(struct diag *d, struct check **cp, bool net)
+static void overlay(const struct facts *d, struct findings *out, struct check **cp, bool net)
 {
 	struct fsx x = {.as = d->t.as};
 	const char *mp = d->m.mount_program.value;
 	char rel[65], *fuse = NULL;
 	bool native = kernel_native_overlay(rel, sizeof(rel));
-	bool xattr_ok = d->probe_ran && d->probe.step[PS_XATTR].done && !d->probe.step[PS_XATTR].err;
+	bool xattr_ok = facts_probe_ran(d) && d->probe.r.step[PS_XATTR].done && !d->probe.r.step[PS_XATTR].err;
 	struct check *c;
 
 	fsx_lookpath(&x, "fuse-overlayfs", userenv_get(&d->t.env, "PATH"), &fuse);
@@ -42,31 +42,31 @@ static void overlay(struct diag *d, struct check **cp, bool net)
 		const char *prog = mp ? mp : fuse;
 
 		if (!prog) {
-			c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "overlay cannot use a network filesystem without "
+			c = diag_add(out, "driver", G_DRIVER, CS_FAIL, "overlay cannot use a network filesystem without "
 				     "fuse-overlayfs");
 			check_detail(c, "Podman stops: \"a network file system with user namespaces is not supported. "
 					"Please use a mount_program\"");
 			remedy_move_graphroot(d, c);
-		} else if (d->probe_ran && !xattr_ok) {
-			c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "overlay through %s needs user xattrs, which the "
+		} else if (facts_probe_ran(d) && !xattr_ok) {
+			c = diag_add(out, "driver", G_DRIVER, CS_FAIL, "overlay through %s needs user xattrs, which the "
 				     "graphroot's filesystem refuses", prog);
 			check_detail(c, "on a network filesystem Podman enforces force_mask=\"700\" and records "
 					"ownership in user.containers.override_stat xattrs");
 			remedy_move_graphroot(d, c);
 		} else {
-			c = diag_add(d, "driver", G_DRIVER, CS_WARN, "overlay through %s with force_mask", prog);
+			c = diag_add(out, "driver", G_DRIVER, CS_WARN, "overlay through %s with force_mask", prog);
 			check_detail(c, "works only while the network filesystem keeps user xattrs (NFSv4.2 on "
 					"Linux 5.9 or later); real ownership lives in xattrs, not in the files");
 		}
 	} else if (mp) {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "overlay through %s", mp);
+		c = diag_add(out, "driver", G_DRIVER, CS_OK, "overlay through %s", mp);
 	} else if (native) {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "native overlay (kernel %s)", rel);
+		c = diag_add(out, "driver", G_DRIVER, CS_OK, "native overlay (kernel %s)", rel);
 	} else if (fuse) {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "overlay through %s (kernel %s has no rootless overlay)",
+		c = diag_add(out, "driver", G_DRIVER, CS_OK, "overlay through %s (kernel %s has no rootless overlay)",
 			     fuse, rel);
 	} else {
-		c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "kernel %s has no rootless overlay and fuse-overlayfs "
+		c = diag_add(out, "driver", G_DRIVER, CS_FAIL, "kernel %s has no rootless overlay and fuse-overlayfs "
 			     "is not installed", rel);
 		check_remedy(c, "install fuse-overlayfs");
 		check_fix(c, FIX_PACKAGES, "sudo apt-get install fuse-overlayfs");
@@ -90,27 +90,27 @@ static void overlay(struct diag *d, struct check **cp, bool net)
  * btrfs filesystem: prerequisites for driver not satisfied (wrong
  * filesystem?)"). Seen with 4.3.1.
  */
-static struct check *btrfs_zfs(struct diag *d, const char *drv)
+static struct check *btrfs_zfs(const struct facts *d, struct findings *out, const char *drv)
 {
 	struct fsx x = {.as = d->t.as};
-	const char *fst = d->have_fs_graphroot ? d->fs_graphroot.fstype : NULL;
+	const char *fst = d->fs_graphroot.path ? d->fs_graphroot.fstype : NULL;
 	bool same = fst && strcmp(fst, drv) == 0;
 	char *zfs = NULL;
 	struct check *c;
 
 	if (strcmp(drv, "zfs") == 0 && fsx_lookpath(&x, "zfs", userenv_get(&d->t.env, "PATH"), &zfs) != 0) {
-		c = diag_add(d, "driver.zfs", G_DRIVER, CS_FAIL, "zfs: the zfs command is not in %s's PATH", d->user);
+		c = diag_add(out, "driver.zfs", G_DRIVER, CS_FAIL, "zfs: the zfs command is not in %s's PATH", d->user);
 		check_detail(c, "Podman stops: \"the 'zfs' command is not available: prerequisites for driver not "
 				"satisfied\"");
 		check_remedy(c, "use driver = \"overlay\", or install zfsutils-linux and put the graphroot on ZFS");
 	} else if (!same) {
-		c = diag_add(d, strcmp(drv, "zfs") == 0 ? "driver.zfs" : "driver.btrfs", G_DRIVER, CS_FAIL,
+		c = diag_add(out, strcmp(drv, "zfs") == 0 ? "driver.zfs" : "driver.btrfs", G_DRIVER, CS_FAIL,
 			     "%s needs the graphroot on %s, not on %s", drv, drv, fst ? fst : "an unknown filesystem");
 		check_detail(c, "Podman stops: \"%s/%s is not on a %s filesystem: prerequisites for driver not "
 				"satisfied (wrong filesystem?)\"", d->m.graphroot.value, drv, drv);
 		check_remedy(c, "use driver = \"overlay\", or move the graphroot to a %s filesystem", drv);
 	} else {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "%s on %s", drv, fst);
+		c = diag_add(out, "driver", G_DRIVER, CS_OK, "%s on %s", drv, fst);
 	}
 	check_value_str(c, "path", d->m.graphroot.value);
 	check_value_str(c, "fstype", fst);
@@ -124,7 +124,7 @@ static struct check *btrfs_zfs(struct diag *d, const char *drv)
  * namespaces", overlay.go Init, storage 1.52 and later, seen with 5.4.2
  * and 6.1.1; 4.3 does not know the key).
  */
-static void overlay_prerequisites(struct diag *d)
+static void overlay_prerequisites(const struct facts *d, struct findings *out)
 {
 	const struct setting *mp = &d->m.mount_program;
 	struct fsx x = {.as = d->t.as};
@@ -132,7 +132,7 @@ static void overlay_prerequisites(struct diag *d)
 	int err;
 
 	if (mp->value && *mp->value && (err = fsx_stat(&x, mp->value, &st)) != 0) {
-		struct check *f = diag_add(d, "driver.mount-program", G_DRIVER, CS_FAIL, "mount_program %s: %s",
+		struct check *f = diag_add(out, "driver.mount-program", G_DRIVER, CS_FAIL, "mount_program %s: %s",
 					   mp->value, errno_name(err));
 
 		check_detail(f, "Podman stops: \"overlay: can't stat program \\\"%s\\\": stat %s: %s\"", mp->value,
@@ -143,7 +143,7 @@ static void overlay_prerequisites(struct diag *d)
 		check_value_str(f, "errno", errno_name(err));
 	}
 	if (d->m.rootless && d->m.version >= PV(5, 0) && d->m.use_composefs.value && model_bool_true(d->m.use_composefs.value)) {
-		struct check *f = diag_add(d, "driver.composefs", G_DRIVER, CS_FAIL, "use_composefs = \"%s\" cannot work "
+		struct check *f = diag_add(out, "driver.composefs", G_DRIVER, CS_FAIL, "use_composefs = \"%s\" cannot work "
 					   "rootless", d->m.use_composefs.value);
 
 		check_detail(f, "Podman stops: \"configure storage: composefs is not supported in user namespaces\"");
@@ -153,26 +153,26 @@ static void overlay_prerequisites(struct diag *d)
 	}
 }
 
-void check_driver(struct diag *d)
+void check_driver(const struct facts *d, struct findings *out)
 {
 	const char *drv = d->model_ok ? d->m.driver.value : NULL;
-	bool net = d->have_fs_graphroot && fsinfo_is_network(&d->fs_graphroot);
+	bool net = d->fs_graphroot.path && fsinfo_is_network(&d->fs_graphroot);
 	struct check *c;
 
 	if (!drv) {
-		diag_add(d, "driver", G_DRIVER, CS_SKIP, "no driver known");
+		diag_add(out, "driver", G_DRIVER, CS_SKIP, "no driver known");
 		return;
 	}
 	if (strcmp(drv, "overlay") == 0) {
-		overlay(d, &c, net);
+		overlay(d, out, &c, net);
 	} else if (strcmp(drv, "vfs") == 0) {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "vfs: works on any filesystem, but copies every layer "
+		c = diag_add(out, "driver", G_DRIVER, CS_OK, "vfs: works on any filesystem, but copies every layer "
 			     "in full (slow, uses much disk)");
 	} else if (strcmp(drv, "btrfs") == 0 || strcmp(drv, "zfs") == 0) {
-		c = btrfs_zfs(d, drv);
+		c = btrfs_zfs(d, out, drv);
 	} else {
 		/* drivers/driver.go New: no such name in the registry. */
-		c = diag_add(d, "driver.unknown", G_DRIVER, CS_FAIL, "driver \"%s\" does not exist", drv);
+		c = diag_add(out, "driver.unknown", G_DRIVER, CS_FAIL, "driver \"%s\" does not exist", drv);
 		check_detail(c, "Podman stops: \"failed to GetDriver graph %s ...: driver not supported\"%s", drv,
 			     strcmp(drv, "fuse-overlayfs") == 0 ? "; fuse-overlayfs is a mount_program of the overlay "
 								  "driver, not a driver" : "");
@@ -191,5 +191,5 @@ void check_driver(struct diag *d)
 	check_value_str(c, "force_mask", d->m.force_mask.value);
 	/* Last: diag_add may move C. */
 	if (strcmp(drv, "overlay") == 0)
-		overlay_prerequisites(d);
+		overlay_prerequisites(d, out);
 }

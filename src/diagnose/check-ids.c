@@ -8,18 +8,14 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "diag-cache.h"
 #include "diag.h"
-#include "localwalk.h"
 #include "xalloc.h"
 
 #define G_IDS "Subordinate IDs"
@@ -61,9 +57,9 @@ static char *install_cmd(const char *debian_pkg, const char *fedora_pkg, const c
 }
 
 /* Ranges that overlap another user's, or include the user's own ID. */
-static void check_overlaps(struct diag *d, struct check *c, const char *name)
+static void check_overlaps(const struct facts *d, struct check *c, const char *name)
 {
-	struct subids *s = &d->ids;
+	const struct subids *s = &d->ids;
 
 	for (int which = 0; which < 2; which++) {
 		const struct idranges *r = which ? &s->gid : &s->uid;
@@ -108,7 +104,7 @@ static struct json_object *ranges_json(const struct idranges *r)
 }
 
 /* Fewer IDs than the site policy's [subids] minimum: a range of that size more. */
-static void below_policy(struct diag *d, struct check *c, const char *name)
+static void below_policy(const struct facts *d, struct check *c, const char *name)
 {
 	unsigned long want = d->policy->min_subids, start = subids_free_start(&d->ids, want);
 	char *q = shell_quote(name);
@@ -126,28 +122,25 @@ static void below_policy(struct diag *d, struct check *c, const char *name)
 	free(q);
 }
 
-void check_subids(struct diag *d)
+void check_subids(const struct facts *d, struct findings *out)
 {
 	const char *name = d->t.env.user ? d->t.env.user : d->user;
-	const char *user_env = userenv_get(&d->t.env, "USER");
-	struct subids *s = &d->ids;
+	const struct subids *s = &d->ids;
 	struct check *c;
 	unsigned long tu, tg;
 	bool own_line_broken = false;
 
 	if (d->rootful) {
-		diag_add(d, "subids", G_IDS, CS_SKIP, "root maps every ID; no subordinate range is needed");
+		diag_add(out, "subids", G_IDS, CS_SKIP, "root maps every ID; no subordinate range is needed");
 		return;
 	}
-	subids_lookup(s, user_env, name, d->t.env.uid);
-	d->have_ids = true;
 	tu = idranges_total(&s->uid);
 	tg = idranges_total(&s->gid);
 	if (!s->uid.n || !s->gid.n) {
 		unsigned long start = subids_free_start(s, SUBID_RECOMMENDED);
 		char *q = shell_quote(name);
 
-		c = diag_add(d, "subids", G_IDS, CS_FAIL, "no subordinate %s range for %s",
+		c = diag_add(out, "subids", G_IDS, CS_FAIL, "no subordinate %s range for %s",
 			     !s->uid.n && !s->gid.n ? "UID or GID" : !s->uid.n ? "UID" : "GID", name);
 		check_detail(c, "Podman falls back to a single mapping: only your own ID exists in the namespace, "
 				"and any image whose files have other owners fails to unpack (\"potentially "
@@ -174,15 +167,15 @@ void check_subids(struct diag *d)
 		}
 		free(q);
 	} else if (d->policy && d->policy->min_subids && (tu < d->policy->min_subids || tg < d->policy->min_subids)) {
-		below_policy(d, c = diag_add(d, "subids", G_IDS, CS_FAIL, "%lu subordinate UIDs and %lu GIDs for %s: "
+		below_policy(d, c = diag_add(out, "subids", G_IDS, CS_FAIL, "%lu subordinate UIDs and %lu GIDs for %s: "
 					     "the site policy asks for %lu", tu, tg, name, d->policy->min_subids), name);
 	} else if (tu < SUBID_RECOMMENDED || tg < SUBID_RECOMMENDED) {
-		c = diag_add(d, "subids", G_IDS, CS_WARN, "%lu subordinate UIDs and %lu GIDs for %s (fewer than %d)",
+		c = diag_add(out, "subids", G_IDS, CS_WARN, "%lu subordinate UIDs and %lu GIDs for %s (fewer than %d)",
 			     tu, tg, name, SUBID_RECOMMENDED);
 		check_detail(c, "an image whose files belong to an ID above the range fails to unpack");
 		check_remedy(c, "widen the range to %d IDs, then run 'podman system migrate'", SUBID_RECOMMENDED);
 	} else {
-		c = diag_add(d, "subids", G_IDS, CS_OK, "%lu subordinate UIDs and %lu GIDs for %s (from %s)", tu, tg,
+		c = diag_add(out, "subids", G_IDS, CS_OK, "%lu subordinate UIDs and %lu GIDs for %s (from %s)", tu, tg,
 			     s->uid.asked, s->backend);
 	}
 	check_overlaps(d, c, name);
@@ -206,124 +199,27 @@ void check_subids(struct diag *d)
 
 /* ---- newuidmap and newgidmap ---- */
 
-struct tool_arg {
-	const char *path;
-	cap_value_t cap;
-};
-
-struct tool_facts {
-	struct stat st;
-	int stat_err;
-	bool cap_permitted, cap_effective;
-	char caps[128];
-};
-
-/* What CAPS (NULL: none) says of CAP, into F. Frees CAPS. */
-static void tool_caps(cap_t caps, cap_value_t cap, struct tool_facts *f)
+static void tool_check(const struct facts *d, struct findings *out, const char *id, const char *tool,
+		       const char *capname, const struct tool_fact *t)
 {
-	cap_flag_value_t v = CAP_CLEAR;
-	char *text;
-
-	if (!caps)
-		return;
-	text = cap_to_text(caps, NULL);
-	cap_get_flag(caps, cap, CAP_PERMITTED, &v);
-	f->cap_permitted = v == CAP_SET;
-	cap_get_flag(caps, cap, CAP_EFFECTIVE, &v);
-	f->cap_effective = v == CAP_SET;
-	if (text)
-		snprintf(f->caps, sizeof(f->caps), "%s", text);
-	cap_free(text);
-	cap_free(caps);
-}
-
-static int tool_child(void *arg, struct guard_out *out)
-{
-	const struct tool_arg *a = arg;
-	struct tool_facts f = {0};
-
-	if (stat(a->path, &f.st) != 0)
-		f.stat_err = errno;
-	tool_caps(f.stat_err ? NULL : cap_get_file(a->path), a->cap, &f);
-	guard_out_add(out, &f, sizeof(f));
-	return 0;
-}
-
-/*
- * tool_child's facts in this process, as AS, when the walk proves the
- * tool's path local (localwalk.h); false: ask the child. The file is
- * opened to read its capabilities through the descriptor; one the user
- * cannot open goes to the child, which reads them by name.
- */
-static bool tool_here(const struct tool_arg *a, const struct identity *as, struct tool_facts *f)
-{
-	struct lw_ident id;
-	struct lw_res r;
-	int rc, fd = -1;
-
-	memset(f, 0, sizeof(*f));
-	if (!lw_root_walkable() || !lw_ident_enter(as, &id))
-		return false;
-	rc = lw_resolve(a->path, LW_FOLLOW, &r);
-	if (rc == 0) {
-		f->st = r.st;
-		/* Only a regular file is opened here (a FIFO would block), and
-		 * as root for a user only root's own (libcap parses its
-		 * attribute): the user's files go to the child in their name. */
-		bool theirs = as && (r.st.st_uid != 0 || (r.st.st_mode & (S_IWGRP | S_IWOTH)));
-
-		rc = S_ISREG(r.st.st_mode) && !theirs ? lw_reopen(&r, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd)
-						      : LW_FALLBACK;
-		lw_res_free(&r);
-		if (rc == 0) {
-			tool_caps(cap_get_fd(fd), a->cap, f);
-			close(fd);
-		} else {
-			rc = LW_FALLBACK;
-		}
-	} else if (rc != LW_FALLBACK) {
-		f->stat_err = rc;
-		rc = 0;
-	}
-	lw_ident_leave(&id);
-	return rc == 0;
-}
-
-static void tool_check(struct diag *d, const char *id, const char *tool, cap_value_t cap, const char *capname,
-		       char **usable)
-{
-	struct fsx x = {.as = d->t.as};
-	struct tool_arg a = {NULL, cap};
-	struct tool_facts f = {0};
-	const struct cached_tool *cached;
-	struct guard_out out = {0};
+	const struct tool_file *f = &t->file;
+	const char *path = t->path;
 	struct check *c;
-	char *path = NULL;
-	int status, err;
 
 	if (d->rootful) {
-		diag_add(d, id, G_IDS, CS_SKIP, "root needs no %s", tool);
+		diag_add(out, id, G_IDS, CS_SKIP, "root needs no %s", tool);
 		return;
 	}
-	cached = diag_cache_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"));
-	if (cached) {
-		err = cached->err;
-		path = cached->path ? xstrdup(cached->path) : NULL;
-	} else {
-		err = fsx_lookpath(&x, tool, userenv_get(&d->t.env, "PATH"), &path);
-	}
-	if (err == NF_EDEADLINE) {
+	if (t->err == NF_EDEADLINE) {
 		/* Cut short by --timeout: "not found" would name a false cause. */
-		diag_add(d, id, G_IDS, CS_SKIP, "%s: not checked, the --timeout deadline came first", tool);
-		d->incomplete = true;
+		diag_add(out, id, G_IDS, CS_SKIP, "%s: not checked, the --timeout deadline came first", tool);
+		out->incomplete = true;
 		return;
 	}
-	if (err && !cached)
-		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), NULL, err, NULL, 0);
-	if (err) {
+	if (t->err) {
 		char *inst = install_cmd("uidmap", "shadow-utils", "shadow");
 
-		c = diag_add(d, id, G_IDS, CS_FAIL, "%s not found in PATH", tool);
+		c = diag_add(out, id, G_IDS, CS_FAIL, "%s not found in PATH", tool);
 		check_detail(c, "Podman stops: \"command required for rootless mode with multiple IDs: exec: "
 				"\\\"%s\\\": executable file not found in $PATH\"", tool);
 		if (inst) {
@@ -335,31 +231,16 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 		free(inst);
 		return;
 	}
-	a.path = path;
-	if (cached && cached->len == sizeof(f)) {
-		memcpy(&f, cached->facts, sizeof(f));
-	} else if (tool_here(&a, x.as, &f)) {
-		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), path, 0, &f, sizeof(f));
-	} else if (guard_run(x.as, FSX_CALL_MS, tool_child, &a, &status, &out) == GUARD_OK && out.len == sizeof(f)) {
-		memcpy(&f, out.data, sizeof(f));
-		/* The same file for every user with this PATH (fleet). */
-		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), path, 0, &f, sizeof(f));
-	} else {
-		f.stat_err = EIO;
-	}
-	free(out.data);
-	if (f.stat_err) {
-		c = diag_add(d, id, G_IDS, CS_FAIL, "%s: %s", path, nf_strerror(f.stat_err));
-	} else if (f.st.st_uid == 0 && (f.st.st_mode & S_ISUID)) {
-		c = diag_add(d, id, G_IDS, CS_OK, "%s is setuid root", path);
-		*usable = xstrdup(path);
-	} else if (f.cap_permitted && f.cap_effective) {
-		c = diag_add(d, id, G_IDS, CS_OK, "%s has file capabilities (%s)", path, f.caps);
-		*usable = xstrdup(path);
+	if (f->stat_err) {
+		c = diag_add(out, id, G_IDS, CS_FAIL, "%s: %s", path, nf_strerror(f->stat_err));
+	} else if (tool_setuid_root(f)) {
+		c = diag_add(out, id, G_IDS, CS_OK, "%s is setuid root", path);
+	} else if (tool_capable(f)) {
+		c = diag_add(out, id, G_IDS, CS_OK, "%s has file capabilities (%s)", path, f->caps);
 	} else {
 		char *q = shell_quote(path), osid[64], oslike[128];
 
-		c = diag_add(d, id, G_IDS, CS_FAIL, "%s is neither setuid root nor has %s", path, capname);
+		c = diag_add(out, id, G_IDS, CS_FAIL, "%s is neither setuid root nor has %s", path, capname);
 		check_detail(c, "Podman stops: \"cannot set up namespace using \\\"%s\\\": should have setuid or "
 				"have filecaps %s\"", path, capname + 4);
 		if (os_release(osid, sizeof(osid), oslike, sizeof(oslike))) {
@@ -373,20 +254,19 @@ static void tool_check(struct diag *d, const char *id, const char *tool, cap_val
 		free(q);
 	}
 	check_value_str(c, "path", path);
-	if (!f.stat_err) {
+	if (!f->stat_err) {
 		char mode[8];
 
-		snprintf(mode, sizeof(mode), "%04o", (unsigned)(f.st.st_mode & 07777));
+		snprintf(mode, sizeof(mode), "%04o", (unsigned)(f->st.st_mode & 07777));
 		check_value_str(c, "mode", mode);
-		check_value_int(c, "owner", f.st.st_uid);
-		check_value_bool(c, "setuid_root", f.st.st_uid == 0 && (f.st.st_mode & S_ISUID));
-		check_value_str(c, "file_capabilities", f.caps[0] ? f.caps : NULL);
+		check_value_int(c, "owner", f->st.st_uid);
+		check_value_bool(c, "setuid_root", f->st.st_uid == 0 && (f->st.st_mode & S_ISUID));
+		check_value_str(c, "file_capabilities", f->caps[0] ? f->caps : NULL);
 	}
-	free(path);
 }
 
-void check_idmap_tools(struct diag *d)
+void check_idmap_tools(const struct facts *d, struct findings *out)
 {
-	tool_check(d, "newuidmap", "newuidmap", CAP_SETUID, "cap_setuid", &d->newuidmap);
-	tool_check(d, "newgidmap", "newgidmap", CAP_SETGID, "cap_setgid", &d->newgidmap);
+	tool_check(d, out, "newuidmap", "newuidmap", "cap_setuid", &d->uidmap);
+	tool_check(d, out, "newgidmap", "newgidmap", "cap_setgid", &d->gidmap);
 }

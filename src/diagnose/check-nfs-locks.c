@@ -150,17 +150,17 @@ static void statd_gone_here(struct nfs_places *ps, struct check *c, const struct
 }
 
 /* The probe's lock step, if it got that far, as a lock result. */
-static bool from_probe(const struct diag *d, const struct fsinfo *fi, struct lock_result *lr)
+static bool from_probe(const struct facts *d, const struct fsinfo *fi, struct lock_result *lr)
 {
-	const struct probe_step_result *s = &d->probe.step[PS_LOCK];
+	const struct probe_step_result *s = &d->probe.r.step[PS_LOCK];
 
-	if (!d->probe_ran || !d->have_fs_graphroot || !nfs_same_mount(&d->fs_graphroot, fi) || !s->begun)
+	if (!facts_probe_ran(d) || !d->fs_graphroot.path || !nfs_same_mount(&d->fs_graphroot, fi) || !s->begun)
 		return false;
 	memset(lr, 0, sizeof(*lr));
 	if (s->done) {
 		lr->outcome = s->err ? LOCK_FAILED : LOCK_WORKS;
 		lr->err = s->err;
-	} else if (d->probe.timed_out) {
+	} else if (d->probe.r.timed_out) {
 		lr->outcome = LOCK_BLOCKED;
 		lr->err = NF_EDEADLINE;
 	} else {
@@ -171,7 +171,8 @@ static bool from_probe(const struct diag *d, const struct fsinfo *fi, struct loc
 }
 
 /* The check for a lock test (or the probe's lock step) that ran, or not. */
-static struct check *lock_verdict(struct diag *d, struct nfs_places *ps, const struct fsinfo *fi, const char *dir,
+static struct check *lock_verdict(const struct facts *d, struct findings *out,
+			struct nfs_places *ps, const struct fsinfo *fi, const char *dir,
 				  const struct lock_result *lr, bool probe)
 {
 	struct check *c;
@@ -179,44 +180,44 @@ static struct check *lock_verdict(struct diag *d, struct nfs_places *ps, const s
 	switch (lr->outcome) {
 	case LOCK_WORKS:
 		if (nfs_local_locks(fi))
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works, locally only (%s%s)", dir,
+			c = diag_add(out, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works, locally only (%s%s)", dir,
 				     fi->nolock ? "" : "local_lock=",
 				     fi->nolock ? "nolock" : fi->local_lock);
 		else if (probe)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (the probe's)", dir);
+			c = diag_add(out, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (the probe's)", dir);
 		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (%.1f ms)", dir, lr->ms);
+			c = diag_add(out, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (%.1f ms)", dir, lr->ms);
 		if (nfs_is_v3(fi) && !nfs_local_locks(fi))
 			statd_gone_here(ps, c, fi);
 		break;
 	case LOCK_FAILED:
-		c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s fails: %s (%s)", dir,
+		c = diag_add(out, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s fails: %s (%s)", dir,
 			     errno_name(lr->err), strerror(lr->err));
 		break;
 	case LOCK_BLOCKED:
 		if (probe)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked until the probe's "
+			c = diag_add(out, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked until the probe's "
 				     "deadline", dir);
 		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked: no answer within "
+			c = diag_add(out, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked: no answer within "
 				     "%.1f s", dir, lr->ms / 1000.0);
 		check_detail(c, "Podman would wait there, or fail with ENOLCK");
 		break;
 	case LOCK_NO_FILE:
 		if (lr->err == NF_EDEADLINE)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "no answer creating a file in %s: server not "
+			c = diag_add(out, "nfs.locks", G_NFS, CS_FAIL, "no answer creating a file in %s: server not "
 				     "responding", dir);
 		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "not tried: %s cannot create a file in %s: %s",
+			c = diag_add(out, "nfs.locks", G_NFS, CS_SKIP, "not tried: %s cannot create a file in %s: %s",
 				     d->user, dir, errno_name(lr->err));
 		break;
 	case LOCK_NOT_RUN:
 	default:
 		if (lr->cut_short)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not known, the run's deadline came %.1f s "
+			c = diag_add(out, "nfs.locks", G_NFS, CS_SKIP, "%s: not known, the run's deadline came %.1f s "
 				     "into the lock's wait", fi->mountpoint, lr->ms / 1000.0);
 		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, %s", fi->mountpoint,
+			c = diag_add(out, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, %s", fi->mountpoint,
 				     dir ? "no time left" : "no directory to try in");
 		break;
 	}
@@ -246,7 +247,7 @@ static void lock_values(struct check *c, const struct nfs_places *ps, const stru
 	check_value_bool(c, "left_behind", lr->left_behind);
 }
 
-static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinfo *fi)
+static void lock_check(const struct facts *d, struct findings *out, struct nfs_places *ps, const struct fsinfo *fi)
 {
 	const char *dir = fi->exists ? fi->resolved : fi->existing;
 	char *on = nfs_places_on(ps, fi, true);
@@ -258,14 +259,14 @@ static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinf
 	if (ms > LOCK_MS)
 		ms = LOCK_MS;
 	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE || (dir && fsx_mount_dead(dir))) {
-		c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, the server does not answer (see nfs.server)",
+		c = diag_add(out, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, the server does not answer (see nfs.server)",
 			     fi->mountpoint);
 		goto values;
 	}
 	probe = from_probe(d, fi, &lr);
 	if (!probe && dir && ms >= LOCK_MIN_MS)
 		lock_test(dir, d->t.as, ms, &lr);
-	c = lock_verdict(d, ps, fi, dir, &lr, probe);
+	c = lock_verdict(d, out, ps, fi, dir, &lr, probe);
 	check_detail(c, "Podman takes fcntl locks here for: %s", on);
 	if (lr.outcome == LOCK_FAILED || lr.outcome == LOCK_BLOCKED)
 		explain(ps, c, fi);
@@ -282,7 +283,7 @@ values:
 	free(on);
 }
 
-void check_nfs_locks(struct diag *d, struct nfs_places *ps)
+void check_nfs_locks(const struct facts *d, struct findings *out, struct nfs_places *ps)
 {
 	for (size_t i = 0; i < ps->n; i++) {
 		bool first = ps->v[i].locks;
@@ -291,6 +292,6 @@ void check_nfs_locks(struct diag *d, struct nfs_places *ps)
 			if (ps->v[k].locks && nfs_same_mount(ps->v[k].fi, ps->v[i].fi))
 				first = false;
 		if (first)
-			lock_check(d, ps, ps->v[i].fi);
+			lock_check(d, out, ps, ps->v[i].fi);
 	}
 }

@@ -26,7 +26,7 @@
 /* Below this, asking a server would only be cut off. */
 #define SERVER_MIN_MS 300
 
-static char *config_dir(const struct diag *d)
+static char *config_dir(const struct facts *d)
 {
 	const char *x = userenv_get(&d->t.env, "XDG_CONFIG_HOME"), *h = userenv_get(&d->t.env, "HOME");
 
@@ -37,7 +37,7 @@ static char *config_dir(const struct diag *d)
 	return h && *h ? xasprintf("%s/.config", h) : NULL;
 }
 
-static void add_place(struct diag *d, struct nfs_places *ps, const char *what, const char *path, bool locks)
+static void add_place(const struct facts *d, struct nfs_places *ps, const char *what, const char *path, bool locks)
 {
 	struct nfs_place *p;
 	struct fsx x = {.as = d->t.as};
@@ -48,7 +48,7 @@ static void add_place(struct diag *d, struct nfs_places *ps, const char *what, c
 	memset(p, 0, sizeof(*p));
 	p->what = what;
 	p->locks = locks;
-	if (strcmp(what, "graphroot") == 0 && d->have_fs_graphroot) {
+	if (strcmp(what, "graphroot") == 0 && d->fs_graphroot.path) {
 		p->fi = &d->fs_graphroot;
 	} else {
 		p->fi = &p->own;
@@ -89,11 +89,12 @@ static struct json_object *places_json(const struct nfs_places *ps, const struct
 
 /* ---- nfs.options ---- */
 
-static void options_check(struct diag *d, const struct nfs_places *ps, const struct fsinfo *fi)
+static void options_check(const struct facts *d, struct findings *out,
+			const struct nfs_places *ps, const struct fsinfo *fi)
 {
 	char *desc = fsinfo_describe(fi), *on = nfs_places_on(ps, fi, false);
 	struct json_object *o = nfs_mount_json(fi);
-	struct check *c = diag_add(d, "nfs.options", G_NFS, CS_OK, "%s: %s, for %s", fi->mountpoint, desc, on);
+	struct check *c = diag_add(out, "nfs.options", G_NFS, CS_OK, "%s: %s, for %s", fi->mountpoint, desc, on);
 
 	if (fi->soft) {
 		check_worst(c, CS_WARN);
@@ -176,13 +177,14 @@ static char *mounts_of(const struct nfs_places *ps, const struct nfs_server_entr
 }
 
 /* The OK wording: what rpcbind lists, and what the judgement left open. */
-static struct check *server_answers(struct diag *d, const struct nfs_server_entry *s, const struct nfs_need *need,
+static struct check *server_answers(const struct facts *d, struct findings *out,
+			const struct nfs_server_entry *s, const struct nfs_need *need,
 				    const struct nfs_judgement *j)
 {
 	const struct nfs_server_report *r = &s->r;
 	char *mountd = nfs_server_service_text(r, RPC_PROG_MOUNT), *nlm = nfs_server_service_text(r, RPC_PROG_NLM),
 	     *nsm = nfs_server_service_text(r, RPC_PROG_NSM);
-	struct check *c = diag_add(d, "nfs.server", G_NFS, CS_OK, "%s answers %s%s", s->host, j->versions,
+	struct check *c = diag_add(out, "nfs.server", G_NFS, CS_OK, "%s answers %s%s", s->host, j->versions,
 				   j->rpcbind < 0    ? "; rpcbind not asked to the end, the time ran out"
 				   : j->rpcbind == 0 ? "; rpcbind does not answer"
 				   : nlm && nsm      ? "; rpcbind lists the lock manager and status monitor"
@@ -226,7 +228,7 @@ static bool refused(const struct nfs_server_report *r)
 }
 
 /* The judgement of nfs_server_judge(), for the mounts from S, as a check. */
-static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_server_entry *s)
+static void server_check(const struct facts *d, struct findings *out, struct nfs_places *ps, struct nfs_server_entry *s)
 {
 	const struct nfs_server_report *r = &s->r;
 	struct nfs_need need;
@@ -240,7 +242,7 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
 		    nfs_mount_port(ps->v[i].fi) == s->port)
 			json_object_array_add(ma, json_object_new_string(ps->v[i].fi->mountpoint));
 	if (!s->probed) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not asked, no time left", s->host);
+		c = diag_add(out, "nfs.server", G_NFS, CS_SKIP, "%s: not asked, no time left", s->host);
 		check_value(c, "mounts", ma);
 		free(mounts);
 		return;
@@ -248,29 +250,29 @@ static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_serve
 	nfs_server_judge(r, &need, &j);
 	/* A problem the server did not settle by answering is not known, not a fault. */
 	if (j.problem && j.outcome != NFS_DOWN) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not known, %s", s->host, j.problem);
+		c = diag_add(out, "nfs.server", G_NFS, CS_SKIP, "%s: not known, %s", s->host, j.problem);
 		check_remedy(c, "run nfscheck diagnose again with a longer --timeout");
 	} else if (j.problem && refused(r)) {
 		/* A refusal is an answer: not "not responding", but no NFS there. */
-		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not serving NFS: %s", s->host, j.problem);
+		c = diag_add(out, "nfs.server", G_NFS, CS_FAIL, "%s is not serving NFS: %s", s->host, j.problem);
 		check_detail(c, "a new mount from it fails, and everything under %s hangs until it serves again",
 			     mounts);
 		check_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
 				"storage off it");
 	} else if (j.problem) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not responding: %s", s->host, j.problem);
+		c = diag_add(out, "nfs.server", G_NFS, CS_FAIL, "%s is not responding: %s", s->host, j.problem);
 		check_detail(c, "everything under %s will hang until it answers again", mounts);
 		check_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
 				"storage off it");
 	} else if (j.gap) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s answers %s, but NFSv3 locks will fail: %s", s->host,
+		c = diag_add(out, "nfs.server", G_NFS, CS_FAIL, "%s answers %s, but NFSv3 locks will fail: %s", s->host,
 			     j.versions, j.gap);
 		check_detail(c, "%s is mounted with NFSv3 and locking on: every fcntl lock Podman takes goes to the "
 				"server's lock manager", mounts);
 		check_remedy(c, "on the server, start the lock services (systemctl start rpc-statd nfs-server), or "
 				"mount with vers=4.2, which has locking built in");
 	} else {
-		c = server_answers(d, s, &need, &j);
+		c = server_answers(d, out, s, &need, &j);
 	}
 	if (j.missing_version) {
 		check_worst(c, CS_WARN);
@@ -304,7 +306,7 @@ static bool nfs_possible(void)
 	return yes;
 }
 
-void check_nfs(struct diag *d)
+void check_nfs(const struct facts *d, struct findings *out)
 {
 	struct nfs_places ps = {0};
 	bool locks_later = false;
@@ -325,7 +327,7 @@ void check_nfs(struct diag *d)
 
 		if (!nfs_first_on_mount(&ps, i))
 			continue;
-		options_check(d, &ps, ps.v[i].fi);
+		options_check(d, out, &ps, ps.v[i].fi);
 		locks_later = locks_later || ps.v[i].locks;
 		if (!nfs_mount_host(ps.v[i].fi) || nfs_server_of(&ps, ps.v[i].fi))
 			continue;
@@ -337,9 +339,9 @@ void check_nfs(struct diag *d)
 	}
 	for (size_t i = 0; i < ps.nservers; i++) {
 		ask_server(&ps.servers[i], d->t.as, locks_later);
-		server_check(d, &ps, &ps.servers[i]);
+		server_check(d, out, &ps, &ps.servers[i]);
 	}
-	check_nfs_locks(d, &ps);
+	check_nfs_locks(d, out, &ps);
 	places_free(&ps);
 }
 

@@ -13,7 +13,7 @@
 
 #define G_CONFIG "Configuration"
 
-void check_podman(struct diag *d)
+void check_podman(const struct facts *d, struct findings *out)
 {
 	const struct podman_version *pv = &d->m.pv;
 	const char *algo = pv->new_parser ? "the new storage.conf parser (main file plus drop-ins)"
@@ -23,17 +23,17 @@ void check_podman(struct diag *d)
 	if (!d->model_ok)
 		return;
 	if (!pv->installed) {
-		c = diag_add(d, "podman", G_CONFIG, CS_FAIL, "Podman is not installed: no podman on the PATH (nor buildah)");
+		c = diag_add(out, "podman", G_CONFIG, CS_FAIL, "Podman is not installed: no podman on the PATH (nor buildah)");
 		check_detail(c, "modelled as Podman %u.%u, %s: %s", pv->release / 100, pv->release % 100, algo,
 			     pv->source);
 		check_remedy(c, "install Podman (Debian: apt-get install podman), then run nfscheck again: "
 				"the checks below assume the release named above");
 	} else if (pv->program && strcmp(pv->program, "buildah") == 0) {
-		c = diag_add(d, "podman", G_CONFIG, CS_WARN, "no podman on the PATH; buildah at %s, modelled as Podman %u.%u",
+		c = diag_add(out, "podman", G_CONFIG, CS_WARN, "no podman on the PATH; buildah at %s, modelled as Podman %u.%u",
 			     pv->binary, pv->release / 100, pv->release % 100);
 		check_detail(c, "%s: %s", algo, pv->algorithm_why);
 	} else {
-		c = diag_add(d, "podman", G_CONFIG, CS_OK, "Podman %u.%u%s%s: %s", pv->release / 100, pv->release % 100,
+		c = diag_add(out, "podman", G_CONFIG, CS_OK, "Podman %u.%u%s%s: %s", pv->release / 100, pv->release % 100,
 			     pv->binary ? " at " : "", pv->binary ? pv->binary : "", algo);
 		check_detail(c, "%s; %s", pv->source, pv->algorithm_why);
 	}

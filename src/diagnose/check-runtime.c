@@ -17,7 +17,7 @@
 
 #define G_RUNTIME "Runtime directory"
 
-void check_runtime_dir(struct diag *d)
+void check_runtime_dir(const struct facts *d, struct findings *out)
 {
 	const char *dir = userenv_get(&d->t.env, "XDG_RUNTIME_DIR");
 	struct fsx x = {.as = d->t.as};
@@ -28,12 +28,12 @@ void check_runtime_dir(struct diag *d)
 	int err;
 
 	if (d->rootful) {
-		diag_add(d, "runtime-dir", G_RUNTIME, CS_SKIP, "root uses /run/containers");
+		diag_add(out, "runtime-dir", G_RUNTIME, CS_SKIP, "root uses /run/containers");
 		return;
 	}
 	run = xasprintf("/run/user/%u", (unsigned)d->t.env.uid);
 	if (!dir || !*dir) {
-		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_WARN, "XDG_RUNTIME_DIR is not set%s",
+		c = diag_add(out, "runtime-dir", G_RUNTIME, CS_WARN, "XDG_RUNTIME_DIR is not set%s",
 			     d->t.env.assumed ? " (assumed: a login without a systemd session)" : "");
 		check_detail(c, "Podman falls back to %s; sockets and locks there are not cleaned up at logout, "
 				"and su, sudo or batch jobs may see a different one than your login",
@@ -46,7 +46,7 @@ void check_runtime_dir(struct diag *d)
 	q = shell_quote(dir);
 	err = fsx_stat(&x, dir, &st);
 	if (err) {
-		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s: %s", dir, nf_strerror(err));
+		c = diag_add(out, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s: %s", dir, nf_strerror(err));
 		check_detail(c, "Podman 5 and later stop at once; Podman 4 silently falls back to a directory "
 				"under /tmp, so containers started from different shells do not see each other");
 		check_remedy(c, "create it for %s, mode 0700, or unset XDG_RUNTIME_DIR", d->user);
@@ -54,23 +54,23 @@ void check_runtime_dir(struct diag *d)
 			check_fix(c, FIX_RUNTIME, "sudo install -d -m 0700 -o %u -g %u %s", (unsigned)d->t.env.uid,
 				  (unsigned)d->t.env.gid, q);
 	} else if (!S_ISDIR(st.st_mode)) {
-		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s is not a directory", dir);
+		c = diag_add(out, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s is not a directory", dir);
 		check_remedy(c, "point XDG_RUNTIME_DIR at a directory of %s, mode 0700", d->user);
 	} else if (st.st_uid != d->t.env.uid) {
-		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s belongs to uid %u, not %s",
+		c = diag_add(out, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s belongs to uid %u, not %s",
 			     dir, (unsigned)st.st_uid, d->user);
 		check_detail(c, "Podman stops: \"XDG_RUNTIME_DIR directory \\\"%s\\\" is not owned by the current "
 				"user\" (typical after su or sudo, which keep the caller's variable)", dir);
 		check_remedy(c, "unset XDG_RUNTIME_DIR, or set it to %s's own directory", d->user);
 	} else if ((st.st_mode & 0777) != 0700) {
-		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s has mode %04o, not 0700", dir,
+		c = diag_add(out, "runtime-dir", G_RUNTIME, CS_FAIL, "XDG_RUNTIME_DIR=%s has mode %04o, not 0700", dir,
 			     (unsigned)(st.st_mode & 0777));
 		check_detail(c, "containers-storage accepts a runtime directory only when no one else can "
 				"write to it; with this one it falls back to another directory");
 		check_remedy(c, "make it private to %s", d->user);
 		check_fix(c, FIX_RUNTIME, "chmod 0700 %s", q);
 	} else {
-		c = diag_add(d, "runtime-dir", G_RUNTIME, CS_OK, "XDG_RUNTIME_DIR=%s, owned by %s, mode 0700", dir,
+		c = diag_add(out, "runtime-dir", G_RUNTIME, CS_OK, "XDG_RUNTIME_DIR=%s, owned by %s, mode 0700", dir,
 			     d->user);
 	}
 	if (err == 0) {
@@ -101,7 +101,7 @@ void check_runtime_dir(struct diag *d)
  */
 #define CGROUP2_MAGIC 0x63677270
 
-void check_cgroups(struct diag *d)
+void check_cgroups(const struct facts *d, struct findings *out)
 {
 	struct statfs sf;
 	bool v2 = statfs("/sys/fs/cgroup", &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_MAGIC;
@@ -113,16 +113,16 @@ void check_cgroups(struct diag *d)
 	if (!d->model_ok)
 		return;
 	if (v2) {
-		c = diag_add(d, "cgroups", "Control groups", CS_OK, "cgroup v2 (unified hierarchy)");
+		c = diag_add(out, "cgroups", "Control groups", CS_OK, "cgroup v2 (unified hierarchy)");
 	} else if (rel >= PV(6, 0)) {
-		c = diag_add(d, "cgroups", "Control groups", CS_FAIL, "Podman %u.%u refuses cgroup v1", rel / 100,
+		c = diag_add(out, "cgroups", "Control groups", CS_FAIL, "Podman %u.%u refuses cgroup v1", rel / 100,
 			     rel % 100);
 		check_detail(c, "/sys/fs/cgroup is not a cgroup2 mount; Podman 6 stops every command with "
 				"\"Cgroups v1 not supported\"");
 		check_remedy(c, "boot with systemd.unified_cgroup_hierarchy=1 on the kernel command line (cgroup v2), "
 				"or install a Podman before 6.0");
 	} else {
-		c = diag_add(d, "cgroups", "Control groups", rel >= PV(5, 0) ? CS_WARN : CS_OK,
+		c = diag_add(out, "cgroups", "Control groups", rel >= PV(5, 0) ? CS_WARN : CS_OK,
 			     "cgroup v1: Podman %u.%u still runs", rel / 100, rel % 100);
 		if (rel >= PV(5, 0))
 			check_detail(c, "Podman 5 warns that cgroup v1 is deprecated; Podman 6 refuses it");

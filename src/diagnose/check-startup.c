@@ -41,7 +41,7 @@
 
 #define G_STARTUP "Podman start-up"
 
-static struct fsx user_fs(const struct diag *d)
+static struct fsx user_fs(const struct facts *d)
 {
 	struct fsx x = {.as = d->t.as};
 
@@ -49,15 +49,16 @@ static struct fsx user_fs(const struct diag *d)
 }
 
 /* A failed decision: the check, its values, and what Podman says. */
-static struct check *dir_fail(struct diag *d, const char *id, const char *what, const char *path,
+static struct check *dir_fail(const struct facts *d, struct findings *out,
+			const char *id, const char *what, const char *path,
 			      const char *at, int err, enum check_status st)
 {
 	struct check *c;
 
 	if (strcmp(at, path) == 0)
-		c = diag_add(d, id, G_STARTUP, st, "%s %s: %s cannot use it: %s", what, path, d->user, errno_name(err));
+		c = diag_add(out, id, G_STARTUP, st, "%s %s: %s cannot use it: %s", what, path, d->user, errno_name(err));
 	else
-		c = diag_add(d, id, G_STARTUP, st, "%s %s: %s cannot create it in %s: %s", what, path, d->user, at,
+		c = diag_add(out, id, G_STARTUP, st, "%s %s: %s cannot create it in %s: %s", what, path, d->user, at,
 			     errno_name(err));
 	check_value_str(c, "path", path);
 	check_value_str(c, "at", at);
@@ -70,7 +71,8 @@ static struct check *dir_fail(struct diag *d, const char *id, const char *what, 
  * nfscheck itself could not decide, a warning and an incomplete run (a
  * failure when the filesystem does not answer: Podman would hang there).
  */
-static struct check *dir_check(struct diag *d, const char *id, const char *what, const char *path,
+static struct check *dir_check(const struct facts *d, struct findings *out,
+			const char *id, const char *what, const char *path,
 			       enum fsx_dir_use use, enum check_status st)
 {
 	struct fsx x = user_fs(d);
@@ -79,7 +81,7 @@ static struct check *dir_check(struct diag *d, const char *id, const char *what,
 	int verdict = 0, err = fsx_dir_usable(&x, path, use, &verdict, &at);
 
 	if (err) {
-		c = diag_add(d, id, G_STARTUP, CS_WARN, "%s %s: cannot tell whether %s can use it: %s", what, path,
+		c = diag_add(out, id, G_STARTUP, CS_WARN, "%s %s: cannot tell whether %s can use it: %s", what, path,
 			     d->user, nf_strerror(err));
 		check_value_str(c, "path", path);
 		/* The path did not answer in its own time: Podman would hang
@@ -87,14 +89,14 @@ static struct check *dir_check(struct diag *d, const char *id, const char *what,
 		if (err == NF_EDEADLINE && guard_remaining_ms() > 0)
 			c->status = CS_FAIL;
 		else
-			d->incomplete = true;
+			out->incomplete = true;
 		free(at);
 		return c;
 	}
 	if (verdict) {
-		c = dir_fail(d, id, what, path, at, verdict, st);
+		c = dir_fail(d, out, id, what, path, at, verdict, st);
 	} else {
-		c = diag_add(d, id, G_STARTUP, CS_OK, "%s %s: %s", what, path,
+		c = diag_add(out, id, G_STARTUP, CS_OK, "%s %s: %s", what, path,
 			     use == FSX_DIR_READ ? "readable" : use == FSX_DIR_CREATE ? "creatable and writable" : "writable");
 		check_value_str(c, "path", path);
 	}
@@ -103,7 +105,7 @@ static struct check *dir_check(struct diag *d, const char *id, const char *what,
 }
 
 /* A runroot the user can use: their runtime directory, else /run/user/UID. */
-static char *runroot_suggestion(struct diag *d)
+static char *runroot_suggestion(const struct facts *d)
 {
 	const char *xdg = userenv_get(&d->t.env, "XDG_RUNTIME_DIR");
 	char *cand[2], *found = NULL;
@@ -133,7 +135,7 @@ static char *runroot_suggestion(struct diag *d)
  * image yet (seen with 4.3.1: "mkdir /run/containers: permission denied"
  * left bolt_state.db behind).
  */
-static void remedy_pinned(struct diag *d, struct check *c, const char *db)
+static void remedy_pinned(const struct facts *d, struct check *c, const char *db)
 {
 	char *qd = shell_quote(db), *qu = d->t.as ? shell_quote(d->user) : NULL;
 
@@ -145,7 +147,7 @@ static void remedy_pinned(struct diag *d, struct check *c, const char *db)
 	free(qu);
 }
 
-static void remedy_runroot(struct diag *d, struct check *c)
+static void remedy_runroot(const struct facts *d, struct check *c)
 {
 	const struct origin *o = &d->m.runroot.origin;
 	char *rr, *uf, *qg, *qr;
@@ -177,20 +179,20 @@ static void remedy_runroot(struct diag *d, struct check *c)
 }
 
 /* The three storage roots; true when the graphroot is usable. */
-static bool check_roots(struct diag *d)
+static bool check_roots(const struct facts *d, struct findings *out)
 {
 	struct check *c;
 	const char *is = d->m.imagestore.value;
 	bool graphroot_ok;
 
-	c = dir_check(d, "startup.graphroot", "graphroot", d->m.graphroot.value, FSX_DIR_CREATE, CS_FAIL);
+	c = dir_check(d, out, "startup.graphroot", "graphroot", d->m.graphroot.value, FSX_DIR_CREATE, CS_FAIL);
 	graphroot_ok = c->status != CS_FAIL;
 	if (!graphroot_ok) {
 		check_detail(c, "Podman stops at its first mkdir there");
 		remedy_move_graphroot(d, c);
 	}
 	if (d->m.runroot.value) {
-		c = dir_check(d, "startup.runroot", "runroot", d->m.runroot.value, FSX_DIR_CREATE, CS_FAIL);
+		c = dir_check(d, out, "startup.runroot", "runroot", d->m.runroot.value, FSX_DIR_CREATE, CS_FAIL);
 		if (c->status == CS_FAIL)
 			remedy_runroot(d, c);
 	}
@@ -207,7 +209,7 @@ static bool check_roots(struct diag *d)
 		if (!getcwd(cwd, sizeof(cwd)))
 			snprintf(cwd, sizeof(cwd), "/");
 		abs = go_join(cwd, is);
-		c = dir_check(d, "startup.imagestore", "imagestore", abs, FSX_DIR_CREATE, CS_FAIL);
+		c = dir_check(d, out, "startup.imagestore", "imagestore", abs, FSX_DIR_CREATE, CS_FAIL);
 		/* Where the directory can be made, the overlay driver still stops:
 		 * "configure storage: path: $HOME/.../l should be absolute" (5.4.2,
 		 * 5.8.6, 6.1.1, tests/corpus-releases.sh). */
@@ -224,14 +226,14 @@ static bool check_roots(struct diag *d)
 		free(abs);
 		return graphroot_ok;
 	}
-	c = dir_check(d, "startup.imagestore", "imagestore", is, FSX_DIR_CREATE, CS_FAIL);
+	c = dir_check(d, out, "startup.imagestore", "imagestore", is, FSX_DIR_CREATE, CS_FAIL);
 	if (c->status == CS_FAIL)
 		check_remedy(c, "point imagestore at a directory %s can create, or remove it", d->user);
 	return graphroot_ok;
 }
 
 /* A lock file of an additional store: opened read-only, created when missing. */
-static bool lock_usable(struct diag *d, struct check *c, const char *store, const char *sub, const char *lock)
+static bool lock_usable(const struct facts *d, struct check *c, const char *store, const char *sub, const char *lock)
 {
 	struct fsx x = user_fs(d);
 	char *dir = go_join(store, sub), *path = go_join(dir, lock), *at = NULL;
@@ -255,14 +257,14 @@ static bool lock_usable(struct diag *d, struct check *c, const char *store, cons
 	return verdict == 0;
 }
 
-static void check_additional_stores(struct diag *d)
+static void check_additional_stores(const struct facts *d, struct findings *out)
 {
 	const char *drv = d->m.driver.value ? d->m.driver.value : "overlay";
 
 	for (size_t i = 0; i < d->m.additional_image_stores.n; i++) {
 		const char *s = d->m.additional_image_stores.v[i].text;
 		char *images = xasprintf("%s-images", drv), *layers = xasprintf("%s-layers", drv);
-		struct check *c = dir_check(d, "startup.additionalimagestore", "additional image store", s,
+		struct check *c = dir_check(d, out, "startup.additionalimagestore", "additional image store", s,
 					    FSX_DIR_READ, CS_FAIL);
 
 		if (c->status == CS_FAIL)
@@ -278,7 +280,7 @@ static void check_additional_stores(struct diag *d)
 	}
 }
 
-static void check_engine_dirs(struct diag *d, bool graphroot_ok)
+static void check_engine_dirs(const struct facts *d, struct findings *out, bool graphroot_ok)
 {
 	const struct setting *sd = &d->m.static_dir, *vp = &d->m.volume_path, *ic = &d->m.image_copy_tmp_dir;
 	struct check *c;
@@ -286,7 +288,7 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 
 	/* Under a graphroot that already failed, the same fault again says nothing new. */
 	if (sd->value && (graphroot_ok || sd->origin.kind == OR_FILE)) {
-		c = dir_check(d, "startup.static-dir", "libpod static directory", sd->value, FSX_DIR_CREATE, CS_FAIL);
+		c = dir_check(d, out, "startup.static-dir", "libpod static directory", sd->value, FSX_DIR_CREATE, CS_FAIL);
 		if (c->status == CS_FAIL) {
 			check_detail(c, "Podman stops: \"creating runtime static files directory: mkdir ...\"");
 			if (sd->origin.kind == OR_FILE)
@@ -298,7 +300,7 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 	if (vp->value && (graphroot_ok || vp->origin.kind == OR_FILE)) {
 		bool at_start = d->m.pv.release >= PV(5, 3); /* libpod, not storage */
 
-		c = dir_check(d, "startup.volume-path", "volume path", vp->value, FSX_DIR_CREATE,
+		c = dir_check(d, out, "startup.volume-path", "volume path", vp->value, FSX_DIR_CREATE,
 			      at_start ? CS_FAIL : CS_WARN);
 		if (c->status == CS_FAIL || c->status == CS_WARN) {
 			check_detail(c, at_start ? "Podman stops: \"creating runtime volume path directory: mkdir ...\""
@@ -312,7 +314,7 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 	/* common's ImageCopyTmpDir: "invalid image_copy_tmp_dir value %q
 	 * (relative paths are not accepted)", fatal at start (5.4.2). */
 	if (ic->value[0] != '/' && ic->origin.kind == OR_FILE) {
-		c = diag_add(d, "startup.image-copy-dir", G_STARTUP, CS_FAIL, "image_copy_tmp_dir = \"%s\" is relative",
+		c = diag_add(out, "startup.image-copy-dir", G_STARTUP, CS_FAIL, "image_copy_tmp_dir = \"%s\" is relative",
 			     ic->value);
 		check_detail(c, "Podman stops: \"invalid image_copy_tmp_dir value \\\"%s\\\" (relative paths are not "
 				"accepted)\"", ic->value);
@@ -320,7 +322,7 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 		check_value_str(c, "path", ic->value);
 		return;
 	}
-	c = dir_check(d, "startup.image-copy-dir", "image copy directory", ic->value, FSX_DIR_WRITE_EXISTING, CS_FAIL);
+	c = dir_check(d, out, "startup.image-copy-dir", "image copy directory", ic->value, FSX_DIR_WRITE_EXISTING, CS_FAIL);
 	from = origin_text(&ic->origin);
 	check_value_str(c, "origin", from);
 	if (c->status == CS_FAIL) {
@@ -332,24 +334,24 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 	free(from);
 }
 
-void check_startup(struct diag *d)
+void check_startup(const struct facts *d, struct findings *out)
 {
 	bool graphroot_ok;
 
 	if (!d->model_ok || d->m.fatal || !d->m.graphroot.value) {
-		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "no configuration Podman would start with");
+		diag_add(out, "startup.graphroot", G_STARTUP, CS_SKIP, "no configuration Podman would start with");
 		return;
 	}
 	/* --timeout is spent (a server did not answer): each call would only
 	 * report that again, and the run must end on time. */
 	if (guard_remaining_ms() == 0) {
-		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "not checked: the time ran out before");
-		d->incomplete = true;
+		diag_add(out, "startup.graphroot", G_STARTUP, CS_SKIP, "not checked: the time ran out before");
+		out->incomplete = true;
 		return;
 	}
-	graphroot_ok = check_roots(d);
-	check_additional_stores(d);
-	check_engine_dirs(d, graphroot_ok);
+	graphroot_ok = check_roots(d, out);
+	check_additional_stores(d, out);
+	check_engine_dirs(d, out, graphroot_ok);
 }
 
 /*
@@ -359,7 +361,7 @@ void check_startup(struct diag *d)
  * SQLite at its next start in every case tried (fresh or reused runtime
  * directory, with or without db.sql): a warning, not a failure.
  */
-void check_database(struct diag *d)
+void check_database(const struct facts *d, struct findings *out)
 {
 	struct fsx x = user_fs(d);
 	struct stat st;
@@ -370,7 +372,7 @@ void check_database(struct diag *d)
 		return;
 	bolt = go_join(d->m.static_dir.value, "bolt_state.db");
 	if (fsx_stat(&x, bolt, &st) == 0) {
-		c = diag_add(d, "database.boltdb", G_STARTUP, CS_WARN, "a BoltDB database from an older Podman: %s", bolt);
+		c = diag_add(out, "database.boltdb", G_STARTUP, CS_WARN, "a BoltDB database from an older Podman: %s", bolt);
 		check_detail(c, "Podman 6 has no BoltDB; it migrates the database to SQLite at its next start, "
 				"which must not run beside another Podman process");
 		check_remedy(c, "stop every Podman process of %s first, or run 'podman system migrate --migrate-db'",

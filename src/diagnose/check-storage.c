@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -24,7 +23,7 @@
 #define G_FS "Filesystems"
 #define G_LOCATION "Location of the graphroot"
 
-static struct fsx user_fs(const struct diag *d)
+static struct fsx user_fs(const struct facts *d)
 {
 	struct fsx x = {.as = d->t.as};
 
@@ -41,7 +40,7 @@ static bool repeats_fatal(const struct model *m, const struct problem *p)
 /* The remedy for a fatal configuration: the summary names the file and line
  * when the error has them; otherwise 'nfscheck config' shows where each
  * value comes from. */
-static void remedy_fatal(struct diag *d, struct check *c)
+static void remedy_fatal(const struct facts *d, struct check *c)
 {
 	for (size_t i = 0; i < d->m.problems.n; i++) {
 		const struct problem *p = &d->m.problems.v[i];
@@ -54,29 +53,29 @@ static void remedy_fatal(struct diag *d, struct check *c)
 	check_remedy(c, "'nfscheck config' shows where each value comes from, and every problem");
 }
 
-void check_configuration(struct diag *d)
+void check_configuration(const struct facts *d, struct findings *out)
 {
 	struct check *c;
 	size_t errors, warnings;
 	char *origin;
 
 	if (!d->model_ok) {
-		diag_add(d, "config", G_CONFIG, CS_FAIL, "could not work out the storage configuration");
+		diag_add(out, "config", G_CONFIG, CS_FAIL, "could not work out the storage configuration");
 		return;
 	}
 	errors = problem_count(&d->m.problems, PR_ERROR);
 	warnings = problem_count(&d->m.problems, PR_WARNING) - errors;
 	origin = origin_text(&d->m.graphroot.origin);
 	if (d->m.fatal) {
-		c = diag_add(d, "config", G_CONFIG, CS_FAIL, "Podman refuses this configuration: %s",
+		c = diag_add(out, "config", G_CONFIG, CS_FAIL, "Podman refuses this configuration: %s",
 			     d->m.fatal_message);
 		remedy_fatal(d, c);
 	} else if (errors) {
-		c = diag_add(d, "config", G_CONFIG, CS_FAIL, "%zu error%s in the storage configuration", errors,
+		c = diag_add(out, "config", G_CONFIG, CS_FAIL, "%zu error%s in the storage configuration", errors,
 			     errors == 1 ? "" : "s");
 		check_remedy(c, "correct the files and lines named below");
 	} else {
-		c = diag_add(d, "config", G_CONFIG, warnings ? CS_WARN : CS_OK, "driver %s, graphroot %s (%s)",
+		c = diag_add(out, "config", G_CONFIG, warnings ? CS_WARN : CS_OK, "driver %s, graphroot %s (%s)",
 			     d->m.driver.value ? d->m.driver.value : "(none)",
 			     d->m.graphroot.value ? d->m.graphroot.value : "(none)", origin);
 	}
@@ -146,7 +145,7 @@ static void fs_values(struct check *c, const struct fsinfo *fi)
 }
 
 /* A local directory for the graphroot, for the fix command. */
-static char *local_graphroot_suggestion(const struct diag *d)
+static char *local_graphroot_suggestion(const struct facts *d)
 {
 	const char *bases[] = {"/var/tmp", "/tmp"};
 	struct fsx x = user_fs(d);
@@ -165,7 +164,7 @@ static char *local_graphroot_suggestion(const struct diag *d)
 	return NULL;
 }
 
-char *diag_user_flag(const struct diag *d)
+char *diag_user_flag(const struct facts *d)
 {
 	char *q;
 	char *s;
@@ -178,16 +177,8 @@ char *diag_user_flag(const struct diag *d)
 	return s;
 }
 
-bool diag_ignore_chown(const struct diag *d)
-{
-	const char *v = d->m.ignore_chown_errors.value;
-
-	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "t") == 0 ||
-		     strcmp(v, "T") == 0);
-}
-
 /* The site policy's remedy (policy.h), when it has one; false otherwise. */
-static bool remedy_from_policy(struct diag *d, struct check *c, const char *uf)
+static bool remedy_from_policy(const struct facts *d, struct check *c, const char *uf)
 {
 	const struct policy *p = d->policy;
 	const char *home = userenv_get(&d->t.env, "HOME");
@@ -215,7 +206,7 @@ static bool remedy_from_policy(struct diag *d, struct check *c, const char *uf)
 	return true;
 }
 
-void remedy_move_graphroot(struct diag *d, struct check *c)
+void remedy_move_graphroot(const struct facts *d, struct check *c)
 {
 	char *local, *uf = diag_user_flag(d);
 
@@ -240,101 +231,95 @@ void remedy_move_graphroot(struct diag *d, struct check *c)
 	free(uf);
 }
 
-/* ON_NETWORK: what a network filesystem here means (CS_OK for read-only use). */
-static void fs_check(struct diag *d, const char *id, const char *what, const char *path,
-		     enum check_status on_network, struct fsinfo *keep)
+/* The check of place ID, WHAT, on the filesystem FI (a fact). ON_NETWORK:
+ * what a network filesystem here means (CS_OK for read-only use). */
+static void fs_check(const struct facts *d, struct findings *out, const char *id, const char *what,
+		     const struct fsinfo *fi, enum check_status on_network)
 {
-	bool writable = on_network != CS_OK;
-	struct fsx x = user_fs(d);
-	struct fsinfo fi;
+	bool writable = on_network != CS_OK, graphroot = strcmp(id, "filesystem.graphroot") == 0;
+	const char *path = fi->path;
+	bool failed_as_network;
 	struct check *c;
 	char *desc;
 
 	if (!path)
 		return;
-	fsinfo_get(&fi, path, &x);
-	desc = fsinfo_describe(&fi);
-	if (fi.statfs_err == NF_EDEADLINE) {
-		c = diag_add(d, id, G_FS, CS_FAIL, "%s: server not responding (%s)", what, desc);
+	desc = fsinfo_describe(fi);
+	if (fi->statfs_err == NF_EDEADLINE) {
+		c = diag_add(out, id, G_FS, CS_FAIL, "%s: server not responding (%s)", what, desc);
 		check_detail(c, "%s is on %s, which did not answer within the deadline; everything Podman "
-				"does there will hang", path, fi.mountpoint ? fi.mountpoint : "its mount");
+				"does there will hang", path, fi->mountpoint ? fi->mountpoint : "its mount");
 		check_remedy(c, "bring the server back, or move the storage off it");
-	} else if (fsinfo_is_network(&fi) && writable) {
-		bool squash = strcmp(id, "filesystem.graphroot") == 0 && diag_ignore_chown(d);
+	} else if (fsinfo_is_network(fi) && writable) {
+		bool squash = graphroot && diag_ignore_chown(d);
 
-		c = diag_add(d, id, G_FS, squash ? CS_WARN : on_network, "%s is on %s: %s", what,
-			     fi.kind->family == FSF_NETWORK ? fi.kind->label : fi.magic_kind->label, desc);
+		c = diag_add(out, id, G_FS, squash ? CS_WARN : on_network, "%s is on %s: %s", what,
+			     fi->kind->family == FSF_NETWORK ? fi->kind->label : fi->magic_kind->label, desc);
 		check_detail(c, "on %s the server decides ownership and knows nothing of user namespaces: "
-				"a chown to a subordinate UID is refused", fi.kind->label);
+				"a chown to a subordinate UID is refused", fi->kind->label);
 		if (squash)
 			check_detail(c, "ignore_chown_errors is set: Podman ignores the refusals and every file "
 					"in every image is owned by you");
-	} else if (fsinfo_is_network(&fi)) {
-		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s (read-only use is fine)", what, desc);
-	} else if (fi.resolve_err && fi.resolve_err != ENOENT) {
-		c = diag_add(d, id, G_FS, writable ? CS_FAIL : CS_WARN, "%s: %s cannot reach %s: %s (on %s)", what,
-			     d->user, path, errno_name(fi.resolve_err), desc);
-	} else if (fi.statfs_err && fi.statfs_err != ENOENT) {
-		c = diag_add(d, id, G_FS, CS_WARN, "%s: statfs failed: %s", what, nf_strerror(fi.statfs_err));
+	} else if (fsinfo_is_network(fi)) {
+		c = diag_add(out, id, G_FS, CS_OK, "%s is on %s (read-only use is fine)", what, desc);
+	} else if (fi->resolve_err && fi->resolve_err != ENOENT) {
+		c = diag_add(out, id, G_FS, writable ? CS_FAIL : CS_WARN, "%s: %s cannot reach %s: %s (on %s)", what,
+			     d->user, path, errno_name(fi->resolve_err), desc);
+	} else if (fi->statfs_err && fi->statfs_err != ENOENT) {
+		c = diag_add(out, id, G_FS, CS_WARN, "%s: statfs failed: %s", what, nf_strerror(fi->statfs_err));
 	} else {
-		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s", what, desc);
+		c = diag_add(out, id, G_FS, CS_OK, "%s is on %s", what, desc);
 	}
-	if (c->status != CS_FAIL && writable && (fi.ro || fi.noexec)) {
+	if (c->status != CS_FAIL && writable && (fi->ro || fi->noexec)) {
 		/* The summary names the cause, not only the filesystem type. */
 		c->status = CS_FAIL;
 		free(c->summary);
-		c->summary = xasprintf("%s is on %s mounted %s: Podman %s", what, fi.mountpoint,
-				       fi.ro ? "read-only" : "noexec",
-				       fi.ro ? "cannot write its store" : "cannot run programs from images stored there");
+		c->summary = xasprintf("%s is on %s mounted %s: Podman %s", what, fi->mountpoint,
+				       fi->ro ? "read-only" : "noexec",
+				       fi->ro ? "cannot write its store" : "cannot run programs from images stored there");
 		check_detail(c, "%s is on %s", path, desc);
-	} else if (c->status == CS_OK && writable && fi.nodev && strcmp(id, "filesystem.graphroot") == 0) {
+	} else if (c->status == CS_OK && writable && fi->nodev && graphroot) {
 		c->status = CS_WARN;
-		check_detail(c, "%s is mounted nodev: device files in images will not work", fi.mountpoint);
+		check_detail(c, "%s is mounted nodev: device files in images will not work", fi->mountpoint);
 	}
-	if (fi.autofs)
-		check_detail(c, "below the automounter at %s", fi.autofs);
-	if (!fi.exists && fi.existing)
-		check_detail(c, "%s does not exist yet; it would be created on the filesystem of %s", path, fi.existing);
-	fs_values(c, &fi);
-	if (strcmp(id, "filesystem.graphroot") == 0)
-		d->graphroot_failed_as_network = c->status == CS_FAIL && fsinfo_is_network(&fi) &&
-						 fi.statfs_err != NF_EDEADLINE && !fi.ro && !fi.noexec;
-	if (c->status == CS_FAIL && strcmp(id, "filesystem.graphroot") == 0 && fi.statfs_err != NF_EDEADLINE)
+	if (fi->autofs)
+		check_detail(c, "below the automounter at %s", fi->autofs);
+	if (!fi->exists && fi->existing)
+		check_detail(c, "%s does not exist yet; it would be created on the filesystem of %s", path, fi->existing);
+	fs_values(c, fi);
+	/* Failed only because the filesystem is a network one: a prediction. */
+	failed_as_network = graphroot && c->status == CS_FAIL && fsinfo_is_network(fi) &&
+			    fi->statfs_err != NF_EDEADLINE && !fi->ro && !fi->noexec;
+	if (c->status == CS_FAIL && graphroot && fi->statfs_err != NF_EDEADLINE)
 		remedy_move_graphroot(d, c);
 	else if (c->status == CS_FAIL && strcmp(id, "filesystem.runroot") == 0)
 		check_remedy(c, "set XDG_RUNTIME_DIR to a local directory you own, mode 0700 (/run/user/%u "
 				"from a systemd login)", (unsigned)d->t.env.uid);
 	else if (c->status == CS_WARN && strcmp(id, "filesystem.tmpdir") == 0)
 		check_remedy(c, "export TMPDIR=/var/tmp (or another local directory) before pulling images");
+	/* The probe did there what Podman does, and the server allowed it:
+	 * what really happens overrules what the kind of filesystem predicts. */
+	if (failed_as_network && d->probe.chown_proven) {
+		c->status = CS_WARN;
+		check_detail(c, "but the probe did there what Podman does, and the server allowed it: see probe");
+	}
 	free(desc);
-	if (keep)
-		*keep = fi;
-	else
-		fsinfo_free(&fi);
 }
 
-void check_filesystems(struct diag *d)
+void check_filesystems(const struct facts *d, struct findings *out)
 {
-	const char *tmp = userenv_get(&d->t.env, "TMPDIR");
-
 	if (!d->model_ok || !d->m.graphroot.value) {
-		diag_add(d, "filesystem.graphroot", G_FS, CS_SKIP, "no graphroot to look at");
+		diag_add(out, "filesystem.graphroot", G_FS, CS_SKIP, "no graphroot to look at");
 		return;
 	}
-	fs_check(d, "filesystem.graphroot", "graphroot", d->m.graphroot.value, CS_FAIL, &d->fs_graphroot);
-	d->have_fs_graphroot = true;
-	if (d->m.imagestore.value)
-		fs_check(d, "filesystem.imagestore", "imagestore", d->m.imagestore.value, CS_FAIL, NULL);
+	fs_check(d, out, "filesystem.graphroot", "graphroot", &d->fs_graphroot, CS_FAIL);
+	fs_check(d, out, "filesystem.imagestore", "imagestore", &d->fs_imagestore, CS_FAIL);
 	/* Read-only lower layers: a network filesystem is what they are for. */
-	for (size_t i = 0; i < d->m.additional_image_stores.n; i++)
-		fs_check(d, "filesystem.additionalimagestores", "additional image store",
-			 d->m.additional_image_stores.v[i].text, CS_OK, NULL);
-	fs_check(d, "filesystem.runroot", "runroot", d->m.runroot.value, CS_FAIL, NULL);
-	/* Pulls copy each layer through here first: slow on NFS, but no chown.
-	 * The model's image copy directory: TMPDIR, image_copy_tmp_dir, /var/tmp. */
-	fs_check(d, "filesystem.tmpdir", "image copy directory",
-		 d->m.image_copy_tmp_dir.value ? d->m.image_copy_tmp_dir.value : tmp && *tmp ? tmp : "/var/tmp",
-		 CS_WARN, NULL);
+	for (size_t i = 0; i < d->nfs_stores; i++)
+		fs_check(d, out, "filesystem.additionalimagestores", "additional image store", &d->fs_stores[i], CS_OK);
+	fs_check(d, out, "filesystem.runroot", "runroot", &d->fs_runroot, CS_FAIL);
+	/* Pulls copy each layer through here first: slow on NFS, but no chown. */
+	fs_check(d, out, "filesystem.tmpdir", "image copy directory", &d->fs_tmpdir, CS_WARN);
 }
 
 /* ---- location hazards of a local graphroot ---- */
@@ -488,7 +473,7 @@ static void remedy_tmpfiles(struct check *c, const char *g, const char *user)
 }
 
 /* DIR exists and the user cannot pass through it: say so. */
-static void check_passable(struct diag *d, struct check *c, const char *dir)
+static void check_passable(const struct facts *d, struct check *c, const char *dir)
 {
 	struct fsx x = user_fs(d);
 	struct stat st;
@@ -508,7 +493,7 @@ static void check_passable(struct diag *d, struct check *c, const char *dir)
 }
 
 /* Every existing directory on the way to PATH, and PATH, must let the user through. */
-static void traverse_check(struct diag *d, struct check *c, const char *path)
+static void traverse_check(const struct facts *d, struct check *c, const char *path)
 {
 	char *p = go_clean_path(path);
 
@@ -523,7 +508,7 @@ static void traverse_check(struct diag *d, struct check *c, const char *path)
 	free(p);
 }
 
-void check_location(struct diag *d)
+void check_location(const struct facts *d, struct findings *out)
 {
 	const char *g = d->model_ok ? d->m.graphroot.value : NULL;
 	struct check *c;
@@ -531,11 +516,11 @@ void check_location(struct diag *d)
 	char buf[8] = "";
 
 	if (!g) {
-		diag_add(d, "location", G_LOCATION, CS_SKIP, "no graphroot to look at");
+		diag_add(out, "location", G_LOCATION, CS_SKIP, "no graphroot to look at");
 		return;
 	}
-	c = diag_add(d, "location", G_LOCATION, CS_OK, "%s", g);
-	if (d->have_fs_graphroot && fsinfo_is_network(&d->fs_graphroot)) {
+	c = diag_add(out, "location", G_LOCATION, CS_OK, "%s", g);
+	if (d->fs_graphroot.path && fsinfo_is_network(&d->fs_graphroot)) {
 		c->status = CS_SKIP;
 		free(c->summary);
 		c->summary = xasprintf("%s is on a network filesystem (see filesystem.graphroot)", g);
@@ -556,7 +541,7 @@ void check_location(struct diag *d)
 			else
 				remedy_tmpfiles(c, g, d->user);
 		}
-		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
+		if (d->fs_graphroot.path && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
 			check_worst(c, CS_WARN);
 			check_detail(c, "%s is a tmpfs: the store is lost at every reboot", d->fs_graphroot.mountpoint);
 		}

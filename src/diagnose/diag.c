@@ -23,14 +23,14 @@ static char *vfmt(const char *fmt, va_list ap)
 	return s;
 }
 
-struct check *diag_add(struct diag *d, const char *id, const char *group, enum check_status st,
+struct check *diag_add(struct findings *out, const char *id, const char *group, enum check_status st,
 		       const char *fmt, ...)
 {
 	struct check *c;
 	va_list ap;
 
-	d->v = xreallocarray(d->v, d->n + 1, sizeof(*d->v));
-	c = &d->v[d->n++];
+	out->v = xreallocarray(out->v, out->n + 1, sizeof(*out->v));
+	c = &out->v[out->n++];
 	memset(c, 0, sizeof(*c));
 	c->id = id;
 	c->group = group;
@@ -119,8 +119,8 @@ static void drop_sudo(char *s)
 
 void diag_drop_sudo(struct diag *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		struct check *c = &d->v[i];
+	for (size_t i = 0; i < d->r.n; i++) {
+		struct check *c = &d->r.v[i];
 
 		for (size_t f = 0; f < c->nfix; f++)
 			drop_sudo(c->fix[f].text);
@@ -149,13 +149,13 @@ void check_value_bool(struct check *c, const char *key, bool val)
 	check_value(c, key, json_object_new_boolean(val));
 }
 
-void diag_note(struct diag *d, const char *fmt, ...)
+void diag_note(struct findings *out, const char *fmt, ...)
 {
 	va_list ap;
 
-	d->notes = xreallocarray(d->notes, d->nnotes + 1, sizeof(char *));
+	out->notes = xreallocarray(out->notes, out->nnotes + 1, sizeof(char *));
 	va_start(ap, fmt);
-	d->notes[d->nnotes++] = vfmt(fmt, ap);
+	out->notes[out->nnotes++] = vfmt(fmt, ap);
 	va_end(ap);
 }
 
@@ -171,10 +171,10 @@ void check_worst(struct check *c, enum check_status s)
 
 int diag_exit_status(const struct diag *d)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].status == CS_FAIL)
+	for (size_t i = 0; i < d->r.n; i++)
+		if (d->r.v[i].status == CS_FAIL)
 			return 1;
-	if (guard_interrupted() || !d->model_ok || d->incomplete)
+	if (guard_interrupted() || !d->f.model_ok || d->r.incomplete)
 		return 2;
 	return 0;
 }
@@ -187,8 +187,8 @@ static const char **fix_block(const struct diag *d, size_t *n)
 
 	*n = 0;
 	for (int order = 0; order <= FIX_AFTER; order++)
-		for (size_t i = 0; i < d->n; i++) {
-			const struct check *c = &d->v[i];
+		for (size_t i = 0; i < d->r.n; i++) {
+			const struct check *c = &d->r.v[i];
 
 			if (c->status != CS_FAIL)
 				continue;
@@ -238,8 +238,8 @@ static size_t count_status(const struct diag *d, enum check_status st)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < d->n; i++)
-		n += d->v[i].status == st;
+	for (size_t i = 0; i < d->r.n; i++)
+		n += d->r.v[i].status == st;
 	return n;
 }
 
@@ -257,19 +257,19 @@ static void print_verdict(const struct diag *d, FILE *out)
 {
 	/* --user root checks root's own storage: its verdict is about rootful
 	 * Podman, never a rootless one about root. */
-	const char *kind = d->rootful ? "rootful Podman (root's own storage)" : "rootless Podman";
+	const char *kind = d->f.rootful ? "rootful Podman (root's own storage)" : "rootless Podman";
 	size_t nfail = count_status(d, CS_FAIL), nwarn = count_status(d, CS_WARN);
 
 	if (nfail == 1) {
 		fprintf(out, "Verdict: %s will fail here: ", kind);
-		for (size_t i = 0; i < d->n; i++)
-			if (d->v[i].status == CS_FAIL)
-				print_check_line(out, "", &d->v[i]);
+		for (size_t i = 0; i < d->r.n; i++)
+			if (d->r.v[i].status == CS_FAIL)
+				print_check_line(out, "", &d->r.v[i]);
 	} else if (nfail > 1) {
 		fprintf(out, "Verdict: %s will fail here, for %zu reasons:\n", kind, nfail);
-		for (size_t i = 0; i < d->n; i++)
-			if (d->v[i].status == CS_FAIL)
-				print_check_line(out, "    ", &d->v[i]);
+		for (size_t i = 0; i < d->r.n; i++)
+			if (d->r.v[i].status == CS_FAIL)
+				print_check_line(out, "    ", &d->r.v[i]);
 	} else if (diag_exit_status(d) == 2) {
 		fputs("Verdict: nfscheck could not complete the diagnosis\n", out);
 	} else {
@@ -278,9 +278,9 @@ static void print_verdict(const struct diag *d, FILE *out)
 	if (!nwarn)
 		return;
 	fprintf(out, "    and %zu warning%s above:", nwarn, nwarn == 1 ? "" : "s");
-	for (size_t i = 0, k = 0; i < d->n; i++)
-		if (d->v[i].status == CS_WARN)
-			fprintf(out, "%s %s", k++ ? "," : "", d->v[i].id);
+	for (size_t i = 0, k = 0; i < d->r.n; i++)
+		if (d->r.v[i].status == CS_WARN)
+			fprintf(out, "%s %s", k++ ? "," : "", d->r.v[i].id);
 	fputc('\n', out);
 }
 
@@ -291,12 +291,12 @@ void diag_print_text(const struct diag *d, FILE *out, bool color, bool verbose)
 	char *summary;
 	size_t nfix;
 
-	fprintf(out, "nfscheck diagnose: %s (uid %u), Podman %u.%u model\n", d->user,
-		(unsigned)d->t.env.uid, d->m.pv.release / 100, d->m.pv.release % 100);
-	for (size_t i = 0; i < d->nnotes; i++)
-		fprintf(out, "note: %s\n", d->notes[i]);
-	for (size_t i = 0; i < d->n; i++) {
-		const struct check *c = &d->v[i];
+	fprintf(out, "nfscheck diagnose: %s (uid %u), Podman %u.%u model\n", d->f.user,
+		(unsigned)d->f.t.env.uid, d->f.m.pv.release / 100, d->f.m.pv.release % 100);
+	for (size_t i = 0; i < d->r.nnotes; i++)
+		fprintf(out, "note: %s\n", d->r.notes[i]);
+	for (size_t i = 0; i < d->r.n; i++) {
+		const struct check *c = &d->r.v[i];
 
 		if (!group || strcmp(group, c->group) != 0) {
 			group = c->group;
@@ -347,9 +347,9 @@ struct json_object *diag_json(const struct diag *d)
 	json_object_object_add(root, "verdict",
 			       json_object_new_string(st == 1 ? "fail" : st == 2 ? "incomplete" : "ok"));
 	json_object_object_add(root, "exit_status", json_object_new_int(st));
-	json_object_object_add(root, "timeout", json_object_new_double(d->timeout_ms / 1000.0));
-	for (size_t i = 0; i < d->n; i++) {
-		const struct check *c = &d->v[i];
+	json_object_object_add(root, "timeout", json_object_new_double(d->f.timeout_ms / 1000.0));
+	for (size_t i = 0; i < d->r.n; i++) {
+		const struct check *c = &d->r.v[i];
 		struct json_object *o = json_object_new_object(), *cf = json_object_new_array();
 
 		json_object_object_add(o, "id", json_object_new_string(c->id));
@@ -370,17 +370,17 @@ struct json_object *diag_json(const struct diag *d)
 		json_object_array_add(fix, json_object_new_string(fixes[i]));
 	free(fixes);
 	json_object_object_add(root, "fix", fix);
-	for (size_t i = 0; i < d->nnotes; i++)
-		json_object_array_add(notes, json_object_new_string(d->notes[i]));
+	for (size_t i = 0; i < d->r.nnotes; i++)
+		json_object_array_add(notes, json_object_new_string(d->r.notes[i]));
 	json_object_object_add(root, "notes", notes);
-	json_object_object_add(root, "config", d->model_ok ? json_model(&d->m) : NULL);
+	json_object_object_add(root, "config", d->f.model_ok ? json_model(&d->f.m) : NULL);
 	return root;
 }
 
 void diag_free(struct diag *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		struct check *c = &d->v[i];
+	for (size_t i = 0; i < d->r.n; i++) {
+		struct check *c = &d->r.v[i];
 
 		free(c->summary);
 		free(c->detail);
@@ -390,21 +390,10 @@ void diag_free(struct diag *d)
 		free(c->fix);
 		json_object_put(c->values);
 	}
-	free(d->v);
-	for (size_t i = 0; i < d->nnotes; i++)
-		free(d->notes[i]);
-	free(d->notes);
-	if (d->model_ok)
-		model_free(&d->m);
-	if (d->have_fs_graphroot)
-		fsinfo_free(&d->fs_graphroot);
-	if (d->have_ids)
-		subids_free(&d->ids);
-	if (d->probe_ran)
-		probe_result_free(&d->probe);
-	free(d->newuidmap);
-	free(d->newgidmap);
-	target_close(&d->t);
-	free(d->user_buf);
+	free(d->r.v);
+	for (size_t i = 0; i < d->r.nnotes; i++)
+		free(d->r.notes[i]);
+	free(d->r.notes);
+	facts_free(&d->f);
 	memset(d, 0, sizeof(*d));
 }

@@ -106,12 +106,13 @@ void fleet_user_from_json(struct fleet_user *u, struct json_object *o)
  * out of time there (a lock that hangs is nfs.locks' finding, not this). */
 static const char *dead_mount(const struct diag *d)
 {
-	const struct fsinfo *fi = &d->fs_graphroot;
+	const struct fsinfo *fi = &d->f.fs_graphroot;
+	const struct probe_result *r = &d->f.probe.r;
 
-	if (!d->have_fs_graphroot)
+	if (!fi->path)
 		return NULL;
 	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE ||
-	    (d->probe_ran && d->probe.timed_out && !(d->probe.step[PS_LOCK].begun && !d->probe.step[PS_LOCK].done)))
+	    (d->f.probe.plan == PROBE_RAN && r->timed_out && !(r->step[PS_LOCK].begun && !r->step[PS_LOCK].done)))
 		return fi->mountpoint ? fi->mountpoint : "?";
 	return NULL;
 }
@@ -125,13 +126,13 @@ void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
 	const char *dead = dead_mount(d);
 
 	fleet_user_clear_result(u);
-	for (size_t i = 0; i < d->n; i++) {
-		if (d->v[i].status != CS_FAIL)
+	for (size_t i = 0; i < d->r.n; i++) {
+		if (d->r.v[i].status != CS_FAIL)
 			continue;
 		u->causes = xreallocarray(u->causes, u->ncauses + 1, sizeof(char *));
-		u->causes[u->ncauses++] = xstrdup(d->v[i].id);
+		u->causes[u->ncauses++] = xstrdup(d->r.v[i].id);
 		if (!u->summary)
-			u->summary = xstrdup(d->v[i].summary);
+			u->summary = xstrdup(d->r.v[i].summary);
 	}
 	if (json_object_object_get_ex(j, "fix", &fix))
 		u->fix = strings_from(fix, &u->nfix);
@@ -142,7 +143,7 @@ void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
 		u->dead_mount = xstrdup(dead);
 	}
 	if (u->verdict == FV_INCOMPLETE && !u->summary)
-		u->summary = xstrdup(d->nnotes ? d->notes[d->nnotes - 1] : "nfscheck could not complete the checks");
+		u->summary = xstrdup(d->r.nnotes ? d->r.notes[d->r.nnotes - 1] : "nfscheck could not complete the checks");
 }
 
 int fleet_exit_status(const struct fleet_run *r)
