@@ -20,47 +20,47 @@ void check_userns(const struct facts *d, struct findings *out)
 	long max = u->max, clone = u->clone, apparmor = u->apparmor;
 	bool have_max = u->have_max, have_clone = u->have_clone, have_aa = u->have_apparmor;
 	int status = u->status;
-	struct check *c;
+	struct finding *c;
 
 	if (d->rootful) {
-		diag_add(out, "userns", G_KERNEL, CS_SKIP, "root's own storage needs no user namespace");
+		finding_add(out, "userns", G_KERNEL, NF_SKIP, "root's own storage needs no user namespace");
 		return;
 	}
 	if (u->deadline) {
 		/* Cut short by --timeout: a failure would name a false cause. */
-		diag_add(out, "userns", G_KERNEL, CS_SKIP, "user namespaces: not checked, the --timeout deadline came first");
+		finding_add(out, "userns", G_KERNEL, NF_SKIP, "user namespaces: not checked, the --timeout deadline came first");
 		out->incomplete = true;
 		return;
 	}
 	if (status == 0) {
-		c = diag_add(out, "userns", G_KERNEL, CS_OK, "%s can create user namespaces", d->user);
+		c = finding_add(out, "userns", G_KERNEL, NF_OK, "%s can create user namespaces", d->user);
 		if (have_aa && apparmor == 1)
-			check_detail(c, "kernel.apparmor_restrict_unprivileged_userns = 1, but this process was allowed");
+			finding_detail(c, "kernel.apparmor_restrict_unprivileged_userns = 1, but this process was allowed");
 	} else {
-		c = diag_add(out, "userns", G_KERNEL, CS_FAIL, "%s cannot create a user namespace: %s", d->user,
-			     status > 0 ? errno_name(status) : "the test did not run");
+		c = finding_add(out, "userns", G_KERNEL, NF_FAIL, "%s cannot create a user namespace: %s", d->user,
+				status > 0 ? errno_name(status) : "the test did not run");
 		if (have_max && max == 0) {
-			check_detail(c, "user.max_user_namespaces = 0 switches them off");
-			check_fix(c, FIX_KERNEL, "sudo sysctl -w user.max_user_namespaces=28633");
-			check_fix(c, FIX_KERNEL, "echo 'user.max_user_namespaces = 28633' | sudo tee "
+			finding_detail(c, "user.max_user_namespaces = 0 switches them off");
+			finding_fix(c, FIX_KERNEL, "sudo sysctl -w user.max_user_namespaces=28633");
+			finding_fix(c, FIX_KERNEL, "echo 'user.max_user_namespaces = 28633' | sudo tee "
 						 "/etc/sysctl.d/90-nfscheck-userns.conf");
 		}
 		if (have_clone && clone == 0) {
-			check_detail(c, "kernel.unprivileged_userns_clone = 0 allows them to root only");
-			check_fix(c, FIX_KERNEL, "sudo sysctl -w kernel.unprivileged_userns_clone=1");
-			check_fix(c, FIX_KERNEL, "echo 'kernel.unprivileged_userns_clone = 1' | sudo tee "
+			finding_detail(c, "kernel.unprivileged_userns_clone = 0 allows them to root only");
+			finding_fix(c, FIX_KERNEL, "sudo sysctl -w kernel.unprivileged_userns_clone=1");
+			finding_fix(c, FIX_KERNEL, "echo 'kernel.unprivileged_userns_clone = 1' | sudo tee "
 						 "/etc/sysctl.d/90-nfscheck-userns-clone.conf");
 		}
 		if (have_aa && apparmor == 1)
-			check_detail(c, "kernel.apparmor_restrict_unprivileged_userns = 1: only programs whose "
+			finding_detail(c, "kernel.apparmor_restrict_unprivileged_userns = 1: only programs whose "
 					"AppArmor profile has the 'userns' permission may create them");
 		if (!c->nfix && !(have_aa && apparmor == 1))
-			check_detail(c, "no sysctl explains it: a seccomp filter, a container this runs in, or "
+			finding_detail(c, "no sysctl explains it: a seccomp filter, a container this runs in, or "
 					"a security module may forbid unshare(CLONE_NEWUSER)");
-		check_remedy(c, "allow unprivileged user namespaces (the commands below make it permanent)");
+		finding_remedy(c, "allow unprivileged user namespaces (the commands below make it permanent)");
 	}
-	check_value_int(c, "max_user_namespaces", have_max ? max : -1);
-	check_value(c, "unprivileged_userns_clone", have_clone ? json_object_new_int64(clone) : NULL);
-	check_value(c, "apparmor_restrict_unprivileged_userns", have_aa ? json_object_new_int64(apparmor) : NULL);
-	check_value_str(c, "unshare", status >= 0 ? errno_name(status) : NULL);
+	finding_value_int(c, "max_user_namespaces", have_max ? max : -1);
+	finding_value(c, "unprivileged_userns_clone", have_clone ? json_object_new_int64(clone) : NULL);
+	finding_value(c, "apparmor_restrict_unprivileged_userns", have_aa ? json_object_new_int64(apparmor) : NULL);
+	finding_value_str(c, "unshare", status >= 0 ? errno_name(status) : NULL);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * nfscheck diagnose: a list of checks, each with a stable id, a status, a
- * one-line summary, detail, a remedy, the exact commands that fix it, and
- * the values it measured. Each check reads the facts gathered before any
+ * nfscheck diagnose: a list of checks, each adding findings (finding.h:
+ * a stable id, a status, a one-line summary, detail, a remedy, the exact
+ * commands that fix it, and the values it measured). Each check reads the facts gathered before any
  * check ran (facts.h), const, and adds findings: no check sees what another
  * check found, and none can leave a fact behind for a later one.
  */
@@ -14,56 +14,12 @@
 #include <stdio.h>
 
 #include "facts.h"
+#include "finding.h"
 #include "quote.h"
 #include "status.h"
 #include "util.h"
 
 struct diag_cache;
-
-/* The shared statuses (status.h), under the names the checks use. */
-enum check_status {
-	CS_OK = NF_OK,
-	CS_WARN = NF_WARN,
-	CS_FAIL = NF_FAIL,
-	CS_SKIP = NF_SKIP,
-};
-
-/* Fix commands are printed in this order: privileges first, storage last. */
-enum fix_order {
-	FIX_PACKAGES = 10,
-	FIX_SUBIDS = 20,
-	FIX_IDMAP = 30,
-	FIX_KERNEL = 40,
-	FIX_RUNTIME = 50,
-	FIX_STORAGE = 60,
-	FIX_AFTER = 90,
-};
-
-struct fix_cmd {
-	enum fix_order order;
-	char *text;
-};
-
-struct check {
-	const char *id;
-	const char *group;
-	enum check_status status;
-	char *summary;
-	char *detail;
-	char *remedy;
-	struct fix_cmd *fix;
-	size_t nfix;
-	struct json_object *values;
-};
-
-/* What the checks add to: the findings, in the order the checks run. */
-struct findings {
-	struct check *v;
-	size_t n;
-	char **notes;
-	size_t nnotes;
-	bool incomplete;           /* nfscheck itself could not do a check */
-};
 
 /* One diagnose run: the facts, gathered first, and the findings on them. */
 struct diag {
@@ -71,22 +27,8 @@ struct diag {
 	struct findings r;
 };
 
-/* Add a check; the returned pointer is valid until the next diag_add. */
-struct check *diag_add(struct findings *out, const char *id, const char *group, enum check_status st,
-		       const char *fmt, ...) NF_PRINTF(5, 6);
-void check_detail(struct check *c, const char *fmt, ...) NF_PRINTF(2, 3);
-void check_remedy(struct check *c, const char *fmt, ...) NF_PRINTF(2, 3);
-void check_fix(struct check *c, enum fix_order order, const char *fmt, ...) NF_PRINTF(3, 4);
-void check_value_str(struct check *c, const char *key, const char *val);
-void check_value_int(struct check *c, const char *key, long long val);
-void check_value_bool(struct check *c, const char *key, bool val);
-void check_value(struct check *c, const char *key, struct json_object *val);
 /* The "nfs" value: what mountinfo says of an NFS mount (check-storage.c). */
 struct json_object *nfs_mount_json(const struct fsinfo *fi);
-void diag_note(struct findings *out, const char *fmt, ...) NF_PRINTF(2, 3);
-const char *check_status_name(enum check_status s);
-/* Raise C's status to S if S is worse (skip < ok < warn < fail). */
-void check_worst(struct check *c, enum check_status s);
 
 /* The checks, in the order they run: each judges the facts and adds its findings. */
 void check_podman(const struct facts *d, struct findings *out);
@@ -135,7 +77,7 @@ struct json_object *diag_json(const struct diag *d);
 void diag_free(struct diag *d);
 
 /* The remedy for a graphroot on the wrong filesystem: move it (fix command). */
-void remedy_move_graphroot(const struct facts *d, struct check *c);
+void remedy_move_graphroot(const struct facts *d, struct finding *c);
 /* " --user NAME" (shell-quoted) for a command given to root, "" for one's own. */
 char *diag_user_flag(const struct facts *d);
 

@@ -75,7 +75,7 @@ static void run_checks(struct diag *d)
 
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		if ((checks[i].needs & ~d->f.gathered) || (checks[i].looks && guard_interrupted())) {
-			diag_note(&d->r, "interrupted by signal %d: the remaining checks did not run", guard_interrupted());
+			findings_note(&d->r, "interrupted by signal %d: the remaining checks did not run", guard_interrupted());
 			return;
 		}
 		checks[i].check(&d->f, &d->r);
@@ -103,7 +103,7 @@ static void note_home_mismatch(struct diag *d, const char *name)
 
 	if (d->f.t.env.assumed || !home || !*home || !pw || same_path(home, pw))
 		return;
-	diag_note(&d->r, "HOME is %s, not %s's home %s from the passwd file (su and setpriv keep the caller's "
+	findings_note(&d->r, "HOME is %s, not %s's home %s from the passwd file (su and setpriv keep the caller's "
 		     "HOME): Podman reads and writes under HOME, so that is what is checked; log in as %s, or "
 		     "set HOME=%s, to check what a login uses", home, name, pw, name, pw);
 }
@@ -138,13 +138,13 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	d->f.user = d->f.user_buf;
 	d->f.rootful = d->f.t.env.uid == 0;
 	if (d->f.rootful)
-		diag_note(&d->r, "checking root's own storage (rootful Podman); "
+		findings_note(&d->r, "checking root's own storage (rootful Podman); "
 			     "use --user NAME to check a user's rootless storage");
 	else if (o->user_from)
-		diag_note(&d->r, "running as root for %s, who ran it (%s), with a clean login environment; "
+		findings_note(&d->r, "running as root for %s, who ran it (%s), with a clean login environment; "
 			     "--user NAME checks another user", d->f.user, o->user_from);
 	else if (d->f.t.env.assumed)
-		diag_note(&d->r, "checking %s with a clean login environment (HOME, USER, PATH from the passwd "
+		findings_note(&d->r, "checking %s with a clean login environment (HOME, USER, PATH from the passwd "
 			     "entry; no XDG_* variables)", d->f.user);
 	note_home_mismatch(d, d->f.user);
 	req.env = &d->f.t.env;

@@ -127,7 +127,7 @@ void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
 
 	fleet_user_clear_result(u);
 	for (size_t i = 0; i < d->r.n; i++) {
-		if (d->r.v[i].status != CS_FAIL)
+		if (d->r.v[i].status != NF_FAIL)
 			continue;
 		u->causes = xreallocarray(u->causes, u->ncauses + 1, sizeof(char *));
 		u->causes[u->ncauses++] = xstrdup(d->r.v[i].id);
