@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "fleet.h"
 #include "guard.h"
+#include "render.h"
 #include "xalloc.h"
 
 static const char *const verdict_names[FV__COUNT] = {
@@ -117,11 +118,12 @@ static const char *dead_mount(const struct diag *d)
 	return NULL;
 }
 
-/* U's result from diagnose's findings D: its verdict, the failing checks'
- * ids, the first one's summary, and the fix block diagnose prints. */
+/* U's result from diagnose's findings D (finding.h): its verdict, the
+ * failing checks' ids, the first one's summary, and the fix block diagnose
+ * prints (render.h). */
 void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
 {
-	struct json_object *j = diag_json(d), *fix;
+	const char **fix;
 	int st = diag_exit_status(d);
 	const char *dead = dead_mount(d);
 
@@ -134,9 +136,11 @@ void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
 		if (!u->summary)
 			u->summary = xstrdup(d->r.v[i].summary);
 	}
-	if (json_object_object_get_ex(j, "fix", &fix))
-		u->fix = strings_from(fix, &u->nfix);
-	json_object_put(j);
+	fix = render_fix_block(&d->r, &u->nfix);
+	u->fix = u->nfix ? xcalloc(u->nfix, sizeof(char *)) : NULL;
+	for (size_t i = 0; i < u->nfix; i++)
+		u->fix[i] = xstrdup(fix[i]);
+	free(fix);
 	u->verdict = st == 1 ? FV_FAIL : st == 2 ? FV_INCOMPLETE : FV_OK;
 	if (dead) {
 		u->verdict = FV_NOT_RESPONDING;
