@@ -189,7 +189,7 @@ void check_driver(const struct facts *d, struct findings *out)
 	finding_value_str(c, "mount_program", d->m.mount_program.value);
 	finding_value_str(c, "ignore_chown_errors", d->m.ignore_chown_errors.value);
 	finding_value_str(c, "force_mask", d->m.force_mask.value);
-	/* Last: diag_add may move C. */
+	/* Last: finding_add may move C. */
 	if (strcmp(drv, "overlay") == 0)
 		overlay_prerequisites(d, out);
 }
