@@ -37,7 +37,10 @@ static char *config_dir(const struct facts *d)
 	return h && *h ? xasprintf("%s/.config", h) : NULL;
 }
 
-static void add_place(const struct facts *d, struct nfs_places *ps, const char *what, const char *path, bool locks)
+/* The place WHAT at PATH; KNOWN: its filesystem, when the facts have it
+ * (gather_filesystems), else it is looked up here. */
+static void add_place(const struct facts *d, struct nfs_places *ps, const char *what, const char *path,
+		      const struct fsinfo *known, bool locks)
 {
 	struct nfs_place *p;
 	struct fsx x = {.as = d->t.as};
@@ -48,8 +51,8 @@ static void add_place(const struct facts *d, struct nfs_places *ps, const char *
 	memset(p, 0, sizeof(*p));
 	p->what = what;
 	p->locks = locks;
-	if (strcmp(what, "graphroot") == 0 && d->fs_graphroot.path) {
-		p->fi = &d->fs_graphroot;
+	if (known && known->path) {
+		p->fi = known;
 	} else {
 		p->fi = &p->own;
 		fsinfo_get(&p->own, path, &x);
@@ -306,11 +309,11 @@ void check_nfs(const struct facts *d, struct findings *out)
 		return;
 	cfg = config_dir(d);
 	if (d->model_ok) {
-		add_place(d, &ps, "graphroot", d->m.graphroot.value, true);
-		add_place(d, &ps, "imagestore", d->m.imagestore.value, false);
-		add_place(d, &ps, "runroot", d->m.runroot.value, false);
+		add_place(d, &ps, "graphroot", d->m.graphroot.value, &d->fs_graphroot, true);
+		add_place(d, &ps, "imagestore", d->m.imagestore.value, &d->fs_imagestore, false);
+		add_place(d, &ps, "runroot", d->m.runroot.value, &d->fs_runroot, false);
 	}
-	add_place(d, &ps, "~/.config", cfg, true);
+	add_place(d, &ps, "~/.config", cfg, NULL, true);
 	free(cfg);
 	for (size_t i = 0; i < ps.n; i++) {
 		struct nfs_server_entry *s;
