@@ -7,7 +7,7 @@
 # so the checks are shown to be able to fail.
 . "$TESTS_SRCDIR/lib.sh"
 
-src=$(cd "$TESTS_SRCDIR/../src" && pwd)
+src=$(cd "$TESTS_SRCDIR/../src" && pwd) || exit 1
 objdir=$(dirname "$NFSCHECK")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -108,7 +108,7 @@ v=$(include_violations "$src" "$rules")
 
 # The checker catches a planted upward include (sys using diagnose) and a
 # sideways one (conf using its sibling sys), naming file, line and layers.
-mkdir "$tmp/src" && cp -R "$src/." "$tmp/src/"
+mkdir "$tmp/src" && cp -R "${src:?}/." "$tmp/src/"
 printf '#include "diag.h"\n' >>"$tmp/src/sys/fsx.c"
 printf '#include "guard.h"\n' >>"$tmp/src/conf/toml-value.h"
 up=$(wc -l <"$tmp/src/sys/fsx.c") side=$(wc -l <"$tmp/src/conf/toml-value.h")

@@ -19,6 +19,7 @@
 #include "msg.h"
 #include "nfsserver.h"
 #include "nfsserver-verdict.h"
+#include "render.h"
 #include "report.h"
 #include "status.h"
 
@@ -49,7 +50,7 @@ const char cmd_server_help[] =
 
 static void print_text(const struct nfs_server_report *r, const struct nfs_judgement *j, int timeout_ms)
 {
-	const struct nfs_findings *f = &j->f;
+	const struct render_style st = {.id_width = 9};
 	char *v = nfs_server_verdict(r, j);
 
 	printf("nfscheck server: %s port %d", r->host, r->port);
@@ -58,8 +59,7 @@ static void print_text(const struct nfs_server_report *r, const struct nfs_judge
 	if (r->rpcbind_port > 0)
 		printf(", rpcbind port %d", r->rpcbind_port);
 	printf("; each call at most %.1f s, %.1f s in all\n\n", r->call_ms / 1000.0, timeout_ms / 1000.0);
-	for (size_t i = 0; i < f->n; i++)
-		printf("  %s %-9s %s\n", nf_status_tag((enum nf_status)f->v[i].level), f->v[i].id, f->v[i].text);
+	render_text(stdout, &j->f, &st);
 	printf("\nVerdict: %s\n", v);
 	free(v);
 }
@@ -68,17 +68,10 @@ static struct json_object *json_doc(const struct nfs_server_report *r, const str
 				    int status)
 {
 	struct json_object *o = nfs_server_json(r), *fa = json_object_new_array();
-	const struct nfs_findings *f = &j->f;
 	char *v = nfs_server_verdict(r, j);
 
-	for (size_t i = 0; i < f->n; i++) {
-		struct json_object *x = json_object_new_object();
-
-		json_object_object_add(x, "id", json_object_new_string(f->v[i].id));
-		json_object_object_add(x, "status", json_object_new_string(nf_status_name((enum nf_status)f->v[i].level)));
-		json_object_object_add(x, "text", json_object_new_string(f->v[i].text));
-		json_object_array_add(fa, x);
-	}
+	for (size_t i = 0; i < j->f.n; i++)
+		json_object_array_add(fa, render_finding_json_brief(&j->f.v[i]));
 	json_object_object_add(o, "timeout", json_object_new_double(timeout_ms / 1000.0));
 	json_object_object_add(o, "verdict", json_object_new_string(status == NF_EXIT_OK ? "ok"
 								    : status == NF_EXIT_PROBLEMS ? "fail"
@@ -145,7 +138,7 @@ int cmd_server(int argc, char **argv)
 	nfs_server_judge(&r, &need, &j);
 	status = nfs_server_exit_status(&r, &j);
 	if (!nfs_server_resolved(&r) && !r.interrupted && j.f.n)
-		nf_error("server: %s", j.f.v[0].text);
+		nf_error("server: %s", j.f.v[0].summary);
 	if (json)
 		json_print(json_doc(&r, &j, timeout_ms, status));
 	else

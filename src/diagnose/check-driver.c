@@ -28,57 +28,57 @@ static bool kernel_native_overlay(char *rel, size_t n)
 	return major > 5 || (major == 5 && minor >= 13);
 }
 
-static void overlay(struct diag *d, struct check **cp, bool net)
+static void overlay(const struct facts *d, struct findings *out, struct finding **cp, bool net)
 {
 	struct fsx x = {.as = d->t.as};
 	const char *mp = d->m.mount_program.value;
 	char rel[65], *fuse = NULL;
 	bool native = kernel_native_overlay(rel, sizeof(rel));
-	bool xattr_ok = d->probe_ran && d->probe.step[PS_XATTR].done && !d->probe.step[PS_XATTR].err;
-	struct check *c;
+	bool xattr_ok = facts_probe_ran(d) && d->probe.r.step[PS_XATTR].done && !d->probe.r.step[PS_XATTR].err;
+	struct finding *c;
 
 	fsx_lookpath(&x, "fuse-overlayfs", userenv_get(&d->t.env, "PATH"), &fuse);
 	if (net) {
 		const char *prog = mp ? mp : fuse;
 
 		if (!prog) {
-			c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "overlay cannot use a network filesystem without "
-				     "fuse-overlayfs");
-			check_detail(c, "Podman stops: \"a network file system with user namespaces is not supported. "
+			c = finding_add(out, "driver", G_DRIVER, NF_FAIL, "overlay cannot use a network filesystem without "
+					"fuse-overlayfs");
+			finding_detail(c, "Podman stops: \"a network file system with user namespaces is not supported. "
 					"Please use a mount_program\"");
 			remedy_move_graphroot(d, c);
-		} else if (d->probe_ran && !xattr_ok) {
-			c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "overlay through %s needs user xattrs, which the "
-				     "graphroot's filesystem refuses", prog);
-			check_detail(c, "on a network filesystem Podman enforces force_mask=\"700\" and records "
+		} else if (facts_probe_ran(d) && !xattr_ok) {
+			c = finding_add(out, "driver", G_DRIVER, NF_FAIL, "overlay through %s needs user xattrs, which the "
+					"graphroot's filesystem refuses", prog);
+			finding_detail(c, "on a network filesystem Podman enforces force_mask=\"700\" and records "
 					"ownership in user.containers.override_stat xattrs");
 			remedy_move_graphroot(d, c);
 		} else {
-			c = diag_add(d, "driver", G_DRIVER, CS_WARN, "overlay through %s with force_mask", prog);
-			check_detail(c, "works only while the network filesystem keeps user xattrs (NFSv4.2 on "
+			c = finding_add(out, "driver", G_DRIVER, NF_WARN, "overlay through %s with force_mask", prog);
+			finding_detail(c, "works only while the network filesystem keeps user xattrs (NFSv4.2 on "
 					"Linux 5.9 or later); real ownership lives in xattrs, not in the files");
 		}
 	} else if (mp) {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "overlay through %s", mp);
+		c = finding_add(out, "driver", G_DRIVER, NF_OK, "overlay through %s", mp);
 	} else if (native) {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "native overlay (kernel %s)", rel);
+		c = finding_add(out, "driver", G_DRIVER, NF_OK, "native overlay (kernel %s)", rel);
 	} else if (fuse) {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "overlay through %s (kernel %s has no rootless overlay)",
-			     fuse, rel);
+		c = finding_add(out, "driver", G_DRIVER, NF_OK, "overlay through %s (kernel %s has no rootless overlay)",
+				fuse, rel);
 	} else {
-		c = diag_add(d, "driver", G_DRIVER, CS_FAIL, "kernel %s has no rootless overlay and fuse-overlayfs "
-			     "is not installed", rel);
-		check_remedy(c, "install fuse-overlayfs");
-		check_fix(c, FIX_PACKAGES, "sudo apt-get install fuse-overlayfs");
+		c = finding_add(out, "driver", G_DRIVER, NF_FAIL, "kernel %s has no rootless overlay and fuse-overlayfs "
+				"is not installed", rel);
+		finding_remedy(c, "install fuse-overlayfs");
+		finding_fix(c, FIX_PACKAGES, "sudo apt-get install fuse-overlayfs");
 	}
 	if (d->m.force_mask.value && !mp && !(net && fuse)) {
-		c->status = CS_FAIL;
-		check_detail(c, "force_mask = %s needs a mount_program (fuse-overlayfs): the overlay driver "
+		c->status = NF_FAIL;
+		finding_detail(c, "force_mask = %s needs a mount_program (fuse-overlayfs): the overlay driver "
 				"refuses it for writable layers", d->m.force_mask.value);
 	}
-	check_value_bool(c, "native_overlay_kernel", native);
-	check_value_str(c, "kernel", rel);
-	check_value_str(c, "fuse_overlayfs", fuse);
+	finding_value_bool(c, "native_overlay_kernel", native);
+	finding_value_str(c, "kernel", rel);
+	finding_value_str(c, "fuse_overlayfs", fuse);
 	free(fuse);
 	*cp = c;
 }
@@ -90,30 +90,30 @@ static void overlay(struct diag *d, struct check **cp, bool net)
  * btrfs filesystem: prerequisites for driver not satisfied (wrong
  * filesystem?)"). Seen with 4.3.1.
  */
-static struct check *btrfs_zfs(struct diag *d, const char *drv)
+static struct finding *btrfs_zfs(const struct facts *d, struct findings *out, const char *drv)
 {
 	struct fsx x = {.as = d->t.as};
-	const char *fst = d->have_fs_graphroot ? d->fs_graphroot.fstype : NULL;
+	const char *fst = d->fs_graphroot.path ? d->fs_graphroot.fstype : NULL;
 	bool same = fst && strcmp(fst, drv) == 0;
 	char *zfs = NULL;
-	struct check *c;
+	struct finding *c;
 
 	if (strcmp(drv, "zfs") == 0 && fsx_lookpath(&x, "zfs", userenv_get(&d->t.env, "PATH"), &zfs) != 0) {
-		c = diag_add(d, "driver.zfs", G_DRIVER, CS_FAIL, "zfs: the zfs command is not in %s's PATH", d->user);
-		check_detail(c, "Podman stops: \"the 'zfs' command is not available: prerequisites for driver not "
+		c = finding_add(out, "driver.zfs", G_DRIVER, NF_FAIL, "zfs: the zfs command is not in %s's PATH", d->user);
+		finding_detail(c, "Podman stops: \"the 'zfs' command is not available: prerequisites for driver not "
 				"satisfied\"");
-		check_remedy(c, "use driver = \"overlay\", or install zfsutils-linux and put the graphroot on ZFS");
+		finding_remedy(c, "use driver = \"overlay\", or install zfsutils-linux and put the graphroot on ZFS");
 	} else if (!same) {
-		c = diag_add(d, strcmp(drv, "zfs") == 0 ? "driver.zfs" : "driver.btrfs", G_DRIVER, CS_FAIL,
-			     "%s needs the graphroot on %s, not on %s", drv, drv, fst ? fst : "an unknown filesystem");
-		check_detail(c, "Podman stops: \"%s/%s is not on a %s filesystem: prerequisites for driver not "
+		c = finding_add(out, strcmp(drv, "zfs") == 0 ? "driver.zfs" : "driver.btrfs", G_DRIVER, NF_FAIL,
+				"%s needs the graphroot on %s, not on %s", drv, drv, fst ? fst : "an unknown filesystem");
+		finding_detail(c, "Podman stops: \"%s/%s is not on a %s filesystem: prerequisites for driver not "
 				"satisfied (wrong filesystem?)\"", d->m.graphroot.value, drv, drv);
-		check_remedy(c, "use driver = \"overlay\", or move the graphroot to a %s filesystem", drv);
+		finding_remedy(c, "use driver = \"overlay\", or move the graphroot to a %s filesystem", drv);
 	} else {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "%s on %s", drv, fst);
+		c = finding_add(out, "driver", G_DRIVER, NF_OK, "%s on %s", drv, fst);
 	}
-	check_value_str(c, "path", d->m.graphroot.value);
-	check_value_str(c, "fstype", fst);
+	finding_value_str(c, "path", d->m.graphroot.value);
+	finding_value_str(c, "fstype", fst);
 	free(zfs);
 	return c;
 }
@@ -124,7 +124,7 @@ static struct check *btrfs_zfs(struct diag *d, const char *drv)
  * namespaces", overlay.go Init, storage 1.52 and later, seen with 5.4.2
  * and 6.1.1; 4.3 does not know the key).
  */
-static void overlay_prerequisites(struct diag *d)
+static void overlay_prerequisites(const struct facts *d, struct findings *out)
 {
 	const struct setting *mp = &d->m.mount_program;
 	struct fsx x = {.as = d->t.as};
@@ -132,64 +132,64 @@ static void overlay_prerequisites(struct diag *d)
 	int err;
 
 	if (mp->value && *mp->value && (err = fsx_stat(&x, mp->value, &st)) != 0) {
-		struct check *f = diag_add(d, "driver.mount-program", G_DRIVER, CS_FAIL, "mount_program %s: %s",
+		struct finding *f = finding_add(out, "driver.mount-program", G_DRIVER, NF_FAIL, "mount_program %s: %s",
 					   mp->value, errno_name(err));
 
-		check_detail(f, "Podman stops: \"overlay: can't stat program \\\"%s\\\": stat %s: %s\"", mp->value,
-			     mp->value, nf_strerror(err));
-		check_remedy(f, "install it (apt-get install fuse-overlayfs) or correct mount_program in %s:%u",
-			     mp->origin.file ? mp->origin.file : "storage.conf", mp->origin.line);
-		check_value_str(f, "path", mp->value);
-		check_value_str(f, "errno", errno_name(err));
+		finding_detail(f, "Podman stops: \"overlay: can't stat program \\\"%s\\\": stat %s: %s\"", mp->value,
+			       mp->value, nf_strerror(err));
+		finding_remedy(f, "install it (apt-get install fuse-overlayfs) or correct mount_program in %s:%u",
+			       mp->origin.file ? mp->origin.file : "storage.conf", mp->origin.line);
+		finding_value_str(f, "path", mp->value);
+		finding_value_str(f, "errno", errno_name(err));
 	}
 	if (d->m.rootless && d->m.version >= PV(5, 0) && d->m.use_composefs.value && model_bool_true(d->m.use_composefs.value)) {
-		struct check *f = diag_add(d, "driver.composefs", G_DRIVER, CS_FAIL, "use_composefs = \"%s\" cannot work "
+		struct finding *f = finding_add(out, "driver.composefs", G_DRIVER, NF_FAIL, "use_composefs = \"%s\" cannot work "
 					   "rootless", d->m.use_composefs.value);
 
-		check_detail(f, "Podman stops: \"configure storage: composefs is not supported in user namespaces\"");
-		check_remedy(f, "remove use_composefs from %s:%u (or set it to \"false\")",
-			     d->m.use_composefs.origin.file ? d->m.use_composefs.origin.file : "storage.conf",
-			     d->m.use_composefs.origin.line);
+		finding_detail(f, "Podman stops: \"configure storage: composefs is not supported in user namespaces\"");
+		finding_remedy(f, "remove use_composefs from %s:%u (or set it to \"false\")",
+			       d->m.use_composefs.origin.file ? d->m.use_composefs.origin.file : "storage.conf",
+			       d->m.use_composefs.origin.line);
 	}
 }
 
-void check_driver(struct diag *d)
+void check_driver(const struct facts *d, struct findings *out)
 {
 	const char *drv = d->model_ok ? d->m.driver.value : NULL;
-	bool net = d->have_fs_graphroot && fsinfo_is_network(&d->fs_graphroot);
-	struct check *c;
+	bool net = d->fs_graphroot.path && fsinfo_is_network(&d->fs_graphroot);
+	struct finding *c;
 
 	if (!drv) {
-		diag_add(d, "driver", G_DRIVER, CS_SKIP, "no driver known");
+		finding_add(out, "driver", G_DRIVER, NF_SKIP, "no driver known");
 		return;
 	}
 	if (strcmp(drv, "overlay") == 0) {
-		overlay(d, &c, net);
+		overlay(d, out, &c, net);
 	} else if (strcmp(drv, "vfs") == 0) {
-		c = diag_add(d, "driver", G_DRIVER, CS_OK, "vfs: works on any filesystem, but copies every layer "
-			     "in full (slow, uses much disk)");
+		c = finding_add(out, "driver", G_DRIVER, NF_OK, "vfs: works on any filesystem, but copies every layer "
+				"in full (slow, uses much disk)");
 	} else if (strcmp(drv, "btrfs") == 0 || strcmp(drv, "zfs") == 0) {
-		c = btrfs_zfs(d, drv);
+		c = btrfs_zfs(d, out, drv);
 	} else {
 		/* drivers/driver.go New: no such name in the registry. */
-		c = diag_add(d, "driver.unknown", G_DRIVER, CS_FAIL, "driver \"%s\" does not exist", drv);
-		check_detail(c, "Podman stops: \"failed to GetDriver graph %s ...: driver not supported\"%s", drv,
-			     strcmp(drv, "fuse-overlayfs") == 0 ? "; fuse-overlayfs is a mount_program of the overlay "
+		c = finding_add(out, "driver.unknown", G_DRIVER, NF_FAIL, "driver \"%s\" does not exist", drv);
+		finding_detail(c, "Podman stops: \"failed to GetDriver graph %s ...: driver not supported\"%s", drv,
+			       strcmp(drv, "fuse-overlayfs") == 0 ? "; fuse-overlayfs is a mount_program of the overlay "
 								  "driver, not a driver" : "");
-		check_remedy(c, "set driver = \"overlay\" (with mount_program = \"/usr/bin/fuse-overlayfs\" under "
+		finding_remedy(c, "set driver = \"overlay\" (with mount_program = \"/usr/bin/fuse-overlayfs\" under "
 				"[storage.options.overlay] if you want fuse-overlayfs) in %s",
 			     d->m.driver.origin.file ? d->m.driver.origin.file : "storage.conf");
 	}
-	if (diag_ignore_chown(d) && c->status == CS_OK) {
-		c->status = CS_WARN;
-		check_detail(c, "ignore_chown_errors is on: images unpack even where chown is refused, and then "
+	if (diag_ignore_chown(d) && c->status == NF_OK) {
+		c->status = NF_WARN;
+		finding_detail(c, "ignore_chown_errors is on: images unpack even where chown is refused, and then "
 				"every file is owned by you; there is no separation between users in the container");
 	}
-	check_value_str(c, "driver", drv);
-	check_value_str(c, "mount_program", d->m.mount_program.value);
-	check_value_str(c, "ignore_chown_errors", d->m.ignore_chown_errors.value);
-	check_value_str(c, "force_mask", d->m.force_mask.value);
-	/* Last: diag_add may move C. */
+	finding_value_str(c, "driver", drv);
+	finding_value_str(c, "mount_program", d->m.mount_program.value);
+	finding_value_str(c, "ignore_chown_errors", d->m.ignore_chown_errors.value);
+	finding_value_str(c, "force_mask", d->m.force_mask.value);
+	/* Last: finding_add may move C. */
 	if (strcmp(drv, "overlay") == 0)
-		overlay_prerequisites(d);
+		overlay_prerequisites(d, out);
 }

@@ -8,12 +8,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,9 +60,9 @@ static char *install_cmd(const char *debian_pkg, const char *fedora_pkg, const c
 }
 
 /* Ranges that overlap another user's, or include the user's own ID. */
-static void check_overlaps(struct diag *d, struct check *c, const char *name)
+static void check_overlaps(const struct facts *d, struct finding *c, const char *name)
 {
-	struct subids *s = &d->ids;
+	const struct subids *s = &d->ids;
 
 	for (int which = 0; which < 2; which++) {
 		const struct idranges *r = which ? &s->gid : &s->uid;
@@ -73,19 +71,19 @@ static void check_overlaps(struct diag *d, struct check *c, const char *name)
 			const struct subid_entry *o = subids_overlap(&s->files[which], &r->v[i], name, d->t.env.uid);
 
 			if (o) {
-				c->status = CS_FAIL;
-				check_detail(c, "%s range %lu-%lu overlaps %s's range %lu-%lu (%s:%u): containers of "
+				c->status = NF_FAIL;
+				finding_detail(c, "%s range %lu-%lu overlaps %s's range %lu-%lu (%s:%u): containers of "
 						"both users can read and write each other's files",
 					     which ? "GID" : "UID", r->v[i].start, subid_last(r->v[i].start, r->v[i].count),
 					     o->owner, o->start, subid_last(o->start, o->count), s->files[which].path, o->line);
-				check_remedy(c, "give each user a range of its own in %s", s->files[which].path);
+				finding_remedy(c, "give each user a range of its own in %s", s->files[which].path);
 			}
 			if (!which && r->v[i].count && d->t.env.uid >= r->v[i].start &&
 			    d->t.env.uid <= subid_last(r->v[i].start, r->v[i].count)) {
-				c->status = CS_FAIL;
-				check_detail(c, "the UID range %lu-%lu includes %s's own UID %u; newuidmap refuses it",
-					     r->v[i].start, subid_last(r->v[i].start, r->v[i].count), name,
-					     (unsigned)d->t.env.uid);
+				c->status = NF_FAIL;
+				finding_detail(c, "the UID range %lu-%lu includes %s's own UID %u; newuidmap refuses it",
+					       r->v[i].start, subid_last(r->v[i].start, r->v[i].count), name,
+					       (unsigned)d->t.env.uid);
 			}
 		}
 	}
@@ -110,7 +108,7 @@ static struct json_object *ranges_json(const struct idranges *r)
 
 /* The first ID of the COUNT proposed to NAME: planned with every other user
  * short of IDs (ids-plan.h), so that no two are told to take the same. */
-static unsigned long proposed_start(struct diag *d, const char *name, unsigned long count)
+static unsigned long proposed_start(const struct facts *d, const char *name, unsigned long count)
 {
 	const struct ids_plan *plan = diag_cache_ids_plan(d->cache);
 	struct ids_plan *own = NULL;
@@ -124,293 +122,177 @@ static unsigned long proposed_start(struct diag *d, const char *name, unsigned l
 }
 
 /* Fewer IDs than the site policy's [subids] minimum: a range of that size more. */
-static void below_policy(struct diag *d, struct check *c, const char *name)
+static void below_policy(const struct facts *d, struct finding *c, const char *name)
 {
 	unsigned long want = d->policy->min_subids, start = 0;
 	char *q = shell_quote(name);
 
-	check_detail(c, "%s sets [subids] minimum = %lu", d->policy->file, want);
+	finding_detail(c, "%s sets [subids] minimum = %lu", d->policy->file, want);
 	if (strcmp(d->ids.backend, "files") == 0)
 		start = proposed_start(d, name, want);
 	if (!start) {
-		check_remedy(c, "give %s a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'",
-			     name, want);
+		finding_remedy(c, "give %s a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'",
+			       name, want);
 	} else {
-		check_remedy(c, "add a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'", want);
-		check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
-			  start + want - 1, start, start + want - 1, q);
-		check_fix(c, FIX_AFTER, "podman system migrate");
+		finding_remedy(c, "add a range of %lu subordinate UIDs and GIDs, then run 'podman system migrate'", want);
+		finding_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
+			    start + want - 1, start, start + want - 1, q);
+		finding_fix(c, FIX_AFTER, "podman system migrate");
 	}
 	free(q);
 }
 
-void check_subids(struct diag *d)
+void check_subids(const struct facts *d, struct findings *out)
 {
 	const char *name = d->t.env.user ? d->t.env.user : d->user;
-	const char *user_env = userenv_get(&d->t.env, "USER");
-	struct subids *s = &d->ids;
-	struct check *c;
+	const struct subids *s = &d->ids;
+	struct finding *c;
 	unsigned long tu, tg;
 	bool own_line_broken = false;
 
 	if (d->rootful) {
-		diag_add(d, "subids", G_IDS, CS_SKIP, "root maps every ID; no subordinate range is needed");
+		finding_add(out, "subids", G_IDS, NF_SKIP, "root maps every ID; no subordinate range is needed");
 		return;
 	}
-	subids_lookup(s, user_env, name, d->t.env.uid);
-	d->have_ids = true;
 	tu = idranges_total(&s->uid);
 	tg = idranges_total(&s->gid);
 	if (!s->uid.n || !s->gid.n) {
 		unsigned long start = strcmp(s->backend, "files") == 0 ? proposed_start(d, name, SUBID_RECOMMENDED) : 0;
 		char *q = shell_quote(name);
 
-		c = diag_add(d, "subids", G_IDS, CS_FAIL, "no subordinate %s range for %s",
-			     !s->uid.n && !s->gid.n ? "UID or GID" : !s->uid.n ? "UID" : "GID", name);
-		check_detail(c, "Podman falls back to a single mapping: only your own ID exists in the namespace, "
+		c = finding_add(out, "subids", G_IDS, NF_FAIL, "no subordinate %s range for %s",
+				!s->uid.n && !s->gid.n ? "UID or GID" : !s->uid.n ? "UID" : "GID", name);
+		finding_detail(c, "Podman falls back to a single mapping: only your own ID exists in the namespace, "
 				"and any image whose files have other owners fails to unpack (\"potentially "
 				"insufficient UIDs or GIDs\"); this is not a filesystem problem");
 		if (s->lib_err)
-			check_detail(c, "libsubid could not be loaded: %s", s->lib_err);
+			finding_detail(c, "libsubid could not be loaded: %s", s->lib_err);
 		else if (s->uid.failed || s->gid.failed)
-			check_detail(c, "libsubid reported an error from the '%s' backend", s->backend);
+			finding_detail(c, "libsubid reported an error from the '%s' backend", s->backend);
 		if (s->lib_err)
 			/* The ranges are unknown, not missing: usermod would add a second one. */
-			check_remedy(c, "install libsubid (Debian's libsubid4), which nfscheck asks, as Podman does, "
-					"for the ranges; then run nfscheck again");
+			finding_remedy(c, "install libsubid (Debian's libsubid4), which nfscheck asks, as Podman does, "
+					  "for the ranges; then run nfscheck again");
 		else if (strcmp(s->backend, "files") != 0)
-			check_remedy(c, "ask the administrator of the '%s' subid backend for a range of %d IDs "
+			finding_remedy(c, "ask the administrator of the '%s' subid backend for a range of %d IDs "
 					"for %s, then run 'podman system migrate'", s->backend, SUBID_RECOMMENDED, name);
 		else if (!start) {
-			check_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
+			finding_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
 					"migrate'; no free range of that size is left below %lu in /etc/subuid and "
 					"/etc/subgid", name, SUBID_RECOMMENDED, SUBID_MAX);
 		} else {
-			check_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
+			finding_remedy(c, "give %s a range of %d subordinate UIDs and GIDs, then run 'podman system "
 					"migrate'", name, SUBID_RECOMMENDED);
-			check_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
-				  start + SUBID_RECOMMENDED - 1, start, start + SUBID_RECOMMENDED - 1, q);
+			finding_fix(c, FIX_SUBIDS, "sudo usermod --add-subuids %lu-%lu --add-subgids %lu-%lu %s", start,
+				    start + SUBID_RECOMMENDED - 1, start, start + SUBID_RECOMMENDED - 1, q);
 			/* Podman's own state: run by the user, not by root acting for them. */
 			if (d->t.as)
-				check_fix(c, FIX_AFTER, "runuser -u %s -- podman system migrate", q);
+				finding_fix(c, FIX_AFTER, "runuser -u %s -- podman system migrate", q);
 			else
-				check_fix(c, FIX_AFTER, "podman system migrate");
+				finding_fix(c, FIX_AFTER, "podman system migrate");
 		}
 		free(q);
 	} else if (d->policy && d->policy->min_subids && (tu < d->policy->min_subids || tg < d->policy->min_subids)) {
-		below_policy(d, c = diag_add(d, "subids", G_IDS, CS_FAIL, "%lu subordinate UIDs and %lu GIDs for %s: "
-					     "the site policy asks for %lu", tu, tg, name, d->policy->min_subids), name);
+		below_policy(d, c = finding_add(out, "subids", G_IDS, NF_FAIL, "%lu subordinate UIDs and %lu GIDs for %s: "
+						"the site policy asks for %lu", tu, tg, name, d->policy->min_subids), name);
 	} else if (tu < SUBID_RECOMMENDED || tg < SUBID_RECOMMENDED) {
-		c = diag_add(d, "subids", G_IDS, CS_WARN, "%lu subordinate UIDs and %lu GIDs for %s (fewer than %d)",
-			     tu, tg, name, SUBID_RECOMMENDED);
-		check_detail(c, "an image whose files belong to an ID above the range fails to unpack");
-		check_remedy(c, "widen the range to %d IDs, then run 'podman system migrate'", SUBID_RECOMMENDED);
+		c = finding_add(out, "subids", G_IDS, NF_WARN, "%lu subordinate UIDs and %lu GIDs for %s (fewer than %d)",
+				tu, tg, name, SUBID_RECOMMENDED);
+		finding_detail(c, "an image whose files belong to an ID above the range fails to unpack");
+		finding_remedy(c, "widen the range to %d IDs, then run 'podman system migrate'", SUBID_RECOMMENDED);
 	} else {
-		c = diag_add(d, "subids", G_IDS, CS_OK, "%lu subordinate UIDs and %lu GIDs for %s (from %s)", tu, tg,
-			     s->uid.asked, s->backend);
+		c = finding_add(out, "subids", G_IDS, NF_OK, "%lu subordinate UIDs and %lu GIDs for %s (from %s)", tu, tg,
+				s->uid.asked, s->backend);
 	}
 	check_overlaps(d, c, name);
 	for (size_t i = 0; i < s->problems.n; i++) {
 		const struct problem *p = &s->problems.v[i];
 
-		check_detail(c, "%s:%u: %s (%s)", p->file, p->line, p->message, p->podman);
+		finding_detail(c, "%s:%u: %s (%s)", p->file, p->line, p->message, p->podman);
 		own_line_broken = true;
 	}
-	if (own_line_broken && c->status == CS_OK)
-		c->status = CS_WARN;
+	if (own_line_broken && c->status == NF_OK)
+		c->status = NF_WARN;
 	{
 		struct json_object *ru = ranges_json(&s->uid), *rg = ranges_json(&s->gid);
 
-		check_value(c, "uid_ranges", ru);
-		check_value(c, "gid_ranges", rg);
-		check_value_str(c, "backend", s->backend);
-		check_value_str(c, "looked_up_as", s->uid.asked ? s->uid.asked : name);
+		finding_value(c, "uid_ranges", ru);
+		finding_value(c, "gid_ranges", rg);
+		finding_value_str(c, "backend", s->backend);
+		finding_value_str(c, "looked_up_as", s->uid.asked ? s->uid.asked : name);
 	}
 }
 
 /* ---- newuidmap and newgidmap ---- */
 
-struct tool_arg {
-	const char *path;
-	cap_value_t cap;
-};
-
-struct tool_facts {
-	struct stat st;
-	int stat_err;
-	bool cap_permitted, cap_effective;
-	char caps[128];
-};
-
-/* What CAPS (NULL: none) says of CAP, into F. Frees CAPS. */
-static void tool_caps(cap_t caps, cap_value_t cap, struct tool_facts *f)
+static void tool_check(const struct facts *d, struct findings *out, const char *id, const char *tool,
+		       const char *capname, const struct tool_fact *t)
 {
-	cap_flag_value_t v = CAP_CLEAR;
-	char *text;
-
-	if (!caps)
-		return;
-	text = cap_to_text(caps, NULL);
-	cap_get_flag(caps, cap, CAP_PERMITTED, &v);
-	f->cap_permitted = v == CAP_SET;
-	cap_get_flag(caps, cap, CAP_EFFECTIVE, &v);
-	f->cap_effective = v == CAP_SET;
-	if (text)
-		snprintf(f->caps, sizeof(f->caps), "%s", text);
-	cap_free(text);
-	cap_free(caps);
-}
-
-static int tool_child(void *arg, struct guard_out *out)
-{
-	const struct tool_arg *a = arg;
-	struct tool_facts f = {0};
-
-	if (stat(a->path, &f.st) != 0)
-		f.stat_err = errno;
-	tool_caps(f.stat_err ? NULL : cap_get_file(a->path), a->cap, &f);
-	guard_out_add(out, &f, sizeof(f));
-	return 0;
-}
-
-/*
- * tool_child's facts in this process, as AS, when the walk proves the
- * tool's path local (localwalk.h); false: ask the child. The file is
- * opened to read its capabilities through the descriptor; one the user
- * cannot open goes to the child, which reads them by name.
- */
-static bool tool_here(const struct tool_arg *a, const struct identity *as, struct tool_facts *f)
-{
-	struct lw_ident id;
-	struct lw_res r;
-	int rc, fd = -1;
-
-	memset(f, 0, sizeof(*f));
-	if (!lw_root_walkable() || !lw_ident_enter(as, &id))
-		return false;
-	rc = lw_resolve(a->path, LW_FOLLOW, &r);
-	if (rc == 0) {
-		f->st = r.st;
-		/* Only a regular file is opened here (a FIFO would block), and
-		 * as root for a user only root's own (libcap parses its
-		 * attribute): the user's files go to the child in their name. */
-		bool theirs = as && (r.st.st_uid != 0 || (r.st.st_mode & (S_IWGRP | S_IWOTH)));
-
-		rc = S_ISREG(r.st.st_mode) && !theirs ? lw_reopen(&r, O_RDONLY | O_NOCTTY | O_NONBLOCK, &fd)
-						      : LW_FALLBACK;
-		lw_res_free(&r);
-		if (rc == 0) {
-			tool_caps(cap_get_fd(fd), a->cap, f);
-			close(fd);
-		} else {
-			rc = LW_FALLBACK;
-		}
-	} else if (rc != LW_FALLBACK) {
-		f->stat_err = rc;
-		rc = 0;
-	}
-	lw_ident_leave(&id);
-	return rc == 0;
-}
-
-static void tool_check(struct diag *d, const char *id, const char *tool, cap_value_t cap, const char *capname,
-		       char **usable)
-{
-	struct fsx x = {.as = d->t.as};
-	struct tool_arg a = {NULL, cap};
-	struct tool_facts f = {0};
-	const struct cached_tool *cached;
-	struct guard_out out = {0};
-	struct check *c;
-	char *path = NULL;
-	int status, err;
+	const struct tool_file *f = &t->file;
+	const char *path = t->path;
+	struct finding *c;
 
 	if (d->rootful) {
-		diag_add(d, id, G_IDS, CS_SKIP, "root needs no %s", tool);
+		finding_add(out, id, G_IDS, NF_SKIP, "root needs no %s", tool);
 		return;
 	}
-	cached = diag_cache_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"));
-	if (cached) {
-		err = cached->err;
-		path = cached->path ? xstrdup(cached->path) : NULL;
-	} else {
-		err = fsx_lookpath(&x, tool, userenv_get(&d->t.env, "PATH"), &path);
-	}
-	if (err == NF_EDEADLINE) {
+	if (t->err == NF_EDEADLINE) {
 		/* Cut short by --timeout: "not found" would name a false cause. */
-		diag_add(d, id, G_IDS, CS_SKIP, "%s: not checked, the --timeout deadline came first", tool);
-		d->incomplete = true;
+		finding_add(out, id, G_IDS, NF_SKIP, "%s: not checked, the --timeout deadline came first", tool);
+		out->incomplete = true;
 		return;
 	}
-	if (err && !cached)
-		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), NULL, err, NULL, 0);
-	if (err) {
+	if (t->err) {
 		char *inst = install_cmd("uidmap", "shadow-utils", "shadow");
 
-		c = diag_add(d, id, G_IDS, CS_FAIL, "%s not found in PATH", tool);
-		check_detail(c, "Podman stops: \"command required for rootless mode with multiple IDs: exec: "
+		c = finding_add(out, id, G_IDS, NF_FAIL, "%s not found in PATH", tool);
+		finding_detail(c, "Podman stops: \"command required for rootless mode with multiple IDs: exec: "
 				"\\\"%s\\\": executable file not found in $PATH\"", tool);
 		if (inst) {
-			check_remedy(c, "install it: %s", inst);
-			check_fix(c, FIX_PACKAGES, "%s", inst);
+			finding_remedy(c, "install it: %s", inst);
+			finding_fix(c, FIX_PACKAGES, "%s", inst);
 		} else {
-			check_remedy(c, "install the shadow package that provides %s", tool);
+			finding_remedy(c, "install the shadow package that provides %s", tool);
 		}
 		free(inst);
 		return;
 	}
-	a.path = path;
-	if (cached && cached->len == sizeof(f)) {
-		memcpy(&f, cached->facts, sizeof(f));
-	} else if (tool_here(&a, x.as, &f)) {
-		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), path, 0, &f, sizeof(f));
-	} else if (guard_run(x.as, FSX_CALL_MS, tool_child, &a, &status, &out) == GUARD_OK && out.len == sizeof(f)) {
-		memcpy(&f, out.data, sizeof(f));
-		/* The same file for every user with this PATH (fleet). */
-		diag_cache_set_tool(d->cache, tool, userenv_get(&d->t.env, "PATH"), path, 0, &f, sizeof(f));
-	} else {
-		f.stat_err = EIO;
-	}
-	free(out.data);
-	if (f.stat_err) {
-		c = diag_add(d, id, G_IDS, CS_FAIL, "%s: %s", path, nf_strerror(f.stat_err));
-	} else if (f.st.st_uid == 0 && (f.st.st_mode & S_ISUID)) {
-		c = diag_add(d, id, G_IDS, CS_OK, "%s is setuid root", path);
-		*usable = xstrdup(path);
-	} else if (f.cap_permitted && f.cap_effective) {
-		c = diag_add(d, id, G_IDS, CS_OK, "%s has file capabilities (%s)", path, f.caps);
-		*usable = xstrdup(path);
+	if (f->stat_err) {
+		c = finding_add(out, id, G_IDS, NF_FAIL, "%s: %s", path, nf_strerror(f->stat_err));
+	} else if (tool_setuid_root(f)) {
+		c = finding_add(out, id, G_IDS, NF_OK, "%s is setuid root", path);
+	} else if (tool_capable(f)) {
+		c = finding_add(out, id, G_IDS, NF_OK, "%s has file capabilities (%s)", path, f->caps);
 	} else {
 		char *q = shell_quote(path), osid[64], oslike[128];
 
-		c = diag_add(d, id, G_IDS, CS_FAIL, "%s is neither setuid root nor has %s", path, capname);
-		check_detail(c, "Podman stops: \"cannot set up namespace using \\\"%s\\\": should have setuid or "
+		c = finding_add(out, id, G_IDS, NF_FAIL, "%s is neither setuid root nor has %s", path, capname);
+		finding_detail(c, "Podman stops: \"cannot set up namespace using \\\"%s\\\": should have setuid or "
 				"have filecaps %s\"", path, capname + 4);
 		if (os_release(osid, sizeof(osid), oslike, sizeof(oslike))) {
 			/* Debian's uidmap ships it setuid root, not with file capabilities. */
-			check_remedy(c, "make it setuid root, as Debian's uidmap package ships it");
-			check_fix(c, FIX_IDMAP, "sudo chown root:root %s && sudo chmod 4755 %s", q, q);
+			finding_remedy(c, "make it setuid root, as Debian's uidmap package ships it");
+			finding_fix(c, FIX_IDMAP, "sudo chown root:root %s && sudo chmod 4755 %s", q, q);
 		} else {
-			check_remedy(c, "give it the capability %s (or make it setuid root)", capname);
-			check_fix(c, FIX_IDMAP, "sudo setcap %s+ep %s", capname, q);
+			finding_remedy(c, "give it the capability %s (or make it setuid root)", capname);
+			finding_fix(c, FIX_IDMAP, "sudo setcap %s+ep %s", capname, q);
 		}
 		free(q);
 	}
-	check_value_str(c, "path", path);
-	if (!f.stat_err) {
+	finding_value_str(c, "path", path);
+	if (!f->stat_err) {
 		char mode[8];
 
-		snprintf(mode, sizeof(mode), "%04o", (unsigned)(f.st.st_mode & 07777));
-		check_value_str(c, "mode", mode);
-		check_value_int(c, "owner", f.st.st_uid);
-		check_value_bool(c, "setuid_root", f.st.st_uid == 0 && (f.st.st_mode & S_ISUID));
-		check_value_str(c, "file_capabilities", f.caps[0] ? f.caps : NULL);
+		snprintf(mode, sizeof(mode), "%04o", (unsigned)(f->st.st_mode & 07777));
+		finding_value_str(c, "mode", mode);
+		finding_value_int(c, "owner", f->st.st_uid);
+		finding_value_bool(c, "setuid_root", f->st.st_uid == 0 && (f->st.st_mode & S_ISUID));
+		finding_value_str(c, "file_capabilities", f->caps[0] ? f->caps : NULL);
 	}
-	free(path);
 }
 
-void check_idmap_tools(struct diag *d)
+void check_idmap_tools(const struct facts *d, struct findings *out)
 {
-	tool_check(d, "newuidmap", "newuidmap", CAP_SETUID, "cap_setuid", &d->newuidmap);
-	tool_check(d, "newgidmap", "newgidmap", CAP_SETGID, "cap_setgid", &d->newgidmap);
+	tool_check(d, out, "newuidmap", "newuidmap", "cap_setuid", &d->uidmap);
+	tool_check(d, out, "newgidmap", "newgidmap", "cap_setgid", &d->gidmap);
 }

@@ -62,7 +62,7 @@ static const struct nfs_server_report *local_rpcbind(struct nfs_places *ps, cons
 	return &ps->local;
 }
 
-static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+static void explain_v3(struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
 {
 	struct nfs_server_entry *s = nfs_server_of(ps, fi);
 	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
@@ -76,66 +76,66 @@ static void explain_v3(struct nfs_places *ps, struct check *c, const struct fsin
 	/* What the time did not settle is not blamed. */
 	if (rb == 0) {
 		cause = "rpcbind-here";
-		check_detail(c, "cause: rpcbind does not answer on this machine%s, so the kernel's lock manager "
+		finding_detail(c, "cause: rpcbind does not answer on this machine%s, so the kernel's lock manager "
 				"cannot reach rpc.statd, which every NFSv3 lock needs", here ? " (also the server)" : "");
-		check_remedy(c, "start rpcbind and rpc.statd here: sudo systemctl enable --now rpcbind rpc-statd");
-		check_fix(c, FIX_PACKAGES, "sudo systemctl enable --now rpcbind rpc-statd");
+		finding_remedy(c, "start rpcbind and rpc.statd here: sudo systemctl enable --now rpcbind rpc-statd");
+		finding_fix(c, FIX_PACKAGES, "sudo systemctl enable --now rpcbind rpc-statd");
 	} else if (rb == 1 && (!nfs_server_registered(lo, RPC_PROG_NSM) ||
 			       nfs_server_service_answers(lo, RPC_PROG_NSM) == 0)) {
 		cause = "statd-here";
-		check_detail(c, "cause: rpc.statd is not running on this machine%s (%s): the kernel's lock manager "
+		finding_detail(c, "cause: rpc.statd is not running on this machine%s (%s): the kernel's lock manager "
 				"needs the status monitor for every NFSv3 lock, and without it the lock waits (about a "
 				"minute) or fails with ENOLCK", here ? ", which is also the server" : "",
 			     nfs_server_registered(lo, RPC_PROG_NSM) ? "registered with rpcbind, but it does not answer"
 								     : "no status monitor, program 100024, is "
 								       "registered with rpcbind");
-		check_remedy(c, "start it: sudo systemctl enable --now rpc-statd");
-		check_fix(c, FIX_PACKAGES, "sudo systemctl enable --now rpc-statd");
+		finding_remedy(c, "start it: sudo systemctl enable --now rpc-statd");
+		finding_fix(c, FIX_PACKAGES, "sudo systemctl enable --now rpc-statd");
 	} else if (here && rb == 1 && !nfs_server_registered(lo, RPC_PROG_NLM)) {
 		cause = "server-lock-services";
-		check_detail(c, "cause: no lock manager (nlockmgr) is registered with rpcbind on this machine, "
+		finding_detail(c, "cause: no lock manager (nlockmgr) is registered with rpcbind on this machine, "
 				"which is also the server");
 	}
 	if (gap) {
 		cause = cause ? cause : "server-lock-services";
-		check_detail(c, "cause: on the server %s: %s", s->host, gap);
-		check_remedy(c, "on the server: systemctl start rpc-statd nfs-server; or mount with vers=4.2, which "
+		finding_detail(c, "cause: on the server %s: %s", s->host, gap);
+		finding_remedy(c, "on the server: systemctl start rpc-statd nfs-server; or mount with vers=4.2, which "
 				"has locking built in");
 	}
 	if (!cause && (rb < 0 || (remote && !nfs_server_locks_known(remote)))) {
 		cause = "unknown";
-		check_detail(c, "the time ran out before rpcbind%s could be asked to the end, so the cause is not "
+		finding_detail(c, "the time ran out before rpcbind%s could be asked to the end, so the cause is not "
 				"known; run nfscheck diagnose with a longer --timeout", rb < 0 ? " here" : " on the server");
 	}
 	if (!cause) {
 		cause = "grace-or-lockd";
-		check_detail(c, "the server's lock manager and status monitor answer, and rpc.statd runs here: the "
+		finding_detail(c, "the server's lock manager and status monitor answer, and rpc.statd runs here: the "
 				"server is probably in its grace period after a restart (up to 90 s), when locks wait");
-		check_remedy(c, "try again in two minutes; if it persists, look at the lock manager on both "
+		finding_remedy(c, "try again in two minutes; if it persists, look at the lock manager on both "
 				"machines (journalctl -k | grep lockd)");
 	}
-	check_value_str(c, "cause", cause);
+	finding_value_str(c, "cause", cause);
 	free(gap);
 }
 
-static void explain(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+static void explain(struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
 {
 	if (nfs_is_v3(fi) && !nfs_local_locks(fi)) {
 		explain_v3(ps, c, fi);
 		return;
 	}
 	if (!nfs_local_locks(fi)) {
-		check_detail(c, "NFSv4 locks wait while the server is in its grace period after a restart (90 s "
+		finding_detail(c, "NFSv4 locks wait while the server is in its grace period after a restart (90 s "
 				"by default), or when it has stopped answering (see nfs.server)");
-		check_remedy(c, "try again in two minutes; if it persists, look at the server");
-		check_value_str(c, "cause", "grace-or-server");
+		finding_remedy(c, "try again in two minutes; if it persists, look at the server");
+		finding_value_str(c, "cause", "grace-or-server");
 	}
 }
 
 /* A lock that works now may owe it to the kernel's memory: it asks
  * rpc.statd once per server, so with statd gone the next reboot or
  * remount is when locks start to block. */
-static void statd_gone_here(struct nfs_places *ps, struct check *c, const struct fsinfo *fi)
+static void statd_gone_here(struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
 {
 	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
 	int rb = lo ? nfs_server_rpcbind_answers(lo) : -1;
@@ -144,26 +144,26 @@ static void statd_gone_here(struct nfs_places *ps, struct check *c, const struct
 	if (rb < 0 || (rb == 1 && nfs_server_registered(lo, RPC_PROG_NSM) &&
 		       nfs_server_service_answers(lo, RPC_PROG_NSM) != 0))
 		return;
-	c->status = CS_WARN;
-	check_detail(c, "but %s on this machine: this machine's lock manager already knows the server, so "
+	c->status = NF_WARN;
+	finding_detail(c, "but %s on this machine: this machine's lock manager already knows the server, so "
 			"locks work for now; after a reboot or a remount every NFSv3 lock will wait or fail",
 		     lo->rpcbind_proto ? "rpc.statd is not running" : "rpcbind does not answer");
-	check_remedy(c, "start it: sudo systemctl enable --now %s", lo->rpcbind_proto ? "rpc-statd" : "rpcbind rpc-statd");
-	check_value_str(c, "cause", lo->rpcbind_proto ? "statd-here" : "rpcbind-here");
+	finding_remedy(c, "start it: sudo systemctl enable --now %s", lo->rpcbind_proto ? "rpc-statd" : "rpcbind rpc-statd");
+	finding_value_str(c, "cause", lo->rpcbind_proto ? "statd-here" : "rpcbind-here");
 }
 
 /* The probe's lock step, if it got that far, as a lock result. */
-static bool from_probe(const struct diag *d, const struct fsinfo *fi, struct lock_result *lr)
+static bool from_probe(const struct facts *d, const struct fsinfo *fi, struct lock_result *lr)
 {
-	const struct probe_step_result *s = &d->probe.step[PS_LOCK];
+	const struct probe_step_result *s = &d->probe.r.step[PS_LOCK];
 
-	if (!d->probe_ran || !d->have_fs_graphroot || !nfs_same_mount(&d->fs_graphroot, fi) || !s->begun)
+	if (!facts_probe_ran(d) || !d->fs_graphroot.path || !nfs_same_mount(&d->fs_graphroot, fi) || !s->begun)
 		return false;
 	memset(lr, 0, sizeof(*lr));
 	if (s->done) {
 		lr->outcome = s->err ? LOCK_FAILED : LOCK_WORKS;
 		lr->err = s->err;
-	} else if (d->probe.timed_out) {
+	} else if (d->probe.r.timed_out) {
 		lr->outcome = LOCK_BLOCKED;
 		lr->err = NF_EDEADLINE;
 	} else {
@@ -174,79 +174,79 @@ static bool from_probe(const struct diag *d, const struct fsinfo *fi, struct loc
 }
 
 /* The check for a lock test (or the probe's lock step) that ran, or not. */
-static struct check *lock_verdict(struct diag *d, struct nfs_places *ps, const struct fsinfo *fi, const char *dir,
-				  const struct lock_result *lr, bool probe)
+static struct finding *lock_verdict(const struct facts *d, struct findings *out, struct nfs_places *ps,
+				    const struct fsinfo *fi, const char *dir, const struct lock_result *lr, bool probe)
 {
-	struct check *c;
+	struct finding *c;
 
 	switch (lr->outcome) {
 	case LOCK_WORKS:
 		if (nfs_local_locks(fi))
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works, locally only (%s%s)", dir,
-				     fi->nolock ? "" : "local_lock=",
-				     fi->nolock ? "nolock" : fi->local_lock);
+			c = finding_add(out, "nfs.locks", G_NFS, NF_OK, "an fcntl lock in %s works, locally only (%s%s)", dir,
+					fi->nolock ? "" : "local_lock=",
+					fi->nolock ? "nolock" : fi->local_lock);
 		else if (probe)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (the probe's)", dir);
+			c = finding_add(out, "nfs.locks", G_NFS, NF_OK, "an fcntl lock in %s works (the probe's)", dir);
 		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_OK, "an fcntl lock in %s works (%.1f ms)", dir, lr->ms);
+			c = finding_add(out, "nfs.locks", G_NFS, NF_OK, "an fcntl lock in %s works (%.1f ms)", dir, lr->ms);
 		if (nfs_is_v3(fi) && !nfs_local_locks(fi))
 			statd_gone_here(ps, c, fi);
 		break;
 	case LOCK_FAILED:
-		c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s fails: %s (%s)", dir,
-			     errno_name(lr->err), strerror(lr->err));
+		c = finding_add(out, "nfs.locks", G_NFS, NF_FAIL, "an fcntl lock in %s fails: %s (%s)", dir,
+				errno_name(lr->err), strerror(lr->err));
 		break;
 	case LOCK_BLOCKED:
 		if (probe)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked until the probe's "
-				     "deadline", dir);
+			c = finding_add(out, "nfs.locks", G_NFS, NF_FAIL, "an fcntl lock in %s blocked until the probe's "
+					"deadline", dir);
 		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "an fcntl lock in %s blocked: no answer within "
-				     "%.1f s", dir, lr->ms / 1000.0);
-		check_detail(c, "Podman would wait there, or fail with ENOLCK");
+			c = finding_add(out, "nfs.locks", G_NFS, NF_FAIL, "an fcntl lock in %s blocked: no answer within "
+					"%.1f s", dir, lr->ms / 1000.0);
+		finding_detail(c, "Podman would wait there, or fail with ENOLCK");
 		break;
 	case LOCK_NO_FILE:
 		if (lr->err == NF_EDEADLINE)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_FAIL, "no answer creating a file in %s: server not "
-				     "responding", dir);
+			c = finding_add(out, "nfs.locks", G_NFS, NF_FAIL, "no answer creating a file in %s: server not "
+					"responding", dir);
 		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "not tried: %s cannot create a file in %s: %s",
-				     d->user, dir, errno_name(lr->err));
+			c = finding_add(out, "nfs.locks", G_NFS, NF_SKIP, "not tried: %s cannot create a file in %s: %s",
+					d->user, dir, errno_name(lr->err));
 		break;
 	case LOCK_NOT_RUN:
 	default:
 		if (lr->cut_short)
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not known, the run's deadline came %.1f s "
-				     "into the lock's wait", fi->mountpoint, lr->ms / 1000.0);
+			c = finding_add(out, "nfs.locks", G_NFS, NF_SKIP, "%s: not known, the run's deadline came %.1f s "
+					"into the lock's wait", fi->mountpoint, lr->ms / 1000.0);
 		else
-			c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, %s", fi->mountpoint,
-				     dir ? "no time left" : "no directory to try in");
+			c = finding_add(out, "nfs.locks", G_NFS, NF_SKIP, "%s: not tried, %s", fi->mountpoint,
+					dir ? "no time left" : "no directory to try in");
 		break;
 	}
 	return c;
 }
 
 /* The values every nfs.locks check carries, whatever happened. */
-static void lock_values(struct check *c, const struct nfs_places *ps, const struct fsinfo *fi, const char *dir,
+static void lock_values(struct finding *c, const struct nfs_places *ps, const struct fsinfo *fi, const char *dir,
 			const struct lock_result *lr, bool probe)
 {
 	struct json_object *a = json_object_new_array();
 
-	check_value_str(c, "mountpoint", fi->mountpoint);
-	check_value_str(c, "directory", dir);
+	finding_value_str(c, "mountpoint", fi->mountpoint);
+	finding_value_str(c, "directory", dir);
 	for (size_t i = 0; i < ps->n; i++)
 		if (ps->v[i].locks && nfs_same_mount(ps->v[i].fi, fi))
 			json_object_array_add(a, json_object_new_string(ps->v[i].what));
-	check_value(c, "used_by", a);
-	check_value_str(c, "outcome", lock_outcome_name(lr->outcome));
-	check_value_str(c, "errno", lr->err ? errno_name(lr->err) : NULL);
-	check_value(c, "ms", lr->ms >= 0 && (lr->outcome == LOCK_WORKS || lr->outcome == LOCK_FAILED ||
+	finding_value(c, "used_by", a);
+	finding_value_str(c, "outcome", lock_outcome_name(lr->outcome));
+	finding_value_str(c, "errno", lr->err ? errno_name(lr->err) : NULL);
+	finding_value(c, "ms", lr->ms >= 0 && (lr->outcome == LOCK_WORKS || lr->outcome == LOCK_FAILED ||
 					      lr->outcome == LOCK_BLOCKED)
 				     ? nfs_json_ms(lr->ms)
 				     : NULL);
-	check_value_bool(c, "from_probe", probe);
-	check_value_str(c, "locks", nfs_local_locks(fi) ? "local" : nfs_is_v3(fi) ? "nlm" : "nfsv4");
-	check_value_bool(c, "left_behind", lr->left_behind);
+	finding_value_bool(c, "from_probe", probe);
+	finding_value_str(c, "locks", nfs_local_locks(fi) ? "local" : nfs_is_v3(fi) ? "nlm" : "nfsv4");
+	finding_value_bool(c, "left_behind", lr->left_behind);
 }
 
 /*
@@ -255,7 +255,7 @@ static void lock_values(struct check *c, const struct nfs_places *ps, const stru
  * an outcome the mount gave (works, fails, blocked for the whole wait) is
  * handed on; a file this user could not create is this user's own.
  */
-static bool shared_lock_test(struct diag *d, const struct fsinfo *fi, const char *dir, int ms,
+static bool shared_lock_test(const struct facts *d, const struct fsinfo *fi, const char *dir, int ms,
 			     struct lock_result *lr)
 {
 	struct runshare *share = diag_cache_share(d->cache);
@@ -287,46 +287,46 @@ static bool shared_lock_test(struct diag *d, const struct fsinfo *fi, const char
 	return a == RS_FOUND;
 }
 
-static void lock_check(struct diag *d, struct nfs_places *ps, const struct fsinfo *fi)
+static void lock_check(const struct facts *d, struct findings *out, struct nfs_places *ps, const struct fsinfo *fi)
 {
 	const char *dir = fi->exists ? fi->resolved : fi->existing;
 	char *on = nfs_places_on(ps, fi, true);
 	struct lock_result lr = {.outcome = LOCK_NOT_RUN};
 	bool probe = false, shared = false;
-	struct check *c;
+	struct finding *c;
 	int ms = guard_remaining_ms() - LOCK_RESERVE_MS;
 
 	if (ms > LOCK_MS)
 		ms = LOCK_MS;
 	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE || (dir && fsx_mount_dead(dir))) {
-		c = diag_add(d, "nfs.locks", G_NFS, CS_SKIP, "%s: not tried, the server does not answer (see nfs.server)",
-			     fi->mountpoint);
+		c = finding_add(out, "nfs.locks", G_NFS, NF_SKIP, "%s: not tried, the server does not answer (see nfs.server)",
+				fi->mountpoint);
 		goto values;
 	}
 	probe = from_probe(d, fi, &lr);
 	if (!probe && dir && ms >= LOCK_MIN_MS)
 		shared = shared_lock_test(d, fi, dir, ms, &lr);
-	c = lock_verdict(d, ps, fi, dir, &lr, probe);
+	c = lock_verdict(d, out, ps, fi, dir, &lr, probe);
 	if (shared)
-		check_detail(c, "the outcome of this run's one lock test on %s, made in another user's directory",
-			     fi->mountpoint);
-	check_detail(c, "Podman takes fcntl locks here for: %s", on);
+		finding_detail(c, "the outcome of this run's one lock test on %s, made in another user's directory",
+			       fi->mountpoint);
+	finding_detail(c, "Podman takes fcntl locks here for: %s", on);
 	if (lr.outcome == LOCK_FAILED || lr.outcome == LOCK_BLOCKED)
 		explain(ps, c, fi);
 	if (probe)
-		check_detail(c, "from the probe's lock step (F_SETLK in the user namespace, on the graphroot's "
+		finding_detail(c, "from the probe's lock step (F_SETLK in the user namespace, on the graphroot's "
 				"filesystem)");
 	if (lr.leftovers_removed)
-		check_detail(c, "removed %d file left by an earlier run that was killed", lr.leftovers_removed);
+		finding_detail(c, "removed %d file left by an earlier run that was killed", lr.leftovers_removed);
 	if (lr.left_behind)
-		check_detail(c, "could not remove %s; the next run removes it", lr.file);
+		finding_detail(c, "could not remove %s; the next run removes it", lr.file);
 values:
 	lock_values(c, ps, fi, dir, &lr, probe);
 	lock_result_free(&lr);
 	free(on);
 }
 
-void check_nfs_locks(struct diag *d, struct nfs_places *ps)
+void check_nfs_locks(const struct facts *d, struct findings *out, struct nfs_places *ps)
 {
 	for (size_t i = 0; i < ps->n; i++) {
 		bool first = ps->v[i].locks;
@@ -335,6 +335,6 @@ void check_nfs_locks(struct diag *d, struct nfs_places *ps)
 			if (ps->v[k].locks && nfs_same_mount(ps->v[k].fi, ps->v[i].fi))
 				first = false;
 		if (first)
-			lock_check(d, ps, ps->v[i].fi);
+			lock_check(d, out, ps, ps->v[i].fi);
 	}
 }

@@ -6,6 +6,6 @@
 #include "diag.h"
 #include "nfs-places.h"
 
-void check_nfs_locks(struct diag *d, struct nfs_places *ps);
+void check_nfs_locks(const struct facts *d, struct findings *out, struct nfs_places *ps);
 
 #endif

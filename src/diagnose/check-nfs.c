@@ -28,7 +28,7 @@
 /* Below this, asking a server would only be cut off. */
 #define SERVER_MIN_MS 300
 
-static char *config_dir(const struct diag *d)
+static char *config_dir(const struct facts *d)
 {
 	const char *x = userenv_get(&d->t.env, "XDG_CONFIG_HOME"), *h = userenv_get(&d->t.env, "HOME");
 
@@ -39,7 +39,10 @@ static char *config_dir(const struct diag *d)
 	return h && *h ? xasprintf("%s/.config", h) : NULL;
 }
 
-static void add_place(struct diag *d, struct nfs_places *ps, const char *what, const char *path, bool locks)
+/* The place WHAT at PATH; KNOWN: its filesystem, when the facts have it
+ * (gather_filesystems), else it is looked up here. */
+static void add_place(const struct facts *d, struct nfs_places *ps, const char *what, const char *path,
+		      const struct fsinfo *known, bool locks)
 {
 	struct nfs_place *p;
 	struct fsx x = {.as = d->t.as};
@@ -50,8 +53,8 @@ static void add_place(struct diag *d, struct nfs_places *ps, const char *what, c
 	memset(p, 0, sizeof(*p));
 	p->what = what;
 	p->locks = locks;
-	if (strcmp(what, "graphroot") == 0 && d->have_fs_graphroot) {
-		p->fi = &d->fs_graphroot;
+	if (known && known->path) {
+		p->fi = known;
 	} else {
 		p->fi = &p->own;
 		fsinfo_get(&p->own, path, &x);
@@ -91,46 +94,46 @@ static struct json_object *places_json(const struct nfs_places *ps, const struct
 
 /* ---- nfs.options ---- */
 
-static void options_check(struct diag *d, const struct nfs_places *ps, const struct fsinfo *fi)
+static void options_check(struct findings *out, const struct nfs_places *ps, const struct fsinfo *fi)
 {
 	char *desc = fsinfo_describe(fi), *on = nfs_places_on(ps, fi, false);
 	struct json_object *o = nfs_mount_json(fi);
-	struct check *c = diag_add(d, "nfs.options", G_NFS, CS_OK, "%s: %s, for %s", fi->mountpoint, desc, on);
+	struct finding *c = finding_add(out, "nfs.options", G_NFS, NF_OK, "%s: %s, for %s", fi->mountpoint, desc, on);
 
 	if (fi->soft) {
-		check_worst(c, CS_WARN);
-		check_detail(c, "soft: when the server is slow, reads and writes fail with EIO instead of "
+		finding_worst(c, NF_WARN);
+		finding_detail(c, "soft: when the server is slow, reads and writes fail with EIO instead of "
 				"waiting; under the load of a pull, a layer can be left half written");
-		check_remedy(c, "mount it hard (the default), or keep the storage off this mount");
+		finding_remedy(c, "mount it hard (the default), or keep the storage off this mount");
 	}
 	if (fi->sec && strncmp(fi->sec, "krb5", 4) == 0) {
-		check_worst(c, CS_WARN);
-		check_detail(c, "sec=%s: every access needs a valid Kerberos ticket; a long pull or build fails "
+		finding_worst(c, NF_WARN);
+		finding_detail(c, "sec=%s: every access needs a valid Kerberos ticket; a long pull or build fails "
 				"with EACCES or EKEYEXPIRED when the ticket expires", fi->sec);
-		check_remedy(c, "keep the ticket renewed for as long as Podman runs (krenew, k5start), or keep "
+		finding_remedy(c, "keep the ticket renewed for as long as Podman runs (krenew, k5start), or keep "
 				"the storage off this mount");
 	}
 	if (nfs_local_locks(fi)) {
-		check_worst(c, CS_WARN);
-		check_detail(c, "%s%s: fcntl locks are local to this machine; fine while only this machine uses the "
+		finding_worst(c, NF_WARN);
+		finding_detail(c, "%s%s: fcntl locks are local to this machine; fine while only this machine uses the "
 				"storage, unsafe if containers on several machines use the same home at once",
 			     fi->nolock ? "" : "local_lock=", fi->nolock ? "nolock" : fi->local_lock);
-		check_remedy(c, "use the storage from one machine at a time, or mount without nolock/local_lock");
+		finding_remedy(c, "use the storage from one machine at a time, or mount without nolock/local_lock");
 	} else if (nfs_is_v3(fi)) {
-		check_detail(c, "NFSv3: fcntl locks go to the server's lock manager (nlockmgr), and need rpc.statd "
+		finding_detail(c, "NFSv3: fcntl locks go to the server's lock manager (nlockmgr), and need rpc.statd "
 				"running on this machine and on the server (see nfs.server and nfs.locks)");
 	} else {
-		check_detail(c, "NFSv4: locks are part of the protocol; no lock manager or rpc.statd is needed");
+		finding_detail(c, "NFSv4: locks are part of the protocol; no lock manager or rpc.statd is needed");
 	}
 	if (fi->proto && strncmp(fi->proto, "udp", 3) == 0)
-		check_detail(c, "proto=%s: the server is asked over TCP here; a server with TCP off may not "
+		finding_detail(c, "proto=%s: the server is asked over TCP here; a server with TCP off may not "
 				"answer nfscheck while the mount works", fi->proto);
-	check_value_str(c, "mountpoint", fi->mountpoint);
-	check_value_str(c, "source", fi->source);
-	check_value_str(c, "fstype", fi->fstype);
-	check_value(c, "nfs", o);
-	check_value_str(c, "locks", nfs_local_locks(fi) ? "local" : nfs_is_v3(fi) ? "nlm" : "nfsv4");
-	check_value(c, "used_by", places_json(ps, fi));
+	finding_value_str(c, "mountpoint", fi->mountpoint);
+	finding_value_str(c, "source", fi->source);
+	finding_value_str(c, "fstype", fi->fstype);
+	finding_value(c, "nfs", o);
+	finding_value_str(c, "locks", nfs_local_locks(fi) ? "local" : nfs_is_v3(fi) ? "nlm" : "nfsv4");
+	finding_value(c, "used_by", places_json(ps, fi));
 	free(desc);
 	free(on);
 }
@@ -142,7 +145,7 @@ static void options_check(struct diag *d, const struct nfs_places *ps, const str
  * a server is asked once per run. Only a report that settled every question
  * is handed on; one cut short by this user's deadline is this user's own.
  */
-static void ask_server(struct diag *d, struct nfs_server_entry *s, bool locks_later)
+static void ask_server(const struct facts *d, struct nfs_server_entry *s, bool locks_later)
 {
 	/* As the user when root asks for one: no question needs privilege. */
 	struct nfs_server_request rq = {.host = s->host, .port = s->port, .rpcbind_port = RPC_PORT_RPCBIND, .as = d->t.as};
@@ -202,40 +205,40 @@ static char *mounts_of(const struct nfs_places *ps, const struct nfs_server_entr
 }
 
 /* The OK wording: what rpcbind lists, and what the judgement left open. */
-static struct check *server_answers(struct diag *d, const struct nfs_server_entry *s, const struct nfs_need *need,
-				    const struct nfs_judgement *j)
+static struct finding *server_answers(struct findings *out, const struct nfs_server_entry *s,
+				      const struct nfs_judgement *j)
 {
 	const struct nfs_server_report *r = &s->r;
 	char *mountd = nfs_server_service_text(r, RPC_PROG_MOUNT), *nlm = nfs_server_service_text(r, RPC_PROG_NLM),
 	     *nsm = nfs_server_service_text(r, RPC_PROG_NSM);
-	struct check *c = diag_add(d, "nfs.server", G_NFS, CS_OK, "%s answers %s%s", s->host, j->versions,
+	struct finding *c = finding_add(out, "nfs.server", G_NFS, NF_OK, "%s answers %s%s", s->host, j->versions,
 				   j->rpcbind < 0    ? "; rpcbind not asked to the end, the time ran out"
 				   : j->rpcbind == 0 ? "; rpcbind does not answer"
 				   : nlm && nsm      ? "; rpcbind lists the lock manager and status monitor"
 						     : "");
 
 	if (r->rpcbind_proto)
-		check_detail(c, "rpcbind (protocol %d): mountd %s; nlockmgr %s; status %s", r->rpcbind_proto,
-			     mountd ? mountd : "not registered", nlm ? nlm : "not registered",
-			     nsm ? nsm : "not registered");
-	else if (need->v3 && j->rpcbind == 0) {
-		check_worst(c, CS_WARN);
-		check_detail(c, "rpcbind on %s does not answer; NFSv3 needs it to mount", s->host);
+		finding_detail(c, "rpcbind (protocol %d): mountd %s; nlockmgr %s; status %s", r->rpcbind_proto,
+			       mountd ? mountd : "not registered", nlm ? nlm : "not registered",
+			       nsm ? nsm : "not registered");
+	else if (j->rpcbind_silent) {
+		finding_worst(c, NF_WARN);
+		finding_detail(c, "rpcbind on %s does not answer; NFSv3 needs it to mount", s->host);
 	}
 	/* Not known is not fine: the server command's rule, whether or not rpcbind answered. */
 	if (j->locks_unknown) {
-		check_worst(c, CS_WARN);
-		check_detail(c, "whether NFSv3 locks will work is not known: run nfscheck diagnose again with "
+		finding_worst(c, NF_WARN);
+		finding_detail(c, "whether NFSv3 locks will work is not known: run nfscheck diagnose again with "
 				"a longer --timeout");
 	} else if (j->rpcbind_unasked) {
-		check_worst(c, CS_WARN);
-		check_detail(c, "rpcbind on %s was not asked to the end, the time ran out; NFSv3 needs it to mount: "
+		finding_worst(c, NF_WARN);
+		finding_detail(c, "rpcbind on %s was not asked to the end, the time ran out; NFSv3 needs it to mount: "
 				"run nfscheck diagnose again with a longer --timeout", s->host);
 	}
 	if (j->mountd_missing) {
-		check_worst(c, CS_WARN);
-		check_detail(c, "mountd on %s %s: NFSv3 clients cannot mount from it, so a remount here would fail",
-			     s->host, mountd ? "is registered with rpcbind, but does not answer" : "is not registered with rpcbind");
+		finding_worst(c, NF_WARN);
+		finding_detail(c, "mountd on %s %s: NFSv3 clients cannot mount from it, so a remount here would fail",
+			       s->host, mountd ? "is registered with rpcbind, but does not answer" : "is not registered with rpcbind");
 	}
 	free(mountd);
 	free(nlm);
@@ -243,68 +246,60 @@ static struct check *server_answers(struct diag *d, const struct nfs_server_entr
 	return c;
 }
 
-/* Whether the NFS port refused the connection: the host answered, with no. */
-static bool refused(const struct nfs_server_report *r)
-{
-	const struct nfs_step *c = nfs_server_step(r, "connect");
-
-	return c && c->o.err == ECONNREFUSED;
-}
-
 /* The judgement of nfs_server_judge(), for the mounts from S, as a check. */
-static void server_check(struct diag *d, struct nfs_places *ps, struct nfs_server_entry *s)
+static void server_check(struct findings *out, struct nfs_places *ps, struct nfs_server_entry *s)
 {
 	const struct nfs_server_report *r = &s->r;
 	struct nfs_need need;
 	char *mounts = mounts_of(ps, s, &need.v3_locks, &need.v3, &need.v4);
 	struct json_object *ma = json_object_new_array();
 	struct nfs_judgement j;
-	struct check *c;
+	struct finding *c;
 
 	for (size_t i = 0; i < ps->n; i++)
 		if (nfs_first_on_mount(ps, i) && nfs_mount_host(ps->v[i].fi) && strcmp(nfs_mount_host(ps->v[i].fi), s->host) == 0 &&
 		    nfs_mount_port(ps->v[i].fi) == s->port)
 			json_object_array_add(ma, json_object_new_string(ps->v[i].fi->mountpoint));
 	if (!s->probed) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not asked, no time left", s->host);
-		check_value(c, "mounts", ma);
+		c = finding_add(out, "nfs.server", G_NFS, NF_SKIP, "%s: not asked, no time left", s->host);
+		finding_value(c, "mounts", ma);
 		free(mounts);
 		return;
 	}
 	nfs_server_judge(r, &need, &j);
 	/* A problem the server did not settle by answering is not known, not a fault. */
 	if (j.problem && j.outcome != NFS_DOWN) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_SKIP, "%s: not known, %s", s->host, j.problem);
-		check_remedy(c, "run nfscheck diagnose again with a longer --timeout");
-	} else if (j.problem && refused(r)) {
+		c = finding_add(out, "nfs.server", G_NFS, NF_SKIP, "%s: not known, %s", s->host, j.problem);
+		finding_remedy(c, "run nfscheck diagnose again with a longer --timeout");
+	} else if (j.problem && j.refused) {
 		/* A refusal is an answer: not "not responding", but no NFS there. */
-		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not serving NFS: %s", s->host, j.problem);
-		check_detail(c, "a new mount from it fails, and everything under %s hangs until it serves again",
-			     mounts);
-		check_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
+		c = finding_add(out, "nfs.server", G_NFS, NF_FAIL, "%s is not serving NFS: %s", s->host, j.problem);
+		finding_detail(c, "a new mount from it fails, and everything under %s hangs until it serves again",
+			       mounts);
+		finding_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
 				"storage off it");
 	} else if (j.problem) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s is not responding: %s", s->host, j.problem);
-		check_detail(c, "everything under %s will hang until it answers again", mounts);
-		check_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
+		c = finding_add(out, "nfs.server", G_NFS, NF_FAIL, "%s is not responding: %s", s->host, j.problem);
+		finding_detail(c, "everything under %s will hang until it answers again", mounts);
+		finding_remedy(c, "bring the NFS server back (on the server: systemctl status nfs-server), or move the "
 				"storage off it");
 	} else if (j.gap) {
-		c = diag_add(d, "nfs.server", G_NFS, CS_FAIL, "%s answers %s, but NFSv3 locks will fail: %s", s->host,
-			     j.versions, j.gap);
-		check_detail(c, "%s is mounted with NFSv3 and locking on: every fcntl lock Podman takes goes to the "
+		c = finding_add(out, "nfs.server", G_NFS, NF_FAIL, "%s answers %s, but NFSv3 locks will fail: %s", s->host,
+				j.versions, j.gap);
+		finding_detail(c, "%s is mounted with NFSv3 and locking on: every fcntl lock Podman takes goes to the "
 				"server's lock manager", mounts);
-		check_remedy(c, "on the server, start the lock services (systemctl start rpc-statd nfs-server), or "
+		finding_remedy(c, "on the server, start the lock services (systemctl start rpc-statd nfs-server), or "
 				"mount with vers=4.2, which has locking built in");
 	} else {
-		c = server_answers(d, s, &need, &j);
+		c = server_answers(out, s, &j);
 	}
 	if (j.missing_version) {
-		check_worst(c, CS_WARN);
-		check_detail(c, "a mount uses NFSv%d, which the server does not answer now", j.missing_version);
+		finding_worst(c, NF_WARN);
+		finding_detail(c, "a mount uses NFSv%d, which the server does not answer now", j.missing_version);
 	}
-	check_detail(c, "mounts from %s: %s", s->host, mounts);
-	check_value(c, "server", nfs_server_json(r));
-	check_value(c, "mounts", ma);
+	finding_detail(c, "mounts from %s: %s", s->host, mounts);
+	finding_value(c, "server", nfs_server_json(r));
+	finding_value(c, "mounts", ma);
 	nfs_judgement_free(&j);
 	free(mounts);
 }
@@ -330,7 +325,7 @@ static bool nfs_possible(void)
 	return yes;
 }
 
-void check_nfs(struct diag *d)
+void check_nfs(const struct facts *d, struct findings *out)
 {
 	struct nfs_places ps = {0};
 	bool locks_later = false;
@@ -340,18 +335,18 @@ void check_nfs(struct diag *d)
 		return;
 	cfg = config_dir(d);
 	if (d->model_ok) {
-		add_place(d, &ps, "graphroot", d->m.graphroot.value, true);
-		add_place(d, &ps, "imagestore", d->m.imagestore.value, false);
-		add_place(d, &ps, "runroot", d->m.runroot.value, false);
+		add_place(d, &ps, "graphroot", d->m.graphroot.value, &d->fs_graphroot, true);
+		add_place(d, &ps, "imagestore", d->m.imagestore.value, &d->fs_imagestore, false);
+		add_place(d, &ps, "runroot", d->m.runroot.value, &d->fs_runroot, false);
 	}
-	add_place(d, &ps, "~/.config", cfg, true);
+	add_place(d, &ps, "~/.config", cfg, NULL, true);
 	free(cfg);
 	for (size_t i = 0; i < ps.n; i++) {
 		struct nfs_server_entry *s;
 
 		if (!nfs_first_on_mount(&ps, i))
 			continue;
-		options_check(d, &ps, ps.v[i].fi);
+		options_check(out, &ps, ps.v[i].fi);
 		locks_later = locks_later || ps.v[i].locks;
 		if (!nfs_mount_host(ps.v[i].fi) || nfs_server_of(&ps, ps.v[i].fi))
 			continue;
@@ -363,9 +358,9 @@ void check_nfs(struct diag *d)
 	}
 	for (size_t i = 0; i < ps.nservers; i++) {
 		ask_server(d, &ps.servers[i], locks_later);
-		server_check(d, &ps, &ps.servers[i]);
+		server_check(out, &ps, &ps.servers[i]);
 	}
-	check_nfs_locks(d, &ps);
+	check_nfs_locks(d, out, &ps);
 	places_free(&ps);
 }
 

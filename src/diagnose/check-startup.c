@@ -41,7 +41,7 @@
 
 #define G_STARTUP "Podman start-up"
 
-static struct fsx user_fs(const struct diag *d)
+static struct fsx user_fs(const struct facts *d)
 {
 	struct fsx x = {.as = d->t.as};
 
@@ -49,61 +49,61 @@ static struct fsx user_fs(const struct diag *d)
 }
 
 /* A failed decision: the check, its values, and what Podman says. */
-static struct check *dir_fail(struct diag *d, const char *id, const char *what, const char *path,
-			      const char *at, int err, enum check_status st)
+static struct finding *dir_fail(const struct facts *d, struct findings *out, const char *id, const char *what,
+				const char *path, const char *at, int err, enum nf_status st)
 {
-	struct check *c;
+	struct finding *c;
 
 	if (strcmp(at, path) == 0)
-		c = diag_add(d, id, G_STARTUP, st, "%s %s: %s cannot use it: %s", what, path, d->user, errno_name(err));
+		c = finding_add(out, id, G_STARTUP, st, "%s %s: %s cannot use it: %s", what, path, d->user, errno_name(err));
 	else
-		c = diag_add(d, id, G_STARTUP, st, "%s %s: %s cannot create it in %s: %s", what, path, d->user, at,
-			     errno_name(err));
-	check_value_str(c, "path", path);
-	check_value_str(c, "at", at);
-	check_value_str(c, "errno", errno_name(err));
+		c = finding_add(out, id, G_STARTUP, st, "%s %s: %s cannot create it in %s: %s", what, path, d->user, at,
+				errno_name(err));
+	finding_value_str(c, "path", path);
+	finding_value_str(c, "at", at);
+	finding_value_str(c, "errno", errno_name(err));
 	return c;
 }
 
 /*
- * Decide USE for PATH. Returns the check added: CS_OK, or ST; when
+ * Decide USE for PATH. Returns the check added: NF_OK, or ST; when
  * nfscheck itself could not decide, a warning and an incomplete run (a
  * failure when the filesystem does not answer: Podman would hang there).
  */
-static struct check *dir_check(struct diag *d, const char *id, const char *what, const char *path,
-			       enum fsx_dir_use use, enum check_status st)
+static struct finding *dir_check(const struct facts *d, struct findings *out, const char *id, const char *what,
+				 const char *path, enum fsx_dir_use use, enum nf_status st)
 {
 	struct fsx x = user_fs(d);
-	struct check *c;
+	struct finding *c;
 	char *at = NULL;
 	int verdict = 0, err = fsx_dir_usable(&x, path, use, &verdict, &at);
 
 	if (err) {
-		c = diag_add(d, id, G_STARTUP, CS_WARN, "%s %s: cannot tell whether %s can use it: %s", what, path,
-			     d->user, nf_strerror(err));
-		check_value_str(c, "path", path);
+		c = finding_add(out, id, G_STARTUP, NF_WARN, "%s %s: cannot tell whether %s can use it: %s", what, path,
+				d->user, nf_strerror(err));
+		finding_value_str(c, "path", path);
 		/* The path did not answer in its own time: Podman would hang
 		 * there. Cut short by --timeout, it only went unchecked. */
 		if (err == NF_EDEADLINE && guard_remaining_ms() > 0)
-			c->status = CS_FAIL;
+			c->status = NF_FAIL;
 		else
-			d->incomplete = true;
+			out->incomplete = true;
 		free(at);
 		return c;
 	}
 	if (verdict) {
-		c = dir_fail(d, id, what, path, at, verdict, st);
+		c = dir_fail(d, out, id, what, path, at, verdict, st);
 	} else {
-		c = diag_add(d, id, G_STARTUP, CS_OK, "%s %s: %s", what, path,
-			     use == FSX_DIR_READ ? "readable" : use == FSX_DIR_CREATE ? "creatable and writable" : "writable");
-		check_value_str(c, "path", path);
+		c = finding_add(out, id, G_STARTUP, NF_OK, "%s %s: %s", what, path,
+				use == FSX_DIR_READ ? "readable" : use == FSX_DIR_CREATE ? "creatable and writable" : "writable");
+		finding_value_str(c, "path", path);
 	}
 	free(at);
 	return c;
 }
 
 /* A runroot the user can use: their runtime directory, else /run/user/UID. */
-static char *runroot_suggestion(struct diag *d)
+static char *runroot_suggestion(const struct facts *d)
 {
 	const char *xdg = userenv_get(&d->t.env, "XDG_RUNTIME_DIR");
 	char *cand[2], *found = NULL;
@@ -133,43 +133,43 @@ static char *runroot_suggestion(struct diag *d)
  * image yet (seen with 4.3.1: "mkdir /run/containers: permission denied"
  * left bolt_state.db behind).
  */
-static void remedy_pinned(struct diag *d, struct check *c, const char *db)
+static void remedy_pinned(const struct facts *d, struct finding *c, const char *db)
 {
 	char *qd = shell_quote(db), *qu = d->t.as ? shell_quote(d->user) : NULL;
 
-	check_detail(c, "the libpod database %s pins it; made by starts that failed, it holds nothing yet, and "
+	finding_detail(c, "the libpod database %s pins it; made by starts that failed, it holds nothing yet, and "
 			"only without it does a new runroot take effect (if this store once worked, give %s its "
 			"runroot's directory back instead)", db, d->user);
-	check_fix(c, FIX_RUNTIME, "%s%s%srm -- %s", qu ? "sudo -u " : "", qu ? qu : "", qu ? " " : "", qd);
+	finding_fix(c, FIX_RUNTIME, "%s%s%srm -- %s", qu ? "sudo -u " : "", qu ? qu : "", qu ? " " : "", qd);
 	free(qd);
 	free(qu);
 }
 
-static void remedy_runroot(struct diag *d, struct check *c)
+static void remedy_runroot(const struct facts *d, struct finding *c)
 {
 	const struct origin *o = &d->m.runroot.origin;
 	char *rr, *uf, *qg, *qr;
 
 	if (o->kind != OR_FILE && o->kind != OR_DATABASE) {
-		check_remedy(c, "set XDG_RUNTIME_DIR to a local directory %s owns, mode 0700 (/run/user/%u from a "
+		finding_remedy(c, "set XDG_RUNTIME_DIR to a local directory %s owns, mode 0700 (/run/user/%u from a "
 				"systemd login)", d->user, (unsigned)d->t.env.uid);
 		return;
 	}
-	check_detail(c, "the runroot comes from %s", o->file);
+	finding_detail(c, "the runroot comes from %s", o->file);
 	if (o->kind == OR_DATABASE)
 		remedy_pinned(d, c, o->file);
 	rr = runroot_suggestion(d);
 	if (!rr || !d->m.graphroot.value) {
-		check_remedy(c, "set runroot in %s to a directory %s can create (under /run/user/%u)", o->file, d->user,
-			     (unsigned)d->t.env.uid);
+		finding_remedy(c, "set runroot in %s to a directory %s can create (under /run/user/%u)", o->file, d->user,
+			       (unsigned)d->t.env.uid);
 		free(rr);
 		return;
 	}
 	uf = diag_user_flag(d);
 	qg = shell_quote(d->m.graphroot.value);
 	qr = shell_quote(rr);
-	check_remedy(c, "give %s a runroot it can create, such as %s", d->user, rr);
-	check_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s --runroot %s%s", d->t.as ? "sudo " : "", qg, qr, uf);
+	finding_remedy(c, "give %s a runroot it can create, such as %s", d->user, rr);
+	finding_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s --runroot %s%s", d->t.as ? "sudo " : "", qg, qr, uf);
 	free(uf);
 	free(qg);
 	free(qr);
@@ -177,21 +177,21 @@ static void remedy_runroot(struct diag *d, struct check *c)
 }
 
 /* The three storage roots; true when the graphroot is usable. */
-static bool check_roots(struct diag *d)
+static bool check_roots(const struct facts *d, struct findings *out)
 {
-	struct check *c;
+	struct finding *c;
 	const char *is = d->m.imagestore.value;
 	bool graphroot_ok;
 
-	c = dir_check(d, "startup.graphroot", "graphroot", d->m.graphroot.value, FSX_DIR_CREATE, CS_FAIL);
-	graphroot_ok = c->status != CS_FAIL;
+	c = dir_check(d, out, "startup.graphroot", "graphroot", d->m.graphroot.value, FSX_DIR_CREATE, NF_FAIL);
+	graphroot_ok = c->status != NF_FAIL;
 	if (!graphroot_ok) {
-		check_detail(c, "Podman stops at its first mkdir there");
+		finding_detail(c, "Podman stops at its first mkdir there");
 		remedy_move_graphroot(d, c);
 	}
 	if (d->m.runroot.value) {
-		c = dir_check(d, "startup.runroot", "runroot", d->m.runroot.value, FSX_DIR_CREATE, CS_FAIL);
-		if (c->status == CS_FAIL)
+		c = dir_check(d, out, "startup.runroot", "runroot", d->m.runroot.value, FSX_DIR_CREATE, NF_FAIL);
+		if (c->status == NF_FAIL)
 			remedy_runroot(d, c);
 	}
 	if (!is || !*is)
@@ -207,31 +207,31 @@ static bool check_roots(struct diag *d)
 		if (!getcwd(cwd, sizeof(cwd)))
 			snprintf(cwd, sizeof(cwd), "/");
 		abs = go_join(cwd, is);
-		c = dir_check(d, "startup.imagestore", "imagestore", abs, FSX_DIR_CREATE, CS_FAIL);
+		c = dir_check(d, out, "startup.imagestore", "imagestore", abs, FSX_DIR_CREATE, NF_FAIL);
 		/* Where the directory can be made, the overlay driver still stops:
 		 * "configure storage: path: $HOME/.../l should be absolute" (5.4.2,
 		 * 5.8.6, 6.1.1, tests/corpus-releases.sh). */
 		if (d->m.driver.value && strcmp(d->m.driver.value, "overlay") == 0)
-			c->status = CS_FAIL;
+			c->status = NF_FAIL;
 		else
-			check_worst(c, CS_WARN);
-		check_detail(c, "imagestore = \"%s\" is not an absolute path%s: Podman takes it relative to the "
+			finding_worst(c, NF_WARN);
+		finding_detail(c, "imagestore = \"%s\" is not an absolute path%s: Podman takes it relative to the "
 				"directory it runs in%s", is,
 			     strchr(is, '$') ? " (Podman does not expand variables in imagestore)" : "",
-			     c->status == CS_FAIL ? ", and the overlay driver refuses a relative path"
+			     c->status == NF_FAIL ? ", and the overlay driver refuses a relative path"
 						  : ", so the store moves with the current directory");
-		check_remedy(c, "write the imagestore as an absolute path, without variables");
+		finding_remedy(c, "write the imagestore as an absolute path, without variables");
 		free(abs);
 		return graphroot_ok;
 	}
-	c = dir_check(d, "startup.imagestore", "imagestore", is, FSX_DIR_CREATE, CS_FAIL);
-	if (c->status == CS_FAIL)
-		check_remedy(c, "point imagestore at a directory %s can create, or remove it", d->user);
+	c = dir_check(d, out, "startup.imagestore", "imagestore", is, FSX_DIR_CREATE, NF_FAIL);
+	if (c->status == NF_FAIL)
+		finding_remedy(c, "point imagestore at a directory %s can create, or remove it", d->user);
 	return graphroot_ok;
 }
 
 /* A lock file of an additional store: opened read-only, created when missing. */
-static bool lock_usable(struct diag *d, struct check *c, const char *store, const char *sub, const char *lock)
+static bool lock_usable(const struct facts *d, struct finding *c, const char *store, const char *sub, const char *lock)
 {
 	struct fsx x = user_fs(d);
 	char *dir = go_join(store, sub), *path = go_join(dir, lock), *at = NULL;
@@ -243,11 +243,11 @@ static bool lock_usable(struct diag *d, struct check *c, const char *store, cons
 	else if (err == ENOENT && fsx_dir_usable(&x, dir, FSX_DIR_CREATE, &verdict, &at) != 0)
 		verdict = 0; /* undecided: say nothing rather than guess */
 	if (verdict) {
-		check_worst(c, CS_FAIL);
-		check_detail(c, "%s %s: %s (Podman: \"open %s: ...\" or \"creating lock file directory: mkdir "
+		finding_worst(c, NF_FAIL);
+		finding_detail(c, "%s %s: %s (Podman: \"open %s: ...\" or \"creating lock file directory: mkdir "
 				"...\")", err == 0 ? "cannot read" : "cannot create", path, errno_name(verdict), path);
-		check_value_str(c, "lock", path);
-		check_value_str(c, "errno", errno_name(verdict));
+		finding_value_str(c, "lock", path);
+		finding_value_str(c, "errno", errno_name(verdict));
 	}
 	free(at);
 	free(path);
@@ -255,42 +255,42 @@ static bool lock_usable(struct diag *d, struct check *c, const char *store, cons
 	return verdict == 0;
 }
 
-static void check_additional_stores(struct diag *d)
+static void check_additional_stores(const struct facts *d, struct findings *out)
 {
 	const char *drv = d->m.driver.value ? d->m.driver.value : "overlay";
 
 	for (size_t i = 0; i < d->m.additional_image_stores.n; i++) {
 		const char *s = d->m.additional_image_stores.v[i].text;
 		char *images = xasprintf("%s-images", drv), *layers = xasprintf("%s-layers", drv);
-		struct check *c = dir_check(d, "startup.additionalimagestore", "additional image store", s,
-					    FSX_DIR_READ, CS_FAIL);
+		struct finding *c = dir_check(d, out, "startup.additionalimagestore", "additional image store", s,
+					    FSX_DIR_READ, NF_FAIL);
 
-		if (c->status == CS_FAIL)
-			check_detail(c, "Podman stops: \"%s: can't stat imageStore dir %s\" (vfs: \"creating locker "
+		if (c->status == NF_FAIL)
+			finding_detail(c, "Podman stops: \"%s: can't stat imageStore dir %s\" (vfs: \"creating locker "
 					"directory\")", drv, s);
-		else if (c->status == CS_OK && lock_usable(d, c, s, images, "images.lock"))
+		else if (c->status == NF_OK && lock_usable(d, c, s, images, "images.lock"))
 			lock_usable(d, c, s, layers, "layers.lock");
-		if (c->status == CS_FAIL)
-			check_remedy(c, "remove %s from additionalimagestores, or have its owner create it with "
+		if (c->status == NF_FAIL)
+			finding_remedy(c, "remove %s from additionalimagestores, or have its owner create it with "
 					"%s and %s readable by %s", s, images, layers, d->user);
 		free(images);
 		free(layers);
 	}
 }
 
-static void check_engine_dirs(struct diag *d, bool graphroot_ok)
+static void check_engine_dirs(const struct facts *d, struct findings *out, bool graphroot_ok)
 {
 	const struct setting *sd = &d->m.static_dir, *vp = &d->m.volume_path, *ic = &d->m.image_copy_tmp_dir;
-	struct check *c;
+	struct finding *c;
 	char *from;
 
 	/* Under a graphroot that already failed, the same fault again says nothing new. */
 	if (sd->value && (graphroot_ok || sd->origin.kind == OR_FILE)) {
-		c = dir_check(d, "startup.static-dir", "libpod static directory", sd->value, FSX_DIR_CREATE, CS_FAIL);
-		if (c->status == CS_FAIL) {
-			check_detail(c, "Podman stops: \"creating runtime static files directory: mkdir ...\"");
+		c = dir_check(d, out, "startup.static-dir", "libpod static directory", sd->value, FSX_DIR_CREATE, NF_FAIL);
+		if (c->status == NF_FAIL) {
+			finding_detail(c, "Podman stops: \"creating runtime static files directory: mkdir ...\"");
 			if (sd->origin.kind == OR_FILE)
-				check_remedy(c, "correct static_dir in %s:%u, or remove it", sd->origin.file, sd->origin.line);
+				finding_remedy(c, "correct static_dir in %s:%u, or remove it", sd->origin.file, sd->origin.line);
 			else
 				remedy_move_graphroot(d, c);
 		}
@@ -298,13 +298,13 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 	if (vp->value && (graphroot_ok || vp->origin.kind == OR_FILE)) {
 		bool at_start = d->m.pv.release >= PV(5, 3); /* libpod, not storage */
 
-		c = dir_check(d, "startup.volume-path", "volume path", vp->value, FSX_DIR_CREATE,
-			      at_start ? CS_FAIL : CS_WARN);
-		if (c->status == CS_FAIL || c->status == CS_WARN) {
-			check_detail(c, at_start ? "Podman stops: \"creating runtime volume path directory: mkdir ...\""
+		c = dir_check(d, out, "startup.volume-path", "volume path", vp->value, FSX_DIR_CREATE,
+			      at_start ? NF_FAIL : NF_WARN);
+		if (c->status == NF_FAIL || c->status == NF_WARN) {
+			finding_detail(c, at_start ? "Podman stops: \"creating runtime volume path directory: mkdir ...\""
 						 : "this Podman starts and imports images, but creating a named volume fails");
 			if (vp->origin.kind == OR_FILE)
-				check_remedy(c, "correct volume_path in %s:%u", vp->origin.file, vp->origin.line);
+				finding_remedy(c, "correct volume_path in %s:%u", vp->origin.file, vp->origin.line);
 		}
 	}
 	if (!ic->value)
@@ -312,44 +312,44 @@ static void check_engine_dirs(struct diag *d, bool graphroot_ok)
 	/* common's ImageCopyTmpDir: "invalid image_copy_tmp_dir value %q
 	 * (relative paths are not accepted)", fatal at start (5.4.2). */
 	if (ic->value[0] != '/' && ic->origin.kind == OR_FILE) {
-		c = diag_add(d, "startup.image-copy-dir", G_STARTUP, CS_FAIL, "image_copy_tmp_dir = \"%s\" is relative",
-			     ic->value);
-		check_detail(c, "Podman stops: \"invalid image_copy_tmp_dir value \\\"%s\\\" (relative paths are not "
+		c = finding_add(out, "startup.image-copy-dir", G_STARTUP, NF_FAIL, "image_copy_tmp_dir = \"%s\" is relative",
+				ic->value);
+		finding_detail(c, "Podman stops: \"invalid image_copy_tmp_dir value \\\"%s\\\" (relative paths are not "
 				"accepted)\"", ic->value);
-		check_remedy(c, "write an absolute path (or \"storage\") in %s:%u", ic->origin.file, ic->origin.line);
-		check_value_str(c, "path", ic->value);
+		finding_remedy(c, "write an absolute path (or \"storage\") in %s:%u", ic->origin.file, ic->origin.line);
+		finding_value_str(c, "path", ic->value);
 		return;
 	}
-	c = dir_check(d, "startup.image-copy-dir", "image copy directory", ic->value, FSX_DIR_WRITE_EXISTING, CS_FAIL);
+	c = dir_check(d, out, "startup.image-copy-dir", "image copy directory", ic->value, FSX_DIR_WRITE_EXISTING, NF_FAIL);
 	from = origin_text(&ic->origin);
-	check_value_str(c, "origin", from);
-	if (c->status == CS_FAIL) {
-		check_detail(c, "every pull and import stages layers there (%s); Podman says \"creating a temporary "
+	finding_value_str(c, "origin", from);
+	if (c->status == NF_FAIL) {
+		finding_detail(c, "every pull and import stages layers there (%s); Podman says \"creating a temporary "
 				"directory: mkdir %s/container_images_storage...\"", from, ic->value);
-		check_remedy(c, "export TMPDIR=DIR, a local directory %s can write, or set image_copy_tmp_dir in "
+		finding_remedy(c, "export TMPDIR=DIR, a local directory %s can write, or set image_copy_tmp_dir in "
 				"~/.config/containers/containers.conf", d->user);
 	}
 	free(from);
 }
 
-void check_startup(struct diag *d)
+void check_startup(const struct facts *d, struct findings *out)
 {
 	bool graphroot_ok;
 
 	if (!d->model_ok || d->m.fatal || !d->m.graphroot.value) {
-		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "no configuration Podman would start with");
+		finding_add(out, "startup.graphroot", G_STARTUP, NF_SKIP, "no configuration Podman would start with");
 		return;
 	}
 	/* --timeout is spent (a server did not answer): each call would only
 	 * report that again, and the run must end on time. */
 	if (guard_remaining_ms() == 0) {
-		diag_add(d, "startup.graphroot", G_STARTUP, CS_SKIP, "not checked: the time ran out before");
-		d->incomplete = true;
+		finding_add(out, "startup.graphroot", G_STARTUP, NF_SKIP, "not checked: the time ran out before");
+		out->incomplete = true;
 		return;
 	}
-	graphroot_ok = check_roots(d);
-	check_additional_stores(d);
-	check_engine_dirs(d, graphroot_ok);
+	graphroot_ok = check_roots(d, out);
+	check_additional_stores(d, out);
+	check_engine_dirs(d, out, graphroot_ok);
 }
 
 /*
@@ -359,23 +359,23 @@ void check_startup(struct diag *d)
  * SQLite at its next start in every case tried (fresh or reused runtime
  * directory, with or without db.sql): a warning, not a failure.
  */
-void check_database(struct diag *d)
+void check_database(const struct facts *d, struct findings *out)
 {
 	struct fsx x = user_fs(d);
 	struct stat st;
-	struct check *c;
+	struct finding *c;
 	char *bolt;
 
 	if (!d->model_ok || d->m.pv.release < PV(6, 0) || !d->m.static_dir.value || guard_remaining_ms() == 0)
 		return;
 	bolt = go_join(d->m.static_dir.value, "bolt_state.db");
 	if (fsx_stat(&x, bolt, &st) == 0) {
-		c = diag_add(d, "database.boltdb", G_STARTUP, CS_WARN, "a BoltDB database from an older Podman: %s", bolt);
-		check_detail(c, "Podman 6 has no BoltDB; it migrates the database to SQLite at its next start, "
+		c = finding_add(out, "database.boltdb", G_STARTUP, NF_WARN, "a BoltDB database from an older Podman: %s", bolt);
+		finding_detail(c, "Podman 6 has no BoltDB; it migrates the database to SQLite at its next start, "
 				"which must not run beside another Podman process");
-		check_remedy(c, "stop every Podman process of %s first, or run 'podman system migrate --migrate-db'",
-			     d->user);
-		check_value_str(c, "path", bolt);
+		finding_remedy(c, "stop every Podman process of %s first, or run 'podman system migrate --migrate-db'",
+			       d->user);
+		finding_value_str(c, "path", bolt);
 	}
 	free(bolt);
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -24,7 +23,7 @@
 #define G_FS "Filesystems"
 #define G_LOCATION "Location of the graphroot"
 
-static struct fsx user_fs(const struct diag *d)
+static struct fsx user_fs(const struct facts *d)
 {
 	struct fsx x = {.as = d->t.as};
 
@@ -41,44 +40,44 @@ static bool repeats_fatal(const struct model *m, const struct problem *p)
 /* The remedy for a fatal configuration: the summary names the file and line
  * when the error has them; otherwise 'nfscheck config' shows where each
  * value comes from. */
-static void remedy_fatal(struct diag *d, struct check *c)
+static void remedy_fatal(const struct facts *d, struct finding *c)
 {
 	for (size_t i = 0; i < d->m.problems.n; i++) {
 		const struct problem *p = &d->m.problems.v[i];
 
 		if (p->file && p->line && repeats_fatal(&d->m, p)) {
-			check_remedy(c, "correct the file and line named above; 'nfscheck config' shows every problem");
+			finding_remedy(c, "correct the file and line named above; 'nfscheck config' shows every problem");
 			return;
 		}
 	}
-	check_remedy(c, "'nfscheck config' shows where each value comes from, and every problem");
+	finding_remedy(c, "'nfscheck config' shows where each value comes from, and every problem");
 }
 
-void check_configuration(struct diag *d)
+void check_configuration(const struct facts *d, struct findings *out)
 {
-	struct check *c;
+	struct finding *c;
 	size_t errors, warnings;
 	char *origin;
 
 	if (!d->model_ok) {
-		diag_add(d, "config", G_CONFIG, CS_FAIL, "could not work out the storage configuration");
+		finding_add(out, "config", G_CONFIG, NF_FAIL, "could not work out the storage configuration");
 		return;
 	}
 	errors = problem_count(&d->m.problems, PR_ERROR);
 	warnings = problem_count(&d->m.problems, PR_WARNING) - errors;
 	origin = origin_text(&d->m.graphroot.origin);
 	if (d->m.fatal) {
-		c = diag_add(d, "config", G_CONFIG, CS_FAIL, "Podman refuses this configuration: %s",
-			     d->m.fatal_message);
+		c = finding_add(out, "config", G_CONFIG, NF_FAIL, "Podman refuses this configuration: %s",
+				d->m.fatal_message);
 		remedy_fatal(d, c);
 	} else if (errors) {
-		c = diag_add(d, "config", G_CONFIG, CS_FAIL, "%zu error%s in the storage configuration", errors,
-			     errors == 1 ? "" : "s");
-		check_remedy(c, "correct the files and lines named below");
+		c = finding_add(out, "config", G_CONFIG, NF_FAIL, "%zu error%s in the storage configuration", errors,
+				errors == 1 ? "" : "s");
+		finding_remedy(c, "correct the files and lines named below");
 	} else {
-		c = diag_add(d, "config", G_CONFIG, warnings ? CS_WARN : CS_OK, "driver %s, graphroot %s (%s)",
-			     d->m.driver.value ? d->m.driver.value : "(none)",
-			     d->m.graphroot.value ? d->m.graphroot.value : "(none)", origin);
+		c = finding_add(out, "config", G_CONFIG, warnings ? NF_WARN : NF_OK, "driver %s, graphroot %s (%s)",
+				d->m.driver.value ? d->m.driver.value : "(none)",
+				d->m.graphroot.value ? d->m.graphroot.value : "(none)", origin);
 	}
 	for (size_t i = 0; i < d->m.problems.n; i++) {
 		const struct problem *p = &d->m.problems.v[i];
@@ -86,18 +85,18 @@ void check_configuration(struct diag *d)
 		if (p->severity == PR_NOTE || repeats_fatal(&d->m, p))
 			continue;
 		if (p->file && p->line)
-			check_detail(c, "%s:%u: %s: %s", p->file, p->line, problem_severity_name(p->severity), p->message);
+			finding_detail(c, "%s:%u: %s: %s", p->file, p->line, problem_severity_name(p->severity), p->message);
 		else
-			check_detail(c, "%s%s%s: %s", p->file ? p->file : "", p->file ? ": " : "",
-				     problem_severity_name(p->severity), p->message);
+			finding_detail(c, "%s%s%s: %s", p->file ? p->file : "", p->file ? ": " : "",
+				       problem_severity_name(p->severity), p->message);
 	}
 	for (size_t i = 0; i < d->m.nnotes; i++)
-		check_detail(c, "%s", d->m.notes[i]);
-	check_value_str(c, "graphroot", d->m.graphroot.value);
-	check_value_str(c, "graphroot_origin", origin);
-	check_value_str(c, "runroot", d->m.runroot.value);
-	check_value_str(c, "driver", d->m.driver.value);
-	check_value(c, "problems", json_problems(&d->m.problems));
+		finding_detail(c, "%s", d->m.notes[i]);
+	finding_value_str(c, "graphroot", d->m.graphroot.value);
+	finding_value_str(c, "graphroot_origin", origin);
+	finding_value_str(c, "runroot", d->m.runroot.value);
+	finding_value_str(c, "driver", d->m.driver.value);
+	finding_value(c, "problems", json_problems(&d->m.problems));
 	free(origin);
 }
 
@@ -119,34 +118,34 @@ struct json_object *nfs_mount_json(const struct fsinfo *fi)
 	return o;
 }
 
-static void fs_values(struct check *c, const struct fsinfo *fi)
+static void fs_values(struct finding *c, const struct fsinfo *fi)
 {
 	char magic[16];
 
-	check_value_str(c, "path", fi->path);
-	check_value_str(c, "resolved", fi->resolved);
-	check_value_bool(c, "exists", fi->exists);
-	check_value_str(c, "mountpoint", fi->mountpoint);
-	check_value_str(c, "fstype", fi->fstype);
-	check_value_str(c, "source", fi->source);
-	check_value_str(c, "family", fi->kind ? fs_family_name(fi->kind->family) : NULL);
-	check_value_str(c, "options", fi->vfs_options);
-	check_value_str(c, "fs_options", fi->fs_options);
+	finding_value_str(c, "path", fi->path);
+	finding_value_str(c, "resolved", fi->resolved);
+	finding_value_bool(c, "exists", fi->exists);
+	finding_value_str(c, "mountpoint", fi->mountpoint);
+	finding_value_str(c, "fstype", fi->fstype);
+	finding_value_str(c, "source", fi->source);
+	finding_value_str(c, "family", fi->kind ? fs_family_name(fi->kind->family) : NULL);
+	finding_value_str(c, "options", fi->vfs_options);
+	finding_value_str(c, "fs_options", fi->fs_options);
 	if (fi->autofs)
-		check_value_str(c, "autofs", fi->autofs);
+		finding_value_str(c, "autofs", fi->autofs);
 	if (fi->kind && strcmp(fi->kind->name, "nfs") == 0)
-		check_value(c, "nfs", nfs_mount_json(fi));
+		finding_value(c, "nfs", nfs_mount_json(fi));
 	if (fi->statfs_err == 0) {
 		snprintf(magic, sizeof(magic), "0x%X", fi->magic);
-		check_value_str(c, "statfs_magic", magic);
-		check_value_str(c, "statfs_type", fi->magic_kind ? fi->magic_kind->name : NULL);
+		finding_value_str(c, "statfs_magic", magic);
+		finding_value_str(c, "statfs_type", fi->magic_kind ? fi->magic_kind->name : NULL);
 	}
-	check_value_bool(c, "responding", fi->statfs_err != NF_EDEADLINE);
-	check_value_str(c, "statfs_errno", fi->statfs_err ? errno_name(fi->statfs_err) : NULL);
+	finding_value_bool(c, "responding", fi->statfs_err != NF_EDEADLINE);
+	finding_value_str(c, "statfs_errno", fi->statfs_err ? errno_name(fi->statfs_err) : NULL);
 }
 
 /* A local directory for the graphroot, for the fix command. */
-static char *local_graphroot_suggestion(const struct diag *d)
+static char *local_graphroot_suggestion(const struct facts *d)
 {
 	const char *bases[] = {"/var/tmp", "/tmp"};
 	struct fsx x = user_fs(d);
@@ -165,7 +164,7 @@ static char *local_graphroot_suggestion(const struct diag *d)
 	return NULL;
 }
 
-char *diag_user_flag(const struct diag *d)
+char *diag_user_flag(const struct facts *d)
 {
 	char *q;
 	char *s;
@@ -178,16 +177,8 @@ char *diag_user_flag(const struct diag *d)
 	return s;
 }
 
-bool diag_ignore_chown(const struct diag *d)
-{
-	const char *v = d->m.ignore_chown_errors.value;
-
-	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "t") == 0 ||
-		     strcmp(v, "T") == 0);
-}
-
 /* The site policy's remedy (policy.h), when it has one; false otherwise. */
-static bool remedy_from_policy(struct diag *d, struct check *c, const char *uf)
+static bool remedy_from_policy(const struct facts *d, struct finding *c, const char *uf)
 {
 	const struct policy *p = d->policy;
 	const char *home = userenv_get(&d->t.env, "HOME");
@@ -201,21 +192,21 @@ static bool remedy_from_policy(struct diag *d, struct check *c, const char *uf)
 		return false;
 	q = shell_quote(path);
 	if (image) {
-		check_remedy(c, "the site policy (%s): give the store its own XFS filesystem in the image %s (%s)",
-			     p->file, path, p->image_size);
-		check_fix(c, FIX_STORAGE, "%snfscheck fix --image %s --size %s%s", d->t.as ? "sudo " : "", q,
-			  p->image_size, uf);
+		finding_remedy(c, "the site policy (%s): give the store its own XFS filesystem in the image %s (%s)",
+			       p->file, path, p->image_size);
+		finding_fix(c, FIX_STORAGE, "%snfscheck fix --image %s --size %s%s", d->t.as ? "sudo " : "", q,
+			    p->image_size, uf);
 	} else {
-		check_remedy(c, "the site policy (%s): point the graphroot at %s", p->file, path);
-		check_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s%s%s", d->t.as ? "sudo " : "", q,
-			  p->tmpfiles == 1 ? " --tmpfiles" : "", uf);
+		finding_remedy(c, "the site policy (%s): point the graphroot at %s", p->file, path);
+		finding_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s%s%s", d->t.as ? "sudo " : "", q,
+			    p->tmpfiles == 1 ? " --tmpfiles" : "", uf);
 	}
 	free(q);
 	free(path);
 	return true;
 }
 
-void remedy_move_graphroot(struct diag *d, struct check *c)
+void remedy_move_graphroot(const struct facts *d, struct finding *c)
 {
 	char *local, *uf = diag_user_flag(d);
 
@@ -228,113 +219,107 @@ void remedy_move_graphroot(struct diag *d, struct check *c)
 	if (local) {
 		char *q = shell_quote(local);
 
-		check_remedy(c, "point the graphroot at a local disk (%s), or give the store its own XFS "
+		finding_remedy(c, "point the graphroot at a local disk (%s), or give the store its own XFS "
 				"filesystem in an image: nfscheck fix --image FILE --size SIZE%s", local, uf);
-		check_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s%s", d->t.as ? "sudo " : "", q, uf);
+		finding_fix(c, FIX_STORAGE, "%snfscheck fix --graphroot %s%s", d->t.as ? "sudo " : "", q, uf);
 		free(q);
 	} else {
-		check_remedy(c, "no local directory found for it: give the store its own XFS filesystem in "
+		finding_remedy(c, "no local directory found for it: give the store its own XFS filesystem in "
 				"an image on a local disk with 'nfscheck fix --image FILE --size SIZE%s'", uf);
 	}
 	free(local);
 	free(uf);
 }
 
-/* ON_NETWORK: what a network filesystem here means (CS_OK for read-only use). */
-static void fs_check(struct diag *d, const char *id, const char *what, const char *path,
-		     enum check_status on_network, struct fsinfo *keep)
+/* The check of place ID, WHAT, on the filesystem FI (a fact). ON_NETWORK:
+ * what a network filesystem here means (NF_OK for read-only use). */
+static void fs_check(const struct facts *d, struct findings *out, const char *id, const char *what,
+		     const struct fsinfo *fi, enum nf_status on_network)
 {
-	bool writable = on_network != CS_OK;
-	struct fsx x = user_fs(d);
-	struct fsinfo fi;
-	struct check *c;
+	bool writable = on_network != NF_OK, graphroot = strcmp(id, "filesystem.graphroot") == 0;
+	const char *path = fi->path;
+	bool failed_as_network;
+	struct finding *c;
 	char *desc;
 
 	if (!path)
 		return;
-	fsinfo_get(&fi, path, &x);
-	desc = fsinfo_describe(&fi);
-	if (fi.statfs_err == NF_EDEADLINE) {
-		c = diag_add(d, id, G_FS, CS_FAIL, "%s: server not responding (%s)", what, desc);
-		check_detail(c, "%s is on %s, which did not answer within the deadline; everything Podman "
-				"does there will hang", path, fi.mountpoint ? fi.mountpoint : "its mount");
-		check_remedy(c, "bring the server back, or move the storage off it");
-	} else if (fsinfo_is_network(&fi) && writable) {
-		bool squash = strcmp(id, "filesystem.graphroot") == 0 && diag_ignore_chown(d);
+	desc = fsinfo_describe(fi);
+	if (fi->statfs_err == NF_EDEADLINE) {
+		c = finding_add(out, id, G_FS, NF_FAIL, "%s: server not responding (%s)", what, desc);
+		finding_detail(c, "%s is on %s, which did not answer within the deadline; everything Podman "
+				"does there will hang", path, fi->mountpoint ? fi->mountpoint : "its mount");
+		finding_remedy(c, "bring the server back, or move the storage off it");
+	} else if (fsinfo_is_network(fi) && writable) {
+		bool squash = graphroot && diag_ignore_chown(d);
 
-		c = diag_add(d, id, G_FS, squash ? CS_WARN : on_network, "%s is on %s: %s", what,
-			     fi.kind->family == FSF_NETWORK ? fi.kind->label : fi.magic_kind->label, desc);
-		check_detail(c, "on %s the server decides ownership and knows nothing of user namespaces: "
-				"a chown to a subordinate UID is refused", fi.kind->label);
+		c = finding_add(out, id, G_FS, squash ? NF_WARN : on_network, "%s is on %s: %s", what,
+				fi->kind->family == FSF_NETWORK ? fi->kind->label : fi->magic_kind->label, desc);
+		finding_detail(c, "on %s the server decides ownership and knows nothing of user namespaces: "
+				"a chown to a subordinate UID is refused", fi->kind->label);
 		if (squash)
-			check_detail(c, "ignore_chown_errors is set: Podman ignores the refusals and every file "
+			finding_detail(c, "ignore_chown_errors is set: Podman ignores the refusals and every file "
 					"in every image is owned by you");
-	} else if (fsinfo_is_network(&fi)) {
-		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s (read-only use is fine)", what, desc);
-	} else if (fi.resolve_err && fi.resolve_err != ENOENT) {
-		c = diag_add(d, id, G_FS, writable ? CS_FAIL : CS_WARN, "%s: %s cannot reach %s: %s (on %s)", what,
-			     d->user, path, errno_name(fi.resolve_err), desc);
-	} else if (fi.statfs_err && fi.statfs_err != ENOENT) {
-		c = diag_add(d, id, G_FS, CS_WARN, "%s: statfs failed: %s", what, nf_strerror(fi.statfs_err));
+	} else if (fsinfo_is_network(fi)) {
+		c = finding_add(out, id, G_FS, NF_OK, "%s is on %s (read-only use is fine)", what, desc);
+	} else if (fi->resolve_err && fi->resolve_err != ENOENT) {
+		c = finding_add(out, id, G_FS, writable ? NF_FAIL : NF_WARN, "%s: %s cannot reach %s: %s (on %s)", what,
+				d->user, path, errno_name(fi->resolve_err), desc);
+	} else if (fi->statfs_err && fi->statfs_err != ENOENT) {
+		c = finding_add(out, id, G_FS, NF_WARN, "%s: statfs failed: %s", what, nf_strerror(fi->statfs_err));
 	} else {
-		c = diag_add(d, id, G_FS, CS_OK, "%s is on %s", what, desc);
+		c = finding_add(out, id, G_FS, NF_OK, "%s is on %s", what, desc);
 	}
-	if (c->status != CS_FAIL && writable && (fi.ro || fi.noexec)) {
+	if (c->status != NF_FAIL && writable && (fi->ro || fi->noexec)) {
 		/* The summary names the cause, not only the filesystem type. */
-		c->status = CS_FAIL;
+		c->status = NF_FAIL;
 		free(c->summary);
-		c->summary = xasprintf("%s is on %s mounted %s: Podman %s", what, fi.mountpoint,
-				       fi.ro ? "read-only" : "noexec",
-				       fi.ro ? "cannot write its store" : "cannot run programs from images stored there");
-		check_detail(c, "%s is on %s", path, desc);
-	} else if (c->status == CS_OK && writable && fi.nodev && strcmp(id, "filesystem.graphroot") == 0) {
-		c->status = CS_WARN;
-		check_detail(c, "%s is mounted nodev: device files in images will not work", fi.mountpoint);
+		c->summary = xasprintf("%s is on %s mounted %s: Podman %s", what, fi->mountpoint,
+				       fi->ro ? "read-only" : "noexec",
+				       fi->ro ? "cannot write its store" : "cannot run programs from images stored there");
+		finding_detail(c, "%s is on %s", path, desc);
+	} else if (c->status == NF_OK && writable && fi->nodev && graphroot) {
+		c->status = NF_WARN;
+		finding_detail(c, "%s is mounted nodev: device files in images will not work", fi->mountpoint);
 	}
-	if (fi.autofs)
-		check_detail(c, "below the automounter at %s", fi.autofs);
-	if (!fi.exists && fi.existing)
-		check_detail(c, "%s does not exist yet; it would be created on the filesystem of %s", path, fi.existing);
-	fs_values(c, &fi);
-	if (strcmp(id, "filesystem.graphroot") == 0)
-		d->graphroot_failed_as_network = c->status == CS_FAIL && fsinfo_is_network(&fi) &&
-						 fi.statfs_err != NF_EDEADLINE && !fi.ro && !fi.noexec;
-	if (c->status == CS_FAIL && strcmp(id, "filesystem.graphroot") == 0 && fi.statfs_err != NF_EDEADLINE)
+	if (fi->autofs)
+		finding_detail(c, "below the automounter at %s", fi->autofs);
+	if (!fi->exists && fi->existing)
+		finding_detail(c, "%s does not exist yet; it would be created on the filesystem of %s", path, fi->existing);
+	fs_values(c, fi);
+	/* Failed only because the filesystem is a network one: a prediction. */
+	failed_as_network = graphroot && c->status == NF_FAIL && fsinfo_is_network(fi) &&
+			    fi->statfs_err != NF_EDEADLINE && !fi->ro && !fi->noexec;
+	if (c->status == NF_FAIL && graphroot && fi->statfs_err != NF_EDEADLINE)
 		remedy_move_graphroot(d, c);
-	else if (c->status == CS_FAIL && strcmp(id, "filesystem.runroot") == 0)
-		check_remedy(c, "set XDG_RUNTIME_DIR to a local directory you own, mode 0700 (/run/user/%u "
+	else if (c->status == NF_FAIL && strcmp(id, "filesystem.runroot") == 0)
+		finding_remedy(c, "set XDG_RUNTIME_DIR to a local directory you own, mode 0700 (/run/user/%u "
 				"from a systemd login)", (unsigned)d->t.env.uid);
-	else if (c->status == CS_WARN && strcmp(id, "filesystem.tmpdir") == 0)
-		check_remedy(c, "export TMPDIR=/var/tmp (or another local directory) before pulling images");
+	else if (c->status == NF_WARN && strcmp(id, "filesystem.tmpdir") == 0)
+		finding_remedy(c, "export TMPDIR=/var/tmp (or another local directory) before pulling images");
+	/* The probe did there what Podman does, and the server allowed it:
+	 * what really happens overrules what the kind of filesystem predicts. */
+	if (failed_as_network && d->probe.chown_proven) {
+		c->status = NF_WARN;
+		finding_detail(c, "but the probe did there what Podman does, and the server allowed it: see probe");
+	}
 	free(desc);
-	if (keep)
-		*keep = fi;
-	else
-		fsinfo_free(&fi);
 }
 
-void check_filesystems(struct diag *d)
+void check_filesystems(const struct facts *d, struct findings *out)
 {
-	const char *tmp = userenv_get(&d->t.env, "TMPDIR");
-
 	if (!d->model_ok || !d->m.graphroot.value) {
-		diag_add(d, "filesystem.graphroot", G_FS, CS_SKIP, "no graphroot to look at");
+		finding_add(out, "filesystem.graphroot", G_FS, NF_SKIP, "no graphroot to look at");
 		return;
 	}
-	fs_check(d, "filesystem.graphroot", "graphroot", d->m.graphroot.value, CS_FAIL, &d->fs_graphroot);
-	d->have_fs_graphroot = true;
-	if (d->m.imagestore.value)
-		fs_check(d, "filesystem.imagestore", "imagestore", d->m.imagestore.value, CS_FAIL, NULL);
+	fs_check(d, out, "filesystem.graphroot", "graphroot", &d->fs_graphroot, NF_FAIL);
+	fs_check(d, out, "filesystem.imagestore", "imagestore", &d->fs_imagestore, NF_FAIL);
 	/* Read-only lower layers: a network filesystem is what they are for. */
-	for (size_t i = 0; i < d->m.additional_image_stores.n; i++)
-		fs_check(d, "filesystem.additionalimagestores", "additional image store",
-			 d->m.additional_image_stores.v[i].text, CS_OK, NULL);
-	fs_check(d, "filesystem.runroot", "runroot", d->m.runroot.value, CS_FAIL, NULL);
-	/* Pulls copy each layer through here first: slow on NFS, but no chown.
-	 * The model's image copy directory: TMPDIR, image_copy_tmp_dir, /var/tmp. */
-	fs_check(d, "filesystem.tmpdir", "image copy directory",
-		 d->m.image_copy_tmp_dir.value ? d->m.image_copy_tmp_dir.value : tmp && *tmp ? tmp : "/var/tmp",
-		 CS_WARN, NULL);
+	for (size_t i = 0; i < d->nfs_stores; i++)
+		fs_check(d, out, "filesystem.additionalimagestores", "additional image store", &d->fs_stores[i], NF_OK);
+	fs_check(d, out, "filesystem.runroot", "runroot", &d->fs_runroot, NF_FAIL);
+	/* Pulls copy each layer through here first: slow on NFS, but no chown. */
+	fs_check(d, out, "filesystem.tmpdir", "image copy directory", &d->fs_tmpdir, NF_WARN);
 }
 
 /* ---- location hazards of a local graphroot ---- */
@@ -465,12 +450,12 @@ static char *tmpfiles_exclusion(const char *path, const char *root)
  * paste: G is a user's path, quoted for tmpfiles.d inside the line and the
  * line quoted for the shell (printf, not echo: dash's echo eats
  * backslashes). */
-static void remedy_tmpfiles(struct check *c, const char *g, const char *user)
+static void remedy_tmpfiles(struct finding *c, const char *g, const char *user)
 {
 	char *line, *ql, *file, *qf, *tq;
 
 	if (text_refusal(g) || text_refusal(user)) {
-		check_remedy(c, "exclude it with an x line in /etc/tmpfiles.d (see tmpfiles.d(5)); its name holds "
+		finding_remedy(c, "exclude it with an x line in /etc/tmpfiles.d (see tmpfiles.d(5)); its name holds "
 				"control characters, so no command to paste is given");
 		return;
 	}
@@ -479,7 +464,7 @@ static void remedy_tmpfiles(struct check *c, const char *g, const char *user)
 	file = xasprintf("/etc/tmpfiles.d/nfscheck-%s.conf", user);
 	ql = shell_quote(line);
 	qf = shell_quote(file);
-	check_remedy(c, "exclude it: printf '%%s\\n' %s | sudo tee %s", ql, qf);
+	finding_remedy(c, "exclude it: printf '%%s\\n' %s | sudo tee %s", ql, qf);
 	free(tq);
 	free(line);
 	free(file);
@@ -488,7 +473,7 @@ static void remedy_tmpfiles(struct check *c, const char *g, const char *user)
 }
 
 /* DIR exists and the user cannot pass through it: say so. */
-static void check_passable(struct diag *d, struct check *c, const char *dir)
+static void check_passable(const struct facts *d, struct finding *c, const char *dir)
 {
 	struct fsx x = user_fs(d);
 	struct stat st;
@@ -499,16 +484,16 @@ static void check_passable(struct diag *d, struct check *c, const char *dir)
 	err = fsx_access(&x, dir, X_OK);
 	if (!err || err == NF_EDEADLINE)
 		return;
-	check_worst(c, CS_FAIL);
-	check_detail(c, "%s cannot pass through %s (mode %04o, owner uid %u): %s", d->user, dir,
-		     (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, errno_name(err));
-	check_remedy(c, "let %s through %s (chmod o+x, or a group it is in), or choose another graphroot",
-		     d->user, dir);
-	check_value_str(c, "blocked_by", dir);
+	finding_worst(c, NF_FAIL);
+	finding_detail(c, "%s cannot pass through %s (mode %04o, owner uid %u): %s", d->user, dir,
+		       (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, errno_name(err));
+	finding_remedy(c, "let %s through %s (chmod o+x, or a group it is in), or choose another graphroot",
+		       d->user, dir);
+	finding_value_str(c, "blocked_by", dir);
 }
 
 /* Every existing directory on the way to PATH, and PATH, must let the user through. */
-static void traverse_check(struct diag *d, struct check *c, const char *path)
+static void traverse_check(const struct facts *d, struct finding *c, const char *path)
 {
 	char *p = go_clean_path(path);
 
@@ -523,20 +508,20 @@ static void traverse_check(struct diag *d, struct check *c, const char *path)
 	free(p);
 }
 
-void check_location(struct diag *d)
+void check_location(const struct facts *d, struct findings *out)
 {
 	const char *g = d->model_ok ? d->m.graphroot.value : NULL;
-	struct check *c;
+	struct finding *c;
 	FILE *f;
 	char buf[8] = "";
 
 	if (!g) {
-		diag_add(d, "location", G_LOCATION, CS_SKIP, "no graphroot to look at");
+		finding_add(out, "location", G_LOCATION, NF_SKIP, "no graphroot to look at");
 		return;
 	}
-	c = diag_add(d, "location", G_LOCATION, CS_OK, "%s", g);
-	if (d->have_fs_graphroot && fsinfo_is_network(&d->fs_graphroot)) {
-		c->status = CS_SKIP;
+	c = finding_add(out, "location", G_LOCATION, NF_OK, "%s", g);
+	if (d->fs_graphroot.path && fsinfo_is_network(&d->fs_graphroot)) {
+		c->status = NF_SKIP;
 		free(c->summary);
 		c->summary = xasprintf("%s is on a network filesystem (see filesystem.graphroot)", g);
 		return;
@@ -545,22 +530,22 @@ void check_location(struct diag *d)
 		char *clean = go_clean_path(g), *excl = tmpfiles_exclusion(clean, path_under(g, "/tmp") ? "/tmp" : "/var/tmp");
 
 		if (excl) {
-			check_detail(c, "under %s, but excluded from ageing by %s", path_under(g, "/tmp") ? "/tmp" : "/var/tmp",
-				     excl);
+			finding_detail(c, "under %s, but excluded from ageing by %s", path_under(g, "/tmp") ? "/tmp" : "/var/tmp",
+				       excl);
 		} else {
-			check_worst(c, CS_WARN);
-			check_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
-				     path_under(g, "/tmp") ? "/tmp" : "/var/tmp", path_under(g, "/tmp") ? "10 days" : "30 days");
+			finding_worst(c, NF_WARN);
+			finding_detail(c, "systemd-tmpfiles removes files in %s not used for %s; images will vanish",
+				       path_under(g, "/tmp") ? "/tmp" : "/var/tmp", path_under(g, "/tmp") ? "10 days" : "30 days");
 			if (d->policy && d->policy->tmpfiles == 0)
-				check_detail(c, "the site policy (%s) adds no tmpfiles exclusions", d->policy->file);
+				finding_detail(c, "the site policy (%s) adds no tmpfiles exclusions", d->policy->file);
 			else
 				remedy_tmpfiles(c, g, d->user);
 		}
-		if (d->have_fs_graphroot && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
-			check_worst(c, CS_WARN);
-			check_detail(c, "%s is a tmpfs: the store is lost at every reboot", d->fs_graphroot.mountpoint);
+		if (d->fs_graphroot.path && d->fs_graphroot.fstype && strcmp(d->fs_graphroot.fstype, "tmpfs") == 0) {
+			finding_worst(c, NF_WARN);
+			finding_detail(c, "%s is a tmpfs: the store is lost at every reboot", d->fs_graphroot.mountpoint);
 		}
-		check_value_str(c, "tmpfiles_exclusion", excl);
+		finding_value_str(c, "tmpfiles_exclusion", excl);
 		free(excl);
 		free(clean);
 	}
@@ -569,20 +554,20 @@ void check_location(struct diag *d)
 	if (f && fgets(buf, sizeof(buf), f) && buf[0] == '1') {
 		char *dflt = xasprintf("%s/.local/share/containers", d->t.env.passwd_home ? d->t.env.passwd_home : "~");
 
-		check_value_bool(c, "selinux_enforcing", true);
+		finding_value_bool(c, "selinux_enforcing", true);
 		if (!path_under(g, dflt)) {
-			check_worst(c, CS_WARN);
-			check_detail(c, "SELinux is enforcing and the graphroot is not under %s, so its files "
+			finding_worst(c, NF_WARN);
+			finding_detail(c, "SELinux is enforcing and the graphroot is not under %s, so its files "
 					"may lack the container labels", dflt);
 			/* A command to paste as root: the user's path is shell-quoted. */
 			char *qd = shell_quote(dflt), *qg = shell_quote(g);
 
 			if (text_refusal(g))
-				check_remedy(c, "label it like %s with semanage fcontext -e and restorecon (its name "
+				finding_remedy(c, "label it like %s with semanage fcontext -e and restorecon (its name "
 						"holds control characters, so no command to paste is given)", dflt);
 			else
-				check_remedy(c, "sudo semanage fcontext -a -e %s %s && sudo restorecon -R -v %s", qd, qg,
-					     qg);
+				finding_remedy(c, "sudo semanage fcontext -a -e %s %s && sudo restorecon -R -v %s", qd, qg,
+					       qg);
 			free(qd);
 			free(qg);
 		}
@@ -590,6 +575,6 @@ void check_location(struct diag *d)
 	}
 	if (f)
 		fclose(f);
-	if (c->status == CS_OK && !c->detail)
-		check_detail(c, "a local directory, reachable by %s", d->user);
+	if (c->status == NF_OK && !c->detail)
+		finding_detail(c, "a local directory, reachable by %s", d->user);
 }

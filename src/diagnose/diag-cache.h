@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Facts that are the same for many users, gathered once by fleet (once per
- * run: the workers hand them to each other through the run's store) and
- * read by each user's checks: whether user namespaces can be created (a kernel
+ * Facts that are the same for many users, measured once in a fleet run (the
+ * workers hand them to each other through the run's store) and
+ * taken by each user's gatherers (facts.h): whether user namespaces can be created (a kernel
  * setting), what the idmap tools are (one PATH, one file), and the probe's
  * outcome on one filesystem. The checks still judge each user: only the
  * measurement is shared, never a finding, because findings name the user.
@@ -32,7 +32,7 @@ bool diag_cache_userns(struct diag_cache *c, int *status);
 void diag_cache_set_userns(struct diag_cache *c, int status);
 
 /* A tool looked up in PATH: its full path (NULL: not found, ERR) and the
- * facts tool_check gathered about the file (LEN bytes). */
+ * facts gather_idmap_tools gathered about the file (LEN bytes). */
 struct cached_tool {
 	char *path;
 	int err;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * nfscheck diagnose: a list of checks, each with a stable id, a status, a
- * one-line summary, detail, a remedy, the exact commands that fix it, and
- * the values it measured. The checks share one context: whose storage,
- * the effective configuration, and the facts gathered so far.
+ * nfscheck diagnose: a list of checks, each adding findings (finding.h:
+ * a stable id, a status, a one-line summary, detail, a remedy, the exact
+ * commands that fix it, and the values it measured). Each check reads the facts gathered before any
+ * check ran (facts.h), const, and adds findings: no check sees what another
+ * check found, and none can leave a fact behind for a later one.
  */
 #ifndef NFSCHECK_DIAG_H
 #define NFSCHECK_DIAG_H
@@ -12,116 +13,38 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "fsinfo.h"
-#include "model.h"
-#include "policy.h"
-#include "probe.h"
+#include "facts.h"
+#include "finding.h"
 #include "quote.h"
-#include "subids.h"
-#include "target.h"
 #include "status.h"
 #include "util.h"
 
 struct diag_cache;
 
-/* The shared statuses (status.h), under the names the checks use. */
-enum check_status {
-	CS_OK = NF_OK,
-	CS_WARN = NF_WARN,
-	CS_FAIL = NF_FAIL,
-	CS_SKIP = NF_SKIP,
-};
-
-/* Fix commands are printed in this order: privileges first, storage last. */
-enum fix_order {
-	FIX_PACKAGES = 10,
-	FIX_SUBIDS = 20,
-	FIX_IDMAP = 30,
-	FIX_KERNEL = 40,
-	FIX_RUNTIME = 50,
-	FIX_STORAGE = 60,
-	FIX_AFTER = 90,
-};
-
-struct fix_cmd {
-	enum fix_order order;
-	char *text;
-};
-
-struct check {
-	const char *id;
-	const char *group;
-	enum check_status status;
-	char *summary;
-	char *detail;
-	char *remedy;
-	struct fix_cmd *fix;
-	size_t nfix;
-	struct json_object *values;
-};
-
+/* One diagnose run: the facts, gathered first, and the findings on them. */
 struct diag {
-	struct target t;
-	struct model m;
-	bool model_ok;
-	int timeout_ms;
-	bool rootful;              /* root looking at its own storage */
-	const char *user;          /* name for messages */
-	char *user_buf;            /* what USER points to, when diagnose_collect made it */
-
-	struct fsinfo fs_graphroot;
-	bool have_fs_graphroot;
-	/* filesystem.graphroot failed only because the filesystem is a network
-	 * one, a prediction the probe may overrule with what really happens. */
-	bool graphroot_failed_as_network;
-	struct subids ids;
-	bool have_ids;
-	char *newuidmap, *newgidmap;  /* usable tools, NULL when not */
-	struct probe_result probe;
-	bool probe_ran;
-	bool userns_works;
-	bool incomplete;           /* nfscheck itself could not do a check */
-	struct diag_cache *cache;  /* facts shared with other users' runs (fleet); NULL: none */
-	const struct policy *policy; /* the site's remedies (policy.h); NULL: none */
-
-	struct check *v;
-	size_t n;
-	char **notes;
-	size_t nnotes;
+	struct facts f;
+	struct findings r;
 };
 
-/* Add a check; the returned pointer is valid until the next diag_add. */
-struct check *diag_add(struct diag *d, const char *id, const char *group, enum check_status st,
-		       const char *fmt, ...) NF_PRINTF(5, 6);
-void check_detail(struct check *c, const char *fmt, ...) NF_PRINTF(2, 3);
-void check_remedy(struct check *c, const char *fmt, ...) NF_PRINTF(2, 3);
-void check_fix(struct check *c, enum fix_order order, const char *fmt, ...) NF_PRINTF(3, 4);
-void check_value_str(struct check *c, const char *key, const char *val);
-void check_value_int(struct check *c, const char *key, long long val);
-void check_value_bool(struct check *c, const char *key, bool val);
-void check_value(struct check *c, const char *key, struct json_object *val);
 /* The "nfs" value: what mountinfo says of an NFS mount (check-storage.c). */
 struct json_object *nfs_mount_json(const struct fsinfo *fi);
-void diag_note(struct diag *d, const char *fmt, ...) NF_PRINTF(2, 3);
-const char *check_status_name(enum check_status s);
-/* Raise C's status to S if S is worse (skip < ok < warn < fail). */
-void check_worst(struct check *c, enum check_status s);
 
-/* The checks, in the order they run. */
-void check_podman(struct diag *d);
-void check_configuration(struct diag *d);
-void check_filesystems(struct diag *d);
-void check_subids(struct diag *d);
-void check_idmap_tools(struct diag *d);
-void check_userns(struct diag *d);
-void check_probe(struct diag *d);
-void check_nfs(struct diag *d);
-void check_runtime_dir(struct diag *d);
-void check_startup(struct diag *d);
-void check_driver(struct diag *d);
-void check_cgroups(struct diag *d);
-void check_database(struct diag *d);
-void check_location(struct diag *d);
+/* The checks, in the order they run: each judges the facts and adds its findings. */
+void check_podman(const struct facts *d, struct findings *out);
+void check_configuration(const struct facts *d, struct findings *out);
+void check_filesystems(const struct facts *d, struct findings *out);
+void check_subids(const struct facts *d, struct findings *out);
+void check_idmap_tools(const struct facts *d, struct findings *out);
+void check_userns(const struct facts *d, struct findings *out);
+void check_probe(const struct facts *d, struct findings *out);
+void check_nfs(const struct facts *d, struct findings *out);
+void check_runtime_dir(const struct facts *d, struct findings *out);
+void check_startup(const struct facts *d, struct findings *out);
+void check_driver(const struct facts *d, struct findings *out);
+void check_cgroups(const struct facts *d, struct findings *out);
+void check_database(const struct facts *d, struct findings *out);
+void check_location(const struct facts *d, struct findings *out);
 
 struct diag_options {
 	const char *user;            /* --user, or NULL */
@@ -154,10 +77,8 @@ struct json_object *diag_json(const struct diag *d);
 void diag_free(struct diag *d);
 
 /* The remedy for a graphroot on the wrong filesystem: move it (fix command). */
-void remedy_move_graphroot(struct diag *d, struct check *c);
+void remedy_move_graphroot(const struct facts *d, struct finding *c);
 /* " --user NAME" (shell-quoted) for a command given to root, "" for one's own. */
-char *diag_user_flag(const struct diag *d);
-/* True when ignore_chown_errors is on for the driver in use. */
-bool diag_ignore_chown(const struct diag *d);
+char *diag_user_flag(const struct facts *d);
 
 #endif

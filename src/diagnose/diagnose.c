@@ -28,20 +28,57 @@ static bool use_color(void)
 	return isatty(STDOUT_FILENO) && !(nc && *nc) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 }
 
+/* The gatherers, in the order they run: each may read what those before
+ * it gathered (the probe maps its namespace with the IDs and tools). */
+static void gather_facts(struct diag *d)
+{
+	static void (*const gatherers[])(struct facts *) = {
+		gather_filesystems, gather_subids, gather_idmap_tools, gather_userns, gather_probe,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(gatherers) && !guard_interrupted(); i++)
+		gatherers[i](&d->f);
+}
+
+/*
+ * The checks, in the order they report. NEEDS: the facts a check reads
+ * beyond the given ones; LOOKS: it also looks at things of its own that no
+ * other check reads (servers, directories, files). A check runs once its
+ * facts are there, and one that looks only while no signal has come: so an
+ * interrupted run reports what it had measured, and no more. (The remedy
+ * of a graphroot to move looks for a local directory: quick, local, and
+ * only on a failure; the checks that give it do not count as looking.)
+ */
 static void run_checks(struct diag *d)
 {
-	static void (*const checks[])(struct diag *) = {
-		check_podman, check_configuration, check_filesystems, check_subids, check_idmap_tools,
-		check_userns, check_probe, check_nfs, check_runtime_dir, check_startup, check_driver,
-		check_cgroups, check_database, check_location,
+	static const struct {
+		void (*check)(const struct facts *, struct findings *);
+		unsigned needs;
+		bool looks;
+	} checks[] = {
+		{check_podman, 0, false},
+		{check_configuration, 0, false},
+		/* Reads the probe's outcome when the probe ran: no overruling before. */
+		{check_filesystems, FACTS_FILESYSTEMS, false},
+		{check_subids, FACTS_SUBIDS, false},
+		{check_idmap_tools, FACTS_IDMAP_TOOLS, false},
+		{check_userns, FACTS_USERNS, false},
+		{check_probe, FACTS_FILESYSTEMS | FACTS_PROBE, false},
+		{check_nfs, FACTS_FILESYSTEMS | FACTS_PROBE, true},
+		{check_runtime_dir, 0, true},
+		{check_startup, 0, true},
+		{check_driver, FACTS_FILESYSTEMS | FACTS_PROBE, true},
+		{check_cgroups, 0, true},
+		{check_database, 0, true},
+		{check_location, FACTS_FILESYSTEMS, true},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
-		if (guard_interrupted()) {
-			diag_note(d, "interrupted by signal %d: the remaining checks did not run", guard_interrupted());
+		if ((checks[i].needs & ~d->f.gathered) || (checks[i].looks && guard_interrupted())) {
+			findings_note(&d->r, "interrupted by signal %d: the remaining checks did not run", guard_interrupted());
 			return;
 		}
-		checks[i](d);
+		checks[i].check(&d->f, &d->r);
 	}
 }
 
@@ -61,12 +98,12 @@ static bool same_path(const char *a, const char *b)
  * a home that is not the user's, which explains failures nothing else does. */
 static void note_home_mismatch(struct diag *d, const char *name)
 {
-	const char *home = userenv_get(&d->t.env, "HOME");
-	const char *pw = d->t.env.passwd_home;
+	const char *home = userenv_get(&d->f.t.env, "HOME");
+	const char *pw = d->f.t.env.passwd_home;
 
-	if (d->t.env.assumed || !home || !*home || !pw || same_path(home, pw))
+	if (d->f.t.env.assumed || !home || !*home || !pw || same_path(home, pw))
 		return;
-	diag_note(d, "HOME is %s, not %s's home %s from the passwd file (su and setpriv keep the caller's "
+	findings_note(&d->r, "HOME is %s, not %s's home %s from the passwd file (su and setpriv keep the caller's "
 		     "HOME): Podman reads and writes under HOME, so that is what is checked; log in as %s, or "
 		     "set HOME=%s, to check what a login uses", home, name, pw, name, pw);
 }
@@ -85,39 +122,40 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	int status;
 
 	memset(d, 0, sizeof(*d));
-	d->timeout_ms = o->timeout_ms;
-	d->cache = o->cache;
-	d->policy = o->policy;
+	d->f.timeout_ms = o->timeout_ms;
+	d->f.cache = o->cache;
+	d->f.policy = o->policy;
 	/* The deadline covers everything from here, the user lookup included. */
 	guard_catch_signals();
 	/* The checks stop a little before --timeout: killing the helpers they
 	 * leave, building the report and exiting take time too, and the promise
 	 * is that the whole run ends within --timeout. */
-	guard_set_run_deadline(d->timeout_ms - finish_reserve_ms(d->timeout_ms));
-	status = target_open(&d->t, o->user);
+	guard_set_run_deadline(d->f.timeout_ms - finish_reserve_ms(d->f.timeout_ms));
+	status = target_open(&d->f.t, o->user);
 	if (status != NF_EXIT_OK)
 		return status;
-	d->user_buf = d->t.env.user ? xstrdup(d->t.env.user) : xasprintf("uid %u", (unsigned)d->t.env.uid);
-	d->user = d->user_buf;
-	d->rootful = d->t.env.uid == 0;
-	if (d->rootful)
-		diag_note(d, "checking root's own storage (rootful Podman); "
+	d->f.user_buf = d->f.t.env.user ? xstrdup(d->f.t.env.user) : xasprintf("uid %u", (unsigned)d->f.t.env.uid);
+	d->f.user = d->f.user_buf;
+	d->f.rootful = d->f.t.env.uid == 0;
+	if (d->f.rootful)
+		findings_note(&d->r, "checking root's own storage (rootful Podman); "
 			     "use --user NAME to check a user's rootless storage");
 	else if (o->user_from)
-		diag_note(d, "running as root for %s, who ran it (%s), with a clean login environment; "
-			     "--user NAME checks another user", d->user, o->user_from);
-	else if (d->t.env.assumed)
-		diag_note(d, "checking %s with a clean login environment (HOME, USER, PATH from the passwd "
-			     "entry; no XDG_* variables)", d->user);
-	note_home_mismatch(d, d->user);
-	req.env = &d->t.env;
-	req.as = d->t.as;
+		findings_note(&d->r, "running as root for %s, who ran it (%s), with a clean login environment; "
+			     "--user NAME checks another user", d->f.user, o->user_from);
+	else if (d->f.t.env.assumed)
+		findings_note(&d->r, "checking %s with a clean login environment (HOME, USER, PATH from the passwd "
+			     "entry; no XDG_* variables)", d->f.user);
+	note_home_mismatch(d, d->f.user);
+	req.env = &d->f.t.env;
+	req.as = d->f.t.as;
 	req.podman_version = o->podman_version;
 	/* Not with --podman-version: then nothing is found on PATH to share. */
-	req.known = o->podman_version ? NULL : diag_cache_podman(d->cache, userenv_get(&d->t.env, "PATH"));
-	d->model_ok = model_build(&d->m, &req) == 0;
-	if (d->model_ok && !o->podman_version)
-		diag_cache_set_podman(d->cache, userenv_get(&d->t.env, "PATH"), &d->m.pv);
+	req.known = o->podman_version ? NULL : diag_cache_podman(d->f.cache, userenv_get(&d->f.t.env, "PATH"));
+	d->f.model_ok = model_build(&d->f.m, &req) == 0;
+	if (d->f.model_ok && !o->podman_version)
+		diag_cache_set_podman(d->f.cache, userenv_get(&d->f.t.env, "PATH"), &d->f.m.pv);
+	gather_facts(d);
 	run_checks(d);
 	/* Root runs the remedies itself: no sudo in front of them. */
 	if (geteuid() == 0)

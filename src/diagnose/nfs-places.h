@@ -16,7 +16,7 @@
 
 struct nfs_place {
 	const char *what;          /* graphroot, imagestore, runroot, ~/.config */
-	const struct fsinfo *fi;   /* d->fs_graphroot, or OWN */
+	const struct fsinfo *fi;   /* a gathered fact (facts.h), or OWN */
 	struct fsinfo own;
 	bool owned;
 	bool locks;                /* Podman takes fcntl locks here */

@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "fleet.h"
 #include "guard.h"
+#include "render.h"
 #include "xalloc.h"
 
 static const char *const verdict_names[FV__COUNT] = {
@@ -106,12 +107,13 @@ void fleet_user_from_json(struct fleet_user *u, struct json_object *o)
  * out of time there (a lock that hangs is nfs.locks' finding, not this). */
 static const char *dead_mount(const struct diag *d)
 {
-	const struct fsinfo *fi = &d->fs_graphroot;
+	const struct fsinfo *fi = &d->f.fs_graphroot;
+	const struct probe_result *r = &d->f.probe.r;
 
-	if (!d->have_fs_graphroot)
+	if (!fi->path)
 		return NULL;
 	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE ||
-	    (d->probe_ran && d->probe.timed_out && !(d->probe.step[PS_LOCK].begun && !d->probe.step[PS_LOCK].done)))
+	    (d->f.probe.plan == PROBE_RAN && r->timed_out && !(r->step[PS_LOCK].begun && !r->step[PS_LOCK].done)))
 		return fi->mountpoint ? fi->mountpoint : "?";
 	return NULL;
 }
@@ -138,31 +140,34 @@ static void not_responding(struct fleet_user *u, const char *mount)
 	free(first);
 }
 
-/* U's result from diagnose's findings D: its verdict, the failing checks'
- * ids, the first one's summary, and the fix block diagnose prints. */
+/* U's result from diagnose's findings D (finding.h): its verdict, the
+ * failing checks' ids, the first one's summary, and the fix block diagnose
+ * prints (render.h). */
 void fleet_user_from_diag(struct fleet_user *u, const struct diag *d)
 {
-	struct json_object *j = diag_json(d), *fix;
+	const char **fix;
 	int st = diag_exit_status(d);
 	const char *dead = dead_mount(d);
 
 	fleet_user_clear_result(u);
-	for (size_t i = 0; i < d->n; i++) {
-		if (d->v[i].status != CS_FAIL)
+	for (size_t i = 0; i < d->r.n; i++) {
+		if (d->r.v[i].status != NF_FAIL)
 			continue;
 		u->causes = xreallocarray(u->causes, u->ncauses + 1, sizeof(char *));
-		u->causes[u->ncauses++] = xstrdup(d->v[i].id);
+		u->causes[u->ncauses++] = xstrdup(d->r.v[i].id);
 		if (!u->summary)
-			u->summary = xstrdup(d->v[i].summary);
+			u->summary = xstrdup(d->r.v[i].summary);
 	}
-	if (json_object_object_get_ex(j, "fix", &fix))
-		u->fix = strings_from(fix, &u->nfix);
-	json_object_put(j);
+	fix = render_fix_block(&d->r, &u->nfix);
+	u->fix = u->nfix ? xcalloc(u->nfix, sizeof(char *)) : NULL;
+	for (size_t i = 0; i < u->nfix; i++)
+		u->fix[i] = xstrdup(fix[i]);
+	free(fix);
 	u->verdict = st == 1 ? FV_FAIL : st == 2 ? FV_INCOMPLETE : FV_OK;
 	if (dead)
 		not_responding(u, dead);
 	if (u->verdict == FV_INCOMPLETE && !u->summary)
-		u->summary = xstrdup(d->nnotes ? d->notes[d->nnotes - 1] : "nfscheck could not complete the checks");
+		u->summary = xstrdup(d->r.nnotes ? d->r.notes[d->r.nnotes - 1] : "nfscheck could not complete the checks");
 }
 
 int fleet_exit_status(const struct fleet_run *r)

@@ -20,12 +20,10 @@
 #include "util.h"
 #include "xalloc.h"
 
-static void add(struct nfs_findings *f, enum nfs_level l, const char *id, char *text)
+static void add(struct findings *f, enum nf_status l, const char *id, char *text)
 {
-	if (f->n < ARRAY_SIZE(f->v))
-		f->v[f->n++] = (struct nfs_finding){l, id, text};
-	else
-		free(text);
+	finding_add(f, id, NULL, l, "%s", text);
+	free(text);
 }
 
 bool nfs_server_resolved(const struct nfs_server_report *r)
@@ -41,7 +39,7 @@ static bool only_v3(const struct nfs_server_report *r)
 	return r->answers[3] && !r->answers[4];
 }
 
-static void service_finding(struct nfs_findings *f, const struct nfs_server_report *r, uint32_t prog,
+static void service_finding(struct findings *f, const struct nfs_server_report *r, uint32_t prog,
 			    const char *missing)
 {
 	char *text = nfs_server_service_text(r, prog), ping[32];
@@ -50,21 +48,21 @@ static void service_finding(struct nfs_findings *f, const struct nfs_server_repo
 
 	snprintf(ping, sizeof(ping), "ping-%s", rpc_prog_name(prog));
 	if (text && answers == 0)
-		add(f, !v3 ? NFS_OK : only_v3(r) && lock ? NFS_FAIL : NFS_WARN, rpc_prog_name(prog),
+		add(f, !v3 ? NF_OK : only_v3(r) && lock ? NF_FAIL : NF_WARN, rpc_prog_name(prog),
 		    xasprintf("%s; registered, but does not answer%s", text, lock && v3 ? ": NFSv3 locks will fail" : ""));
 	else if (text)
-		add(f, NFS_OK, rpc_prog_name(prog),
+		add(f, NF_OK, rpc_prog_name(prog),
 		    answers == 1 ? xasprintf("%s; answers", text)
 		    : answers < 0 && nfs_server_step(r, ping) ? xasprintf("%s; not asked to the end, the time ran out", text)
 			: xstrdup(text));
 	else if (v3)
-		add(f, only_v3(r) && lock ? NFS_FAIL : NFS_WARN, rpc_prog_name(prog), xasprintf("not registered: %s", missing));
+		add(f, only_v3(r) && lock ? NF_FAIL : NF_WARN, rpc_prog_name(prog), xasprintf("not registered: %s", missing));
 	else
-		add(f, NFS_OK, rpc_prog_name(prog), xstrdup("not registered (NFSv4 does not need it)"));
+		add(f, NF_OK, rpc_prog_name(prog), xstrdup("not registered (NFSv4 does not need it)"));
 	free(text);
 }
 
-static void question_findings(const struct nfs_server_report *r, struct nfs_findings *f)
+static void question_findings(const struct nfs_server_report *r, struct findings *f)
 {
 	const struct nfs_step *c = nfs_server_step(r, "connect"), *rb = nfs_server_step(r, "rpcbind-dump"),
 			      *rc = nfs_server_step(r, "rpcbind-connect");
@@ -72,39 +70,39 @@ static void question_findings(const struct nfs_server_report *r, struct nfs_find
 	int answers = nfs_server_answers(r), rpcbind = nfs_server_rpcbind_answers(r);
 
 	if (!nfs_server_resolved(r)) {
-		add(f, NFS_FAIL, "resolve", problem);
+		add(f, NF_FAIL, "resolve", problem);
 		free(vers);
 		return;
 	}
 	if (c && c->done && c->o.err == 0)
-		add(f, NFS_OK, "connect", xasprintf("TCP connection to %s port %d in %.1f ms", r->address, r->port, c->o.ms));
+		add(f, NF_OK, "connect", xasprintf("TCP connection to %s port %d in %.1f ms", r->address, r->port, c->o.ms));
 	if (problem) {
-		add(f, answers == 0 ? NFS_FAIL : NFS_WARN, "nfs",
+		add(f, answers == 0 ? NF_FAIL : NF_WARN, "nfs",
 		    xasprintf("%s: %s", answers == 0 ? "not responding" : "not known", problem));
 		free(problem);
 	} else if (r->have_range) {
-		add(f, NFS_OK, "nfs", xasprintf("answers %s (the server has versions %u to %u)", vers, (unsigned)r->low,
+		add(f, NF_OK, "nfs", xasprintf("answers %s (the server has versions %u to %u)", vers, (unsigned)r->low,
 					      (unsigned)r->high));
 	} else {
-		add(f, NFS_OK, "nfs", xasprintf("answers %s", vers));
+		add(f, NF_OK, "nfs", xasprintf("answers %s", vers));
 	}
 	free(vers);
 	if (r->rpcbind_port <= 0)
 		return;
 	if (rpcbind < 0) {
-		add(f, NFS_WARN, "rpcbind", xasprintf("on port %d: not asked to the end, the time ran out", r->rpcbind_port));
+		add(f, NF_WARN, "rpcbind", xasprintf("on port %d: not asked to the end, the time ran out", r->rpcbind_port));
 		return;
 	}
 	if (rpcbind == 0) {
 		const struct nfs_step *why = rc && rc->o.err ? rc : rb;
 
-		add(f, answers == 1 && !r->answers[3] ? NFS_OK : only_v3(r) ? NFS_FAIL : NFS_WARN, "rpcbind",
+		add(f, answers == 1 && !r->answers[3] ? NF_OK : only_v3(r) ? NF_FAIL : NF_WARN, "rpcbind",
 		    xasprintf("no answer from rpcbind on port %d: %s%s", r->rpcbind_port, why->o.message,
 			      r->answers[3] ? "; NFSv3 clients cannot mount or lock"
 			      : answers == 1 ? " (NFSv4 does not need it)" : ""));
 		return;
 	}
-	add(f, NFS_OK, "rpcbind", xasprintf("%s on port %d lists %zu registrations",
+	add(f, NF_OK, "rpcbind", xasprintf("%s on port %d lists %zu registrations",
 					  r->rpcbind_proto == 4 ? "rpcbind (protocol 4)" : "portmap (protocol 2)",
 					  r->rpcbind_port, r->nregs));
 	service_finding(f, r, RPC_PROG_MOUNT, "NFSv3 clients cannot mount");
@@ -136,6 +134,14 @@ static enum nfs_outcome outcome(const struct nfs_server_report *r, const struct 
 	return NFS_ANSWERS;
 }
 
+/* Whether the NFS port refused the connection. */
+static bool refused(const struct nfs_server_report *r)
+{
+	const struct nfs_step *c = nfs_server_step(r, "connect");
+
+	return c && c->o.err == ECONNREFUSED;
+}
+
 void nfs_server_judge(const struct nfs_server_report *r, const struct nfs_need *need, struct nfs_judgement *j)
 {
 	memset(j, 0, sizeof(*j));
@@ -144,6 +150,8 @@ void nfs_server_judge(const struct nfs_server_report *r, const struct nfs_need *
 	/* nfs_server_lock_gap() names nothing while the lock services are not known. */
 	j->gap = need->v3_locks && !j->problem ? nfs_server_lock_gap(r) : NULL;
 	j->rpcbind = nfs_server_rpcbind_answers(r);
+	j->rpcbind_silent = need->v3 && j->rpcbind == 0;
+	j->refused = refused(r);
 	j->locks_unknown = need->v3_locks && !nfs_server_locks_known(r);
 	/* The same rules as the rpcbind and mountd findings, for the need. */
 	j->rpcbind_unasked = need->v3 && r->rpcbind_port > 0 && j->rpcbind < 0;
@@ -179,11 +187,9 @@ int nfs_server_exit_status(const struct nfs_server_report *r, const struct nfs_j
 
 /* A server that refuses the connection answers, with a refusal: say that,
  * not "not responding". Either way a hard mount from it hangs. */
-static char *down_verdict(const struct nfs_server_report *r, const char *a)
+static char *down_verdict(const struct nfs_server_report *r, const struct nfs_judgement *j, const char *a)
 {
-	const struct nfs_step *c = nfs_server_step(r, "connect");
-
-	if (c && c->o.err == ECONNREFUSED)
+	if (j->refused)
 		return xasprintf("%s is not serving NFS (port %d refuses connections): a new mount fails, and "
 				 "everything under an existing hard mount from it hangs until it is back", a, r->port);
 	return xasprintf("%s is not responding: everything under a mount from it will hang", a);
@@ -201,7 +207,7 @@ char *nfs_server_verdict(const struct nfs_server_report *r, const struct nfs_jud
 	case NFS_NOT_KNOWN:
 		return xasprintf("nfscheck could not complete: %s; give it more time with --timeout", j->problem);
 	case NFS_DOWN:
-		return down_verdict(r, a);
+		return down_verdict(r, j, a);
 	case NFS_LOCK_GAP:
 		return xasprintf("%s answers %s, but NFSv3 locks will fail: %s", a, j->versions, j->gap);
 	case NFS_LOCKS_NOT_KNOWN:
@@ -217,17 +223,10 @@ char *nfs_server_verdict(const struct nfs_server_report *r, const struct nfs_jud
 	}
 }
 
-static void nfs_findings_free(struct nfs_findings *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		free(f->v[i].text);
-	f->n = 0;
-}
-
 void nfs_judgement_free(struct nfs_judgement *j)
 {
 	free(j->problem);
 	free(j->versions);
 	free(j->gap);
-	nfs_findings_free(&j->f);
+	findings_free(&j->f);
 }

@@ -11,22 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "finding.h"
 #include "nfsserver.h"
 #include "status.h"
-
-/* A finding is ok, warn or fail (status.h); never skip. */
-enum nfs_level { NFS_OK = NF_OK, NFS_WARN = NF_WARN, NFS_FAIL = NF_FAIL };
-
-struct nfs_finding {
-	enum nfs_level level;
-	const char *id;
-	char *text;
-};
-
-struct nfs_findings {
-	struct nfs_finding v[8];
-	size_t n;
-};
 
 /* What the clients need from the server: diagnose knows from the mounts;
  * the server command, with no mount, takes what the server offers
@@ -52,13 +39,18 @@ struct nfs_judgement {
 	char *problem;         /* why it does not answer; NULL when it does */
 	char *versions;        /* "NFSv3 and NFSv4.2" */
 	char *gap;             /* what NFSv3 locks miss, when the need locks on NFSv3 */
+	bool refused;          /* the NFS port refused the connection: the host answered, with no */
 	int rpcbind;           /* nfs_server_rpcbind_answers() */
+	bool rpcbind_silent;   /* the need mounts with NFSv3, and rpcbind does not answer */
 	bool locks_unknown;    /* the need locks on NFSv3, and the time ran out before the lock services were asked */
 	/* The need mounts with NFSv3, which finds mountd through rpcbind: */
 	bool rpcbind_unasked;  /* the time ran out before rpcbind was asked */
 	bool mountd_missing;   /* rpcbind lists no mountd, or it does not answer */
 	int missing_version;   /* 3 or 4: needed, and the answering server does not answer it; else 0 */
-	struct nfs_findings f; /* one per question asked, for what the server offers: the server command's list */
+	/* One finding (finding.h) per question asked, for what the server
+	 * offers: the server command's list. Each is ok, warn or fail, never
+	 * skip, and has only an id and a summary. */
+	struct findings f;
 };
 
 /* The server's name resolved to an address. */

@@ -88,7 +88,7 @@ static void test_healthy_v3(void)
 	is_str(v, "192.0.2.1 answers NFSv3, with the lock manager and status monitor NFSv3 locking needs",
 	       "and its verdict names the lock services");
 	free(v);
-	ok(j.f.n == 6 && strcmp(j.f.v[5].id, "status") == 0 && j.f.v[5].level == NFS_OK,
+	ok(j.f.n == 6 && strcmp(j.f.v[5].id, "status") == 0 && j.f.v[5].status == NF_OK,
 	   "one finding per question, the status monitor's ok");
 	ok(!j.gap && !j.locks_unknown && !j.rpcbind_unasked && !j.mountd_missing && !j.missing_version,
 	   "nothing missing");
@@ -201,7 +201,7 @@ static void test_not_answering(void)
 	judge(&r, &offer, &j);
 	is_int(j.outcome, NFS_NOT_STARTED, "an unresolved name: not started");
 	is_int(nfs_server_exit_status(&r, &j), NF_EXIT_INCOMPLETE, "exit 2");
-	ok(j.f.n == 1 && j.f.v[0].level == NFS_FAIL && strcmp(j.f.v[0].id, "resolve") == 0,
+	ok(j.f.n == 1 && j.f.v[0].status == NF_FAIL && strcmp(j.f.v[0].id, "resolve") == 0,
 	   "one finding, resolve, that fails");
 	nfs_judgement_free(&j);
 	nfs_server_report_free(&r);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+
+void facts_free(struct facts *d)
+{
+	if (d->model_ok)
+		model_free(&d->m);
+	fsinfo_free(&d->fs_graphroot);
+	fsinfo_free(&d->fs_imagestore);
+	for (size_t i = 0; i < d->nfs_stores; i++)
+		fsinfo_free(&d->fs_stores[i]);
+	free(d->fs_stores);
+	fsinfo_free(&d->fs_runroot);
+	fsinfo_free(&d->fs_tmpdir);
+	subids_free(&d->ids);
+	free(d->uidmap.path);
+	free(d->gidmap.path);
+	probe_result_free(&d->probe.r);
+	target_close(&d->t);
+	free(d->user_buf);
+	memset(d, 0, sizeof(*d));
+}

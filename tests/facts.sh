@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# diagnose gathers its facts first (src/diagnose/facts.h, gather-*.c), then
+# runs checks that read them and add findings. What holds that apart:
+#  - the compiler: a check gets const struct facts *, so a check that writes
+#    a fact does not build (shown here by building one);
+#  - this test: only the gatherers (facts.c, gather-*.c) and diagnose.c,
+#    which calls them, name a struct facts * that is not const, nothing casts
+#    const away, no check object calls a gatherer or fills the fleet's shared
+#    measurements (diag_cache_set_*), and no gatherer object adds a finding.
+# Each rule is shown able to fail on a planted violation.
+. "$TESTS_SRCDIR/lib.sh"
+
+src=$(cd "$TESTS_SRCDIR/../src" && pwd) || exit 1
+objdir=$(dirname "$NFSCHECK")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# writable_facts SRC: each line of a .c or .h outside the gatherers that
+# names a non-const struct facts pointer, or casts to one.
+writable_facts() {
+	(cd "$1" && find . -name '*.[ch]' | sed 's|^\./||' | LC_ALL=C sort |
+		grep -vE '^diagnose/(facts\.[ch]|gather-[a-z-]+\.c|diagnose\.c)$' |
+		xargs -r perl -ne 'print "$ARGV:$.:$_" if /(?<!const )\bstruct facts\s*\*/; close ARGV if eof')
+}
+
+# object_violations OBJDIR: a check object that calls a gatherer or fills
+# the fleet's cache, or a gatherer object that adds a finding.
+object_violations() {
+	local o
+	for o in "$1"/diagnose/check-*.o; do
+		nm -u "$o" | awk -v o="${o#"$1"/}" '$NF ~ /^(gather_|diag_cache_set_)/ { print o ": a check calls " $NF }'
+	done
+	for o in "$1"/diagnose/gather-*.o "$1"/diagnose/facts.o; do
+		nm -u "$o" | awk -v o="${o#"$1"/}" \
+			'$NF ~ /^(diag_add|diag_note|check_[a-z_]+)$/ { print o ": a gatherer calls " $NF }'
+	done
+}
+
+[ -f "$src/diagnose/facts.h" ] && ls "$src"/diagnose/gather-*.c >/dev/null 2>&1
+ok $? "the facts and their gatherers are in src/diagnose (facts.h, gather-*.c)"
+
+v=$(writable_facts "$src")
+[ -z "$v" ]; ok $? "outside the gatherers every struct facts pointer is const, and none is cast" || diag "$v"
+
+# Planted: a check that takes the facts writable, and one that casts const away.
+mkdir "$tmp/src" && cp -R "${src:?}/." "$tmp/src/"
+printf 'void check_planted(struct facts *d, struct findings *out);\n' >>"$tmp/src/diagnose/check-kernel.c"
+printf 'static void planted(const struct facts *d) { ((struct facts *)d)->userns_works = 1; }\n' \
+	>>"$tmp/src/diagnose/check-probe.c"
+v=$(writable_facts "$tmp/src")
+grep -q '^diagnose/check-kernel.c:[0-9]*:void check_planted(struct facts' <<<"$v"
+ok $? "a planted check taking writable facts is reported" || diag "$v"
+grep -q '^diagnose/check-probe.c:[0-9]*:.*(struct facts \*)d' <<<"$v"
+ok $? "a planted cast of the facts to writable is reported" || diag "$v"
+
+cc=${CC:-cc}
+if [ -f "$objdir/../config.h" ] && command -v "$cc" >/dev/null; then
+	incs=(-I"$objdir/..")
+	for d in "$src"/*/; do incs+=(-I"$d"); done
+	flags=$(pkg-config --cflags json-c 2>/dev/null)
+	planted='#include "config.h"\n#include "diag.h"\n'
+	planted+='void check_planted(const struct facts *d, struct findings *out)\n{ (void)out; %s }\n'
+	# shellcheck disable=SC2059  # the format is ours
+	printf "$planted" '(void)d;' >"$tmp/reads.c"
+	# shellcheck disable=SC2086  # pkg-config's flags are words
+	"$cc" -fsyntax-only "${incs[@]}" $flags "$tmp/reads.c" 2>"$tmp/reads.err"
+	ok $? "a check that reads the facts builds (the planted check below is otherwise sound)" ||
+		diag "$(cat "$tmp/reads.err")"
+	# shellcheck disable=SC2059
+	printf "$planted" 'd->userns_works = 1;' >"$tmp/writes.c"
+	# shellcheck disable=SC2086
+	"$cc" -fsyntax-only "${incs[@]}" $flags "$tmp/writes.c" 2>"$tmp/writes.err"
+	[ $? -ne 0 ] && grep -q 'read-only' "$tmp/writes.err"
+	ok $? "a check that writes a fact does not build: the compiler refuses it" || diag "$(cat "$tmp/writes.err")"
+else
+	skip "no config.h next to $NFSCHECK or no C compiler: the planted write is not built"
+	skip "no config.h or no C compiler"
+fi
+
+if ls "$objdir"/diagnose/check-*.o >/dev/null 2>&1 && command -v nm >/dev/null; then
+	v=$(object_violations "$objdir")
+	[ -z "$v" ]; ok $? "no check calls a gatherer or fills the fleet's cache; no gatherer adds a finding" || diag "$v"
+
+	mkdir -p "$tmp/obj/diagnose"
+	cp "$objdir"/diagnose/*.o "$tmp/obj/diagnose/"
+	printf 'void gather_userns(void *d);\nvoid check_planted(void *d) { gather_userns(d); }\n' >"$tmp/p1.c"
+	printf 'void diag_add(void *o);\nvoid gather_planted(void *o) { diag_add(o); }\n' >"$tmp/p2.c"
+	"$cc" -c -o "$tmp/obj/diagnose/check-planted.o" "$tmp/p1.c" &&
+		"$cc" -c -o "$tmp/obj/diagnose/gather-planted.o" "$tmp/p2.c"
+	v=$(object_violations "$tmp/obj")
+	grep -qx "diagnose/check-planted.o: a check calls gather_userns" <<<"$v"
+	ok $? "a planted check that gathers is reported" || diag "$v"
+	grep -qx "diagnose/gather-planted.o: a gatherer calls diag_add" <<<"$v"
+	ok $? "a planted gatherer that adds a finding is reported" || diag "$v"
+else
+	skip "no objects next to $NFSCHECK: calls not checked"
+	skip "no objects: planted check not checked"
+	skip "no objects: planted gatherer not checked"
+fi
+
+done_testing
