@@ -8,32 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "diag.h"
+#include "kernel-overlay.h"
 #include "xalloc.h"
 
 #define G_DRIVER "Storage driver"
-
-static bool kernel_native_overlay(char *rel, size_t n)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) != 0)
-		return false;
-	snprintf(rel, n, "%s", u.release);
-	sscanf(u.release, "%d.%d", &major, &minor);
-	/* Unprivileged overlay mounts in a user namespace arrived in 5.13. */
-	return major > 5 || (major == 5 && minor >= 13);
-}
 
 static void overlay(const struct facts *d, struct findings *out, struct finding **cp, bool net)
 {
 	struct fsx x = {.as = d->t.as};
 	const char *mp = d->m.mount_program.value;
 	char rel[65], *fuse = NULL;
-	bool native = kernel_native_overlay(rel, sizeof(rel));
+	bool native = kernel_rootless_overlay(rel, sizeof(rel));
 	bool xattr_ok = facts_probe_ran(d) && d->probe.r.step[PS_XATTR].done && !d->probe.r.step[PS_XATTR].err;
 	struct finding *c;
 
