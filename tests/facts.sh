@@ -33,7 +33,7 @@ object_violations() {
 	done
 	for o in "$1"/diagnose/gather-*.o "$1"/diagnose/facts.o; do
 		nm -u "$o" | awk -v o="${o#"$1"/}" \
-			'$NF ~ /^(diag_add|diag_note|check_[a-z_]+)$/ { print o ": a gatherer calls " $NF }'
+			'$NF ~ /^(diag_add|diag_note|findings?_[a-z_]+|check_[a-z_]+)$/ { print o ": a gatherer calls " $NF }'
 	done
 }
 
@@ -85,13 +85,13 @@ if ls "$objdir"/diagnose/check-*.o >/dev/null 2>&1 && command -v nm >/dev/null; 
 	mkdir -p "$tmp/obj/diagnose"
 	cp "$objdir"/diagnose/*.o "$tmp/obj/diagnose/"
 	printf 'void gather_userns(void *d);\nvoid check_planted(void *d) { gather_userns(d); }\n' >"$tmp/p1.c"
-	printf 'void diag_add(void *o);\nvoid gather_planted(void *o) { diag_add(o); }\n' >"$tmp/p2.c"
+	printf 'void finding_add(void *o);\nvoid gather_planted(void *o) { finding_add(o); }\n' >"$tmp/p2.c"
 	"$cc" -c -o "$tmp/obj/diagnose/check-planted.o" "$tmp/p1.c" &&
 		"$cc" -c -o "$tmp/obj/diagnose/gather-planted.o" "$tmp/p2.c"
 	v=$(object_violations "$tmp/obj")
 	grep -qx "diagnose/check-planted.o: a check calls gather_userns" <<<"$v"
 	ok $? "a planted check that gathers is reported" || diag "$v"
-	grep -qx "diagnose/gather-planted.o: a gatherer calls diag_add" <<<"$v"
+	grep -qx "diagnose/gather-planted.o: a gatherer calls finding_add" <<<"$v"
 	ok $? "a planted gatherer that adds a finding is reported" || diag "$v"
 else
 	skip "no objects next to $NFSCHECK: calls not checked"
