@@ -72,6 +72,11 @@ done
 run "$NFSCHECK" server "host: 22"
 ok $(( rc != 64 )) "server 'host: 22': a port with a space is a usage error (got $rc)"
 
+# fix's --timeout (its closing diagnose's) is read as diagnose's is.
+run "$NFSCHECK" fix --graphroot /nonexistent/g --timeout 0
+[ "$rc" = 64 ] && [[ $err == *"--timeout: '0' is not a number of seconds"* ]]
+ok $? "fix --timeout 0: usage error naming --timeout (exit $rc)" || diag "$err"
+
 run "$NFSCHECK" help nosuch
 ok $(( rc != 64 )) "help for an unknown command exits 64"
 

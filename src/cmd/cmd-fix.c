@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "diag.h"
 #include "exitcode.h"
 #include "fix.h"
 #include "guard.h"
@@ -18,10 +19,11 @@
 
 const char cmd_fix_help[] =
 	"Usage: nfscheck fix --graphroot PATH [--runroot PATH] [--user NAME] [--force]\n"
-	"                    [--tmpfiles] [--dry-run]\n"
+	"                    [--tmpfiles] [--timeout SECONDS] [--dry-run]\n"
 	"       nfscheck fix --system --graphroot-template TEMPLATE [--dry-run]\n"
 	"       nfscheck fix --image FILE --size SIZE [--mountpoint DIR] [--user NAME]\n"
-	"                    [--persist] [--move-aside] [--no-diagnose] [--dry-run]\n"
+	"                    [--persist] [--move-aside] [--no-diagnose]\n"
+	"                    [--timeout SECONDS] [--dry-run]\n"
 	"       nfscheck fix [--user NAME] [--policy FILE] [--dry-run]\n"
 	"       nfscheck fix --undo [--image FILE] [--mountpoint DIR] [--user NAME]\n"
 	"                    [--keep-unit]\n"
@@ -63,6 +65,8 @@ const char cmd_fix_help[] =
 	"      --force              accept a graphroot on a network filesystem\n"
 	"      --tmpfiles           exclude a graphroot in /tmp or /var/tmp from\n"
 	"                           systemd-tmpfiles ageing (root)\n"
+	"  -t, --timeout SECONDS    the closing diagnose finishes within SECONDS\n"
+	"                           (default 15), even on a hung network mount\n"
 	"      --podman-version X.Y model this Podman release instead of the installed one\n"
 	"      --policy FILE        the site policy whose remedy to apply when no mode\n"
 	"                           is given (default /etc/nfscheck.conf)\n"
@@ -167,18 +171,19 @@ int cmd_fix(int argc, char **argv)
 		{"tmpfiles", no_argument, NULL, OPT_TMPFILES},
 		{"podman-version", required_argument, NULL, OPT_PODMAN_VERSION},
 		{"policy", required_argument, NULL, OPT_POLICY},
+		{"timeout", required_argument, NULL, 't'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct fix_options o = {0};
+	struct fix_options o = {.timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};
 	const char *policy_file = NULL;
 	struct policy pol = {0};
 	char *site = NULL;
 	int c, modes, st;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":u:nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":u:t:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_GRAPHROOT: o.graphroot = optarg; break;
 		case OPT_RUNROOT: o.runroot = optarg; break;
@@ -201,6 +206,10 @@ int cmd_fix(int argc, char **argv)
 			o.podman_version = optarg;
 			break;
 		case OPT_POLICY: policy_file = optarg; break;
+		case 't':
+			if ((st = nf_timeout_option("fix", optarg, &o.timeout_ms)) != NF_EXIT_OK)
+				return st;
+			break;
 		case 'n': o.dry_run = true; break;
 		case 'h':
 			fputs(cmd_fix_help, stdout);

@@ -594,7 +594,7 @@ int fix_graphroot(const struct fix_options *o)
 	/* The diagnose checks, on the configuration just written. */
 	{
 		struct diag_options d = {.user = o->user, .podman_version = o->podman_version,
-					 .timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};
+					 .timeout_ms = o->timeout_ms ? o->timeout_ms : DIAG_DEFAULT_TIMEOUT_MS};
 
 		putchar('\n');
 		st = diagnose_run(&d);

@@ -788,7 +788,7 @@ static int finish(struct job *j, const struct fix_options *o, const char *dev, i
 		return st;
 	{
 		struct diag_options d = {.user = j->t.id.name, .podman_version = o->podman_version,
-					 .timeout_ms = DIAG_DEFAULT_TIMEOUT_MS};
+					 .timeout_ms = o->timeout_ms ? o->timeout_ms : DIAG_DEFAULT_TIMEOUT_MS};
 		int ds;
 
 		putchar('\n');

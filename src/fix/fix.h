@@ -27,7 +27,7 @@ struct fix_options {
 	bool dry_run;
 	bool force;
 	bool tmpfiles;
-	int timeout_ms;
+	int timeout_ms;             /* the closing diagnose's --timeout; 0: its default */
 };
 
 int fix_graphroot(const struct fix_options *o);

@@ -37,7 +37,7 @@ case $stage in
 1)
 	# The server side: the user's home on the exported disk.
 	install -d -o $U -g $U -m 0700 /srv/nfs/$U
-	timeout -s KILL 240 nfscheck fix --user $U --image $H/containers.img --size 300M --persist >/tmp/fix.out 2>&1
+	timeout -s KILL 240 nfscheck fix --user $U --image $H/containers.img --size 300M --persist --timeout 60 >/tmp/fix.out 2>&1
 	rc=$?
 	t $rc "fix --image --persist in the root-squashed NFS home (exit $rc)"
 	[ $rc -eq 0 ] || d "$(tail -20 /tmp/fix.out)"
