@@ -65,19 +65,32 @@ rel_require() {
 	rel_copy_nfscheck || skip_all "cannot copy nfscheck and its libraries"
 }
 
+# rel_dlopened BINARY: the host's path of each library BINARY names by
+# soname in its own text, for dlopen (nfscheck loads libtirpc, libsqlite3
+# and libsubid when a run first needs them; ldd does not list them).
+rel_dlopened() {
+	local so
+	for so in $(grep -aoE 'lib[[:alnum:]_+-]+\.so\.[0-9]+' "$1" | sort -u); do
+		/sbin/ldconfig -p | awk -v so="$so" '$1 == so && $NF ~ /^\// { print $NF; exit }'
+	done
+}
+
 # rel_copy_host BINARY DIR WRAPPER: BINARY (under its own name: messages
-# carry it), the host's loader and the libraries ldd names, in DIR;
-# DIR/WRAPPER is a script that starts BINARY through that loader, so it
-# runs inside any tree (see above).
+# carry it), the host's loader and the libraries ldd names, for BINARY and
+# for each library it dlopens, in DIR; DIR/WRAPPER is a script that starts
+# BINARY through that loader, so it runs inside any tree (see above).
 rel_copy_host() {
-	local bin=$1 d=$2 name=$3 loader lib
+	local bin=$1 d=$2 name=$3 loader lib obj
 	mkdir -m 755 "$d" || return 1
 	install -m 755 "$bin" "$d/${bin##*/}" || return 1
 	loader=$(ldd "$bin" | awk '$1 ~ /^\/.*ld-linux/ { print $1 }')
 	[ -n "$loader" ] || return 1
 	install -m 755 "$(readlink -f "$loader")" "$d/ld.so" || return 1
-	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }'); do
-		install -m 644 "$(readlink -f "${lib#*=}")" "$d/${lib%%=*}" || return 1
+	for obj in "$bin" $(rel_dlopened "$bin"); do
+		[ "$obj" = "$bin" ] || install -m 644 "$(readlink -f "$obj")" "$d/${obj##*/}" || return 1
+		for lib in $(ldd "$obj" | awk '$2 == "=>" && $3 ~ /^\// { print $1 "=" $3 }'); do
+			install -m 644 "$(readlink -f "${lib#*=}")" "$d/${lib%%=*}" || return 1
+		done
 	done
 	mkdir -p -m 755 "$(dirname "$d/$name")" || return 1
 	printf '#!/bin/sh\nexec %s/ld.so --library-path %s %s/%s "$@"\n' "$d" "$d" "$d" "${bin##*/}" >"$d/$name"
