@@ -33,6 +33,23 @@ bool write_full(int fd, const void *buf, size_t n)
 	return put_all(fd, buf, n, -1);
 }
 
+bool read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
 bool pwrite_full(int fd, const void *buf, size_t n)
 {
 	return put_all(fd, buf, n, 0);

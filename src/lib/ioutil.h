@@ -8,6 +8,8 @@
 
 /* write(2) until all N bytes are out; false with errno set otherwise. */
 bool write_full(int fd, const void *p, size_t n);
+/* read(2) until all N bytes are in; false at end of file or on an error. */
+bool read_full(int fd, void *p, size_t n);
 
 /*
  * The same from offset 0 with pwrite(2), which only the file writer uses,

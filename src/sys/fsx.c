@@ -668,21 +668,6 @@ static struct {
 	struct helper user, self;
 } sessions = {.user = {.sock = -1}, .self = {.sock = -1}};
 
-static bool read_full(int fd, void *p, size_t n)
-{
-	while (n) {
-		ssize_t r = read(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		p = (char *)p + r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
 static char *read_str(int fd, uint32_t len)
 {
 	char *s;
