@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fsx.h"
+#include "fsx-memo.h"
 #include "goexpand.h"
 #include "guard.h"
 #include "ioutil.h"
@@ -811,7 +812,37 @@ broken:
 	return late ? GUARD_DEADLINE : GUARD_FAILED;
 }
 
+/* The questions a memo may answer again: they change nothing. */
+static bool memo_op(int op)
+{
+	switch (op) {
+	case OP_STAT: case OP_LSTAT: case OP_STATFS: case OP_REALPATH: case OP_ACCESS:
+	case OP_MKDIR_WOULD: case OP_RESOLVE_PREFIX: case OP_LOOKPATH: case OP_DIR_USABLE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int call_asked(const struct fsx *x, struct req *r, struct guard_out *out);
+
 static int call(const struct fsx *x, struct req *r, struct guard_out *out)
+{
+	struct fsx_memo_key k;
+	int status;
+
+	if (!x || !x->memo || !memo_op(r->op))
+		return call_asked(x, r, out);
+	k = (struct fsx_memo_key){.op = r->op, .mode = r->mode, .max = r->max, .path = r->path, .arg = r->arg};
+	if (fsx_memo_get(x->memo, &k, &status, out))
+		return status;
+	status = call_asked(x, r, out);
+	if (status != NF_EDEADLINE && status != ECHILD && status != FSX_NOT_HERE)
+		fsx_memo_put(x->memo, &k, status, out);
+	return status;
+}
+
+static int call_asked(const struct fsx *x, struct req *r, struct guard_out *out)
 {
 	int per_call = x && x->timeout_ms ? x->timeout_ms : FSX_CALL_MS;
 	bool clamped = guard_remaining_ms() < per_call;

@@ -20,11 +20,27 @@
 /* Writes wait for a slow server's commit a little longer. */
 #define FSX_WRITE_MS 10000
 
+struct fsx_memo;
+
 struct fsx {
 	const struct identity *as; /* NULL: as ourselves */
 	int timeout_ms;            /* 0: FSX_CALL_MS */
 	bool here_only;            /* never a guarded child: FSX_NOT_HERE instead */
+	struct fsx_memo *memo;     /* NULL: every call asks the filesystem */
 };
+
+/*
+ * A memo for a caller that only looks and asks the same things again (the
+ * model follows Podman, which looks up the runtime directory and the
+ * graphroot once per store it opens, four times in all): a question asked
+ * before on the same handle gets the first answer, without a walk or a
+ * helper round trip. Only answers that are not a deadline or a failed
+ * helper are kept, and only for questions that change nothing (stat,
+ * lstat, statfs, realpath, access, mkdir_would, resolve_prefix, lookpath,
+ * dir_usable). Whoever writes must not set one: an answer is not renewed.
+ */
+struct fsx_memo *fsx_memo_new(void);
+void fsx_memo_free(struct fsx_memo *m);
 
 /* Returned with here_only when the call cannot be proved safe in-process. */
 #define FSX_NOT_HERE 10001

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gobin.h"
+#include "memfind.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -315,42 +316,68 @@ out:
 }
 
 /* Every marker starts with one of two module prefixes. */
-static const char *const prefixes[] = {"go.podman.io/", "github.com/containers/"};
+static const struct {
+	const char *text;
+	size_t len;
+} prefixes[] = {
+	{"go.podman.io/", sizeof("go.podman.io/") - 1},
+	{"github.com/containers/", sizeof("github.com/containers/") - 1},
+};
 
+#define MARKER(prefix, text, bit) {prefix, text, sizeof(text) - 1, bit}
 static const struct {
 	unsigned prefix; /* index in prefixes */
 	const char *text; /* the whole marker, prefix included */
+	size_t len;
 	unsigned marker;
 } markers[] = {
-	{0, "go.podman.io/storage/pkg/configfile.", GM_CONFIGFILE},
-	{0, "go.podman.io/storage.", GM_STORAGE_NEW},
-	{0, "go.podman.io/storage/", GM_STORAGE_NEW},
-	{1, "github.com/containers/storage.", GM_STORAGE_OLD},
-	{1, "github.com/containers/storage/", GM_STORAGE_OLD},
-	{0, "go.podman.io/common/", GM_COMMON_NEW},
-	{1, "github.com/containers/common/", GM_COMMON_OLD},
+	MARKER(0, "go.podman.io/storage/pkg/configfile.", GM_CONFIGFILE),
+	MARKER(0, "go.podman.io/storage.", GM_STORAGE_NEW),
+	MARKER(0, "go.podman.io/storage/", GM_STORAGE_NEW),
+	MARKER(1, "github.com/containers/storage.", GM_STORAGE_OLD),
+	MARKER(1, "github.com/containers/storage/", GM_STORAGE_OLD),
+	MARKER(0, "go.podman.io/common/", GM_COMMON_NEW),
+	MARKER(1, "github.com/containers/common/", GM_COMMON_OLD),
 };
 #define MARKER_MAX 40 /* longer than every marker */
 /* Small enough to stay in cache and below malloc's mmap threshold: fresh
  * pages cost more than the extra calls. */
 #define CHUNK (64u << 10)
 
+/* The markers that start with prefix P. */
+static unsigned of_prefix(size_t p)
+{
+	unsigned m = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
+		if (markers[i].prefix == p)
+			m |= markers[i].marker;
+	return m;
+}
+
 /*
- * The markers in BUF[0, N). A prefix is looked for once; where it occurs,
- * each marker of it not found yet is looked for whole from there on. A
- * table holds one of the two prefixes thousands of times: one search per
- * marker costs less than stopping at each of them (this is most of what
- * reading a program costs).
+ * The markers in BUF[0, N): each place a prefix occurs is looked at, and
+ * the markers of that prefix not found yet are compared there. A table
+ * holds a prefix thousands of times; mem_find, unlike memmem, costs
+ * nothing to restart, so one pass per prefix is all the reading there is
+ * (one memmem per marker over the chunk was most of what identifying a
+ * Podman binary cost).
  */
 static void match(const char *buf, size_t n, unsigned *found)
 {
-	for (size_t p = 0; p < ARRAY_SIZE(prefixes); p++) {
-		const char *hit = memmem(buf, n, prefixes[p], strlen(prefixes[p]));
+	const char *end = buf + n;
 
-		for (size_t i = 0; hit && i < ARRAY_SIZE(markers); i++)
-			if (markers[i].prefix == p && !(*found & markers[i].marker) &&
-			    memmem(hit, (size_t)(buf + n - hit), markers[i].text, strlen(markers[i].text)))
-				*found |= markers[i].marker;
+	for (size_t p = 0; p < ARRAY_SIZE(prefixes); p++) {
+		const unsigned want = of_prefix(p);
+
+		for (const char *hit = buf; (*found & want) != want &&
+		     (hit = mem_find(hit, (size_t)(end - hit), prefixes[p].text, prefixes[p].len));
+		     hit += prefixes[p].len)
+			for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
+				if (markers[i].prefix == p && !(*found & markers[i].marker) &&
+				    markers[i].len <= (size_t)(end - hit) &&
+				    memcmp(hit, markers[i].text, markers[i].len) == 0)
+					*found |= markers[i].marker;
 	}
 }
 
