@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * mem_find: the first and last bytes of the needle are compared at 16
+ * mem_find: a few bytes of the needle are compared at 16
  * places at once (GCC's generic vectors: SSE2 on x86-64, NEON on arm64,
  * plain words elsewhere), and only where both match is the rest compared.
  * This is W. Muła's "SIMD-friendly" substring search; it needs no table,
@@ -29,13 +29,19 @@ static v16 splat(unsigned char c)
 	return v;
 }
 
-/* Whether any of the 16 lanes of M is set (a lane is 0 or 0xff). */
-static int any(v16 m)
+/* One bit per lane of M (a lane is 0 or 0xff): SSE2's movemask where
+ * there is one, else lane by lane. */
+static unsigned lanes(v16 m)
 {
-	uint64_t w[2];
+#if defined(__SSE2__)
+	return (unsigned)__builtin_ia32_pmovmskb128((__attribute__((vector_size(16))) char)m);
+#else
+	unsigned bits = 0;
 
-	memcpy(w, &m, sizeof(w));
-	return (w[0] | w[1]) != 0;
+	for (unsigned k = 0; k < 16; k++)
+		bits |= (unsigned)(m[k] & 1) << k;
+	return bits;
+#endif
 }
 
 static const char *scalar(const unsigned char *h, size_t n, const unsigned char *nd, size_t m)
@@ -46,10 +52,16 @@ static const char *scalar(const unsigned char *h, size_t n, const unsigned char 
 	return NULL;
 }
 
+/*
+ * Three bytes of the needle (first, middle, last) are compared at 16
+ * places at once; the middle one keeps common near misses (a Go table
+ * holds "golang.org/x/" thousands of times where "go.podman.io/" is
+ * sought) from reaching memcmp.
+ */
 const char *mem_find(const void *hay, size_t n, const void *needle, size_t m)
 {
 	const unsigned char *h = hay, *nd = needle;
-	size_t i = 0;
+	size_t i = 0, mid = m / 2;
 
 	if (m == 0)
 		return hay;
@@ -57,17 +69,19 @@ const char *mem_find(const void *hay, size_t n, const void *needle, size_t m)
 		return NULL;
 	if (m == 1)
 		return memchr(hay, nd[0], n);
-	const v16 first = splat(nd[0]), last = splat(nd[m - 1]);
+	const v16 first = splat(nd[0]), middle = splat(nd[mid]), last = splat(nd[m - 1]);
 
 	/* Block I covers the starts I..I+15; its last bytes end at I+15+M-1. */
 	for (; i + 16 + m - 1 <= n; i += 16) {
-		v16 hit = (v16)((load16(h + i) == first) & (load16(h + i + m - 1) == last));
+		unsigned bits = lanes((v16)((load16(h + i) == first) & (load16(h + i + mid) == middle) &
+					    (load16(h + i + m - 1) == last)));
 
-		if (!any(hit))
-			continue;
-		for (unsigned k = 0; k < 16; k++)
-			if (hit[k] && memcmp(h + i + k + 1, nd + 1, m - 2) == 0)
+		for (; bits; bits &= bits - 1) {
+			size_t k = (size_t)__builtin_ctz(bits);
+
+			if (memcmp(h + i + k + 1, nd + 1, m - 2) == 0)
 				return (const char *)h + i + k;
+		}
 	}
 	return scalar(h + i, n - i, nd, m);
 }

@@ -376,6 +376,8 @@ static void match(const char *buf, size_t n, unsigned *found)
 			for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
 				if (markers[i].prefix == p && !(*found & markers[i].marker) &&
 				    markers[i].len <= (size_t)(end - hit) &&
+				    /* most hits are other packages: one byte tells */
+				    hit[prefixes[p].len] == markers[i].text[prefixes[p].len] &&
 				    memcmp(hit, markers[i].text, markers[i].len) == 0)
 					*found |= markers[i].marker;
 	}
