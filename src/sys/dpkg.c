@@ -13,6 +13,7 @@
 
 #include "dpkg.h"
 #include "memfind.h"
+#include "strbuf.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -234,13 +235,129 @@ static const char *stanza_of(const char *buf, size_t len, const char *name)
 	return hit + 1;
 }
 
+/* Below malloc's mmap threshold, twice over: no fresh pages per run. */
+#define STREAM_CHUNK (32u << 10)
+
+/* Read up to N bytes into P; 0 at the end, -1 on an error. */
+static ssize_t read_some(int fd, char *p, size_t n)
+{
+	ssize_t got;
+
+	do
+		got = read(fd, p, n);
+	while (got < 0 && errno == EINTR);
+	return got;
+}
+
+/* Append to SB what FD holds from here on, up to and including the first
+ * blank line ("\n\n") or the end, and at most MAX bytes in all. */
+static bool rest_of_stanza(int fd, struct strbuf *sb, size_t max)
+{
+	char chunk[4096];
+	ssize_t got;
+
+	while (!(sb->p && mem_find(sb->p, sb->n, "\n\n", 2))) {
+		if (sb->n > max || (got = read_some(fd, chunk, sizeof(chunk))) < 0)
+			return false;
+		if (got == 0)
+			break;
+		strbuf_add(sb, chunk, (size_t)got);
+	}
+	return true;
+}
+
+/*
+ * NAME's stanza, read from FD a chunk at a time into one small buffer: a
+ * fresh 900 KB buffer for the whole file cost 1.5 ms of page faults, ten
+ * times the search. Each chunk is cut at its last line end (the rest is
+ * carried into the next), so every line is whole when looked at. The
+ * line "Package: NAME" that dpkg writes is searched for; the lines before
+ * it that mention NAME are looked at as stanza_of does. NULL when that
+ * leaves a doubt (another spelling names NAME first, a line longer than
+ * a chunk, a read error): the caller then reads the whole file as before.
+ * "" when no line names NAME.
+ */
+static char *stanza_streamed(int fd, const char *name, size_t max)
+{
+	char *line = xasprintf("Package: %s\n", name), *buf = xmalloc(2 * STREAM_CHUNK + 1), *res = NULL;
+	size_t ll = strlen(line), keep = 0;
+	struct strbuf sb = {0};
+	/* Whether what came before buf[0] ends a stanza: the file's start, or
+	 * a blank line. buf[0] itself always starts a line. */
+	bool after_blank = true;
+
+	for (;;) {
+		ssize_t got = read_some(fd, buf + keep, STREAM_CHUNK);
+		size_t have, whole;
+		const char *hit = NULL, *end;
+
+		if (got < 0)
+			break;
+		have = keep + (size_t)got;
+		buf[have] = '\0';
+		end = got == 0 ? buf + have : memrchr(buf, '\n', have);
+		if (!end) {
+			if (have > STREAM_CHUNK)
+				break; /* a line longer than a chunk */
+			keep = have;
+			continue;
+		}
+		whole = (size_t)(end - buf) + (got != 0);
+		/* The first place dpkg's spelling starts a line, as stanza_of's
+		 * search finds it; it must also start a stanza. */
+		for (const char *h = buf; !hit && (h = mem_find(h, whole - (size_t)(h - buf), line, ll)); h++)
+			if (h == buf || h[-1] == '\n')
+				hit = h;
+		if (hit && !(hit == buf ? after_blank : hit == buf + 1 || hit[-2] == '\n'))
+			break;
+		if (named_before(buf, hit ? hit : buf + whole, name))
+			break;
+		if (hit) {
+			strbuf_add(&sb, hit, have - (size_t)(hit - buf));
+			if (rest_of_stanza(fd, &sb, max))
+				res = strbuf_take(&sb);
+			break;
+		}
+		if (got == 0) {
+			res = xstrdup("");
+			break;
+		}
+		after_blank = whole == 1 || buf[whole - 2] == '\n';
+		keep = have - whole;
+		memmove(buf, buf + whole, keep);
+	}
+	free(strbuf_take(&sb));
+	free(buf);
+	free(line);
+	return res;
+}
+
+/* The text to look for NAME's stanza in: the stanza alone when the
+ * streamed search settles it, else the whole file. */
+static int status_text(const char *path, const char *name, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= DPKG_MAX_STATUS &&
+	    (*buf = stanza_streamed(fd, name, DPKG_MAX_STATUS))) {
+		close(fd);
+		*len = strlen(*buf);
+		return 0;
+	}
+	close(fd);
+	return slurp(path, DPKG_MAX_STATUS, buf, len);
+}
+
 int dpkg_status(const char *admindir, const char *name, struct dpkg_pkg *p)
 {
 	char *path = xasprintf("%s/status", admindir), *buf;
 	const char *s, *end;
 	struct dpkg_pkg cur = {0};
 	size_t len;
-	int err = slurp(path, DPKG_MAX_STATUS, &buf, &len);
+	int err = status_text(path, name, &buf, &len);
 
 	free(path);
 	memset(p, 0, sizeof(*p));

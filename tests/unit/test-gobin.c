@@ -362,6 +362,76 @@ static void write_file(const char *path, const char *text)
 	}
 }
 
+/* A status file of FILLER stanzas (about 100 KB: several of dpkg.c's
+ * 32 KB chunks), then TAIL. */
+static void write_big_status(const char *path, const char *mid, const char *tail)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return;
+	for (int i = 0; i < 1500; i++) {
+		fprintf(f, "Package: filler%d\nVersion: 1.%d\nDescription: works with podman\n\n", i, i);
+		if (i == 700 && mid)
+			fputs(mid, f);
+	}
+	fputs(tail, f);
+	fclose(f);
+}
+
+/* The status file read a chunk at a time: a stanza across a chunk's end,
+ * another spelling that comes first, a line longer than a chunk. */
+static void test_dpkg_big(const char *d, char *p)
+{
+	struct dpkg_pkg pk;
+	char *longline = calloc(1, 70000);
+
+	snprintf(p, 4096, "%s/status", d);
+	write_big_status(p, NULL, "Package: podman\nStatus: install ok installed\nVersion: 5.4.2\n\nPackage: zz\n");
+	ok(dpkg_status(d, "podman", &pk) == 0 && strcmp(pk.version, "5.4.2") == 0,
+	   "a 100 KB status: the stanza after thousands of others mentioning it (%s)", pk.version);
+	/* The stanza starting K bytes before the first chunk's end (32768):
+	 * its Package line, its Version line or the blank line cut there. */
+	{
+		const char *head = "Package: pad\nDescription: ";
+		char *text = malloc(40000);
+		bool good = text != NULL;
+
+		for (size_t k = 0; good && k <= 40; k++) {
+			size_t dots = 32768 - k - strlen(head) - 2;
+			FILE *f = fopen(p, "w");
+
+			if (!f)
+				break;
+			memset(text, '.', dots);
+			text[dots] = '\0';
+			fprintf(f, "%s%s\n\nPackage: podman\nVersion: 6.%zu\n\nPackage: zz\nVersion: 0\n", head, text, k);
+			fclose(f);
+			good = dpkg_status(d, "podman", &pk) == 0 && strtoul(pk.version + 2, NULL, 10) == k;
+		}
+		ok(good, "a stanza cut anywhere by the end of a chunk is found whole (%s)", pk.version);
+		free(text);
+	}
+	write_big_status(p, "Package:\tpodman\nVersion: 1.0\n\n", "Package: podman\nVersion: 2.0\n\n");
+	ok(dpkg_status(d, "podman", &pk) == 0 && strcmp(pk.version, "1.0") == 0,
+	   "another spelling in the middle of a big file comes first (%s)", pk.version);
+	if (longline) {
+		char *mid = malloc(70100);
+
+		memset(longline, 'x', 69990);
+		if (mid) {
+			snprintf(mid, 70100, "Package: long\nDescription: %s\n\n", longline);
+			write_big_status(p, mid, "Package: podman\nVersion: 3.0\n");
+			ok(dpkg_status(d, "podman", &pk) == 0 && strcmp(pk.version, "3.0") == 0,
+			   "a line longer than a chunk before it (%s)", pk.version);
+			free(mid);
+		}
+		free(longline);
+	}
+	write_big_status(p, NULL, "Package: podmanx\nVersion: 9\n");
+	ok(dpkg_status(d, "podman", &pk) == ENOENT, "a big file without it: ENOENT");
+}
+
 static void test_dpkg(void)
 {
 	char tmpl[] = "/tmp/nfscheck-dpkg.XXXXXX", *d = mkdtemp(tmpl), p[4096];
@@ -412,6 +482,7 @@ static void test_dpkg(void)
 	write_file(p, "Package: conmon\nDepends: podman\n\nPackage: podman\nVersion: 3\n");
 	ok(dpkg_status(d, "podman", &pk) == 0 && strcmp(pk.version, "3") == 0,
 	   "other stanzas naming it in other fields are passed over (%s)", pk.version);
+	test_dpkg_big(d, p);
 	snprintf(p, sizeof(p), "rm -rf '%s'", d);
 	if (system(p) != 0)
 		ok(0, "cleanup");
