@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # libtirpc, libsqlite3 and libsubid are loaded when a run first needs them
 # (src/sys/dynlib.c), not with the program: `config` on a plain home loads
-# none of them; diagnose loads libsubid, a libpod SQLite database
+# none of them; diagnose reads plain subuid/subgid files itself (the files
+# backend) and loads libsubid only for files libsubid reads otherwise (an
+# octal number), a libpod SQLite database
 # libsqlite3, `server` libtirpc, each still answering; and when one cannot
 # be loaded (hidden in a private mount namespace), the run goes on and says
 # why instead of the program failing to start. Old code: the three were
@@ -36,10 +38,17 @@ new_case plain
 db=$home/.local/share/containers/storage/libpod
 install -d -o "$NS_UID" -g "$NS_UID" "$home/.local" "$home/.local/share" "$home/.local/share/containers" \
 	"$home/.local/share/containers/storage"
+# The namespace's /etc/subuid and /etc/subgid with one more line that
+# libsubid reads as octal (strtoul base 0): then libsubid, not nfscheck's
+# reading, answers.
+ODD="for f in subuid subgid; do { cat /etc/\$f; echo zzoctal:07000000:10; } >'$case_dir'/\$f.octal &&
+	mount --bind '$case_dir'/\$f.octal /etc/\$f; done"
 ns_run <<-END_OF_NS
 	LD_DEBUG=files "$NFSCHECK" config >"$case_dir/c1.out" 2>"$case_dir/c1.err"; echo \$? >"$case_dir/c1.rc"
 	as_user env LD_DEBUG=files "$NFSCHECK" config >"$case_dir/c2.out" 2>"$case_dir/c2.err"; echo \$? >"$case_dir/c2.rc"
 	as_user env LD_DEBUG=files "$NFSCHECK" diagnose --json >"$case_dir/d.json" 2>"$case_dir/d.err"
+	$ODD
+	as_user env LD_DEBUG=files "$NFSCHECK" diagnose --json >"$case_dir/o.json" 2>"$case_dir/o.err"
 END_OF_NS
 for n in c1 c2; do
 	l=$(loaded "$case_dir/$n.err")
@@ -47,11 +56,16 @@ for n in c1 c2; do
 	ok $? "config $([ $n = c1 ] && echo as root || echo as the user): exit 0, none of the three loaded ($l)" ||
 		diag "$(tail -5 "$case_dir/$n.err")"
 done
-grep -q 'libsubid' <<<"$(loaded "$case_dir/d.err")" &&
+subids_65536() {
 	jq -e '.checks[] | select(.id == "subids") | .status == "ok" and .values.uid_ranges[0].count == 65536' \
-		"$case_dir/d.json" >/dev/null
-ok $? "diagnose as the user loads libsubid and it finds the user's 65536 subordinate IDs" ||
+		"$1" >/dev/null
+}
+! grep -q 'libsubid' <<<"$(loaded "$case_dir/d.err")" && subids_65536 "$case_dir/d.json"
+ok $? "diagnose as the user, plain files: libsubid not loaded, the user's 65536 subordinate IDs found" ||
 	diag "$(loaded "$case_dir/d.err")"
+grep -q 'libsubid' <<<"$(loaded "$case_dir/o.err")" && subids_65536 "$case_dir/o.json"
+ok $? "diagnose as the user, a line libsubid reads as octal: libsubid loaded, and it finds the 65536 IDs" ||
+	diag "$(loaded "$case_dir/o.err"; jq -c '.checks[] | select(.id == "subids")' "$case_dir/o.json")"
 
 # A SQLite libpod database (Podman 4.8 and later), read as the user
 install -d -o "$NS_UID" -g "$NS_UID" "$db"
@@ -75,8 +89,9 @@ ok $? "libsqlite3 hidden: config still runs (exit $(cat "$case_dir/s2.rc")) and 
 	diag "$(cat "$case_dir/s2.err"; grep -i database "$case_dir/s2.out")"
 rm -f "${db:?}/db.sql"
 
-# libsubid and libtirpc hidden
+# libsubid and libtirpc hidden (and files that libsubid must read)
 ns_run <<-END_OF_NS
+	$ODD
 	mount --bind /dev/null "$path_libsubid"
 	mount --bind /dev/null "$path_libtirpc"
 	as_user "$NFSCHECK" diagnose --json >"$case_dir/h.json" 2>"$case_dir/h.err"; echo \$? >"$case_dir/h.rc"

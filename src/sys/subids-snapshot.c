@@ -77,11 +77,9 @@ void subids_preload(void)
 	/* subids_lookup before the snapshot exists: the per-user way. */
 	subids_lookup(&tmp, NULL, "", 0);
 	snap.all = tmp;
-	snap.usable = strcmp(snap.all.backend, "files") == 0;
-	for (int f = 0; f < 2; f++) {
-		snap.usable = snap.usable && !snap.all.files[f].err && !snap.all.files[f].unlike_libsubid;
+	snap.usable = subids_files_answer(&snap.all);
+	for (int f = 0; f < 2; f++)
 		subid_owners_index(&snap.by_owner[f], &snap.all.files[f]);
-	}
 	snap.loaded = true;
 }
 
@@ -96,16 +94,7 @@ static bool owned(struct idranges *r, int f, const char *who)
 	const struct subid_owners *o = &snap.by_owner[f];
 	size_t first, n;
 
-	if (!who || !*who || !(n = subid_owners_find(o, who, &first)))
-		return false;
-	r->v = xcalloc(n, sizeof(*r->v));
-	for (size_t i = 0; i < n; i++) {
-		r->v[i].start = o->f->v[o->order[first + i]].start;
-		r->v[i].count = o->f->v[o->order[first + i]].count;
-	}
-	r->n = n;
-	r->asked = xstrdup(who);
-	return true;
+	return who && *who && (n = subid_owners_find(o, who, &first)) && idranges_take(r, o->f, o->order + first, n, who);
 }
 
 bool subids_snapshot_lookup(struct subids *s, const char *who, uid_t uid)

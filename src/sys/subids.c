@@ -171,6 +171,59 @@ void subids_read_file(struct subids *s, struct subid_file *f, const char *path)
 	fclose(fp);
 }
 
+bool idranges_take(struct idranges *r, const struct subid_file *f, const size_t *idx, size_t n, const char *who)
+{
+	if (!n)
+		return false;
+	r->v = xcalloc(n, sizeof(*r->v));
+	for (size_t i = 0; i < n; i++) {
+		r->v[i].start = f->v[idx[i]].start;
+		r->v[i].count = f->v[idx[i]].count;
+	}
+	r->n = n;
+	r->asked = xstrdup(who);
+	return true;
+}
+
+bool subids_files_answer(const struct subids *s)
+{
+	bool ok = s->backend && strcmp(s->backend, "files") == 0;
+
+	for (int f = 0; f < 2; f++)
+		ok = ok && !s->files[f].err && !s->files[f].unlike_libsubid;
+	return ok;
+}
+
+/* The lines of F owned by exactly WHO, in file order (one pass: a single
+ * user's look-up needs no index). */
+static bool owned_in(struct idranges *r, const struct subid_file *f, const char *who)
+{
+	size_t *idx, n = 0;
+	bool got;
+
+	if (!who || !*who)
+		return false;
+	idx = xcalloc(f->n + 1, sizeof(*idx));
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].owner, who) == 0)
+			idx[n++] = i;
+	got = idranges_take(r, f, idx, n, who);
+	free(idx);
+	return got;
+}
+
+void subids_answer_from_files(struct subids *s, const char *who, uid_t uid)
+{
+	char num[32];
+
+	/* As Podman: the name, then the UID as a string. */
+	snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	if (!owned_in(&s->uid, &s->files[0], who))
+		owned_in(&s->uid, &s->files[0], num);
+	if (!owned_in(&s->gid, &s->files[1], who))
+		owned_in(&s->gid, &s->files[1], num);
+}
+
 void subids_lookup(struct subids *s, const char *user_env, const char *name, uid_t uid)
 {
 	/* Podman asks for $USER when it is set, else the passwd name. */
@@ -179,9 +232,23 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 	memset(s, 0, sizeof(*s));
 	if (subids_snapshot_lookup(s, who, uid))
 		return;
-	/* With the snapshot's files, libsubid reads them otherwise: it is asked. */
-	if (!s->shared_files)
+	/*
+	 * The files are read here in any case (the subids check reports what
+	 * is wrong in them). When the backend is files and they hold nothing
+	 * libsubid reads otherwise, the answer is theirs, as libsubid would
+	 * give it: loading libsubid and the eight libraries it brings cost a
+	 * millisecond, a twentieth of a diagnose.
+	 */
+	if (!s->shared_files) {
 		s->backend = nsswitch_backend();
+		subids_read_file(s, &s->files[0], "/etc/subuid");
+		subids_read_file(s, &s->files[1], "/etc/subgid");
+		if (subids_files_answer(s)) {
+			subids_answer_from_files(s, who, uid);
+			return;
+		}
+	}
+	/* With the snapshot's files, libsubid reads them otherwise: it is asked. */
 	if (dynlib_load(&sub_lib)) {
 		sub.init("nfscheck", quiet());
 		lookup(&s->uid, who, uid, true);
@@ -190,10 +257,6 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 		/* As an error of libsubid's: the answer Podman would get is unknown. */
 		s->uid.failed = s->gid.failed = true;
 		s->lib_err = sub_lib.err;
-	}
-	if (!s->shared_files) {
-		subids_read_file(s, &s->files[0], "/etc/subuid");
-		subids_read_file(s, &s->files[1], "/etc/subgid");
 	}
 }
 

@@ -69,6 +69,16 @@ void subid_owners_free(struct subid_owners *o);
 /* How many entries WHO owns exactly; they are f->v[order[*FIRST...]]. */
 size_t subid_owners_find(const struct subid_owners *o, const char *who, size_t *first);
 
+/* Fill R with the ranges of F's entries at IDX[0..N), in that order, as
+ * the answer to WHO; false (R untouched) when N is 0. */
+bool idranges_take(struct idranges *r, const struct subid_file *f, const size_t *idx, size_t n, const char *who);
+/* Whether the backend and both files allow answering from this reading, as
+ * libsubid would answer: "files", both read, nothing it reads otherwise. */
+bool subids_files_answer(const struct subids *s);
+/* The ranges of the lines owned by exactly WHO (else by the UID as a
+ * string, as Podman asks), from both files as read. */
+void subids_answer_from_files(struct subids *s, const char *who, uid_t uid);
+
 /* fleet: read both files once, before the workers fork; every subids_lookup
  * after it in this process and its children uses that reading
  * (subids-snapshot.c says when libsubid is still asked). */
