@@ -523,17 +523,37 @@ static char *absolute(const char *path)
 	return xasprintf("%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", path);
 }
 
+static int in_process_batch(const struct identity *as, const struct req *r, struct guard_out *out);
+
 static int in_process(const struct fsx *x, const struct req *r, struct guard_out *out)
 {
 	const struct identity *as = x ? x->as : NULL;
+	int rc;
+
+	/* LOOKPATH takes a name; its candidates go in-process when absolute. */
+	if (!lw_enabled() || !r->path || r->op == OP_MKDIRS || guard_interrupted() || guard_remaining_ms() <= 0)
+		return LW_FALLBACK;
+	lw_batch_begin();
+	rc = in_process_batch(as, r, out);
+	lw_batch_end();
+	if (rc == LW_FALLBACK) {
+		free(out->data);
+		memset(out, 0, sizeof(*out));
+	} else {
+		in_process_calls++;
+	}
+	return rc;
+}
+
+/* in_process's part that runs as one batch of walks. */
+static int in_process_batch(const struct identity *as, const struct req *r, struct guard_out *out)
+{
 	struct lw_ident id;
 	struct req abs = *r;
 	char *joined = NULL;
 	int rc;
 
-	/* LOOKPATH takes a name; its candidates go in-process when absolute. */
-	if (!lw_enabled() || !r->path || r->op == OP_MKDIRS || guard_interrupted() || guard_remaining_ms() <= 0 ||
-	    !lw_root_walkable())
+	if (!lw_root_walkable())
 		return LW_FALLBACK;
 	if (r->path[0] != '/' && r->op != OP_LOOKPATH) {
 		/* Only calls whose answer names no path: the others would
@@ -554,12 +574,6 @@ static int in_process(const struct fsx *x, const struct req *r, struct guard_out
 	free(joined);
 	local_eaccess = false;
 	lw_ident_leave(&id);
-	if (rc == LW_FALLBACK) {
-		free(out->data);
-		memset(out, 0, sizeof(*out));
-	} else {
-		in_process_calls++;
-	}
 	return rc;
 }
 

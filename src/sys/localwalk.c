@@ -63,7 +63,10 @@ static int root_walkable = -1;
 static volatile unsigned char *mark;
 static bool mark_usable;
 
-static void mark_set(void)
+enum { MARK_TABLE, MARK_ROOT_IDS };
+
+/* Set mark I: it reads 1 in this process until it forks, 0 in the child. */
+static void mark_set(int i)
 {
 	if (!mark) {
 		void *m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
@@ -72,21 +75,46 @@ static void mark_set(void)
 		mark_usable = m != MAP_FAILED && madvise(m, (size_t)sysconf(_SC_PAGESIZE), MADV_WIPEONFORK) == 0;
 		if (m != MAP_FAILED && !mark_usable)
 			munmap(m, (size_t)sysconf(_SC_PAGESIZE));
-		mark = mark_usable ? m : (volatile unsigned char *)"";
+		mark = mark_usable ? m : (volatile unsigned char *)"\0";
 	}
 	if (mark_usable)
-		*mark = 1;
+		mark[i] = 1;
+}
+
+/* Whether this process is a child of the one that set mark I (or PID,
+ * where the kernel cannot wipe a page, is not ours). */
+static bool forked_since(int i, pid_t pid)
+{
+	return mark_usable ? mark[i] == 0 : pid != getpid();
 }
 
 static bool forked(void)
 {
-	return mark_usable ? *mark == 0 : tab_pid != getpid();
+	return forked_since(MARK_TABLE, tab_pid);
+}
+
+/* In a batch: whether the table was asked about already. */
+static bool batch, batch_asked;
+
+void lw_batch_begin(void)
+{
+	batch = true;
+	batch_asked = false;
+}
+
+void lw_batch_end(void)
+{
+	batch = false;
 }
 
 static bool table_fresh(void)
 {
 	struct pollfd p = {.fd = tab_fd, .events = POLLPRI};
 	bool changed = true;
+
+	if (batch && batch_asked && tab_fd >= 0 && !forked())
+		return tab_ok;
+	batch_asked = batch;
 
 	/* A forked child shares the open file and would take the parent's
 	 * notice of a change when it polls: it opens its own. */
@@ -99,7 +127,7 @@ static bool table_fresh(void)
 		if (tab_fd < 0)
 			return false;
 		tab_pid = getpid();
-		mark_set();
+		mark_set(MARK_TABLE);
 	} else {
 		changed = poll(&p, 1, 0) != 0;
 	}
@@ -530,23 +558,54 @@ static bool ident_is(unsigned uid, unsigned gid)
 	return (unsigned)setfsuid((uid_t)-1) == uid && (unsigned)setfsgid((gid_t)-1) == gid;
 }
 
-bool lw_ident_enter(const struct identity *as, struct lw_ident *s)
+/*
+ * Root's own groups and filesystem GID, read once per process: a fleet run
+ * switches identity some 65 times a user, and reading them at every switch
+ * was five of its seventeen system calls. Nothing in this program changes
+ * them but the switch below, which puts them back and proves it did.
+ */
+static struct {
+	pid_t pid;
+	gid_t *groups;
+	int n;
+	unsigned egid;
+} root_ids;
+
+static bool root_ids_known(void)
 {
 	int n;
 
+	if (root_ids.groups && !forked_since(MARK_ROOT_IDS, root_ids.pid))
+		return true;
+	free(root_ids.groups);
+	root_ids.groups = NULL;
+	if (geteuid() != 0 || (n = getgroups(0, NULL)) < 0)
+		return false;
+	root_ids.groups = xcalloc((size_t)n + 1, sizeof(gid_t));
+	if (getgroups(n, root_ids.groups) != n) {
+		free(root_ids.groups);
+		root_ids.groups = NULL;
+		return false;
+	}
+	root_ids.n = n;
+	root_ids.egid = (unsigned)getegid();
+	root_ids.pid = getpid();
+	mark_set(MARK_ROOT_IDS);
+	return true;
+}
+
+bool lw_ident_enter(const struct identity *as, struct lw_ident *s)
+{
 	memset(s, 0, sizeof(*s));
 	if (!as)
 		return true;
-	if (geteuid() != 0 || !ident_is(0, (unsigned)getegid()) || (n = getgroups(0, NULL)) < 0)
+	/* Root's file access now: the snapshot is what we return to. */
+	if (!root_ids_known() || !ident_is(0, root_ids.egid))
 		return false;
-	s->groups = xcalloc((size_t)n + 1, sizeof(gid_t));
-	if (getgroups(n, s->groups) != n) {
-		free(s->groups);
-		return false;
-	}
-	s->ngroups = n;
+	s->groups = root_ids.groups;
+	s->ngroups = root_ids.n;
 	s->fsuid = 0;
-	s->fsgid = (unsigned)getegid();
+	s->fsgid = root_ids.egid;
 	s->active = true;
 	/* Groups first: once fsuid is not 0, the kernel has dropped the
 	 * filesystem capabilities, but setgroups needs CAP_SETGID, not those. */
@@ -565,20 +624,13 @@ bool lw_ident_enter(const struct identity *as, struct lw_ident *s)
 
 void lw_ident_leave(struct lw_ident *s)
 {
-	gid_t *now;
-	int n;
-
 	if (!s->active)
 		return;
-	now = xcalloc((size_t)s->ngroups + 1, sizeof(gid_t));
-	/* fsuid back to 0 raises the filesystem capabilities again. */
+	/* fsuid back to 0 raises the filesystem capabilities again. setgroups
+	 * either sets the whole list or fails; its 0 is the proof. */
 	setfsuid(s->fsuid);
 	setfsgid(s->fsgid);
-	if (setgroups((size_t)s->ngroups, s->groups) != 0 || !ident_is(s->fsuid, s->fsgid) ||
-	    (n = getgroups(s->ngroups, now)) != s->ngroups ||
-	    (n && memcmp(now, s->groups, (size_t)n * sizeof(gid_t)) != 0))
+	if (setgroups((size_t)s->ngroups, s->groups) != 0 || !ident_is(s->fsuid, s->fsgid))
 		nf_die(NF_EXIT_INCOMPLETE, "switching back to root's file access: %s", strerror(errno ? errno : EPERM));
-	free(now);
-	free(s->groups);
 	memset(s, 0, sizeof(*s));
 }

@@ -61,6 +61,16 @@ bool lw_ident_enter(const struct identity *as, struct lw_ident *s);
 /* Back to root's; dies if that cannot be proved. */
 void lw_ident_leave(struct lw_ident *s);
 
+/*
+ * One operation's walks (a stat of every prefix, a stat then an access):
+ * between begin and end the mount table is asked whether it changed once,
+ * not at every walk; poll() was a tenth of fleet's system calls. A change
+ * in between is as if it had come just after the operation, which it could
+ * have anyway. Nothing may mount or fork in between.
+ */
+void lw_batch_begin(void);
+void lw_batch_end(void);
+
 /* Whether a walk can start at all ("/" is a mount of a known local type);
  * checked again only after the mount table changed. A cheap first test. */
 bool lw_root_walkable(void);
