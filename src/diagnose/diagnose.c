@@ -31,22 +31,28 @@ static bool use_color(void)
 /* The gatherers, in the order they run, one for each bit of enum
  * fact_set: each may read what those before it gathered (the probe maps
  * its namespace with the IDs and tools; the remedy's lookup reads the
- * filesystems and the probe). */
-static void (*const gatherers[])(struct facts *) = {
-	gather_filesystems, gather_subids, gather_idmap_tools, gather_userns, gather_probe, gather_move,
-	gather_nfs, gather_runtime, gather_startup, gather_driver, gather_cgroups, gather_database,
-	gather_location,
+ * filesystems and the probe, when it ran). LOOKS: it measures the system,
+ * so not once a signal has come; gather_move looks for a local directory
+ * only for a failure's remedy, quick and local, and runs all the same. */
+static const struct {
+	void (*gather)(struct facts *);
+	bool looks;
+} gatherers[] = {
+	{gather_filesystems, true}, {gather_subids, true}, {gather_idmap_tools, true}, {gather_userns, true},
+	{gather_probe, true},       {gather_move, false},  {gather_nfs, true},         {gather_runtime, true},
+	{gather_startup, true},     {gather_driver, true}, {gather_cgroups, true},     {gather_database, true},
+	{gather_location, true},
 };
 
 /* Gather NEEDS, and every fact before them, that is not gathered yet:
  * each gatherer runs once, just before the first check that needs it or
  * a later one, so the system is looked at in the order the checks report,
- * and a check that was not reached looked at nothing. A signal stops it. */
+ * and a check that was not reached looked at nothing. */
 static void gather_needs(struct diag *d, unsigned needs)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(gatherers) && (needs & ~d->f.gathered) >> i && !guard_interrupted(); i++)
-		if (!(d->f.gathered & (1u << i)))
-			gatherers[i](&d->f);
+	for (size_t i = 0; i < ARRAY_SIZE(gatherers) && (needs & ~d->f.gathered) >> i; i++)
+		if (!(d->f.gathered & (1u << i)) && !(gatherers[i].looks && guard_interrupted()))
+			gatherers[i].gather(&d->f);
 }
 
 /*
@@ -67,7 +73,7 @@ static void run_checks(struct diag *d)
 		{check_podman, 0, false},
 		{check_configuration, 0, false},
 		/* Reads the probe's outcome when the probe ran: no overruling before. */
-		{check_filesystems, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_MOVE, false},
+		{check_filesystems, FACTS_FILESYSTEMS | FACTS_MOVE, false},
 		{check_subids, FACTS_SUBIDS, false},
 		{check_idmap_tools, FACTS_IDMAP_TOOLS, false},
 		{check_userns, FACTS_USERNS, false},
