@@ -43,6 +43,8 @@ static const struct {
 	{gather_startup, true},     {gather_driver, true}, {gather_cgroups, true},     {gather_database, true},
 	{gather_location, true},
 };
+/* Gatherer I sets bit I of enum fact_set: one for each, in that order. */
+_Static_assert(FACTS_ALL == (1u << (sizeof(gatherers) / sizeof(gatherers[0]))) - 1, "one gatherer per fact set");
 
 /* Gather NEEDS, and every fact before them, that is not gathered yet:
  * each gatherer runs once, just before the first check that needs it or
