@@ -7,7 +7,11 @@
 #  - this test: only the gatherers (facts.c, gather-*.c) and diagnose.c,
 #    which calls them, name a struct facts * that is not const, nothing casts
 #    const away, no check object calls a gatherer or fills the fleet's shared
-#    measurements (diag_cache_set_*), and no gatherer object adds a finding.
+#    measurements (diag_cache_set_*), and no gatherer object adds a finding;
+#  - and, on the objects, that no check looks at the system itself (fsx_*,
+#    the local walk, fsinfo_get, stat, open, access...): the NFS checks
+#    alone, which ask the servers and take locks (diagnose.c's table says
+#    they look), are let through.
 # Each rule is shown able to fail on a planted violation.
 . "$TESTS_SRCDIR/lib.sh"
 
@@ -78,7 +82,20 @@ else
 	skip "no config.h or no C compiler"
 fi
 
+# lookups OBJDIR: a check object, other than the NFS ones, that calls a
+# system lookup instead of reading a fact.
+lookups() {
+	local o
+	for o in "$1"/diagnose/check-*.o; do
+		case ${o##*/} in check-nfs.o | check-nfs-locks.o) continue ;; esac
+		nm -u "$o" | awk -v o="${o#"$1"/}" '$NF ~ /^(fsx_|lw_|fsinfo_get$|kernel_rootless_overlay$|(__)?(l|f)?stat(at|fs|x)?(64)?$|(__)?(open|openat|fopen|opendir|access|faccessat|getcwd|uname|readlink|realpath|popen)(64)?$)/ { print o ": a check looks itself: " $NF }'
+	done
+}
+
 if ls "$objdir"/diagnose/check-*.o >/dev/null 2>&1 && command -v nm >/dev/null; then
+	v=$(lookups "$objdir")
+	[ -z "$v" ]; ok $? "no check but the NFS ones looks at the system itself: the gatherers do" || diag "$v"
+
 	v=$(object_violations "$objdir")
 	[ -z "$v" ]; ok $? "no check calls a gatherer or fills the fleet's cache; no gatherer adds a finding" || diag "$v"
 
@@ -93,10 +110,20 @@ if ls "$objdir"/diagnose/check-*.o >/dev/null 2>&1 && command -v nm >/dev/null; 
 	ok $? "a planted check that gathers is reported" || diag "$v"
 	grep -qx "diagnose/gather-planted.o: a gatherer calls finding_add" <<<"$v"
 	ok $? "a planted gatherer that adds a finding is reported" || diag "$v"
+
+	printf '#include <sys/stat.h>\nint fsx_stat(void *x, const char *p, struct stat *st);\n' >"$tmp/p3.c"
+	printf 'int check_planted(void *x, struct stat *st) { return fsx_stat(x, "/", st) + stat("/", st); }\n' >>"$tmp/p3.c"
+	"$cc" -c -o "$tmp/obj/diagnose/check-planted.o" "$tmp/p3.c"
+	v=$(lookups "$tmp/obj")
+	grep -qx "diagnose/check-planted.o: a check looks itself: fsx_stat" <<<"$v" &&
+		grep -qx "diagnose/check-planted.o: a check looks itself: stat" <<<"$v"
+	ok $? "a planted check that calls fsx_stat and stat is reported" || diag "$v"
 else
 	skip "no objects next to $NFSCHECK: calls not checked"
 	skip "no objects: planted check not checked"
 	skip "no objects: planted gatherer not checked"
+	skip "no objects: lookups in checks not checked"
+	skip "no objects: planted lookup not checked"
 fi
 
 done_testing

@@ -26,3 +26,11 @@ int nf_timeout_option(const char *command, const char *arg, int *ms)
 	*ms = v < 0.001 ? 1 : (int)(v * 1000);
 	return NF_EXIT_OK;
 }
+
+int nf_option_rules(const char *command, const struct nf_option_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].broken)
+			return nf_usage_error(command, "%s: %s", command, rules[i].why);
+	return NF_EXIT_OK;
+}

@@ -125,25 +125,19 @@ static int site_remedy(struct fix_options *o, const char *file, struct policy *p
 
 static int mode_usage(const struct fix_options *o, int modes)
 {
-	if (modes != 1)
-		return nf_usage_error("fix", "fix: give exactly one of --graphroot, --system, --image and --undo");
-	if (o->system && !o->template)
-		return nf_usage_error("fix", "fix: --system needs --graphroot-template");
-	if (!o->system && o->template)
-		return nf_usage_error("fix", "fix: --graphroot-template goes with --system");
-	if (o->image && !o->undo && !o->size)
-		return nf_usage_error("fix", "fix: --image needs --size");
-	if (o->keep_unit && !o->undo)
-		return nf_usage_error("fix", "fix: --keep-unit goes with --undo");
-	if (o->no_diagnose && (!o->image || o->undo))
-		return nf_usage_error("fix", "fix: --no-diagnose goes with --image");
-	if ((o->persist || o->move_aside) && !o->image)
-		return nf_usage_error("fix", "fix: --persist and --move-aside go with --image");
-	if (o->runroot && !o->graphroot)
-		return nf_usage_error("fix", "fix: --runroot goes with --graphroot");
-	if ((o->force || o->tmpfiles) && !o->graphroot)
-		return nf_usage_error("fix", "fix: --force and --tmpfiles go with --graphroot");
-	return NF_EXIT_OK;
+	const struct nf_option_rule rules[] = {
+		{modes != 1, "give exactly one of --graphroot, --system, --image and --undo"},
+		{o->system && !o->template, "--system needs --graphroot-template"},
+		{!o->system && o->template, "--graphroot-template goes with --system"},
+		{o->image && !o->undo && !o->size, "--image needs --size"},
+		{o->keep_unit && !o->undo, "--keep-unit goes with --undo"},
+		{o->no_diagnose && (!o->image || o->undo), "--no-diagnose goes with --image"},
+		{(o->persist || o->move_aside) && !o->image, "--persist and --move-aside go with --image"},
+		{o->runroot && !o->graphroot, "--runroot goes with --graphroot"},
+		{(o->force || o->tmpfiles) && !o->graphroot, "--force and --tmpfiles go with --graphroot"},
+	};
+
+	return nf_option_rules("fix", rules, ARRAY_SIZE(rules));
 }
 
 int cmd_fix(int argc, char **argv)

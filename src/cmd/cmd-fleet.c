@@ -147,8 +147,13 @@ static int parse(int argc, char **argv, struct fleet_args *a)
 	}
 	if (st == NF_EXIT_OK && optind < argc)
 		return nf_usage_error("fleet", "fleet: unexpected argument '%s'", argv[optind]);
-	if (st == NF_EXIT_OK && a->o.users_file && a->o.have_range)
-		return nf_usage_error("fleet", "fleet: --users and --uid-range exclude each other");
+	if (st == NF_EXIT_OK) {
+		const struct nf_option_rule rules[] = {
+			{a->o.users_file && a->o.have_range, "--users and --uid-range exclude each other"},
+		};
+
+		st = nf_option_rules("fleet", rules, ARRAY_SIZE(rules));
+	}
 	return st;
 }
 

@@ -3,6 +3,8 @@
 #ifndef NFSCHECK_CMD_H
 #define NFSCHECK_CMD_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct nf_command {
@@ -16,6 +18,15 @@ const struct nf_command *nf_command_find(const char *name);
 /* COMMAND's --timeout ARG: seconds, more than 0 and at most 3600, in *MS.
  * NF_EXIT_OK, or the usage error's exit status with the message printed. */
 int nf_timeout_option(const char *command, const char *arg, int *ms);
+
+/* A rule on options that must or must not go together: when BROKEN, WHY. */
+struct nf_option_rule {
+	bool broken;
+	const char *why;
+};
+/* The first of the N RULES broken, as COMMAND's usage error "COMMAND: WHY";
+ * NF_EXIT_OK when none is. */
+int nf_option_rules(const char *command, const struct nf_option_rule *rules, size_t n);
 void nf_command_help(const struct nf_command *cmd, FILE *out);
 
 int cmd_diagnose(int argc, char **argv);

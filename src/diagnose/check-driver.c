@@ -10,21 +10,18 @@
 #include <string.h>
 
 #include "diag.h"
-#include "kernel-overlay.h"
 #include "xalloc.h"
 
 #define G_DRIVER "Storage driver"
 
 static void overlay(const struct facts *d, struct findings *out, struct finding **cp, bool net)
 {
-	struct fsx x = {.as = d->t.as};
 	const char *mp = d->m.mount_program.value;
-	char rel[65], *fuse = NULL;
-	bool native = kernel_rootless_overlay(rel, sizeof(rel));
+	const char *rel = d->kernel, *fuse = d->fuse_overlayfs;
+	bool native = d->kernel_overlay;
 	bool xattr_ok = facts_probe_ran(d) && d->probe.r.step[PS_XATTR].done && !d->probe.r.step[PS_XATTR].err;
 	struct finding *c;
 
-	fsx_lookpath(&x, "fuse-overlayfs", userenv_get(&d->t.env, "PATH"), &fuse);
 	if (net) {
 		const char *prog = mp ? mp : fuse;
 
@@ -66,7 +63,6 @@ static void overlay(const struct facts *d, struct findings *out, struct finding 
 	finding_value_bool(c, "native_overlay_kernel", native);
 	finding_value_str(c, "kernel", rel);
 	finding_value_str(c, "fuse_overlayfs", fuse);
-	free(fuse);
 	*cp = c;
 }
 
@@ -79,13 +75,11 @@ static void overlay(const struct facts *d, struct findings *out, struct finding 
  */
 static struct finding *btrfs_zfs(const struct facts *d, struct findings *out, const char *drv)
 {
-	struct fsx x = {.as = d->t.as};
 	const char *fst = d->fs_graphroot.path ? d->fs_graphroot.fstype : NULL;
 	bool same = fst && strcmp(fst, drv) == 0;
-	char *zfs = NULL;
 	struct finding *c;
 
-	if (strcmp(drv, "zfs") == 0 && fsx_lookpath(&x, "zfs", userenv_get(&d->t.env, "PATH"), &zfs) != 0) {
+	if (strcmp(drv, "zfs") == 0 && d->zfs_err != 0) {
 		c = finding_add(out, "driver.zfs", G_DRIVER, NF_FAIL, "zfs: the zfs command is not in %s's PATH", d->user);
 		finding_detail(c, "Podman stops: \"the 'zfs' command is not available: prerequisites for driver not "
 				"satisfied\"");
@@ -101,7 +95,6 @@ static struct finding *btrfs_zfs(const struct facts *d, struct findings *out, co
 	}
 	finding_value_str(c, "path", d->m.graphroot.value);
 	finding_value_str(c, "fstype", fst);
-	free(zfs);
 	return c;
 }
 
@@ -114,11 +107,9 @@ static struct finding *btrfs_zfs(const struct facts *d, struct findings *out, co
 static void overlay_prerequisites(const struct facts *d, struct findings *out)
 {
 	const struct setting *mp = &d->m.mount_program;
-	struct fsx x = {.as = d->t.as};
-	struct stat st;
-	int err;
+	int err = d->mount_program_err;
 
-	if (mp->value && *mp->value && (err = fsx_stat(&x, mp->value, &st)) != 0) {
+	if (mp->value && *mp->value && err != 0) {
 		struct finding *f = finding_add(out, "driver.mount-program", G_DRIVER, NF_FAIL, "mount_program %s: %s",
 					   mp->value, errno_name(err));
 

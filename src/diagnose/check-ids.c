@@ -23,31 +23,19 @@
 
 #define G_IDS "Subordinate IDs"
 
-/* Whether /etc/os-release says this is Debian or derived from it. */
-static bool os_release(char *id, size_t nid, char *like, size_t nlike)
+/* Whether /etc/os-release (gather_idmap_tools) says this is Debian or derived from it. */
+static bool debian(const struct facts *d)
 {
-	FILE *f = fopen("/etc/os-release", "re");
-	char line[256];
-
-	*id = *like = '\0';
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "ID=", 3) == 0)
-			snprintf(id, nid, "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
-		else if (strncmp(line, "ID_LIKE=", 8) == 0)
-			snprintf(like, nlike, "%.*s", (int)strcspn(line + 8, "\n"), line + 8);
-	}
-	if (f)
-		fclose(f);
-	return strstr(id, "debian") || strstr(id, "ubuntu") || strstr(like, "debian");
+	return strstr(d->os_id, "debian") || strstr(d->os_id, "ubuntu") || strstr(d->os_like, "debian");
 }
 
 /* How to install a package here, from /etc/os-release. */
-static char *install_cmd(const char *debian_pkg, const char *fedora_pkg, const char *other_pkg)
+static char *install_cmd(const struct facts *d, const char *debian_pkg, const char *fedora_pkg, const char *other_pkg)
 {
-	char id[64], like[128];
+	const char *id = d->os_id, *like = d->os_like;
 	const char *tool = NULL;
 
-	if (os_release(id, sizeof(id), like, sizeof(like)))
+	if (debian(d))
 		return xasprintf("sudo apt-get install %s", debian_pkg);
 	if (strstr(id, "fedora") || strstr(id, "rhel") || strstr(id, "centos") || strstr(like, "fedora") ||
 	    strstr(like, "rhel"))
@@ -243,7 +231,7 @@ static void tool_check(const struct facts *d, struct findings *out, const char *
 		return;
 	}
 	if (t->err) {
-		char *inst = install_cmd("uidmap", "shadow-utils", "shadow");
+		char *inst = install_cmd(d, "uidmap", "shadow-utils", "shadow");
 
 		c = finding_add(out, id, G_IDS, NF_FAIL, "%s not found in PATH", tool);
 		finding_detail(c, "Podman stops: \"command required for rootless mode with multiple IDs: exec: "
@@ -264,12 +252,12 @@ static void tool_check(const struct facts *d, struct findings *out, const char *
 	} else if (tool_capable(f)) {
 		c = finding_add(out, id, G_IDS, NF_OK, "%s has file capabilities (%s)", path, f->caps);
 	} else {
-		char *q = shell_quote(path), osid[64], oslike[128];
+		char *q = shell_quote(path);
 
 		c = finding_add(out, id, G_IDS, NF_FAIL, "%s is neither setuid root nor has %s", path, capname);
 		finding_detail(c, "Podman stops: \"cannot set up namespace using \\\"%s\\\": should have setuid or "
 				"have filecaps %s\"", path, capname + 4);
-		if (os_release(osid, sizeof(osid), oslike, sizeof(oslike))) {
+		if (debian(d)) {
 			/* Debian's uidmap ships it setuid root, not with file capabilities. */
 			finding_remedy(c, "make it setuid root, as Debian's uidmap package ships it");
 			finding_fix(c, FIX_IDMAP, "sudo chown root:root %s && sudo chmod 4755 %s", q, q);

@@ -9,15 +9,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <libmount.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check-nfs-locks.h"
 #include "diag-cache.h"
-#include "localwalk.h"
 #include "nfs-places.h"
-#include "mounts.h"
 #include "nfsserver-verdict.h"
 #include "runshare.h"
 #include "util.h"
@@ -28,51 +25,22 @@
 /* Below this, asking a server would only be cut off. */
 #define SERVER_MIN_MS 300
 
-static char *config_dir(const struct facts *d)
-{
-	const char *x = userenv_get(&d->t.env, "XDG_CONFIG_HOME"), *h = userenv_get(&d->t.env, "HOME");
-
-	if (x && x[0] == '/')
-		return xstrdup(x);
-	if (!h || !*h)
-		h = d->t.env.passwd_home;
-	return h && *h ? xasprintf("%s/.config", h) : NULL;
-}
-
-/* The place WHAT at PATH; KNOWN: its filesystem, when the facts have it
- * (gather_filesystems), else it is looked up here. */
-static void add_place(const struct facts *d, struct nfs_places *ps, const char *what, const char *path,
-		      const struct fsinfo *known, bool locks)
+/* The place WHAT at PATH, on FI (gather_filesystems, gather_nfs), when FI is NFS. */
+static void add_place(struct nfs_places *ps, const char *what, const char *path, const struct fsinfo *fi, bool locks)
 {
 	struct nfs_place *p;
-	struct fsx x = {.as = d->t.as};
 
-	if (!path || ps->n >= ARRAY_SIZE(ps->v))
+	if (!path || !fi->path || ps->n >= ARRAY_SIZE(ps->v) || !nfs_place_is_nfs(fi))
 		return;
-	p = &ps->v[ps->n];
+	p = &ps->v[ps->n++];
 	memset(p, 0, sizeof(*p));
 	p->what = what;
 	p->locks = locks;
-	if (known && known->path) {
-		p->fi = known;
-	} else {
-		p->fi = &p->own;
-		fsinfo_get(&p->own, path, &x);
-		p->owned = true;
-	}
-	if (!nfs_place_is_nfs(p->fi)) {
-		if (p->owned)
-			fsinfo_free(&p->own);
-		return;
-	}
-	ps->n++;
+	p->fi = fi;
 }
 
 static void places_free(struct nfs_places *ps)
 {
-	for (size_t i = 0; i < ps->n; i++)
-		if (ps->v[i].owned)
-			fsinfo_free(&ps->v[i].own);
 	for (size_t i = 0; i < ps->nservers; i++) {
 		nfs_server_report_free(&ps->servers[i].r);
 		free(ps->servers[i].host);
@@ -304,43 +272,19 @@ static void server_check(struct findings *out, struct nfs_places *ps, struct nfs
 	free(mounts);
 }
 
-/* No NFS mount, and no automounter that could bring one: nothing to look
- * at, decided from mountinfo without a single call on a path. */
-static bool nfs_possible(void)
-{
-	/* The walk's table, kept fresh: not one more parse of mountinfo. */
-	const struct mount_table *t = lw_mount_table();
-	struct libmnt_iter *it;
-	struct libmnt_fs *fs;
-	bool yes = false;
-
-	if (!t || !(it = mnt_new_iter(MNT_ITER_FORWARD)))
-		return true;
-	while (!yes && mnt_table_next_fs(t->tb, it, &fs) == 0) {
-		const char *ty = mnt_fs_get_fstype(fs);
-
-		yes = ty && (strcmp(ty, "nfs") == 0 || strcmp(ty, "nfs4") == 0 || strcmp(ty, "autofs") == 0);
-	}
-	mnt_free_iter(it);
-	return yes;
-}
-
 void check_nfs(const struct facts *d, struct findings *out)
 {
 	struct nfs_places ps = {0};
 	bool locks_later = false;
-	char *cfg;
 
-	if (!nfs_possible())
+	if (!d->nfs_possible)
 		return;
-	cfg = config_dir(d);
 	if (d->model_ok) {
-		add_place(d, &ps, "graphroot", d->m.graphroot.value, &d->fs_graphroot, true);
-		add_place(d, &ps, "imagestore", d->m.imagestore.value, &d->fs_imagestore, false);
-		add_place(d, &ps, "runroot", d->m.runroot.value, &d->fs_runroot, false);
+		add_place(&ps, "graphroot", d->m.graphroot.value, &d->fs_graphroot, true);
+		add_place(&ps, "imagestore", d->m.imagestore.value, &d->fs_imagestore, false);
+		add_place(&ps, "runroot", d->m.runroot.value, &d->fs_runroot, false);
 	}
-	add_place(d, &ps, "~/.config", cfg, NULL, true);
-	free(cfg);
+	add_place(&ps, "~/.config", d->fs_config.path, &d->fs_config, true);
 	for (size_t i = 0; i < ps.n; i++) {
 		struct nfs_server_entry *s;
 

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 
 #include "diag.h"
 #include "xalloc.h"
@@ -20,12 +19,12 @@
 void check_runtime_dir(const struct facts *d, struct findings *out)
 {
 	const char *dir = userenv_get(&d->t.env, "XDG_RUNTIME_DIR");
-	struct fsx x = {.as = d->t.as};
+	const struct runtime_fact *rt = &d->runtime;
+	const struct stat *st = &rt->st;
+	const struct fsinfo *fi = &rt->fi;
 	struct finding *c;
-	struct stat st;
-	struct fsinfo fi;
 	char *q, *run;
-	int err;
+	int err = rt->err;
 
 	if (d->rootful) {
 		finding_add(out, "runtime-dir", G_RUNTIME, NF_SKIP, "root uses /run/containers");
@@ -44,7 +43,6 @@ void check_runtime_dir(const struct facts *d, struct findings *out)
 		return;
 	}
 	q = shell_quote(dir);
-	err = fsx_stat(&x, dir, &st);
 	if (err) {
 		c = finding_add(out, "runtime-dir", G_RUNTIME, NF_FAIL, "XDG_RUNTIME_DIR=%s: %s", dir, nf_strerror(err));
 		finding_detail(c, "Podman 5 and later stop at once; Podman 4 silently falls back to a directory "
@@ -53,18 +51,18 @@ void check_runtime_dir(const struct facts *d, struct findings *out)
 		if (err == ENOENT)
 			finding_fix(c, FIX_RUNTIME, "sudo install -d -m 0700 -o %u -g %u %s", (unsigned)d->t.env.uid,
 				    (unsigned)d->t.env.gid, q);
-	} else if (!S_ISDIR(st.st_mode)) {
+	} else if (!S_ISDIR(st->st_mode)) {
 		c = finding_add(out, "runtime-dir", G_RUNTIME, NF_FAIL, "XDG_RUNTIME_DIR=%s is not a directory", dir);
 		finding_remedy(c, "point XDG_RUNTIME_DIR at a directory of %s, mode 0700", d->user);
-	} else if (st.st_uid != d->t.env.uid) {
+	} else if (st->st_uid != d->t.env.uid) {
 		c = finding_add(out, "runtime-dir", G_RUNTIME, NF_FAIL, "XDG_RUNTIME_DIR=%s belongs to uid %u, not %s",
-				dir, (unsigned)st.st_uid, d->user);
+				dir, (unsigned)st->st_uid, d->user);
 		finding_detail(c, "Podman stops: \"XDG_RUNTIME_DIR directory \\\"%s\\\" is not owned by the current "
 				"user\" (typical after su or sudo, which keep the caller's variable)", dir);
 		finding_remedy(c, "unset XDG_RUNTIME_DIR, or set it to %s's own directory", d->user);
-	} else if ((st.st_mode & 0777) != 0700) {
+	} else if ((st->st_mode & 0777) != 0700) {
 		c = finding_add(out, "runtime-dir", G_RUNTIME, NF_FAIL, "XDG_RUNTIME_DIR=%s has mode %04o, not 0700", dir,
-				(unsigned)(st.st_mode & 0777));
+				(unsigned)(st->st_mode & 0777));
 		finding_detail(c, "containers-storage accepts a runtime directory only when no one else can "
 				"write to it; with this one it falls back to another directory");
 		finding_remedy(c, "make it private to %s", d->user);
@@ -74,19 +72,17 @@ void check_runtime_dir(const struct facts *d, struct findings *out)
 				d->user);
 	}
 	if (err == 0) {
-		fsinfo_get(&fi, dir, &x);
-		if (fsinfo_is_network(&fi) || fi.statfs_err == NF_EDEADLINE) {
-			char *desc = fsinfo_describe(&fi);
+		if (fsinfo_is_network(fi) || fi->statfs_err == NF_EDEADLINE) {
+			char *desc = fsinfo_describe(fi);
 
 			c->status = NF_FAIL;
 			finding_detail(c, "it is on %s: sockets and locks need a local filesystem", desc);
 			finding_remedy(c, "use a local runtime directory such as %s", run);
 			free(desc);
 		}
-		finding_value_str(c, "fstype", fi.fstype);
-		fsinfo_free(&fi);
-		finding_value_int(c, "owner", st.st_uid);
-		finding_value_int(c, "mode", st.st_mode & 07777);
+		finding_value_str(c, "fstype", fi->fstype);
+		finding_value_int(c, "owner", st->st_uid);
+		finding_value_int(c, "mode", st->st_mode & 07777);
 	}
 	finding_value_str(c, "path", dir);
 	free(q);
@@ -97,14 +93,13 @@ void check_runtime_dir(const struct facts *d, struct findings *out)
  * Podman 6 refuses cgroup v1 for every command: cmd/podman
  * checkSupportedCgroups, logrus.Fatalf("Cgroups v1 not supported") when
  * common's cgroups.IsCgroup2UnifiedMode() -- statfs("/sys/fs/cgroup") is
- * not CGROUP2_SUPER_MAGIC -- says no. Seen with 6.1.1; 5.x only warns.
+ * not CGROUP2_SUPER_MAGIC (gather_cgroups) -- says no. Seen with 6.1.1;
+ * 5.x only warns.
  */
-#define CGROUP2_MAGIC 0x63677270
 
 void check_cgroups(const struct facts *d, struct findings *out)
 {
-	struct statfs sf;
-	bool v2 = statfs("/sys/fs/cgroup", &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_MAGIC;
+	bool v2 = d->cgroup2;
 	/* Podman's own release, not the storage code it runs: Debian's 5.8.6
 	 * runs storage's new parser and still accepts cgroup v1. */
 	unsigned rel = d->m.pv.release;

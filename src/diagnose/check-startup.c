@@ -36,17 +36,9 @@
 
 #include "diag.h"
 #include "goexpand.h"
-#include "guard.h"
 #include "xalloc.h"
 
 #define G_STARTUP "Podman start-up"
-
-static struct fsx user_fs(const struct facts *d)
-{
-	struct fsx x = {.as = d->t.as};
-
-	return x;
-}
 
 /* A failed decision: the check, its values, and what Podman says. */
 static struct finding *dir_fail(const struct facts *d, struct findings *out, const char *id, const char *what,
@@ -73,22 +65,31 @@ static struct finding *dir_fail(const struct facts *d, struct findings *out, con
 static struct finding *dir_check(const struct facts *d, struct findings *out, const char *id, const char *what,
 				 const char *path, enum fsx_dir_use use, enum nf_status st)
 {
-	struct fsx x = user_fs(d);
+	const struct dir_fact *f = facts_startup_dir(d, path, use);
 	struct finding *c;
-	char *at = NULL;
-	int verdict = 0, err = fsx_dir_usable(&x, path, use, &verdict, &at);
+	int verdict, err;
+	const char *at;
 
+	if (!f) {
+		/* gather_startup did not decide it: a check and its gatherer disagree. */
+		c = finding_add(out, id, G_STARTUP, NF_WARN, "%s %s: not looked at", what, path);
+		finding_value_str(c, "path", path);
+		out->incomplete = true;
+		return c;
+	}
+	err = f->err;
+	verdict = f->verdict;
+	at = f->at;
 	if (err) {
 		c = finding_add(out, id, G_STARTUP, NF_WARN, "%s %s: cannot tell whether %s can use it: %s", what, path,
 				d->user, nf_strerror(err));
 		finding_value_str(c, "path", path);
 		/* The path did not answer in its own time: Podman would hang
 		 * there. Cut short by --timeout, it only went unchecked. */
-		if (err == NF_EDEADLINE && guard_remaining_ms() > 0)
+		if (err == NF_EDEADLINE && f->time_left)
 			c->status = NF_FAIL;
 		else
 			out->incomplete = true;
-		free(at);
 		return c;
 	}
 	if (verdict) {
@@ -98,31 +99,7 @@ static struct finding *dir_check(const struct facts *d, struct findings *out, co
 				use == FSX_DIR_READ ? "readable" : use == FSX_DIR_CREATE ? "creatable and writable" : "writable");
 		finding_value_str(c, "path", path);
 	}
-	free(at);
 	return c;
-}
-
-/* A runroot the user can use: their runtime directory, else /run/user/UID. */
-static char *runroot_suggestion(const struct facts *d)
-{
-	const char *xdg = userenv_get(&d->t.env, "XDG_RUNTIME_DIR");
-	char *cand[2], *found = NULL;
-	struct fsx x = user_fs(d);
-
-	cand[0] = xdg && *xdg == '/' ? go_join(xdg, "containers") : NULL;
-	cand[1] = xasprintf("/run/user/%u/containers", (unsigned)d->t.env.uid);
-	for (int i = 0; i < 2 && !found; i++) {
-		char *at = NULL;
-		int verdict = 1;
-
-		if (cand[i] && strcmp(cand[i], d->m.runroot.value) != 0 &&
-		    fsx_dir_usable(&x, cand[i], FSX_DIR_CREATE, &verdict, &at) == 0 && verdict == 0)
-			found = xstrdup(cand[i]);
-		free(at);
-	}
-	free(cand[0]);
-	free(cand[1]);
-	return found;
 }
 
 /*
@@ -148,7 +125,8 @@ static void remedy_pinned(const struct facts *d, struct finding *c, const char *
 static void remedy_runroot(const struct facts *d, struct finding *c)
 {
 	const struct origin *o = &d->m.runroot.origin;
-	char *rr, *uf, *qg, *qr;
+	const char *rr;
+	char *uf, *qg, *qr;
 
 	if (o->kind != OR_FILE && o->kind != OR_DATABASE) {
 		finding_remedy(c, "set XDG_RUNTIME_DIR to a local directory %s owns, mode 0700 (/run/user/%u from a "
@@ -158,11 +136,11 @@ static void remedy_runroot(const struct facts *d, struct finding *c)
 	finding_detail(c, "the runroot comes from %s", o->file);
 	if (o->kind == OR_DATABASE)
 		remedy_pinned(d, c, o->file);
-	rr = runroot_suggestion(d);
+	/* gather_startup looked for a runroot the user can create. */
+	rr = d->startup.runroot_suggestion;
 	if (!rr || !d->m.graphroot.value) {
 		finding_remedy(c, "set runroot in %s to a directory %s can create (under /run/user/%u)", o->file, d->user,
 			       (unsigned)d->t.env.uid);
-		free(rr);
 		return;
 	}
 	uf = diag_user_flag(d);
@@ -173,7 +151,6 @@ static void remedy_runroot(const struct facts *d, struct finding *c)
 	free(uf);
 	free(qg);
 	free(qr);
-	free(rr);
 }
 
 /* The three storage roots; true when the graphroot is usable. */
@@ -202,11 +179,9 @@ static bool check_roots(const struct facts *d, struct findings *out)
 	 * directory Podman runs in ("configure storage: mkdir $HOME:
 	 * permission denied" on 5.4, 5.8 and 6.1). */
 	if (*is != '/') {
-		char cwd[4096], *abs;
+		/* gather_startup made it absolute, from the current directory. */
+		const char *abs = d->startup.imagestore_abs;
 
-		if (!getcwd(cwd, sizeof(cwd)))
-			snprintf(cwd, sizeof(cwd), "/");
-		abs = go_join(cwd, is);
 		c = dir_check(d, out, "startup.imagestore", "imagestore", abs, FSX_DIR_CREATE, NF_FAIL);
 		/* Where the directory can be made, the overlay driver still stops:
 		 * "configure storage: path: $HOME/.../l should be absolute" (5.4.2,
@@ -221,7 +196,6 @@ static bool check_roots(const struct facts *d, struct findings *out)
 			     c->status == NF_FAIL ? ", and the overlay driver refuses a relative path"
 						  : ", so the store moves with the current directory");
 		finding_remedy(c, "write the imagestore as an absolute path, without variables");
-		free(abs);
 		return graphroot_ok;
 	}
 	c = dir_check(d, out, "startup.imagestore", "imagestore", is, FSX_DIR_CREATE, NF_FAIL);
@@ -233,15 +207,10 @@ static bool check_roots(const struct facts *d, struct findings *out)
 /* A lock file of an additional store: opened read-only, created when missing. */
 static bool lock_usable(const struct facts *d, struct finding *c, const char *store, const char *sub, const char *lock)
 {
-	struct fsx x = user_fs(d);
-	char *dir = go_join(store, sub), *path = go_join(dir, lock), *at = NULL;
-	struct stat st;
-	int err = fsx_stat(&x, path, &st), verdict = err;
+	char *dir = go_join(store, sub), *path = go_join(dir, lock);
+	const struct lock_fact *l = facts_startup_lock(d, path);
+	int err = l ? l->err : 0, verdict = l ? l->verdict : 0;
 
-	if (err == 0)
-		verdict = fsx_access(&x, path, R_OK);
-	else if (err == ENOENT && fsx_dir_usable(&x, dir, FSX_DIR_CREATE, &verdict, &at) != 0)
-		verdict = 0; /* undecided: say nothing rather than guess */
 	if (verdict) {
 		finding_worst(c, NF_FAIL);
 		finding_detail(c, "%s %s: %s (Podman: \"open %s: ...\" or \"creating lock file directory: mkdir "
@@ -249,7 +218,6 @@ static bool lock_usable(const struct facts *d, struct finding *c, const char *st
 		finding_value_str(c, "lock", path);
 		finding_value_str(c, "errno", errno_name(verdict));
 	}
-	free(at);
 	free(path);
 	free(dir);
 	return verdict == 0;
@@ -340,9 +308,8 @@ void check_startup(const struct facts *d, struct findings *out)
 		finding_add(out, "startup.graphroot", G_STARTUP, NF_SKIP, "no configuration Podman would start with");
 		return;
 	}
-	/* --timeout is spent (a server did not answer): each call would only
-	 * report that again, and the run must end on time. */
-	if (guard_remaining_ms() == 0) {
+	/* --timeout was spent (a server did not answer): gather_startup looked at nothing. */
+	if (d->startup.no_time) {
 		finding_add(out, "startup.graphroot", G_STARTUP, NF_SKIP, "not checked: the time ran out before");
 		out->incomplete = true;
 		return;
@@ -361,15 +328,11 @@ void check_startup(const struct facts *d, struct findings *out)
  */
 void check_database(const struct facts *d, struct findings *out)
 {
-	struct fsx x = user_fs(d);
-	struct stat st;
+	const char *bolt = d->boltdb;
 	struct finding *c;
-	char *bolt;
 
-	if (!d->model_ok || d->m.pv.release < PV(6, 0) || !d->m.static_dir.value || guard_remaining_ms() == 0)
-		return;
-	bolt = go_join(d->m.static_dir.value, "bolt_state.db");
-	if (fsx_stat(&x, bolt, &st) == 0) {
+	/* gather_database found it. */
+	if (bolt) {
 		c = finding_add(out, "database.boltdb", G_STARTUP, NF_WARN, "a BoltDB database from an older Podman: %s", bolt);
 		finding_detail(c, "Podman 6 has no BoltDB; it migrates the database to SQLite at its next start, "
 				"which must not run beside another Podman process");
@@ -377,5 +340,4 @@ void check_database(const struct facts *d, struct findings *out)
 			       d->user);
 		finding_value_str(c, "path", bolt);
 	}
-	free(bolt);
 }

@@ -6,11 +6,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "diag.h"
 #include "goexpand.h"
@@ -22,13 +20,6 @@
 #define G_CONFIG "Configuration"
 #define G_FS "Filesystems"
 #define G_LOCATION "Location of the graphroot"
-
-static struct fsx user_fs(const struct facts *d)
-{
-	struct fsx x = {.as = d->t.as};
-
-	return x;
-}
 
 /* Whether problem P is the error that made the configuration fatal, which
  * the summary already says: a broken file is reported once. */
@@ -144,26 +135,6 @@ static void fs_values(struct finding *c, const struct fsinfo *fi)
 	finding_value_str(c, "statfs_errno", fi->statfs_err ? errno_name(fi->statfs_err) : NULL);
 }
 
-/* A local directory for the graphroot, for the fix command. */
-static char *local_graphroot_suggestion(const struct facts *d)
-{
-	const char *bases[] = {"/var/tmp", "/tmp"};
-	struct fsx x = user_fs(d);
-
-	for (size_t i = 0; i < 2; i++) {
-		struct fsinfo fi;
-		bool local;
-
-		fsinfo_get(&fi, bases[i], &x);
-		local = fi.statfs_err == 0 && !fsinfo_is_network(&fi) && fi.kind->family == FSF_LOCAL &&
-			strcmp(fi.fstype ? fi.fstype : "", "tmpfs") != 0;
-		fsinfo_free(&fi);
-		if (local)
-			return xasprintf("%s/%s/containers/storage", bases[i], d->user);
-	}
-	return NULL;
-}
-
 char *diag_user_flag(const struct facts *d)
 {
 	char *q;
@@ -208,14 +179,15 @@ static bool remedy_from_policy(const struct facts *d, struct finding *c, const c
 
 void remedy_move_graphroot(const struct facts *d, struct finding *c)
 {
-	char *local, *uf = diag_user_flag(d);
+	const char *local;
+	char *uf = diag_user_flag(d);
 
 	if (remedy_from_policy(d, c, uf)) {
 		free(uf);
 		return;
 	}
-	local = local_graphroot_suggestion(d);
-
+	/* gather_move looked for it, when the facts said it may be needed. */
+	local = d->move_to;
 	if (local) {
 		char *q = shell_quote(local);
 
@@ -227,7 +199,6 @@ void remedy_move_graphroot(const struct facts *d, struct finding *c)
 		finding_remedy(c, "no local directory found for it: give the store its own XFS filesystem in "
 				"an image on a local disk with 'nfscheck fix --image FILE --size SIZE%s'", uf);
 	}
-	free(local);
 	free(uf);
 }
 
@@ -324,128 +295,6 @@ void check_filesystems(const struct facts *d, struct findings *out)
 
 /* ---- location hazards of a local graphroot ---- */
 
-/*
- * Whether GLOB keeps systemd-tmpfiles' ageing of ROOT (/tmp or /var/tmp)
- * away from PATH, a path under ROOT. The cleanup walks down from ROOT and
- * skips, with everything below it, the first entry that an x or X glob
- * matches (fnmatch with FNM_PATHNAME|FNM_PERIOD, as systemd does): so the
- * glob must match PATH or a directory between ROOT and PATH, a whole path
- * at a time -- "/var/tmp/al" matches no part of "/var/tmp/alice". ROOT
- * itself is where the walk starts, never an entry. For X as much as x: the
- * documented difference (X "will not exclude the content") shows only when
- * X's own path is aged, never for a walk that skips it from above, as
- * systemd-tmpfiles --clean does on Debian 12 (tests/diagnose-tmpfiles.sh).
- */
-static bool x_matches(const char *glob, const char *path, const char *root)
-{
-	char *p = xstrdup(path);
-	bool hit = false;
-
-	for (char *s = p + strlen(root); !hit && *s == '/';) {
-		s = strchr(s + 1, '/');
-		if (s)
-			*s = '\0';
-		hit = fnmatch(glob, p, FNM_PATHNAME | FNM_PERIOD) == 0;
-		if (!s)
-			break;
-		*s = '/';
-	}
-	free(p);
-	return hit;
-}
-
-/*
- * Whether one tmpfiles.d LINE excludes PATH under ROOT from ageing: an x or
- * X line, not boot-only ('!': the timer's --clean skips those), without an
- * age of its own (x and X with an age clean what they match by that age),
- * whose path -- read, expanded and simplified as systemd-tmpfiles does --
- * matches. A line systemd would reject, or that could mean another path to
- * another systemd release, excludes nothing: a warning too many beats a
- * missing one.
- */
-static bool line_excludes(const char *line, const char *path, const char *root)
-{
-	const char *lp = line, *why = NULL;
-	char *type = tmpfiles_field(&lp), *arg = NULL, *glob = NULL, *f[4] = {NULL};
-	bool hit = false;
-
-	if (type && (type[0] == 'x' || type[0] == 'X') && !strchr(type, '!')) {
-		arg = tmpfiles_path_field(&lp, &why);
-		/* mode, user, group, then the age */
-		for (size_t i = 0; i < 4 && (i == 0 || f[i - 1]); i++)
-			f[i] = tmpfiles_field(&lp);
-		glob = arg && !why ? tmpfiles_simplify(arg) : NULL;
-		hit = glob && (!f[3] || strcmp(f[3], "-") == 0) && x_matches(glob, path, root);
-	}
-	for (size_t i = 0; i < 4; i++)
-		free(f[i]);
-	free(glob);
-	free(arg);
-	free(type);
-	return hit;
-}
-
-/* The FILE:LINE of a tmpfiles.d line in FILE that excludes PATH, or NULL. */
-static char *file_exclusion(const char *file, const char *path, const char *root)
-{
-	FILE *f = fopen(file, "re");
-	char line[4096], *res = NULL;
-	unsigned no = 0;
-
-	while (f && !res && fgets(line, sizeof(line), f)) {
-		no++;
-		if (line_excludes(line, path, root))
-			res = xasprintf("%s:%u", file, no);
-	}
-	if (f)
-		fclose(f);
-	return res;
-}
-
-/*
- * A tmpfiles.d 'x' or 'X' line that excludes PATH, under ROOT, from ageing.
- * The files are those systemd-tmpfiles reads: *.conf, where a name in an
- * earlier directory hides the same name in a later one (a link to
- * /dev/null in /etc masks a packaged file).
- */
-static char *tmpfiles_exclusion(const char *path, const char *root)
-{
-	const char *dirs[] = {"/etc/tmpfiles.d", "/run/tmpfiles.d", "/usr/local/lib/tmpfiles.d", "/usr/lib/tmpfiles.d"};
-	const size_t ndirs = ARRAY_SIZE(dirs);
-	char *res = NULL;
-
-	for (size_t i = 0; i < ndirs && !res; i++) {
-		char **names = NULL;
-		bool *isdir = NULL;
-		size_t n = 0;
-		struct fsx x = {0};
-
-		if (fsx_list_dir(&x, dirs[i], &names, &isdir, &n) != 0)
-			continue;
-		for (size_t k = 0; k < n && !res; k++) {
-			size_t len = strlen(names[k]);
-			bool hidden = false;
-			char *p;
-
-			if (len < 6 || strcmp(names[k] + len - 5, ".conf") != 0)
-				continue;
-			for (size_t j = 0; j < i && !hidden; j++) {
-				p = xasprintf("%s/%s", dirs[j], names[k]);
-				hidden = access(p, F_OK) == 0 || errno != ENOENT;
-				free(p);
-			}
-			if (hidden)
-				continue;
-			p = xasprintf("%s/%s", dirs[i], names[k]);
-			res = file_exclusion(p, path, root);
-			free(p);
-		}
-		fsx_free_names(names, n);
-		free(isdir);
-	}
-	return res;
-}
-
 /* The x line that keeps systemd-tmpfiles away from G, as a command to
  * paste: G is a user's path, quoted for tmpfiles.d inside the line and the
  * line quoted for the shell (printf, not echo: dash's echo eats
@@ -472,48 +321,22 @@ static void remedy_tmpfiles(struct finding *c, const char *g, const char *user)
 	free(qf);
 }
 
-/* DIR exists and the user cannot pass through it: say so. */
-static void check_passable(const struct facts *d, struct finding *c, const char *dir)
+/* DIR, on the way to the graphroot, that the user cannot pass through. */
+static void report_blocked(const struct facts *d, struct finding *c, const struct blocked_dir *b)
 {
-	struct fsx x = user_fs(d);
-	struct stat st;
-	int err;
-
-	if (fsx_stat(&x, dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return;
-	err = fsx_access(&x, dir, X_OK);
-	if (!err || err == NF_EDEADLINE)
-		return;
 	finding_worst(c, NF_FAIL);
-	finding_detail(c, "%s cannot pass through %s (mode %04o, owner uid %u): %s", d->user, dir,
-		       (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, errno_name(err));
+	finding_detail(c, "%s cannot pass through %s (mode %04o, owner uid %u): %s", d->user, b->dir,
+		       (unsigned)(b->st.st_mode & 07777), (unsigned)b->st.st_uid, errno_name(b->err));
 	finding_remedy(c, "let %s through %s (chmod o+x, or a group it is in), or choose another graphroot",
-		       d->user, dir);
-	finding_value_str(c, "blocked_by", dir);
-}
-
-/* Every existing directory on the way to PATH, and PATH, must let the user through. */
-static void traverse_check(const struct facts *d, struct finding *c, const char *path)
-{
-	char *p = go_clean_path(path);
-
-	check_passable(d, c, "/");
-	for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		check_passable(d, c, p);
-		*slash = '/';
-	}
-	if (strcmp(p, "/") != 0)
-		check_passable(d, c, p);
-	free(p);
+		       d->user, b->dir);
+	finding_value_str(c, "blocked_by", b->dir);
 }
 
 void check_location(const struct facts *d, struct findings *out)
 {
 	const char *g = d->model_ok ? d->m.graphroot.value : NULL;
+	const struct location_fact *l = &d->location;
 	struct finding *c;
-	FILE *f;
-	char buf[8] = "";
 
 	if (!g) {
 		finding_add(out, "location", G_LOCATION, NF_SKIP, "no graphroot to look at");
@@ -527,7 +350,7 @@ void check_location(const struct facts *d, struct findings *out)
 		return;
 	}
 	if (path_under(g, "/tmp") || path_under(g, "/var/tmp")) {
-		char *clean = go_clean_path(g), *excl = tmpfiles_exclusion(clean, path_under(g, "/tmp") ? "/tmp" : "/var/tmp");
+		const char *excl = l->tmpfiles_exclusion;
 
 		if (excl) {
 			finding_detail(c, "under %s, but excluded from ageing by %s", path_under(g, "/tmp") ? "/tmp" : "/var/tmp",
@@ -546,12 +369,10 @@ void check_location(const struct facts *d, struct findings *out)
 			finding_detail(c, "%s is a tmpfs: the store is lost at every reboot", d->fs_graphroot.mountpoint);
 		}
 		finding_value_str(c, "tmpfiles_exclusion", excl);
-		free(excl);
-		free(clean);
 	}
-	traverse_check(d, c, g);
-	f = fopen("/sys/fs/selinux/enforce", "re");
-	if (f && fgets(buf, sizeof(buf), f) && buf[0] == '1') {
+	for (size_t i = 0; i < l->nblocked; i++)
+		report_blocked(d, c, &l->blocked[i]);
+	if (l->selinux_enforcing) {
 		char *dflt = xasprintf("%s/.local/share/containers", d->t.env.passwd_home ? d->t.env.passwd_home : "~");
 
 		finding_value_bool(c, "selinux_enforcing", true);
@@ -573,8 +394,6 @@ void check_location(const struct facts *d, struct findings *out)
 		}
 		free(dflt);
 	}
-	if (f)
-		fclose(f);
 	if (c->status == NF_OK && !c->detail)
 		finding_detail(c, "a local directory, reachable by %s", d->user);
 }

@@ -28,26 +28,42 @@ static bool use_color(void)
 	return isatty(STDOUT_FILENO) && !(nc && *nc) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 }
 
-/* The gatherers, in the order they run: each may read what those before
- * it gathered (the probe maps its namespace with the IDs and tools). */
-static void gather_facts(struct diag *d)
-{
-	static void (*const gatherers[])(struct facts *) = {
-		gather_filesystems, gather_subids, gather_idmap_tools, gather_userns, gather_probe,
-	};
+/* The gatherers, in the order they run, one for each bit of enum
+ * fact_set: each may read what those before it gathered (the probe maps
+ * its namespace with the IDs and tools; the remedy's lookup reads the
+ * filesystems and the probe, when it ran). LOOKS: it measures the system,
+ * so not once a signal has come; gather_move looks for a local directory
+ * only for a failure's remedy, quick and local, and runs all the same. */
+static const struct {
+	void (*gather)(struct facts *);
+	bool looks;
+} gatherers[] = {
+	{gather_filesystems, true}, {gather_subids, true}, {gather_idmap_tools, true}, {gather_userns, true},
+	{gather_probe, true},       {gather_move, false},  {gather_nfs, true},         {gather_runtime, true},
+	{gather_startup, true},     {gather_driver, true}, {gather_cgroups, true},     {gather_database, true},
+	{gather_location, true},
+};
+/* Gatherer I sets bit I of enum fact_set: one for each, in that order. */
+_Static_assert(FACTS_ALL == (1u << (sizeof(gatherers) / sizeof(gatherers[0]))) - 1, "one gatherer per fact set");
 
-	for (size_t i = 0; i < ARRAY_SIZE(gatherers) && !guard_interrupted(); i++)
-		gatherers[i](&d->f);
+/* Gather NEEDS, and every fact before them, that is not gathered yet:
+ * each gatherer runs once, just before the first check that needs it or
+ * a later one, so the system is looked at in the order the checks report,
+ * and a check that was not reached looked at nothing. */
+static void gather_needs(struct diag *d, unsigned needs)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gatherers) && (needs & ~d->f.gathered) >> i; i++)
+		if (!(d->f.gathered & (1u << i)) && !(gatherers[i].looks && guard_interrupted()))
+			gatherers[i].gather(&d->f);
 }
 
 /*
  * The checks, in the order they report. NEEDS: the facts a check reads
- * beyond the given ones; LOOKS: it also looks at things of its own that no
- * other check reads (servers, directories, files). A check runs once its
- * facts are there, and one that looks only while no signal has come: so an
- * interrupted run reports what it had measured, and no more. (The remedy
- * of a graphroot to move looks for a local directory: quick, local, and
- * only on a failure; the checks that give it do not count as looking.)
+ * beyond the given ones (FACTS_MOVE: it may give the remedy of a graphroot
+ * to move); LOOKS: it also looks at things of its own, the NFS servers and
+ * locks, that no other check reads. A check runs once its facts are there,
+ * and one that looks only while no signal has come: so an interrupted run
+ * reports what it had measured, and no more.
  */
 static void run_checks(struct diag *d)
 {
@@ -59,21 +75,22 @@ static void run_checks(struct diag *d)
 		{check_podman, 0, false},
 		{check_configuration, 0, false},
 		/* Reads the probe's outcome when the probe ran: no overruling before. */
-		{check_filesystems, FACTS_FILESYSTEMS, false},
+		{check_filesystems, FACTS_FILESYSTEMS | FACTS_MOVE, false},
 		{check_subids, FACTS_SUBIDS, false},
 		{check_idmap_tools, FACTS_IDMAP_TOOLS, false},
 		{check_userns, FACTS_USERNS, false},
-		{check_probe, FACTS_FILESYSTEMS | FACTS_PROBE, false},
-		{check_nfs, FACTS_FILESYSTEMS | FACTS_PROBE, true},
-		{check_runtime_dir, 0, true},
-		{check_startup, 0, true},
-		{check_driver, FACTS_FILESYSTEMS | FACTS_PROBE, true},
-		{check_cgroups, 0, true},
-		{check_database, 0, true},
-		{check_location, FACTS_FILESYSTEMS, true},
+		{check_probe, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_MOVE, false},
+		{check_nfs, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_NFS, true},
+		{check_runtime_dir, FACTS_RUNTIME, false},
+		{check_startup, FACTS_STARTUP | FACTS_MOVE, false},
+		{check_driver, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_MOVE | FACTS_DRIVER, false},
+		{check_cgroups, FACTS_CGROUPS, false},
+		{check_database, FACTS_DATABASE, false},
+		{check_location, FACTS_FILESYSTEMS | FACTS_LOCATION, false},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
+		gather_needs(d, checks[i].needs);
 		if ((checks[i].needs & ~d->f.gathered) || (checks[i].looks && guard_interrupted())) {
 			findings_note(&d->r, "interrupted by signal %d: the remaining checks did not run", guard_interrupted());
 			return;
@@ -155,7 +172,6 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	d->f.model_ok = model_build(&d->f.m, &req) == 0;
 	if (d->f.model_ok && !o->podman_version)
 		diag_cache_set_podman(d->f.cache, userenv_get(&d->f.t.env, "PATH"), &d->f.m.pv);
-	gather_facts(d);
 	run_checks(d);
 	/* Root runs the remedies itself: no sudo in front of them. */
 	if (geteuid() == 0)

@@ -21,6 +21,25 @@ void facts_free(struct facts *d)
 	free(d->uidmap.path);
 	free(d->gidmap.path);
 	probe_result_free(&d->probe.r);
+	free(d->move_to);
+	fsinfo_free(&d->fs_config);
+	fsinfo_free(&d->runtime.fi);
+	for (size_t i = 0; i < d->startup.ndirs; i++) {
+		free(d->startup.dirs[i].path);
+		free(d->startup.dirs[i].at);
+	}
+	free(d->startup.dirs);
+	for (size_t i = 0; i < d->startup.nlocks; i++)
+		free(d->startup.locks[i].path);
+	free(d->startup.locks);
+	free(d->startup.imagestore_abs);
+	free(d->startup.runroot_suggestion);
+	free(d->fuse_overlayfs);
+	free(d->boltdb);
+	free(d->location.tmpfiles_exclusion);
+	for (size_t i = 0; i < d->location.nblocked; i++)
+		free(d->location.blocked[i].dir);
+	free(d->location.blocked);
 	target_close(&d->t);
 	free(d->user_buf);
 	memset(d, 0, sizeof(*d));

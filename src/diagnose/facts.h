@@ -5,7 +5,7 @@
  * measured on the system. A check gets these facts const (diag.h): it
  * judges them and adds findings, and cannot add a fact for a later check to
  * read, so what a check depends on is named here, not implied by the order
- * the checks run in. tests/layers.sh holds the checks to that.
+ * the checks run in. tests/facts.sh holds the checks to that.
  */
 #ifndef NFSCHECK_FACTS_H
 #define NFSCHECK_FACTS_H
@@ -29,7 +29,15 @@ enum fact_set {
 	FACTS_IDMAP_TOOLS = 1u << 2,
 	FACTS_USERNS = 1u << 3,
 	FACTS_PROBE = 1u << 4,
-	FACTS_ALL = (1u << 5) - 1,
+	FACTS_MOVE = 1u << 5,
+	FACTS_NFS = 1u << 6,
+	FACTS_RUNTIME = 1u << 7,
+	FACTS_STARTUP = 1u << 8,
+	FACTS_DRIVER = 1u << 9,
+	FACTS_CGROUPS = 1u << 10,
+	FACTS_DATABASE = 1u << 11,
+	FACTS_LOCATION = 1u << 12,
+	FACTS_ALL = (1u << 13) - 1,
 };
 
 /* What the file of newuidmap or newgidmap is; copied whole into the fleet's
@@ -78,6 +86,56 @@ struct probe_fact {
 	bool chown_proven;
 };
 
+/* XDG_RUNTIME_DIR, looked at when it is set and the storage is not root's. */
+struct runtime_fact {
+	bool looked;
+	int err;                 /* of the stat, as the user */
+	struct stat st;          /* when err is 0 */
+	struct fsinfo fi;        /* when err is 0: its filesystem */
+};
+
+/* One start-up directory decided as the user (fsx_dir_usable). */
+struct dir_fact {
+	char *path;
+	enum fsx_dir_use use;
+	int err;                 /* the decision's own error */
+	int verdict;             /* what Podman would meet, 0 none */
+	char *at;                /* the path that decides */
+	bool time_left;          /* --timeout was not spent when it returned */
+};
+
+/* A lock file of an additional store: opened read-only, created when missing. */
+struct lock_fact {
+	char *path;
+	int err;                 /* of the stat */
+	int verdict;             /* what Podman would meet, 0 none or undecided */
+};
+
+/* What Podman creates or opens at start (check-startup.c says what). */
+struct startup_fact {
+	bool no_time;            /* not looked at: --timeout was spent */
+	struct dir_fact *dirs;   /* each path and use once */
+	size_t ndirs;
+	struct lock_fact *locks;
+	size_t nlocks;
+	char *imagestore_abs;    /* a relative imagestore, as Podman takes it */
+	char *runroot_suggestion; /* a runroot the user can create; NULL none or not looked for */
+};
+
+/* Where check_location looks, for a local graphroot. */
+struct location_fact {
+	bool looked;
+	char *tmpfiles_exclusion; /* FILE:LINE excluding it from ageing under /tmp or /var/tmp */
+	/* Directories on the way that the user cannot pass through. */
+	struct blocked_dir {
+		char *dir;
+		struct stat st;
+		int err;
+	} *blocked;
+	size_t nblocked;
+	bool selinux_enforcing;
+};
+
 struct facts {
 	/* Given before the gatherers run. */
 	struct target t;
@@ -102,11 +160,41 @@ struct facts {
 	/* gather_idmap_tools, and the usable ones (setuid root or capable); NULL: none */
 	struct tool_fact uidmap, gidmap;
 	const char *newuidmap, *newgidmap;
+	/* and, when one is missing or unusable, /etc/os-release's ID= and ID_LIKE= */
+	char os_id[64], os_like[128];
 	/* gather_userns */
 	struct userns_fact userns;
 	bool userns_works;
 	/* gather_probe: after the three above, whose facts it runs with */
 	struct probe_fact probe;
+	/* gather_move, and gather_startup when the graphroot cannot be made
+	 * there: a local directory to move the graphroot to, for the remedy
+	 * (remedy_move_graphroot), looked for only where the facts say the
+	 * graphroot may have to move. */
+	bool move_looked;
+	char *move_to;
+	/* gather_nfs: whether mountinfo has an NFS or autofs mount at all, and
+	 * then the filesystem under ~/.config (the places gather_filesystems
+	 * did not look at, when it looked at none, are filled there too). */
+	bool nfs_possible;
+	struct fsinfo fs_config;
+	/* gather_runtime */
+	struct runtime_fact runtime;
+	/* gather_startup */
+	struct startup_fact startup;
+	/* gather_driver: the kernel's release and whether its overlay works
+	 * rootless, fuse-overlayfs and zfs on the user's PATH, mount_program */
+	char kernel[65];
+	bool kernel_overlay;
+	char *fuse_overlayfs;
+	int zfs_err;
+	int mount_program_err;
+	/* gather_cgroups: /sys/fs/cgroup is a cgroup2 mount */
+	bool cgroup2;
+	/* gather_database: a BoltDB in the static directory (Podman 6 and later) */
+	char *boltdb;
+	/* gather_location */
+	struct location_fact location;
 };
 
 static inline bool facts_probe_ran(const struct facts *d)
@@ -114,13 +202,22 @@ static inline bool facts_probe_ran(const struct facts *d)
 	return d->probe.plan == PROBE_RAN;
 }
 
-/* The gatherers, in the order they run. Each reads the facts gathered
- * before it, adds its own, and sets its bit in gathered. */
+/* The gatherers, in the order they run (diagnose.c runs each before the
+ * first check that needs it). Each reads the facts gathered before it,
+ * adds its own, and sets its bit in gathered. */
 void gather_filesystems(struct facts *d);
 void gather_subids(struct facts *d);
 void gather_idmap_tools(struct facts *d);
 void gather_userns(struct facts *d);
 void gather_probe(struct facts *d);
+void gather_move(struct facts *d);
+void gather_nfs(struct facts *d);
+void gather_runtime(struct facts *d);
+void gather_startup(struct facts *d);
+void gather_driver(struct facts *d);
+void gather_cgroups(struct facts *d);
+void gather_database(struct facts *d);
+void gather_location(struct facts *d);
 void facts_free(struct facts *d);
 
 /* The image copy directory: image_copy_tmp_dir, TMPDIR, else /var/tmp. */
@@ -134,5 +231,12 @@ bool tool_capable(const struct tool_file *f);
  * chown that needs a second ID when there is none (EINVAL), nor one that
  * ignore_chown_errors hides, nor the xattr step. */
 int probe_failed_step(const struct facts *d);
+/* The start-up decision of PATH for USE (gather_startup), or NULL. */
+const struct dir_fact *facts_startup_dir(const struct facts *d, const char *path, enum fsx_dir_use use);
+/* The lock file PATH of an additional store (gather_startup), or NULL. */
+const struct lock_fact *facts_startup_lock(const struct facts *d, const char *path);
+/* The local directory for the graphroot when it must move (gather_move):
+ * NULL when none was found. */
+void facts_look_for_move(struct facts *d);
 
 #endif

@@ -163,6 +163,31 @@ static const char *usable(const struct tool_fact *t)
 	return !t->err && (tool_setuid_root(&t->file) || tool_capable(&t->file)) ? t->path : NULL;
 }
 
+/* ID= and ID_LIKE= of /etc/os-release, for the command that installs a tool. */
+static void os_release(struct facts *d)
+{
+	FILE *f = fopen("/etc/os-release", "re");
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "ID=", 3) == 0)
+			snprintf(d->os_id, sizeof(d->os_id), "%.*s", (int)strcspn(line + 3, "\n"), line + 3);
+		else if (strncmp(line, "ID_LIKE=", 8) == 0)
+			snprintf(d->os_like, sizeof(d->os_like), "%.*s", (int)strcspn(line + 8, "\n"), line + 8);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* A tool not found, or neither setuid root nor capable: its check's remedy
+ * depends on the distribution. */
+static bool remedy_by_os(const struct tool_fact *t)
+{
+	if (t->err)
+		return t->err != NF_EDEADLINE;
+	return !t->file.stat_err && !tool_setuid_root(&t->file) && !tool_capable(&t->file);
+}
+
 void gather_idmap_tools(struct facts *d)
 {
 	/* Root needs neither. */
@@ -171,6 +196,8 @@ void gather_idmap_tools(struct facts *d)
 		gather_tool(d, "newgidmap", CAP_SETGID, &d->gidmap);
 		d->newuidmap = usable(&d->uidmap);
 		d->newgidmap = usable(&d->gidmap);
+		if (remedy_by_os(&d->uidmap) || remedy_by_os(&d->gidmap))
+			os_release(d);
 	}
 	d->gathered |= FACTS_IDMAP_TOOLS;
 }

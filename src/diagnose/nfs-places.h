@@ -16,9 +16,7 @@
 
 struct nfs_place {
 	const char *what;          /* graphroot, imagestore, runroot, ~/.config */
-	const struct fsinfo *fi;   /* a gathered fact (facts.h), or OWN */
-	struct fsinfo own;
-	bool owned;
+	const struct fsinfo *fi;   /* a gathered fact (facts.h) */
 	bool locks;                /* Podman takes fcntl locks here */
 };
 

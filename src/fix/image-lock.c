@@ -39,6 +39,7 @@
 #include "guard.h"
 #include "image-lock.h"
 #include "image-owner.h"
+#include "ioutil.h"
 #include "msg.h"
 #include "userpath.h"
 #include "util.h"
@@ -128,23 +129,6 @@ static void own_identity(struct lock_owner *o)
 }
 
 /* ---- the holder ---- */
-
-static bool send_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		c += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
 
 /* Nothing of the nfscheck that started it: no terminal, no session, no
  * descriptor but the lock file and the line to its starter, no mount
@@ -258,7 +242,7 @@ static void holder_main(int lockfd, int sock)
 	locked = holder_lock(lockfd, &r, &me);
 	if (locked)
 		holder_write_record(lockfd, &me);
-	if (!send_all(sock, &r, sizeof(r)) || !locked)
+	if (!send_full(sock, &r, sizeof(r)) || !locked)
 		_exit(0);
 	/* The starter mounts meanwhile; a short read (it failed, or died) means let go. */
 	while (got < sizeof(w)) {
@@ -437,7 +421,7 @@ void image_lock_keep(struct image_holder *h, const char *dev, const struct image
 	struct hold_watch w = {.rec = *rec};
 
 	snprintf(w.dev, sizeof(w.dev), "%s", dev);
-	if (h->sock >= 0 && !send_all(h->sock, &w, sizeof(w)))
+	if (h->sock >= 0 && !send_full(h->sock, &w, sizeof(w)))
 		nf_warning("fix: the lock holder (process %ld) did not take the device to watch; it let go of the lock",
 			   (long)h->pid);
 	if (h->sock >= 0)

@@ -57,18 +57,11 @@ struct worker {
 	size_t len, cap;
 };
 
+/* A worker whose result cannot reach the parent has nothing left to do. */
 static void write_all(int fd, const char *s, size_t n)
 {
-	while (n) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(NF_EXIT_INCOMPLETE);
-		s += w;
-		n -= (size_t)w;
-	}
+	if (!write_full(fd, s, n))
+		_exit(NF_EXIT_INCOMPLETE);
 }
 
 static void check_user(const struct fleet_options *o, struct fleet_user *u, struct diag_cache *cache, int ms)

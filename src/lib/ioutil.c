@@ -2,16 +2,25 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "ioutil.h"
 
-/* OFF < 0: write(2) at the file position; otherwise pwrite(2) from OFF. */
-static bool put_all(int fd, const char *p, size_t n, off_t off)
+/* How put_all writes. */
+enum put_how {
+	PUT_WRITE,   /* write(2) at the file position */
+	PUT_PWRITE,  /* pwrite(2) from OFF */
+	PUT_SEND,    /* send(2) with MSG_NOSIGNAL */
+};
+
+static bool put_all(int fd, const char *p, size_t n, enum put_how how, off_t off)
 {
 	while (n) {
-		ssize_t w = off < 0 ? write(fd, p, n) : pwrite(fd, p, n, off);
+		ssize_t w = how == PUT_WRITE    ? write(fd, p, n)
+			    : how == PUT_PWRITE ? pwrite(fd, p, n, off)
+						: send(fd, p, n, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -22,15 +31,19 @@ static bool put_all(int fd, const char *p, size_t n, off_t off)
 		}
 		p += w;
 		n -= (size_t)w;
-		if (off >= 0)
-			off += w;
+		off += w;
 	}
 	return true;
 }
 
 bool write_full(int fd, const void *buf, size_t n)
 {
-	return put_all(fd, buf, n, -1);
+	return put_all(fd, buf, n, PUT_WRITE, 0);
+}
+
+bool send_full(int fd, const void *buf, size_t n)
+{
+	return put_all(fd, buf, n, PUT_SEND, 0);
 }
 
 bool read_full(int fd, void *buf, size_t n)
@@ -52,5 +65,5 @@ bool read_full(int fd, void *buf, size_t n)
 
 bool pwrite_full(int fd, const void *buf, size_t n)
 {
-	return put_all(fd, buf, n, 0);
+	return put_all(fd, buf, n, PUT_PWRITE, 0);
 }

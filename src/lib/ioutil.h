@@ -8,6 +8,9 @@
 
 /* write(2) until all N bytes are out; false with errno set otherwise. */
 bool write_full(int fd, const void *p, size_t n);
+/* The same on a socket with send(2) and MSG_NOSIGNAL: a peer that went
+ * away is an EPIPE, not a SIGPIPE that kills the sender. */
+bool send_full(int fd, const void *p, size_t n);
 /* read(2) until all N bytes are in; false at end of file or on an error. */
 bool read_full(int fd, void *p, size_t n);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ioutil.h"
 #include "outsafe.h"
 #include "strbuf.h"
 
@@ -183,21 +184,6 @@ char *out_json_safe(const char *json)
 	return strbuf_take(&o);
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
 {
 	struct filt *f = cookie;
@@ -205,7 +191,7 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
 	bool ok;
 
 	filt_all(f, &o, buf, n);
-	ok = write_all(f->fd, o.p ? o.p : "", o.n);
+	ok = write_full(f->fd, o.p ? o.p : "", o.n);
 	free(o.p);
 	return ok ? (ssize_t)n : -1;
 }
@@ -217,7 +203,7 @@ static int cookie_close(void *cookie)
 	bool ok;
 
 	drain(f, &o);
-	ok = write_all(f->fd, o.p ? o.p : "", o.n);
+	ok = write_full(f->fd, o.p ? o.p : "", o.n);
 	free(o.p);
 	return ok ? 0 : -1;
 }
@@ -262,6 +248,6 @@ void out_raw(FILE *out, const char *s)
 	drain(f, &o);
 	strbuf_adds(&o, s);
 	/* A failed write shows again, and is reported, at the next flush. */
-	(void)write_all(f->fd, o.p, o.n);
+	(void)write_full(f->fd, o.p, o.n);
 	free(o.p);
 }

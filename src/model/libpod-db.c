@@ -34,11 +34,11 @@ static struct {
 	__typeof__(sqlite3_close) *close;
 } sq;
 static const struct dynsym sq_syms[] = {
-	{"sqlite3_open_v2", &sq.open_v2},         {"sqlite3_prepare_v2", &sq.prepare_v2},
-	{"sqlite3_step", &sq.step},               {"sqlite3_column_text", &sq.column_text},
-	{"sqlite3_finalize", &sq.finalize},       {"sqlite3_close", &sq.close},
+	DYNSYM(sqlite3_open_v2, sq.open_v2),         DYNSYM(sqlite3_prepare_v2, sq.prepare_v2),
+	DYNSYM(sqlite3_step, sq.step),               DYNSYM(sqlite3_column_text, sq.column_text),
+	DYNSYM(sqlite3_finalize, sq.finalize),       DYNSYM(sqlite3_close, sq.close),
 };
-static struct dynlib sq_lib = {SONAME_SQLITE, sq_syms, ARRAY_SIZE(sq_syms), 0, ""};
+static struct dynlib sq_lib = DYNLIB(SONAME_SQLITE, sq_syms);
 
 static int sqlite_read(const char *path, char *out[DB_NFIELDS])
 {

@@ -42,16 +42,16 @@ static struct {
 	__typeof__(xdr_pmaplist) *xdr_pmaplist;
 } tr;
 static const struct dynsym tr_syms[] = {
-	{"clnt_vc_create", &tr.vc_create},
-	{"__rpc_createerr", &tr.createerr},
-	{"clnt_spcreateerror", &tr.spcreateerror},
-	{"clnt_sperrno", &tr.sperrno},
-	{"xdr_free", &tr.xdr_free},
-	{"xdr_void", &tr.xdr_void},
-	{"xdr_rpcblist_ptr", &tr.xdr_rpcblist_ptr},
-	{"xdr_pmaplist", &tr.xdr_pmaplist},
+	DYNSYM(clnt_vc_create, tr.vc_create),
+	DYNSYM(__rpc_createerr, tr.createerr),
+	DYNSYM(clnt_spcreateerror, tr.spcreateerror),
+	DYNSYM(clnt_sperrno, tr.sperrno),
+	DYNSYM(xdr_free, tr.xdr_free),
+	DYNSYM(xdr_void, tr.xdr_void),
+	DYNSYM(xdr_rpcblist_ptr, tr.xdr_rpcblist_ptr),
+	DYNSYM(xdr_pmaplist, tr.xdr_pmaplist),
 };
-static struct dynlib tr_lib = {SONAME_TIRPC, tr_syms, ARRAY_SIZE(tr_syms), 0, ""};
+static struct dynlib tr_lib = DYNLIB(SONAME_TIRPC, tr_syms);
 
 static void say(struct rpc_outcome *o, const char *fmt, ...) NF_PRINTF(2, 3);
 

@@ -26,6 +26,13 @@ struct dynlib {
 	char err[256];       /* why it failed: dlerror()'s text */
 };
 
+/* An entry of a symbol table: the library's function NAME into the
+ * function pointer FIELD, which must have NAME's type (the compiler says
+ * so when they differ, so a name cannot fill the wrong pointer). */
+#define DYNSYM(name, field) {#name, (void *)(1 ? &(field) : (__typeof__(name) **)0)}
+/* A library SONAME with the symbol table SYMS, not tried yet. */
+#define DYNLIB(soname, syms) {(soname), (syms), sizeof(syms) / sizeof((syms)[0]), 0, ""}
+
 /* Load L and every symbol of it once; true when all are there. On failure
  * (the library or a symbol missing) L->err says why, and every later call
  * fails the same way without trying again. */

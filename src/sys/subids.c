@@ -21,11 +21,11 @@ static struct {
 	__typeof__(subid_get_gid_ranges) *gid_ranges;
 } sub;
 static const struct dynsym sub_syms[] = {
-	{"subid_init", &sub.init},
-	{"subid_get_uid_ranges", &sub.uid_ranges},
-	{"subid_get_gid_ranges", &sub.gid_ranges},
+	DYNSYM(subid_init, sub.init),
+	DYNSYM(subid_get_uid_ranges, sub.uid_ranges),
+	DYNSYM(subid_get_gid_ranges, sub.gid_ranges),
 };
-static struct dynlib sub_lib = {SONAME_SUBID, sub_syms, ARRAY_SIZE(sub_syms), 0, ""};
+static struct dynlib sub_lib = DYNLIB(SONAME_SUBID, sub_syms);
 
 /* libsubid writes its complaints to this stream; ours stay in our report. */
 static FILE *quiet(void)
