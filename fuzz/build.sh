@@ -32,7 +32,7 @@ for d in "$top"/src/*/; do incs="$incs -I${d%/}"; done
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 -I$build $incs $(pkg-config --cflags mount inih)"
 libs="$(pkg-config --libs mount inih)"
-common="lib/msg.c lib/util.c lib/xalloc.c lib/strbuf.c lib/strhash.c lib/problems.c lib/memfind.c"
+common="lib/msg.c lib/util.c lib/xalloc.c lib/strbuf.c lib/strhash.c lib/problems.c lib/memfind.c lib/ioutil.c"
 toml="$common conf/conf-schema.c conf/conf-file.c conf/toml-lines.c conf/toml-value.c"
 
 target() { # NAME SOURCES... -- LIBS...
