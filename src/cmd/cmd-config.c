@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "exitcode.h"
 #include "fsx.h"
+#include "localwalk.h"
 #include "msg.h"
 #include "report.h"
 #include "target.h"
@@ -85,7 +86,10 @@ int cmd_config(int argc, char **argv)
 	}
 	req.env = &t.env;
 	req.as = t.as;
+	/* config only looks: the directories it walks stay open for its next walks. */
+	lw_cache_enable(true);
 	err = model_build(&m, &req);
+	lw_cache_enable(false);
 	fsx_session(false);
 	if (err) {
 		nf_error("config: cannot work out the configuration: %s", nf_strerror(err));

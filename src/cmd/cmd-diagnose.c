@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "exitcode.h"
 #include "fsx.h"
+#include "localwalk.h"
 #include "msg.h"
 #include "policy.h"
 #include "target.h"
@@ -151,7 +152,11 @@ int cmd_diagnose(int argc, char **argv)
 	/* Calls that cannot run in-process go to one helper per identity, not
 	 * to a child each (fsx.h): each keeps its own deadline. */
 	fsx_session(true);
+	/* diagnose only looks (its probe works in a child of its own): the
+	 * directories it walks stay open for its next walks. */
+	lw_cache_enable(true);
 	st = diagnose_run(&o);
+	lw_cache_enable(false);
 	fsx_session(false);
 	policy_free(&pol);
 	return st;

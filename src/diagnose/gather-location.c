@@ -52,66 +52,80 @@ static bool x_matches(const char *glob, const char *path, const char *root)
 }
 
 /*
- * Whether one tmpfiles.d LINE excludes PATH under ROOT from ageing: an x or
- * X line, not boot-only ('!': the timer's --clean skips those), without an
- * age of its own (x and X with an age clean what they match by that age),
- * whose path -- read, expanded and simplified as systemd-tmpfiles does --
- * matches. A line systemd would reject, or that could mean another path to
- * another systemd release, excludes nothing: a warning too many beats a
- * missing one.
+ * The glob of one tmpfiles.d LINE that excludes what it matches from
+ * ageing, or NULL: an x or X line, not boot-only ('!': the timer's --clean
+ * skips those), without an age of its own (x and X with an age clean what
+ * they match by that age), its path read, expanded and simplified as
+ * systemd-tmpfiles does. A line systemd would reject, or that could mean
+ * another path to another systemd release, excludes nothing: a warning
+ * too many beats a missing one.
  */
-static bool line_excludes(const char *line, const char *path, const char *root)
+static char *line_glob(const char *line)
 {
 	const char *lp = line, *why = NULL;
 	char *type = tmpfiles_field(&lp), *arg = NULL, *glob = NULL, *f[4] = {NULL};
-	bool hit = false;
 
 	if (type && (type[0] == 'x' || type[0] == 'X') && !strchr(type, '!')) {
 		arg = tmpfiles_path_field(&lp, &why);
 		/* mode, user, group, then the age */
 		for (size_t i = 0; i < 4 && (i == 0 || f[i - 1]); i++)
 			f[i] = tmpfiles_field(&lp);
-		glob = arg && !why ? tmpfiles_simplify(arg) : NULL;
-		hit = glob && (!f[3] || strcmp(f[3], "-") == 0) && x_matches(glob, path, root);
+		if (arg && !why && (!f[3] || strcmp(f[3], "-") == 0))
+			glob = tmpfiles_simplify(arg);
 	}
 	for (size_t i = 0; i < 4; i++)
 		free(f[i]);
-	free(glob);
 	free(arg);
 	free(type);
-	return hit;
+	return glob;
 }
 
-/* The FILE:LINE of a tmpfiles.d line in FILE that excludes PATH, or NULL. */
-static char *file_exclusion(const char *file, const char *path, const char *root)
+/* The x and X lines of the tmpfiles.d files systemd-tmpfiles reads, in
+ * its order, read and expanded once per process: they are the system's,
+ * the same for every user fleet checks (it read them again for each). */
+struct xline {
+	char *where; /* FILE:LINE */
+	char *glob;  /* what it excludes (line_glob) */
+};
+static struct {
+	bool read;
+	struct xline *v;
+	size_t n;
+} xlines;
+
+/* Keep FILE's lines that exclude something from ageing. */
+static void keep_x_lines(const char *file)
 {
 	FILE *f = fopen(file, "re");
-	char line[4096], *res = NULL;
+	char line[4096];
 	unsigned no = 0;
 
-	while (f && !res && fgets(line, sizeof(line), f)) {
+	while (f && fgets(line, sizeof(line), f)) {
+		char *glob = line_glob(line);
+
 		no++;
-		if (line_excludes(line, path, root))
-			res = xasprintf("%s:%u", file, no);
+		if (!glob)
+			continue;
+		xlines.v = xreallocarray(xlines.v, xlines.n + 1, sizeof(*xlines.v));
+		xlines.v[xlines.n].where = xasprintf("%s:%u", file, no);
+		xlines.v[xlines.n++].glob = glob;
 	}
 	if (f)
 		fclose(f);
-	return res;
 }
 
 /*
- * A tmpfiles.d 'x' or 'X' line that excludes PATH, under ROOT, from ageing.
  * The files are those systemd-tmpfiles reads: *.conf, where a name in an
  * earlier directory hides the same name in a later one (a link to
  * /dev/null in /etc masks a packaged file).
  */
-static char *tmpfiles_exclusion(const char *path, const char *root)
+static void read_x_lines(void)
 {
 	const char *dirs[] = {"/etc/tmpfiles.d", "/run/tmpfiles.d", "/usr/local/lib/tmpfiles.d", "/usr/lib/tmpfiles.d"};
 	const size_t ndirs = ARRAY_SIZE(dirs);
-	char *res = NULL;
 
-	for (size_t i = 0; i < ndirs && !res; i++) {
+	xlines.read = true;
+	for (size_t i = 0; i < ndirs; i++) {
 		char **names = NULL;
 		bool *isdir = NULL;
 		size_t n = 0;
@@ -119,7 +133,7 @@ static char *tmpfiles_exclusion(const char *path, const char *root)
 
 		if (fsx_list_dir(&x, dirs[i], &names, &isdir, &n) != 0)
 			continue;
-		for (size_t k = 0; k < n && !res; k++) {
+		for (size_t k = 0; k < n; k++) {
 			size_t len = strlen(names[k]);
 			bool hidden = false;
 			char *p;
@@ -134,13 +148,24 @@ static char *tmpfiles_exclusion(const char *path, const char *root)
 			if (hidden)
 				continue;
 			p = xasprintf("%s/%s", dirs[i], names[k]);
-			res = file_exclusion(p, path, root);
+			keep_x_lines(p);
 			free(p);
 		}
 		fsx_free_names(names, n);
 		free(isdir);
 	}
-	return res;
+}
+
+/* The FILE:LINE of a tmpfiles.d 'x' or 'X' line that excludes PATH, under
+ * ROOT, from ageing; NULL when none does. */
+static char *tmpfiles_exclusion(const char *path, const char *root)
+{
+	if (!xlines.read)
+		read_x_lines();
+	for (size_t i = 0; i < xlines.n; i++)
+		if (x_matches(xlines.v[i].glob, path, root))
+			return xstrdup(xlines.v[i].where);
+	return NULL;
 }
 
 /* DIR exists and the user cannot pass through it: remember it. */
@@ -164,11 +189,27 @@ static void passable(struct facts *d, const char *dir)
 	b->err = err;
 }
 
-/* Every existing directory on the way to PATH, and PATH, must let the user through. */
+/*
+ * Every existing directory on the way to PATH, and PATH, must let the user
+ * through. One look-up of PATH as the user settles the way there: the
+ * kernel searched every directory it passed (it needs the user's search
+ * permission on each), so when it found PATH, or found a component
+ * missing, each existing directory before was passable. Only another
+ * answer (EACCES, ENOTDIR) sends us through the prefixes one by one.
+ */
 static void traverse(struct facts *d, const char *path)
 {
 	char *p = go_clean_path(path);
+	struct fsx x = {.as = d->t.as};
+	struct stat st;
+	int err = fsx_stat(&x, p, &st);
 
+	if (err == 0 || err == ENOENT) {
+		if (err == 0)
+			passable(d, p);
+		free(p);
+		return;
+	}
 	passable(d, "/");
 	for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';

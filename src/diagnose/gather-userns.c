@@ -62,6 +62,27 @@ static int userns_by_clone(void)
 	return 0;
 }
 
+/* The sysctls, read once per process: the kernel's, the same for every
+ * user fleet checks. */
+static void kernel_settings(struct userns_fact *u)
+{
+	static bool read;
+	static struct userns_fact k = {.max = -1, .clone = -1, .apparmor = -1};
+
+	if (!read) {
+		k.have_max = read_sysctl("/proc/sys/user/max_user_namespaces", &k.max);
+		k.have_clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", &k.clone);
+		k.have_apparmor = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &k.apparmor);
+		read = true;
+	}
+	u->have_max = k.have_max;
+	u->max = k.max;
+	u->have_clone = k.have_clone;
+	u->clone = k.clone;
+	u->have_apparmor = k.have_apparmor;
+	u->apparmor = k.apparmor;
+}
+
 void gather_userns(struct facts *d)
 {
 	struct userns_fact *u = &d->userns;
@@ -73,9 +94,7 @@ void gather_userns(struct facts *d)
 	/* Root's own storage needs no user namespace. */
 	if (d->rootful)
 		goto done;
-	u->have_max = read_sysctl("/proc/sys/user/max_user_namespaces", &u->max);
-	u->have_clone = read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", &u->clone);
-	u->have_apparmor = read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &u->apparmor);
+	kernel_settings(u);
 	/* A kernel setting: the same answer for every unprivileged user (fleet). */
 	if (diag_cache_userns(d->cache, &u->status)) {
 		gs = GUARD_OK;

@@ -30,6 +30,7 @@
 #include "exitcode.h"
 #include "fleet.h"
 #include "fsx.h"
+#include "localwalk.h"
 #include "ids-plan.h"
 #include "idsnap.h"
 #include "ioutil.h"
@@ -92,8 +93,10 @@ static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_ru
 	char line[64];
 
 	signal(SIGPIPE, SIG_DFL);
-	/* One helper per user answers that user's file questions. */
+	/* One helper per user answers that user's file questions. fleet only
+	 * looks: the directories walked stay open for the next walks. */
 	fsx_session(true);
+	lw_cache_enable(true);
 	while (in && fgets(line, sizeof(line), in)) {
 		long idx, ms;
 		struct json_object *j;

@@ -22,12 +22,19 @@
 #include "mounts.h"
 #include "util.h"
 #include "msg.h"
+#include "walkcache.h"
 #include "xalloc.h"
 
 #define LW_MAXLINKS 40  /* the kernel's MAXSYMLINKS */
 #define LW_DEPTH 64     /* deeper paths go to the child */
+/* A walk that started in a cached directory met a ".." above it: it is
+ * walked again from "/", without the cache. */
+#define LW_AGAIN (-2)
 
 static bool enabled = true;
+
+/* The identity the walks are made as now (lw_ident_enter): NULL, our own. */
+static const struct identity *cur_as;
 
 void lw_set_enabled(bool on)
 {
@@ -37,6 +44,11 @@ void lw_set_enabled(bool on)
 bool lw_enabled(void)
 {
 	return enabled;
+}
+
+void lw_cache_enable(bool on)
+{
+	wc_enable(on);
 }
 
 /*
@@ -121,6 +133,7 @@ static bool table_fresh(void)
 	if (tab_fd >= 0 && forked()) {
 		close(tab_fd);
 		tab_fd = -1;
+		wc_forked();
 	}
 	if (tab_fd < 0) {
 		tab_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
@@ -209,6 +222,9 @@ bool lw_root_walkable(void)
 
 struct walk {
 	int fds[LW_DEPTH + 1];     /* fds[0] is "/", fds[depth] where we are */
+	bool cached[LW_DEPTH + 1]; /* fds[i] is the walk cache's: not ours to close */
+	int floor;                 /* the depth of a cached start: no ".." below it */
+	bool use_cache;
 	int mnt[LW_DEPTH + 1];
 	size_t len[LW_DEPTH + 1];  /* length of CANON at each depth */
 	struct stat st;            /* of fds[depth], when st_valid */
@@ -255,10 +271,16 @@ static bool root_ready(void)
 	return true;
 }
 
+/* Whether fds[D] is lent to the walk: "/" or a cached directory. */
+static bool borrowed(const struct walk *w, int d)
+{
+	return w->fds[d] == root_fd || w->cached[d];
+}
+
 static void unwind(struct walk *w)
 {
 	for (; w->depth >= 0; w->depth--)
-		if (w->fds[w->depth] != root_fd)
+		if (!borrowed(w, w->depth))
 			close(w->fds[w->depth]);
 }
 
@@ -271,7 +293,9 @@ static int go_root(struct walk *w)
 	w->st = root_st;
 	w->st_valid = true;
 	w->depth = 0;
+	w->floor = 0;
 	w->fds[0] = root_fd;
+	w->cached[0] = false;
 	w->mnt[0] = root_mnt;
 	strcpy(w->canon, "/");
 	w->len[0] = 1;
@@ -363,6 +387,7 @@ static int push(struct walk *w, int fd, int mnt, const char *path, const struct 
 	}
 	w->depth++;
 	w->fds[w->depth] = fd;
+	w->cached[w->depth] = false;
 	w->mnt[w->depth] = mnt;
 	strcpy(w->canon, path);
 	w->len[w->depth] = strlen(path);
@@ -404,8 +429,12 @@ static int step(struct walk *w, const char *name, bool last, char **work, const 
 	if (strcmp(name, ".") == 0)
 		return 0;
 	if (strcmp(name, "..") == 0) {
+		if (w->depth > 0 && w->depth == w->floor)
+			return LW_AGAIN;
 		if (w->depth > 0) {
-			close(w->fds[w->depth--]);
+			if (!borrowed(w, w->depth))
+				close(w->fds[w->depth]);
+			w->depth--;
 			w->canon[w->len[w->depth]] = '\0';
 			if (fstat(w->fds[w->depth], &w->st) != 0)
 				return LW_FALLBACK;
@@ -421,8 +450,13 @@ static int step(struct walk *w, const char *name, bool last, char **work, const 
 	 */
 	if (!last) {
 		rc = open_step(w, name, O_DIRECTORY, &fd, &mnt, path);
-		if (rc == 0)
-			return push(w, fd, mnt, path, NULL);
+		if (rc == 0) {
+			rc = push(w, fd, mnt, path, NULL);
+			/* A directory walked through: the cache keeps it open. */
+			if (rc == 0 && w->use_cache && wc_put(w->canon, w->len[w->depth], fd, mnt, cur_as, tab_gen))
+				w->cached[w->depth] = true;
+			return rc;
+		}
 		if (rc != ENOTDIR)
 			return rc;
 	}
@@ -447,11 +481,50 @@ static int step(struct walk *w, const char *name, bool last, char **work, const 
 	return push(w, fd, mnt, path, &st);
 }
 
+/* Whether PATH names each directory once, the way a cached one is named:
+ * no "." or ".." component, no "//". */
+static bool plain(const char *path)
+{
+	for (const char *c = path; *c; c++)
+		if (c[0] == '/' && (c[1] == '/' || (c[1] == '.' && (c[2] == '/' || !c[2] ||
+								  (c[2] == '.' && (c[3] == '/' || !c[3]))))))
+			return false;
+	return true;
+}
+
+/*
+ * Start W in the deepest cached directory PATH lies strictly below: *P
+ * moves past it. Strictly: the walk's last directory must come with its
+ * parent, which a cached start does not have.
+ */
+static void start_cached(struct walk *w, const char *path, const char **p)
+{
+	size_t len;
+	int mnt, fd;
+
+	if (!w->use_cache || !plain(path) || (fd = wc_find(path, cur_as, tab_gen, &mnt, &len)) < 0 ||
+	    path[len] != '/' || !path[len + 1] || len >= sizeof(w->canon))
+		return;
+	w->depth = 1;
+	w->floor = 1;
+	w->fds[1] = fd;
+	w->cached[1] = true;
+	w->mnt[1] = mnt;
+	memcpy(w->canon, path, len);
+	w->canon[len] = '\0';
+	w->len[1] = len;
+	w->st_valid = false;
+	*p += len;
+}
+
 static int walk(struct walk *w, const char *path)
 {
 	char *work = xstrdup(path), name[PATH_MAX];
 	const char *p = work;
 	int rc = go_root(w);
+
+	if (rc == 0)
+		start_cached(w, work, &p);
 
 	while (rc == 0) {
 		size_t n;
@@ -486,16 +559,26 @@ int lw_resolve(const char *path, int flags, struct lw_res *r)
 	w = xcalloc(1, sizeof(*w));
 	w->depth = -1;
 	w->flags = flags;
+	w->use_cache = wc_enabled();
 	rc = walk(w, path);
-	/* The caller closes what it gets: its own copy of "/". */
-	if (rc == 0 && w->depth <= 1) {
-		int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
-
-		if (fd < 0)
-			rc = LW_FALLBACK;
-		else
-			w->fds[0] = fd;
+	if (rc == LW_AGAIN) {
+		unwind(w);
+		w->use_cache = false;
+		rc = walk(w, path);
 	}
+	/* The caller closes what it gets: its own copies of "/" and of a
+	 * cached directory. */
+	for (int d = w->depth; rc == 0 && d >= 0 && d >= w->depth - 1; d--)
+		if (borrowed(w, d)) {
+			int fd = fcntl(w->fds[d], F_DUPFD_CLOEXEC, 0);
+
+			if (fd < 0) {
+				rc = LW_FALLBACK;
+			} else {
+				w->fds[d] = fd;
+				w->cached[d] = false;
+			}
+		}
 	if (rc == 0) {
 		r->fd = w->fds[w->depth];
 		r->mnt_id = w->mnt[w->depth];
@@ -619,6 +702,7 @@ bool lw_ident_enter(const struct identity *as, struct lw_ident *s)
 		lw_ident_leave(s);
 		return false;
 	}
+	cur_as = as;
 	return true;
 }
 
@@ -626,6 +710,7 @@ void lw_ident_leave(struct lw_ident *s)
 {
 	if (!s->active)
 		return;
+	cur_as = NULL;
 	/* fsuid back to 0 raises the filesystem capabilities again. setgroups
 	 * either sets the whole list or fails; its 0 is the proof. */
 	setfsuid(s->fsuid);

@@ -30,6 +30,10 @@ struct lw_res {
 	int mnt_id;        /* the mount FD is on */
 };
 
+/* Keep the directories walked through open for later walks (walkcache.h):
+ * only for commands that change nothing in the filesystem. */
+void lw_cache_enable(bool on);
+
 /* How lw_resolve walks. */
 enum {
 	LW_FOLLOW = 1,        /* follow a symlink in the last component (a trailing slash always does) */

@@ -136,20 +136,28 @@ static int open_fds(void)
 
 /* PATH both ways; INPROC: how many of the 19 calls the fast way must have
  * answered (-1: any number). */
+/* With the walk cache on (walkcache.h): each same() starts it empty, and
+ * its 19 calls on one path walk its directories again and again. */
+static bool cache_mode;
+
 static void same(const struct fsx *x, const char *path, int inproc, const char *what)
 {
 	struct ans fast, slow;
 	unsigned long before = fsx_in_process_calls();
-	int fds = open_fds();
+	int fds;
 	uid_t fsuid;
 
+	lw_cache_enable(cache_mode); /* empty: its descriptors are not counted */
+	fds = open_fds();
 	lw_set_enabled(true);
 	ask(x, path, &fast);
+	lw_cache_enable(false);
 	fsuid = (uid_t)setfsuid((uid_t)-1);
 	lw_set_enabled(false);
 	ask(x, path, &slow);
 	lw_set_enabled(true);
-	is_str(fast.text, slow.text, "%s%s: %s: in-process = child", x && x->as ? "as nobody: " : "", what, path);
+	is_str(fast.text, slow.text, "%s%s%s: %s: in-process = child", cache_mode ? "cached: " : "",
+	       x && x->as ? "as nobody: " : "", what, path);
 	if (inproc >= 0)
 		is_int(fsx_in_process_calls() - before, inproc, "%s: %d of 19 calls in-process", what, inproc);
 	ok(fsuid == 0 && open_fds() == fds, "%s: root's fsuid back, no descriptor left open", what);
@@ -307,6 +315,32 @@ int main(void)
 	local_paths(&as_root);
 	local_paths(&as_nobody);
 	same(NULL, P("totmpfs"), 19, "a link into a tmpfs mount");
+	/* Again with the walk cache: the same answers as a child's. Links
+	 * with ".." below a cached directory, and nobody after root walked
+	 * root's private directory, are among them. */
+	ln("../../file", "dir/sub/up");
+	ln("../../private/secret", "dir/sub/upsecret");
+	cache_mode = true;
+	local_paths(&as_root);
+	local_paths(&as_nobody);
+	same(NULL, P("totmpfs"), 19, "a link into a tmpfs mount");
+	same(&as_root, P("dir/sub/up"), 19, "a link up out of a cached directory");
+	same(&as_nobody, P("dir/sub/upsecret"), 19, "a link up out of a cached directory, into root's");
+	{
+		struct stat st;
+		struct fsx root = {0}, nob = {.as = &nobody};
+
+		/* An open directory inside root's private one: the kernel would let
+		 * nobody on from there, if the walk started there. */
+		dir("private/inner", 0755);
+		mk("private/inner/f", "", 0644);
+		lw_cache_enable(true);
+		ok(fsx_stat(&root, P("private/inner/f"), &st) == 0, "cached: root walks through its private directory");
+		is_int(fsx_stat(&nob, P("private/inner/f"), &st), EACCES,
+		       "cached: nobody then gets EACCES there, not root's directories from the cache");
+		lw_cache_enable(false);
+	}
+	cache_mode = false;
 
 	/* Not known local: procfs, and a type not on the list (mqueue). */
 	same(&as_root, "/proc/version", 0, "procfs");

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The walk cache (walkcache.h): a small table searched by hand. A run
+ * keeps a few dozen directories; WC_MAX bounds it, and the oldest entry
+ * makes room for a new one.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "walkcache.h"
+#include "xalloc.h"
+
+#define WC_MAX 64
+
+struct entry {
+	char *path;
+	size_t len;
+	int fd, mnt;
+	unsigned gen;
+	double made;
+	bool self;       /* walked as ourselves, not as another user */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+};
+
+static struct entry tab[WC_MAX];
+static size_t used, next; /* entries in use; the slot the next one takes */
+static bool on;
+
+static void drop(struct entry *e)
+{
+	if (!e->path)
+		return;
+	close(e->fd);
+	free(e->path);
+	free(e->groups);
+	memset(e, 0, sizeof(*e));
+	e->fd = -1;
+}
+
+static void flush(void)
+{
+	for (size_t i = 0; i < WC_MAX; i++)
+		drop(&tab[i]);
+	used = next = 0;
+}
+
+void wc_enable(bool enable)
+{
+	flush();
+	on = enable;
+}
+
+void wc_forked(void)
+{
+	flush();
+}
+
+bool wc_enabled(void)
+{
+	return on;
+}
+
+static bool same_identity(const struct entry *e, const struct identity *as)
+{
+	if (!as)
+		return e->self;
+	return !e->self && e->uid == as->uid && e->gid == as->gid && e->ngroups == as->ngroups &&
+	       (as->ngroups == 0 || memcmp(e->groups, as->groups, (size_t)as->ngroups * sizeof(gid_t)) == 0);
+}
+
+int wc_find(const char *path, const struct identity *as, unsigned gen, int *mnt, size_t *len)
+{
+	struct entry *best = NULL;
+	double now;
+
+	if (!on || !used)
+		return -1;
+	now = mono_ms();
+	for (size_t i = 0; i < WC_MAX; i++) {
+		struct entry *e = &tab[i];
+
+		if (!e->path)
+			continue;
+		if (e->gen != gen || now - e->made > WC_TTL_MS) {
+			drop(e);
+			used--;
+			continue;
+		}
+		if ((!best || e->len > best->len) && strncmp(path, e->path, e->len) == 0 &&
+		    (path[e->len] == '/' || path[e->len] == '\0') && same_identity(e, as))
+			best = e;
+	}
+	if (!best)
+		return -1;
+	*mnt = best->mnt;
+	*len = best->len;
+	return best->fd;
+}
+
+bool wc_put(const char *path, size_t len, int fd, int mnt, const struct identity *as, unsigned gen)
+{
+	struct entry *e;
+
+	if (!on || len < 2 || path[0] != '/')
+		return false;
+	for (size_t i = 0; i < WC_MAX; i++)
+		if (tab[i].path && tab[i].len == len && strncmp(tab[i].path, path, len) == 0 &&
+		    tab[i].gen == gen && same_identity(&tab[i], as))
+			return false; /* there already */
+	e = &tab[next];
+	if (e->path)
+		used--;
+	drop(e);
+	next = (next + 1) % WC_MAX;
+	e->path = xstrndup(path, len);
+	e->len = len;
+	e->fd = fd;
+	e->mnt = mnt;
+	e->gen = gen;
+	e->made = mono_ms();
+	e->self = as == NULL;
+	if (as) {
+		e->uid = as->uid;
+		e->gid = as->gid;
+		e->ngroups = as->ngroups;
+		e->groups = xcalloc((size_t)as->ngroups + 1, sizeof(gid_t));
+		if (as->ngroups)
+			memcpy(e->groups, as->groups, (size_t)as->ngroups * sizeof(gid_t));
+	}
+	used++;
+	return true;
+}
+
+bool wc_owns(int fd)
+{
+	if (!on || fd < 0)
+		return false;
+	for (size_t i = 0; i < WC_MAX; i++)
+		if (tab[i].path && tab[i].fd == fd)
+			return true;
+	return false;
+}
