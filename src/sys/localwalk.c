@@ -653,6 +653,8 @@ static struct {
 	int n;
 	unsigned egid;
 } root_ids;
+/* Another identity's file access is on (lw_ident_enter): none nests. */
+static bool ident_active;
 
 static bool root_ids_known(void)
 {
@@ -682,8 +684,10 @@ bool lw_ident_enter(const struct identity *as, struct lw_ident *s)
 	memset(s, 0, sizeof(*s));
 	if (!as)
 		return true;
-	/* Root's file access now: the snapshot is what we return to. */
-	if (!root_ids_known() || !ident_is(0, root_ids.egid))
+	/* Root's file access now: the snapshot is what we return to. Only
+	 * lw_ident_* change it, and lw_ident_leave proves its way back, so a
+	 * flag tells, where asking the kernel cost two credential changes. */
+	if (ident_active || !root_ids_known())
 		return false;
 	s->groups = root_ids.groups;
 	s->ngroups = root_ids.n;
@@ -703,6 +707,7 @@ bool lw_ident_enter(const struct identity *as, struct lw_ident *s)
 		return false;
 	}
 	cur_as = as;
+	ident_active = true;
 	return true;
 }
 
@@ -711,6 +716,7 @@ void lw_ident_leave(struct lw_ident *s)
 	if (!s->active)
 		return;
 	cur_as = NULL;
+	ident_active = false;
 	/* fsuid back to 0 raises the filesystem capabilities again. setgroups
 	 * either sets the whole list or fails; its 0 is the proof. */
 	setfsuid(s->fsuid);
