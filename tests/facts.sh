@@ -8,10 +8,13 @@
 #    which calls them, name a struct facts * that is not const, nothing casts
 #    const away, no check object calls a gatherer or fills the fleet's shared
 #    measurements (diag_cache_set_*), and no gatherer object adds a finding;
-#  - and, on the objects, that no check looks at the system itself (fsx_*,
-#    the local walk, fsinfo_get, stat, open, access...): the NFS checks
-#    alone, which ask the servers and take locks (diagnose.c's table says
-#    they look), are let through.
+#  - and, on the objects, that no check at all looks at the system itself
+#    (fsx_*, the local walk, fsinfo_get, stat, open, access...), asks a
+#    server or takes a lock (nfs_server_probe, lock_test, a socket, fcntl),
+#    runs a child or reads the clock (guard_*), or shares a measurement
+#    with other fleet workers (runshare_*, diag_cache_share): the NFS
+#    servers and locks are asked by gather-nfs-servers.c and
+#    gather-nfs-locks.c.
 # Each rule is shown able to fail on a planted violation.
 . "$TESTS_SRCDIR/lib.sh"
 
@@ -82,19 +85,19 @@ else
 	skip "no config.h or no C compiler"
 fi
 
-# lookups OBJDIR: a check object, other than the NFS ones, that calls a
-# system lookup instead of reading a fact.
+# lookups OBJDIR: a check object that calls a system lookup, a server or
+# a lock, a guarded child or the clock, or the fleet's sharing, instead of
+# reading a fact.
 lookups() {
 	local o
 	for o in "$1"/diagnose/check-*.o; do
-		case ${o##*/} in check-nfs.o | check-nfs-locks.o) continue ;; esac
-		nm -u "$o" | awk -v o="${o#"$1"/}" '$NF ~ /^(fsx_|lw_|fsinfo_get$|kernel_rootless_overlay$|(__)?(l|f)?stat(at|fs|x)?(64)?$|(__)?(open|openat|fopen|opendir|access|faccessat|getcwd|uname|readlink|realpath|popen)(64)?$)/ { print o ": a check looks itself: " $NF }'
+		nm -u "$o" | awk -v o="${o#"$1"/}" '$NF ~ /^(fsx_|lw_|guard_|identity_|runshare_|fsinfo_get$|kernel_rootless_overlay$|diag_cache_share$|lock_test$|nfs_server_(probe|report_(un)?pack)$|(__)?(l|f)?stat(at|fs|x)?(64)?$|(__)?(open|openat|fopen|opendir|access|faccessat|getcwd|uname|readlink|realpath|popen|socket|connect|fcntl|flock|lockf|clock_gettime|gettimeofday|time|getpw[a-z_]*|getgr[a-z_]*)(64)?$)/ { print o ": a check looks itself: " $NF }'
 	done
 }
 
 if ls "$objdir"/diagnose/check-*.o >/dev/null 2>&1 && command -v nm >/dev/null; then
 	v=$(lookups "$objdir")
-	[ -z "$v" ]; ok $? "no check but the NFS ones looks at the system itself: the gatherers do" || diag "$v"
+	[ -z "$v" ]; ok $? "no check looks at the system, asks a server or takes a lock itself: the gatherers do" || diag "$v"
 
 	v=$(object_violations "$objdir")
 	[ -z "$v" ]; ok $? "no check calls a gatherer or fills the fleet's cache; no gatherer adds a finding" || diag "$v"
@@ -118,12 +121,32 @@ if ls "$objdir"/diagnose/check-*.o >/dev/null 2>&1 && command -v nm >/dev/null; 
 	grep -qx "diagnose/check-planted.o: a check looks itself: fsx_stat" <<<"$v" &&
 		grep -qx "diagnose/check-planted.o: a check looks itself: stat" <<<"$v"
 	ok $? "a planted check that calls fsx_stat and stat is reported" || diag "$v"
+
+	# Planted: the NFS checks' old lookups, in a check again.
+	{
+		printf 'void nfs_server_probe(const void *rq, void *r);\n'
+		printf 'void lock_test(const char *dir, const void *as, int ms, void *r);\n'
+		printf 'int guard_remaining_ms(void);\nint guard_run(const void *as, int ms, void *fn, void *arg, void *o);\n'
+		printf 'int runshare_get(void *s, const char *k, int ms, char **t, unsigned long *n);\n'
+		printf 'void check_planted(void *rq, void *r) { nfs_server_probe(rq, r); lock_test("/", 0, 1, r);\n'
+		printf '\tguard_run(0, guard_remaining_ms(), 0, 0, 0); runshare_get(0, "k", 1, 0, 0); }\n'
+	} >"$tmp/p4.c"
+	"$cc" -c -o "$tmp/obj/diagnose/check-planted.o" "$tmp/p4.c"
+	v=$(lookups "$tmp/obj")
+	n=0
+	for f in nfs_server_probe lock_test guard_run guard_remaining_ms runshare_get; do
+		grep -qx "diagnose/check-planted.o: a check looks itself: $f" <<<"$v" && n=$((n + 1))
+	done
+	[ "$n" -eq 5 ]
+	ok $? "a planted check that asks a server, takes a lock, runs a guarded child, reads the clock or shares is reported" ||
+		diag "$v"
 else
 	skip "no objects next to $NFSCHECK: calls not checked"
 	skip "no objects: planted check not checked"
 	skip "no objects: planted gatherer not checked"
 	skip "no objects: lookups in checks not checked"
 	skip "no objects: planted lookup not checked"
+	skip "no objects: planted server and lock calls not checked"
 fi
 
 done_testing

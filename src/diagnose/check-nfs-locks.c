@@ -1,75 +1,39 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * nfs.locks: an fcntl lock where Podman takes them (the graphroot's
- * filesystem, ~/.config), one per NFS mount. The probe already locks a file
- * on the graphroot's filesystem; its answer is used when it has one. A lock
- * that fails or blocks is explained: on NFSv3 by what is missing on this
- * machine (rpc.statd, rpcbind) or on the server; otherwise by the grace
- * period a restarted server keeps.
+ * nfs.locks: what an fcntl lock where Podman takes them (the graphroot's
+ * filesystem, ~/.config) did, one per NFS mount (gather-nfs-locks.c took
+ * it, or read the probe's). A lock that fails or blocks is explained: on
+ * NFSv3 by what is missing on this machine (rpc.statd, rpcbind) or on the
+ * server; otherwise by the grace period a restarted server keeps.
  */
 #include "config.h"
 
-#include <arpa/inet.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check-nfs-locks.h"
-#include "diag-cache.h"
-#include "fsx.h"
-#include "nfslock.h"
-#include "runshare.h"
 #include "xalloc.h"
 
-/* How long a lock may wait: a working server answers in milliseconds; a
- * missing statd or a grace period makes it wait a minute or more. */
-#define LOCK_MS 4000
-#define LOCK_MIN_MS 500
-/* Kept back for the checks after this one. */
-#define LOCK_RESERVE_MS 300
-/* This machine's rpcbind, asked once an NFSv3 lock has been tried. */
-#define LOCAL_RPCBIND_MS 3000
-#define LOCAL_RPCBIND_MIN_MS 500
-
-static bool loopback(const char *h)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (!h)
-		return false;
-	if (inet_pton(AF_INET, h, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-}
-
 /* What this machine's rpcbind lists: the server's own report when the
- * server is this machine, else asked once. */
-static const struct nfs_server_report *local_rpcbind(struct nfs_places *ps, const struct fsinfo *fi)
+ * server is this machine, else the one gather_nfs_locks asked; NULL when
+ * there was no time to ask. */
+static const struct nfs_server_report *local_rpcbind(const struct nfs_places *ps, const struct fsinfo *fi)
 {
-	struct nfs_server_entry *s = nfs_server_of(ps, fi);
-	struct nfs_server_request rq = {.host = "127.0.0.1", .port = RPC_PORT_NFS, .rpcbind_port = RPC_PORT_RPCBIND,
-					.rpcbind_only = true, .budget_ms = LOCAL_RPCBIND_MS};
+	const struct nfs_server_entry *s = nfs_server_of(ps, fi);
 
-	if (s && s->probed && loopback(s->host))
+	if (s && s->probed && nfs_host_loopback(s->host))
 		return &s->r;
-	if (!ps->have_local) {
-		if (guard_remaining_ms() < LOCAL_RPCBIND_MIN_MS)
-			return NULL;
-		nfs_server_probe(&rq, &ps->local);
-		ps->have_local = true;
-	}
-	return &ps->local;
+	return ps->have_local ? &ps->local : NULL;
 }
 
-static void explain_v3(struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
+static void explain_v3(const struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
 {
-	struct nfs_server_entry *s = nfs_server_of(ps, fi);
+	const struct nfs_server_entry *s = nfs_server_of(ps, fi);
 	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
 	/* The server's own report, when it was asked and is another machine. */
-	const struct nfs_server_report *remote = s && s->probed && !loopback(s->host) ? &s->r : NULL;
+	const struct nfs_server_report *remote = s && s->probed && !nfs_host_loopback(s->host) ? &s->r : NULL;
 	char *gap = remote ? nfs_server_lock_gap(remote) : NULL;
-	bool here = s && loopback(s->host);
+	bool here = s && nfs_host_loopback(s->host);
 	const char *cause = NULL;
 	int rb = lo ? nfs_server_rpcbind_answers(lo) : -1;
 
@@ -118,7 +82,7 @@ static void explain_v3(struct nfs_places *ps, struct finding *c, const struct fs
 	free(gap);
 }
 
-static void explain(struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
+static void explain(const struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
 {
 	if (nfs_is_v3(fi) && !nfs_local_locks(fi)) {
 		explain_v3(ps, c, fi);
@@ -135,7 +99,7 @@ static void explain(struct nfs_places *ps, struct finding *c, const struct fsinf
 /* A lock that works now may owe it to the kernel's memory: it asks
  * rpc.statd once per server, so with statd gone the next reboot or
  * remount is when locks start to block. */
-static void statd_gone_here(struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
+static void statd_gone_here(const struct nfs_places *ps, struct finding *c, const struct fsinfo *fi)
 {
 	const struct nfs_server_report *lo = local_rpcbind(ps, fi);
 	int rb = lo ? nfs_server_rpcbind_answers(lo) : -1;
@@ -152,29 +116,8 @@ static void statd_gone_here(struct nfs_places *ps, struct finding *c, const stru
 	finding_value_str(c, "cause", lo->rpcbind_proto ? "statd-here" : "rpcbind-here");
 }
 
-/* The probe's lock step, if it got that far, as a lock result. */
-static bool from_probe(const struct facts *d, const struct fsinfo *fi, struct lock_result *lr)
-{
-	const struct probe_step_result *s = &d->probe.r.step[PS_LOCK];
-
-	if (!facts_probe_ran(d) || !d->fs_graphroot.path || !nfs_same_mount(&d->fs_graphroot, fi) || !s->begun)
-		return false;
-	memset(lr, 0, sizeof(*lr));
-	if (s->done) {
-		lr->outcome = s->err ? LOCK_FAILED : LOCK_WORKS;
-		lr->err = s->err;
-	} else if (d->probe.r.timed_out) {
-		lr->outcome = LOCK_BLOCKED;
-		lr->err = NF_EDEADLINE;
-	} else {
-		return false;
-	}
-	lr->ms = -1;
-	return true;
-}
-
 /* The check for a lock test (or the probe's lock step) that ran, or not. */
-static struct finding *lock_verdict(const struct facts *d, struct findings *out, struct nfs_places *ps,
+static struct finding *lock_verdict(const struct facts *d, struct findings *out, const struct nfs_places *ps,
 				    const struct fsinfo *fi, const char *dir, const struct lock_result *lr, bool probe)
 {
 	struct finding *c;
@@ -249,92 +192,40 @@ static void lock_values(struct finding *c, const struct nfs_places *ps, const st
 	finding_value_bool(c, "left_behind", lr->left_behind);
 }
 
-/*
- * The lock test on FI's mount, or, in a fleet run, the outcome another
- * worker's test had there: locks are tested once per mount per run. Only
- * an outcome the mount gave (works, fails, blocked for the whole wait) is
- * handed on; a file this user could not create is this user's own.
- */
-static bool shared_lock_test(const struct facts *d, const struct fsinfo *fi, const char *dir, int ms,
-			     struct lock_result *lr)
+static void lock_check(const struct facts *d, struct findings *out, const struct nfs_lock_fact *lf)
 {
-	struct runshare *share = diag_cache_share(d->cache);
-	char *key = xasprintf("nfs-lock %s %s", fi->mountpoint ? fi->mountpoint : "?", fi->source ? fi->source : "?");
-	char *text;
-	size_t len;
-	enum runshare_answer a = runshare_get(share, key, ms, &text, &len);
-	int outcome, err;
-	double took;
-
-	if (a == RS_FOUND && sscanf(text, "%d %d %lf", &outcome, &err, &took) == 3) {
-		lr->outcome = (enum lock_outcome)outcome;
-		lr->err = err;
-		lr->ms = took;
-	} else {
-		lock_test(dir, d->t.as, ms, lr);
-	}
-	if (a == RS_MINE && (lr->outcome == LOCK_WORKS || lr->outcome == LOCK_FAILED ||
-			     (lr->outcome == LOCK_BLOCKED && ms >= LOCK_MS))) {
-		char *t = xasprintf("%d %d %.3f", (int)lr->outcome, lr->err, lr->ms);
-
-		runshare_put(share, key, t, strlen(t));
-		free(t);
-	} else if (a == RS_MINE) {
-		runshare_drop(share, key);
-	}
-	free(key);
-	free(a == RS_FOUND ? text : NULL);
-	return a == RS_FOUND;
-}
-
-static void lock_check(const struct facts *d, struct findings *out, struct nfs_places *ps, const struct fsinfo *fi)
-{
-	const char *dir = fi->exists ? fi->resolved : fi->existing;
+	const struct nfs_places *ps = &d->nfs;
+	const struct fsinfo *fi = lf->fi;
+	const struct lock_result *lr = &lf->lr;
 	char *on = nfs_places_on(ps, fi, true);
-	struct lock_result lr = {.outcome = LOCK_NOT_RUN};
-	bool probe = false, shared = false;
 	struct finding *c;
-	int ms = guard_remaining_ms() - LOCK_RESERVE_MS;
 
-	if (ms > LOCK_MS)
-		ms = LOCK_MS;
-	if (fi->statfs_err == NF_EDEADLINE || fi->resolve_err == NF_EDEADLINE || (dir && fsx_mount_dead(dir))) {
+	if (lf->dead) {
 		c = finding_add(out, "nfs.locks", G_NFS, NF_SKIP, "%s: not tried, the server does not answer (see nfs.server)",
 				fi->mountpoint);
 		goto values;
 	}
-	probe = from_probe(d, fi, &lr);
-	if (!probe && dir && ms >= LOCK_MIN_MS)
-		shared = shared_lock_test(d, fi, dir, ms, &lr);
-	c = lock_verdict(d, out, ps, fi, dir, &lr, probe);
-	if (shared)
+	c = lock_verdict(d, out, ps, fi, lf->dir, lr, lf->probe);
+	if (lf->shared)
 		finding_detail(c, "the outcome of this run's one lock test on %s, made in another user's directory",
 			       fi->mountpoint);
 	finding_detail(c, "Podman takes fcntl locks here for: %s", on);
-	if (lr.outcome == LOCK_FAILED || lr.outcome == LOCK_BLOCKED)
+	if (lr->outcome == LOCK_FAILED || lr->outcome == LOCK_BLOCKED)
 		explain(ps, c, fi);
-	if (probe)
+	if (lf->probe)
 		finding_detail(c, "from the probe's lock step (F_SETLK in the user namespace, on the graphroot's "
 				"filesystem)");
-	if (lr.leftovers_removed)
-		finding_detail(c, "removed %d file left by an earlier run that was killed", lr.leftovers_removed);
-	if (lr.left_behind)
-		finding_detail(c, "could not remove %s; the next run removes it", lr.file);
+	if (lr->leftovers_removed)
+		finding_detail(c, "removed %d file left by an earlier run that was killed", lr->leftovers_removed);
+	if (lr->left_behind)
+		finding_detail(c, "could not remove %s; the next run removes it", lr->file);
 values:
-	lock_values(c, ps, fi, dir, &lr, probe);
-	lock_result_free(&lr);
+	lock_values(c, ps, fi, lf->dir, lr, lf->probe);
 	free(on);
 }
 
-void check_nfs_locks(const struct facts *d, struct findings *out, struct nfs_places *ps)
+void check_nfs_locks(const struct facts *d, struct findings *out)
 {
-	for (size_t i = 0; i < ps->n; i++) {
-		bool first = ps->v[i].locks;
-
-		for (size_t k = 0; first && k < i; k++)
-			if (ps->v[k].locks && nfs_same_mount(ps->v[k].fi, ps->v[i].fi))
-				first = false;
-		if (first)
-			lock_check(d, out, ps, ps->v[i].fi);
-	}
+	for (size_t i = 0; i < d->nfs.nlocks; i++)
+		lock_check(d, out, &d->nfs.locks[i]);
 }

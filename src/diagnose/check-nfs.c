@@ -13,42 +13,10 @@
 #include <string.h>
 
 #include "check-nfs-locks.h"
-#include "diag-cache.h"
 #include "nfs-places.h"
 #include "nfsserver-verdict.h"
-#include "runshare.h"
 #include "util.h"
 #include "xalloc.h"
-
-/* At most this for one server, so that a dead one leaves time for the rest. */
-#define SERVER_MAX_MS 9000
-/* Below this, asking a server would only be cut off. */
-#define SERVER_MIN_MS 300
-
-/* The place WHAT at PATH, on FI (gather_filesystems, gather_nfs), when FI is NFS. */
-static void add_place(struct nfs_places *ps, const char *what, const char *path, const struct fsinfo *fi, bool locks)
-{
-	struct nfs_place *p;
-
-	if (!path || !fi->path || ps->n >= ARRAY_SIZE(ps->v) || !nfs_place_is_nfs(fi))
-		return;
-	p = &ps->v[ps->n++];
-	memset(p, 0, sizeof(*p));
-	p->what = what;
-	p->locks = locks;
-	p->fi = fi;
-}
-
-static void places_free(struct nfs_places *ps)
-{
-	for (size_t i = 0; i < ps->nservers; i++) {
-		nfs_server_report_free(&ps->servers[i].r);
-		free(ps->servers[i].host);
-	}
-	free(ps->servers);
-	if (ps->have_local)
-		nfs_server_report_free(&ps->local);
-}
 
 static struct json_object *places_json(const struct nfs_places *ps, const struct fsinfo *fi)
 {
@@ -107,46 +75,6 @@ static void options_check(struct findings *out, const struct nfs_places *ps, con
 }
 
 /* ---- nfs.server ---- */
-
-/*
- * Ask S's server, or, in a fleet run, take the report another worker got:
- * a server is asked once per run. Only a report that settled every question
- * is handed on; one cut short by this user's deadline is this user's own.
- */
-static void ask_server(const struct facts *d, struct nfs_server_entry *s, bool locks_later)
-{
-	/* As the user when root asks for one: no question needs privilege. */
-	struct nfs_server_request rq = {.host = s->host, .port = s->port, .rpcbind_port = RPC_PORT_RPCBIND, .as = d->t.as};
-	struct runshare *share = diag_cache_share(d->cache);
-	int left = guard_remaining_ms();
-	char *key, *text;
-	size_t len;
-	enum runshare_answer a;
-
-	/* Keep time for the lock checks that follow. */
-	rq.budget_ms = locks_later ? left / 2 : left;
-	if (rq.budget_ms > SERVER_MAX_MS)
-		rq.budget_ms = SERVER_MAX_MS;
-	if (rq.budget_ms < SERVER_MIN_MS)
-		return;
-	key = xasprintf("nfs-server %s %d", s->host, s->port);
-	a = runshare_get(share, key, rq.budget_ms, &text, &len);
-	if (a == RS_FOUND) {
-		nfs_server_report_unpack(&rq, text, &s->r);
-		free(text);
-	} else {
-		nfs_server_probe(&rq, &s->r);
-	}
-	if (a == RS_MINE && !s->r.timed_out && !s->r.interrupted && !s->r.failed) {
-		text = nfs_server_report_pack(&s->r);
-		runshare_put(share, key, text, strlen(text));
-		free(text);
-	} else if (a == RS_MINE) {
-		runshare_drop(share, key);
-	}
-	free(key);
-	s->probed = true;
-}
 
 /* Mounts from S, "/a, /b", and whether one of them locks through the server on NFSv3. */
 static char *mounts_of(const struct nfs_places *ps, const struct nfs_server_entry *s, bool *v3_locks, bool *v3,
@@ -215,7 +143,7 @@ static struct finding *server_answers(struct findings *out, const struct nfs_ser
 }
 
 /* The judgement of nfs_server_judge(), for the mounts from S, as a check. */
-static void server_check(struct findings *out, struct nfs_places *ps, struct nfs_server_entry *s)
+static void server_check(struct findings *out, const struct nfs_places *ps, const struct nfs_server_entry *s)
 {
 	const struct nfs_server_report *r = &s->r;
 	struct nfs_need need;
@@ -274,37 +202,14 @@ static void server_check(struct findings *out, struct nfs_places *ps, struct nfs
 
 void check_nfs(const struct facts *d, struct findings *out)
 {
-	struct nfs_places ps = {0};
-	bool locks_later = false;
+	const struct nfs_places *ps = &d->nfs;
 
 	if (!d->nfs_possible)
 		return;
-	if (d->model_ok) {
-		add_place(&ps, "graphroot", d->m.graphroot.value, &d->fs_graphroot, true);
-		add_place(&ps, "imagestore", d->m.imagestore.value, &d->fs_imagestore, false);
-		add_place(&ps, "runroot", d->m.runroot.value, &d->fs_runroot, false);
-	}
-	add_place(&ps, "~/.config", d->fs_config.path, &d->fs_config, true);
-	for (size_t i = 0; i < ps.n; i++) {
-		struct nfs_server_entry *s;
-
-		if (!nfs_first_on_mount(&ps, i))
-			continue;
-		options_check(out, &ps, ps.v[i].fi);
-		locks_later = locks_later || ps.v[i].locks;
-		if (!nfs_mount_host(ps.v[i].fi) || nfs_server_of(&ps, ps.v[i].fi))
-			continue;
-		ps.servers = xreallocarray(ps.servers, ps.nservers + 1, sizeof(*ps.servers));
-		s = &ps.servers[ps.nservers++];
-		memset(s, 0, sizeof(*s));
-		s->host = xstrdup(nfs_mount_host(ps.v[i].fi));
-		s->port = nfs_mount_port(ps.v[i].fi);
-	}
-	for (size_t i = 0; i < ps.nservers; i++) {
-		ask_server(d, &ps.servers[i], locks_later);
-		server_check(out, &ps, &ps.servers[i]);
-	}
-	check_nfs_locks(d, out, &ps);
-	places_free(&ps);
+	for (size_t i = 0; i < ps->n; i++)
+		if (nfs_first_on_mount(ps, i))
+			options_check(out, ps, ps->v[i].fi);
+	for (size_t i = 0; i < ps->nservers; i++)
+		server_check(out, ps, &ps->servers[i]);
+	check_nfs_locks(d, out);
 }
-

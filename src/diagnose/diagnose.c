@@ -31,17 +31,20 @@ static bool use_color(void)
 /* The gatherers, in the order they run, one for each bit of enum
  * fact_set: each may read what those before it gathered (the probe maps
  * its namespace with the IDs and tools; the remedy's lookup reads the
- * filesystems and the probe, when it ran). LOOKS: it measures the system,
+ * filesystems and the probe, when it ran; the NFS servers are asked for
+ * the mounts of the places found before). LOOKS: it measures the system,
  * so not once a signal has come; gather_move looks for a local directory
- * only for a failure's remedy, quick and local, and runs all the same. */
+ * only for a failure's remedy, quick and local, and runs all the same;
+ * gather_nfs_locks goes on with what gather_nfs_servers began, signal or
+ * not, and runs only after it. */
 static const struct {
 	void (*gather)(struct facts *);
 	bool looks;
 } gatherers[] = {
-	{gather_filesystems, true}, {gather_subids, true}, {gather_idmap_tools, true}, {gather_userns, true},
-	{gather_probe, true},       {gather_move, false},  {gather_nfs, true},         {gather_runtime, true},
-	{gather_startup, true},     {gather_driver, true}, {gather_cgroups, true},     {gather_database, true},
-	{gather_location, true},
+	{gather_filesystems, true}, {gather_subids, true},      {gather_idmap_tools, true}, {gather_userns, true},
+	{gather_probe, true},       {gather_move, false},       {gather_nfs, true},         {gather_nfs_servers, true},
+	{gather_nfs_locks, false},  {gather_runtime, true},     {gather_startup, true},     {gather_driver, true},
+	{gather_cgroups, true},     {gather_database, true},    {gather_location, true},
 };
 /* Gatherer I sets bit I of enum fact_set: one for each, in that order. */
 _Static_assert(FACTS_ALL == (1u << (sizeof(gatherers) / sizeof(gatherers[0]))) - 1, "one gatherer per fact set");
@@ -60,9 +63,7 @@ static void gather_needs(struct diag *d, unsigned needs)
 /*
  * The checks, in the order they report. NEEDS: the facts a check reads
  * beyond the given ones (FACTS_MOVE: it may give the remedy of a graphroot
- * to move); LOOKS: it also looks at things of its own, the NFS servers and
- * locks, that no other check reads. A check runs once its facts are there,
- * and one that looks only while no signal has come: so an interrupted run
+ * to move). A check runs once its facts are there: so an interrupted run
  * reports what it had measured, and no more.
  */
 static void run_checks(struct diag *d)
@@ -70,28 +71,27 @@ static void run_checks(struct diag *d)
 	static const struct {
 		void (*check)(const struct facts *, struct findings *);
 		unsigned needs;
-		bool looks;
 	} checks[] = {
-		{check_podman, 0, false},
-		{check_configuration, 0, false},
+		{check_podman, 0},
+		{check_configuration, 0},
 		/* Reads the probe's outcome when the probe ran: no overruling before. */
-		{check_filesystems, FACTS_FILESYSTEMS | FACTS_MOVE, false},
-		{check_subids, FACTS_SUBIDS, false},
-		{check_idmap_tools, FACTS_IDMAP_TOOLS, false},
-		{check_userns, FACTS_USERNS, false},
-		{check_probe, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_MOVE, false},
-		{check_nfs, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_NFS, true},
-		{check_runtime_dir, FACTS_RUNTIME, false},
-		{check_startup, FACTS_STARTUP | FACTS_MOVE, false},
-		{check_driver, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_MOVE | FACTS_DRIVER, false},
-		{check_cgroups, FACTS_CGROUPS, false},
-		{check_database, FACTS_DATABASE, false},
-		{check_location, FACTS_FILESYSTEMS | FACTS_LOCATION, false},
+		{check_filesystems, FACTS_FILESYSTEMS | FACTS_MOVE},
+		{check_subids, FACTS_SUBIDS},
+		{check_idmap_tools, FACTS_IDMAP_TOOLS},
+		{check_userns, FACTS_USERNS},
+		{check_probe, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_MOVE},
+		{check_nfs, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_NFS | FACTS_NFS_SERVERS | FACTS_NFS_LOCKS},
+		{check_runtime_dir, FACTS_RUNTIME},
+		{check_startup, FACTS_STARTUP | FACTS_MOVE},
+		{check_driver, FACTS_FILESYSTEMS | FACTS_PROBE | FACTS_MOVE | FACTS_DRIVER},
+		{check_cgroups, FACTS_CGROUPS},
+		{check_database, FACTS_DATABASE},
+		{check_location, FACTS_FILESYSTEMS | FACTS_LOCATION},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		gather_needs(d, checks[i].needs);
-		if ((checks[i].needs & ~d->f.gathered) || (checks[i].looks && guard_interrupted())) {
+		if (checks[i].needs & ~d->f.gathered) {
 			findings_note(&d->r, "interrupted by signal %d: the remaining checks did not run", guard_interrupted());
 			return;
 		}

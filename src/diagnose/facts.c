@@ -23,6 +23,15 @@ void facts_free(struct facts *d)
 	probe_result_free(&d->probe.r);
 	free(d->move_to);
 	fsinfo_free(&d->fs_config);
+	for (size_t i = 0; i < d->nfs.nservers; i++) {
+		nfs_server_report_free(&d->nfs.servers[i].r);
+		free(d->nfs.servers[i].host);
+	}
+	free(d->nfs.servers);
+	for (size_t i = 0; i < d->nfs.nlocks; i++)
+		lock_result_free(&d->nfs.locks[i].lr);
+	if (d->nfs.have_local)
+		nfs_server_report_free(&d->nfs.local);
 	fsinfo_free(&d->runtime.fi);
 	for (size_t i = 0; i < d->startup.ndirs; i++) {
 		free(d->startup.dirs[i].path);

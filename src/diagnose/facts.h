@@ -15,6 +15,8 @@
 
 #include "fsinfo.h"
 #include "model.h"
+#include "nfslock.h"
+#include "nfsserver.h"
 #include "policy.h"
 #include "probe.h"
 #include "subids.h"
@@ -31,13 +33,15 @@ enum fact_set {
 	FACTS_PROBE = 1u << 4,
 	FACTS_MOVE = 1u << 5,
 	FACTS_NFS = 1u << 6,
-	FACTS_RUNTIME = 1u << 7,
-	FACTS_STARTUP = 1u << 8,
-	FACTS_DRIVER = 1u << 9,
-	FACTS_CGROUPS = 1u << 10,
-	FACTS_DATABASE = 1u << 11,
-	FACTS_LOCATION = 1u << 12,
-	FACTS_ALL = (1u << 13) - 1,
+	FACTS_NFS_SERVERS = 1u << 7,
+	FACTS_NFS_LOCKS = 1u << 8,
+	FACTS_RUNTIME = 1u << 9,
+	FACTS_STARTUP = 1u << 10,
+	FACTS_DRIVER = 1u << 11,
+	FACTS_CGROUPS = 1u << 12,
+	FACTS_DATABASE = 1u << 13,
+	FACTS_LOCATION = 1u << 14,
+	FACTS_ALL = (1u << 15) - 1,
 };
 
 /* What the file of newuidmap or newgidmap is; copied whole into the fleet's
@@ -136,6 +140,44 @@ struct location_fact {
 	bool selinux_enforcing;
 };
 
+/* A place Podman uses that is on NFS (gather_nfs_servers). */
+struct nfs_place {
+	const char *what;          /* graphroot, imagestore, runroot, ~/.config */
+	const struct fsinfo *fi;   /* a gathered fact, in these facts */
+	bool locks;                /* Podman takes fcntl locks here */
+};
+
+/* A server the places' mounts are from, asked once (gather_nfs_servers). */
+struct nfs_server_entry {
+	char *host;                /* the mount's addr= */
+	int port;
+	bool probed;               /* false: too little time was left to ask it */
+	struct nfs_server_report r;
+};
+
+/* The lock test on a mount where Podman takes locks (gather_nfs_locks). */
+struct nfs_lock_fact {
+	const struct fsinfo *fi;   /* the first place on the mount */
+	const char *dir;           /* where it is tried: the place, else its nearest existing parent */
+	bool dead;                 /* not tried: the mount's server does not answer */
+	bool probe;                /* the probe's lock step stands for it */
+	bool shared;               /* another fleet worker's test on this mount */
+	struct lock_result lr;
+};
+
+/* What the NFS checks read: the places on NFS, their servers' reports, the
+ * lock tests, and this machine's rpcbind when a lock needed explaining. */
+struct nfs_places {
+	struct nfs_place v[4];
+	size_t n;
+	struct nfs_server_entry *servers;
+	size_t nservers;
+	struct nfs_lock_fact locks[4];
+	size_t nlocks;
+	struct nfs_server_report local;  /* this machine's rpcbind, asked after an NFSv3 lock */
+	bool have_local;
+};
+
 struct facts {
 	/* Given before the gatherers run. */
 	struct target t;
@@ -178,6 +220,9 @@ struct facts {
 	 * did not look at, when it looked at none, are filled there too). */
 	bool nfs_possible;
 	struct fsinfo fs_config;
+	/* gather_nfs_servers: the places on NFS and each server asked once;
+	 * gather_nfs_locks: a lock test per mount, in the order they report */
+	struct nfs_places nfs;
 	/* gather_runtime */
 	struct runtime_fact runtime;
 	/* gather_startup */
@@ -212,6 +257,8 @@ void gather_userns(struct facts *d);
 void gather_probe(struct facts *d);
 void gather_move(struct facts *d);
 void gather_nfs(struct facts *d);
+void gather_nfs_servers(struct facts *d);
+void gather_nfs_locks(struct facts *d);
 void gather_runtime(struct facts *d);
 void gather_startup(struct facts *d);
 void gather_driver(struct facts *d);

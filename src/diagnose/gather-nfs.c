@@ -3,7 +3,7 @@
  * Facts for the NFS checks (check-nfs.c): whether any NFS mount could be
  * under a place Podman uses, and the filesystem under ~/.config, where
  * Podman reads its configuration and takes locks too. The servers and
- * the locks themselves are the checks' to ask (they look).
+ * the locks are asked next (gather-nfs-servers.c, gather-nfs-locks.c).
  */
 #include "config.h"
 

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <libmount.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,7 @@ bool nfs_first_on_mount(const struct nfs_places *ps, size_t i)
 	return true;
 }
 
-struct nfs_server_entry *nfs_server_of(struct nfs_places *ps, const struct fsinfo *fi)
+const struct nfs_server_entry *nfs_server_of(const struct nfs_places *ps, const struct fsinfo *fi)
 {
 	const char *h = nfs_mount_host(fi);
 	int port = nfs_mount_port(fi);
@@ -92,4 +93,16 @@ struct nfs_server_entry *nfs_server_of(struct nfs_places *ps, const struct fsinf
 		if (strcmp(ps->servers[i].host, h) == 0 && ps->servers[i].port == port)
 			return &ps->servers[i];
 	return NULL;
+}
+
+bool nfs_host_loopback(const char *h)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (!h)
+		return false;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }

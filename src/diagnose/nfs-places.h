@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Shared by the NFS checks (check-nfs.c, check-nfs-locks.c), kept in
- * nfs-places.c so that neither uses the other: the places
- * Podman uses that are on NFS, and what their servers said.
+ * Shared by the NFS checks (check-nfs.c, check-nfs-locks.c) and their
+ * gatherers (gather-nfs-servers.c, gather-nfs-locks.c), kept in
+ * nfs-places.c so that no check uses another: which mount a place
+ * Podman uses is on, and which server entry stands for it.
  */
 #ifndef NFSCHECK_NFS_PLACES_H
 #define NFSCHECK_NFS_PLACES_H
@@ -14,27 +15,8 @@
 
 #define G_NFS "NFS"
 
-struct nfs_place {
-	const char *what;          /* graphroot, imagestore, runroot, ~/.config */
-	const struct fsinfo *fi;   /* a gathered fact (facts.h) */
-	bool locks;                /* Podman takes fcntl locks here */
-};
-
-struct nfs_server_entry {
-	char *host;                /* the mount's addr= */
-	int port;
-	bool probed;
-	struct nfs_server_report r;
-};
-
-struct nfs_places {
-	struct nfs_place v[4];
-	size_t n;
-	struct nfs_server_entry *servers;
-	size_t nservers;
-	struct nfs_server_report local;  /* this machine's rpcbind, asked when a lock fails */
-	bool have_local;
-};
+/* struct nfs_places, gathered by gather_nfs_servers and gather_nfs_locks,
+ * is in facts.h. */
 
 bool nfs_place_is_nfs(const struct fsinfo *fi);
 bool nfs_same_mount(const struct fsinfo *a, const struct fsinfo *b);
@@ -46,7 +28,9 @@ bool nfs_local_locks(const struct fsinfo *fi);
 const char *nfs_mount_host(const struct fsinfo *fi);
 /* The NFS port of the mount: its port= option, else 2049. */
 int nfs_mount_port(const struct fsinfo *fi);
-struct nfs_server_entry *nfs_server_of(struct nfs_places *ps, const struct fsinfo *fi);
+const struct nfs_server_entry *nfs_server_of(const struct nfs_places *ps, const struct fsinfo *fi);
+/* H is a loopback address: the server is this machine. */
+bool nfs_host_loopback(const char *h);
 /* "graphroot, ~/.config": the places on FI's mount (only those with locks). Caller frees. */
 char *nfs_places_on(const struct nfs_places *ps, const struct fsinfo *fi, bool locks_only);
 
