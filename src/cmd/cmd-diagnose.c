@@ -152,8 +152,9 @@ int cmd_diagnose(int argc, char **argv)
 	/* Calls that cannot run in-process go to one helper per identity, not
 	 * to a child each (fsx.h): each keeps its own deadline. */
 	fsx_session(true);
-	/* diagnose only looks (its probe works in a child of its own): the
-	 * directories it walks stay open for its next walks. */
+	/* diagnose only looks (its probe makes and removes a scratch
+	 * directory of its own, which no walk enters): the directories it
+	 * walks stay open for its next walks. */
 	lw_cache_enable(true);
 	st = diagnose_run(&o);
 	lw_cache_enable(false);

@@ -61,6 +61,10 @@ void guard_out_add(struct guard_out *o, const void *p, size_t n);
 void guard_send_now(const void *p, size_t n);
 /* The same, formatted: one line of a child's running report. */
 void guard_sendf(const char *fmt, ...) NF_PRINTF(1, 2);
+/* A guarded function run in this process, not in a child (where nothing it
+ * does can hang): its report, and that of children it forks, goes to FD
+ * until guard_report_to(-1). Returns the descriptor it replaces. */
+int guard_report_to(int fd);
 
 /* In the child: hand open file descriptors to the parent (with one NUL byte
  * of data). How root gets a file that only the user can open on a
