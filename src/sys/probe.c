@@ -254,7 +254,10 @@ static pid_t start_map_tool(char *const argv[], int *fd)
 	 * The tool's environment is ours, as with execv. */
 	err = posix_spawn_file_actions_init(&fa);
 	if (!err) {
-		err = posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+		/* Nothing to read, whoever started nfscheck: not its terminal. */
+		err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		if (!err)
+			err = posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 		if (!err)
 			err = posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 		if (!err)

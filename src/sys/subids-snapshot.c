@@ -89,7 +89,7 @@ const struct subid_file *subids_snapshot_files(void)
 }
 
 /* The ranges of the lines owned by exactly WHO, in file order. */
-static bool owned(struct idranges *r, int f, const char *who)
+static bool owned(struct idranges *r, int f, const char *who, const struct subids *s)
 {
 	const struct subid_owners *o = &snap.by_owner[f];
 	size_t first, n;
@@ -99,8 +99,6 @@ static bool owned(struct idranges *r, int f, const char *who)
 
 bool subids_snapshot_lookup(struct subids *s, const char *who, uid_t uid)
 {
-	char num[32];
-
 	if (!snap.loaded)
 		return false;
 	s->backend = xstrdup(snap.all.backend);
@@ -114,11 +112,6 @@ bool subids_snapshot_lookup(struct subids *s, const char *who, uid_t uid)
 	}
 	if (!snap.usable)
 		return false;
-	/* As Podman: the name, then the UID as a string. */
-	snprintf(num, sizeof(num), "%u", (unsigned)uid);
-	if (!owned(&s->uid, 0, who))
-		owned(&s->uid, 0, num);
-	if (!owned(&s->gid, 1, who))
-		owned(&s->gid, 1, num);
+	subids_answer(s, who, uid, owned);
 	return true;
 }

@@ -194,34 +194,36 @@ bool subids_files_answer(const struct subids *s)
 	return ok;
 }
 
-/* The lines of F owned by exactly WHO, in file order (one pass: a single
- * user's look-up needs no index). */
-static bool owned_in(struct idranges *r, const struct subid_file *f, const char *who)
+/* The lines of file F owned by exactly WHO, in file order (one pass: a
+ * single user's look-up needs no index). */
+static bool owned_in(struct idranges *r, int f, const char *who, const struct subids *s)
 {
+	const struct subid_file *file = &s->files[f];
 	size_t *idx, n = 0;
 	bool got;
 
 	if (!who || !*who)
 		return false;
-	idx = xcalloc(f->n + 1, sizeof(*idx));
-	for (size_t i = 0; i < f->n; i++)
-		if (strcmp(f->v[i].owner, who) == 0)
+	idx = xcalloc(file->n + 1, sizeof(*idx));
+	for (size_t i = 0; i < file->n; i++)
+		if (strcmp(file->v[i].owner, who) == 0)
 			idx[n++] = i;
-	got = idranges_take(r, f, idx, n, who);
+	got = idranges_take(r, file, idx, n, who);
 	free(idx);
 	return got;
 }
 
-void subids_answer_from_files(struct subids *s, const char *who, uid_t uid)
+void subids_answer(struct subids *s, const char *who, uid_t uid, subids_owned_fn owned)
 {
 	char num[32];
 
-	/* As Podman: the name, then the UID as a string. */
 	snprintf(num, sizeof(num), "%u", (unsigned)uid);
-	if (!owned_in(&s->uid, &s->files[0], who))
-		owned_in(&s->uid, &s->files[0], num);
-	if (!owned_in(&s->gid, &s->files[1], who))
-		owned_in(&s->gid, &s->files[1], num);
+	for (int f = 0; f < 2; f++) {
+		struct idranges *r = f ? &s->gid : &s->uid;
+
+		if (!owned(r, f, who, s))
+			owned(r, f, num, s);
+	}
 }
 
 void subids_lookup(struct subids *s, const char *user_env, const char *name, uid_t uid)
@@ -244,7 +246,7 @@ void subids_lookup(struct subids *s, const char *user_env, const char *name, uid
 		subids_read_file(s, &s->files[0], "/etc/subuid");
 		subids_read_file(s, &s->files[1], "/etc/subgid");
 		if (subids_files_answer(s)) {
-			subids_answer_from_files(s, who, uid);
+			subids_answer(s, who, uid, owned_in);
 			return;
 		}
 	}

@@ -75,9 +75,12 @@ bool idranges_take(struct idranges *r, const struct subid_file *f, const size_t 
 /* Whether the backend and both files allow answering from this reading, as
  * libsubid would answer: "files", both read, nothing it reads otherwise. */
 bool subids_files_answer(const struct subids *s);
-/* The ranges of the lines owned by exactly WHO (else by the UID as a
- * string, as Podman asks), from both files as read. */
-void subids_answer_from_files(struct subids *s, const char *who, uid_t uid);
+/* How one reading answers: the ranges of file F (0 subuid, 1 subgid)
+ * owned by exactly WHO into R; false when there are none. */
+typedef bool (*subids_owned_fn)(struct idranges *r, int f, const char *who, const struct subids *s);
+/* The ranges owned by WHO, else by the UID as a string, as Podman asks,
+ * in both files, by OWNED. */
+void subids_answer(struct subids *s, const char *who, uid_t uid, subids_owned_fn owned);
 
 /* fleet: read both files once, before the workers fork; every subids_lookup
  * after it in this process and its children uses that reading
