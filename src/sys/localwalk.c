@@ -523,6 +523,7 @@ static int walk(struct walk *w, const char *path)
 	const char *p = work;
 	int rc = go_root(w);
 
+	wc_walk_begin();
 	if (rc == 0)
 		start_cached(w, work, &p);
 

@@ -28,11 +28,13 @@ struct entry {
 	gid_t gid;
 	gid_t *groups;
 	int ngroups;
+	unsigned walk;   /* the walk that last took its descriptor (wc_walk_begin) */
 };
 
 static struct entry tab[WC_MAX];
-static size_t used, next; /* entries in use; the slot the next one takes */
+static size_t used, next; /* entries in use; where the search for a free slot starts */
 static bool on;
+static unsigned walk_now = 1; /* 0 in an entry: no walk holds it */
 
 static void drop(struct entry *e)
 {
@@ -61,6 +63,28 @@ void wc_enable(bool enable)
 void wc_forked(void)
 {
 	flush();
+}
+
+void wc_walk_begin(void)
+{
+	if (++walk_now == 0)
+		walk_now = 1;
+}
+
+/* The slot a new entry takes: an empty one, else the oldest one the walk
+ * under way does not hold (it would be closing a descriptor the walk still
+ * steps from); NULL when it holds them all. */
+static struct entry *free_slot(void)
+{
+	for (size_t k = 0; k < WC_MAX; k++) {
+		struct entry *e = &tab[(next + k) % WC_MAX];
+
+		if (!e->path || e->walk != walk_now) {
+			next = (size_t)(e - tab + 1) % WC_MAX;
+			return e;
+		}
+	}
+	return NULL;
 }
 
 bool wc_enabled(void)
@@ -100,6 +124,7 @@ int wc_find(const char *path, const struct identity *as, unsigned gen, int *mnt,
 	}
 	if (!best)
 		return -1;
+	best->walk = walk_now;
 	*mnt = best->mnt;
 	*len = best->len;
 	return best->fd;
@@ -115,11 +140,12 @@ bool wc_put(const char *path, size_t len, int fd, int mnt, const struct identity
 		if (tab[i].path && tab[i].len == len && strncmp(tab[i].path, path, len) == 0 &&
 		    tab[i].gen == gen && same_identity(&tab[i], as))
 			return false; /* there already */
-	e = &tab[next];
+	if (!(e = free_slot()))
+		return false;
 	if (e->path)
 		used--;
 	drop(e);
-	next = (next + 1) % WC_MAX;
+	e->walk = walk_now;
 	e->path = xstrndup(path, len);
 	e->len = len;
 	e->fd = fd;

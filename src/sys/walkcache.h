@@ -33,6 +33,10 @@ bool wc_enabled(void);
  * call (its page wiped on fork). */
 void wc_forked(void);
 
+/* A walk starts: the descriptors it takes from the cache (wc_find) or
+ * gives it (wc_put) stay open until the next one starts. */
+void wc_walk_begin(void);
+
 /*
  * The longest entry PATH starts with (whole components) for identity AS
  * (NULL: our own) and table generation GEN: its descriptor (still the

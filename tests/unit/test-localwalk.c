@@ -25,6 +25,7 @@
 #include "fstypes.h"
 #include "fsx.h"
 #include "localwalk.h"
+#include "walkcache.h"
 #include "mounts.h"
 #include "tap.h"
 #include "xalloc.h"
@@ -272,6 +273,43 @@ static void local_paths(const struct fsx *x)
 	same(x, "/..", 19, "root's parent");
 }
 
+/*
+ * A full cache makes room by closing its oldest entry, but never one the
+ * walk under way holds: the directory it started from, or one it gave the
+ * cache a step before and still steps from.
+ */
+static void cache_keeps_what_a_walk_holds(void)
+{
+	int start = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), fd, mnt, refused = 0;
+	size_t len;
+	char p[32];
+
+	wc_enable(true);
+	wc_walk_begin();
+	ok(start >= 0 && wc_put("/start", 6, start, 0, NULL, 0), "cache: an entry from one walk");
+	wc_walk_begin();
+	fd = wc_find("/start/x", NULL, 0, &mnt, &len);
+	ok(fd == start && len == 6, "cache: the next walk starts there");
+	for (int i = 0; i < 70; i++) {
+		int d = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		snprintf(p, sizeof(p), "/d%d", i);
+		if (d >= 0 && !wc_put(p, strlen(p), d, 0, NULL, 0)) {
+			refused++;
+			close(d);
+		}
+	}
+	/* Asked by path: a closed descriptor's number may be open again by now. */
+	ok(wc_find("/start/x", NULL, 0, &mnt, &len) == start && fcntl(start, F_GETFD) != -1,
+	   "cache: a walk giving it 70 directories does not close the one it started from");
+	is_int(refused, 70 - 63, "cache: full of what the walk holds, it takes no more");
+	wc_walk_begin();
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ok(fd >= 0 && wc_put("/later", 6, fd, 0, NULL, 0), "cache: the next walk finds room again");
+	wc_enable(false);
+	ok(fcntl(start, F_GETFD) == -1, "cache: switched off, it closes what it kept");
+}
+
 int main(void)
 {
 	struct fsx as_root = {0}, as_nobody = {.as = &nobody};
@@ -341,6 +379,7 @@ int main(void)
 		lw_cache_enable(false);
 	}
 	cache_mode = false;
+	cache_keeps_what_a_walk_holds();
 
 	/* Not known local: procfs, and a type not on the list (mqueue). */
 	same(&as_root, "/proc/version", 0, "procfs");
