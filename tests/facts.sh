@@ -14,7 +14,11 @@
 #    runs a child or reads the clock (guard_*), or shares a measurement
 #    with other fleet workers (runshare_*, diag_cache_share): the NFS
 #    servers and locks are asked by gather-nfs-servers.c and
-#    gather-nfs-locks.c.
+#    gather-nfs-locks.c;
+#  - and that the gatherers diagnose.c marks USER (fleet keeps the user's
+#    identity while they run: src/sys/fsident.h) look only through fsx in
+#    the user's name: no file, child, server, lock or user lookup of their
+#    own, and no other gatherer in their objects.
 # Each rule is shown able to fail on a planted violation.
 . "$TESTS_SRCDIR/lib.sh"
 
@@ -95,7 +99,49 @@ lookups() {
 	done
 }
 
+# user_gatherers SRC: the gatherers diagnose.c marks USER: they look only
+# through fsx in the user's name (and the mount table), so the user's
+# identity kept from the call before may stay while they run (fsident.h).
+user_gatherers() {
+	perl -ne 'print "$1\n" while /\{(gather_[a-z_]+), (?:true|false), true\}/g' "$1/diagnose/diagnose.c"
+}
+
+# own_name_lookups SRC OBJDIR: in the object of a USER gatherer, a call
+# that looks at the system in our own name (a file, a child, a server, a
+# lock, a user lookup), or a gatherer that is not marked USER.
+own_name_lookups() {
+	local f c o users
+	users=$(user_gatherers "$1")
+	for f in $users; do
+		c=$(grep -l "^void $f(struct facts \*d)" "$1"/diagnose/gather-*.c | head -1)
+		[ -n "$c" ] || { echo "$f: no gather-*.c defines it"; continue; }
+		o=$2/diagnose/$(basename "${c%.c}").o
+		nm "$o" | awk -v o="${o#"$2"/}" -v users=" $(echo $users) " \
+			'$2 == "T" && $3 ~ /^gather_/ && index(users, " " $3 " ") == 0 { print o ": not marked USER: " $3 }'
+		nm -u "$o" | awk -v o="${o#"$2"/}" '$NF ~ /^(guard_(run|spawn|exec[a-z_]*|remove[a-z_]*)|identity_[a-z_]+|runshare_[a-z_]+|lock_test|nfs_server_probe|probe_run|diag_cache_share|lw_ident_[a-z_]+|(__)?(l|f)?stat(at|fs|x)?(64)?|(__)?(open|openat|fopen|opendir|access|faccessat|readlink|realpath|popen|socket|connect|fcntl|flock|lockf|fork|vfork|clone|posix_spawnp?|execv[a-z]*|unshare|setns|mount|dlopen|getpw[a-z_]*|getgr[a-z_]*)(64)?)$/ { print o ": looks in our own name: " $NF }'
+	done
+}
+
 if ls "$objdir"/diagnose/check-*.o >/dev/null 2>&1 && command -v nm >/dev/null; then
+	u=$(user_gatherers "$src" | sort | tr '\n' ' ')
+	[ "$u" = "gather_database gather_driver gather_filesystems gather_move gather_nfs gather_runtime gather_startup " ]
+	ok $? "diagnose.c marks the gatherers that look only in the user's name" || diag "$u"
+	v=$(own_name_lookups "$src" "$objdir")
+	[ -z "$v" ]; ok $? "those look only through fsx in the user's name: no file, child, server or lock of our own" ||
+		diag "$v"
+	# Planted: a gatherer marked USER that opens a file itself.
+	mkdir -p "$tmp/usrc/diagnose" "$tmp/uobj/diagnose"
+	cp "$src"/diagnose/*.c "$tmp/usrc/diagnose/"
+	cp "$objdir"/diagnose/gather-*.o "$tmp/uobj/diagnose/"
+	perl -0pi -e 's/\{gather_startup, true, true\}/{gather_startup, true, true}, {gather_planted, true, true}/' \
+		"$tmp/usrc/diagnose/diagnose.c"
+	printf '#include <stdio.h>\nstruct facts;\nvoid gather_planted(struct facts *d)\n{ (void)d; fclose(fopen("/etc/subuid", "r")); }\n' \
+		>"$tmp/usrc/diagnose/gather-planted.c"
+	"${CC:-cc}" -c -o "$tmp/uobj/diagnose/gather-planted.o" "$tmp/usrc/diagnose/gather-planted.c"
+	v=$(own_name_lookups "$tmp/usrc" "$tmp/uobj")
+	grep -qx "diagnose/gather-planted.o: looks in our own name: fopen" <<<"$v"
+	ok $? "a planted USER gatherer that opens a file itself is reported" || diag "$v"
+
 	v=$(lookups "$objdir")
 	[ -z "$v" ]; ok $? "no check looks at the system, asks a server or takes a lock itself: the gatherers do" || diag "$v"
 
@@ -147,6 +193,9 @@ else
 	skip "no objects: lookups in checks not checked"
 	skip "no objects: planted lookup not checked"
 	skip "no objects: planted server and lock calls not checked"
+	skip "no objects: USER gatherers not listed"
+	skip "no objects: USER gatherers not checked"
+	skip "no objects: planted USER gatherer not checked"
 fi
 
 done_testing

@@ -55,6 +55,7 @@ struct diag_options {
 	int timeout_ms;
 	bool json;
 	bool verbose;
+	bool hold_identity;          /* fleet: keep the user's file identity between calls (fsident.h) */
 };
 
 /* Run every check and print the report; returns the exit status. */

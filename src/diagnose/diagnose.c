@@ -15,6 +15,7 @@
 #include "diag-cache.h"
 #include "diag.h"
 #include "exitcode.h"
+#include "fsident.h"
 #include "guard.h"
 #include "report.h"
 #include "target.h"
@@ -36,15 +37,19 @@ static bool use_color(void)
  * so not once a signal has come; gather_move looks for a local directory
  * only for a failure's remedy, quick and local, and runs all the same;
  * gather_nfs_locks goes on with what gather_nfs_servers began, signal or
- * not, and runs only after it. */
+ * not, and runs only after it. USER: it looks at the system only through
+ * fsx calls in the user's name (and the mount table, which anyone reads),
+ * so a user's identity kept from the call before may stay (fsident.h);
+ * before any other, root's own is put back. */
 static const struct {
 	void (*gather)(struct facts *);
-	bool looks;
+	bool looks, user;
 } gatherers[] = {
-	{gather_filesystems, true}, {gather_subids, true},      {gather_idmap_tools, true}, {gather_userns, true},
-	{gather_probe, true},       {gather_move, false},       {gather_nfs, true},         {gather_nfs_servers, true},
-	{gather_nfs_locks, false},  {gather_runtime, true},     {gather_startup, true},     {gather_driver, true},
-	{gather_cgroups, true},     {gather_database, true},    {gather_location, true},
+	{gather_filesystems, true, true}, {gather_subids, true, false},   {gather_idmap_tools, true, false},
+	{gather_userns, true, false},     {gather_probe, true, false},    {gather_move, false, true},
+	{gather_nfs, true, true},         {gather_nfs_servers, true, false}, {gather_nfs_locks, false, false},
+	{gather_runtime, true, true},     {gather_startup, true, true},   {gather_driver, true, true},
+	{gather_cgroups, true, false},    {gather_database, true, true},  {gather_location, true, false},
 };
 /* Gatherer I sets bit I of enum fact_set: one for each, in that order. */
 _Static_assert(FACTS_ALL == (1u << (sizeof(gatherers) / sizeof(gatherers[0]))) - 1, "one gatherer per fact set");
@@ -56,8 +61,11 @@ _Static_assert(FACTS_ALL == (1u << (sizeof(gatherers) / sizeof(gatherers[0]))) -
 static void gather_needs(struct diag *d, unsigned needs)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(gatherers) && (needs & ~d->f.gathered) >> i; i++)
-		if (!(d->f.gathered & (1u << i)) && !(gatherers[i].looks && guard_interrupted()))
+		if (!(d->f.gathered & (1u << i)) && !(gatherers[i].looks && guard_interrupted())) {
+			if (!gatherers[i].user)
+				lw_ident_settle();
 			gatherers[i].gather(&d->f);
+		}
 }
 
 /*
@@ -166,13 +174,19 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	note_home_mismatch(d, d->f.user);
 	req.env = &d->f.t.env;
 	req.as = d->f.t.as;
+	d->f.memo = fsx_memo_new();
+	req.memo = d->f.memo;
 	req.podman_version = o->podman_version;
 	/* Not with --podman-version: then nothing is found on PATH to share. */
 	req.known = o->podman_version ? NULL : diag_cache_podman(d->f.cache, userenv_get(&d->f.t.env, "PATH"));
+	/* From here on the model and the gatherers marked USER call in the
+	 * user's name, and nothing else looks (fsident.h). */
+	lw_ident_hold(o->hold_identity);
 	d->f.model_ok = model_build(&d->f.m, &req) == 0;
 	if (d->f.model_ok && !o->podman_version)
 		diag_cache_set_podman(d->f.cache, userenv_get(&d->f.t.env, "PATH"), &d->f.m.pv);
 	run_checks(d);
+	lw_ident_hold(false);
 	/* Root runs the remedies itself: no sudo in front of them. */
 	if (geteuid() == 0)
 		diag_drop_sudo(d);

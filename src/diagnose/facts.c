@@ -8,6 +8,8 @@
 
 void facts_free(struct facts *d)
 {
+	fsx_memo_free(d->memo);
+	d->memo = NULL;
 	if (d->model_ok)
 		model_free(&d->m);
 	fsinfo_free(&d->fs_graphroot);

@@ -189,6 +189,10 @@ struct facts {
 	char *user_buf;            /* what USER points to */
 	struct diag_cache *cache;  /* measurements shared with other users' runs (fleet); NULL: none */
 	const struct policy *policy; /* the site's remedies (policy.h); NULL: none */
+	/* The questions asked in the user's name and their answers, shared by
+	 * the model and the gatherers: nothing in diagnose changes what they
+	 * look at, and each asked again what another had (fsx.h's memo). */
+	struct fsx_memo *memo;
 
 	unsigned gathered;         /* enum fact_set: the gatherers that ran */
 
@@ -269,6 +273,8 @@ void facts_free(struct facts *d);
 
 /* The image copy directory: image_copy_tmp_dir, TMPDIR, else /var/tmp. */
 const char *facts_tmpdir(const struct facts *d);
+/* The handle for calls in the user's name, with the run's memo. */
+struct fsx facts_fsx(const struct facts *d);
 /* True when ignore_chown_errors is on for the driver in use. */
 bool diag_ignore_chown(const struct facts *d);
 /* A tool file lets Podman map IDs: setuid root, or with the capability. */

@@ -17,7 +17,7 @@ void gather_driver(struct facts *d)
 {
 	const char *drv = d->model_ok ? d->m.driver.value : NULL;
 	const char *mp = drv ? d->m.mount_program.value : NULL;
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 	char *zfs = NULL;
 	struct stat st;
 

@@ -30,9 +30,14 @@ bool diag_ignore_chown(const struct facts *d)
 		     strcmp(v, "T") == 0);
 }
 
+struct fsx facts_fsx(const struct facts *d)
+{
+	return (struct fsx){.as = d->t.as, .memo = d->memo};
+}
+
 static void place(struct facts *d, struct fsinfo *fi, const char *path)
 {
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 
 	if (path)
 		fsinfo_get(fi, path, &x);

@@ -123,7 +123,7 @@ static bool tool_here(const struct tool_arg *a, const struct identity *as, struc
 static void gather_tool(struct facts *d, const char *tool, cap_value_t cap, struct tool_fact *t)
 {
 	const char *path_env = userenv_get(&d->t.env, "PATH");
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 	struct tool_arg a = {NULL, cap};
 	const struct cached_tool *cached;
 	struct guard_out out = {0};

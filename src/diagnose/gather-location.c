@@ -172,7 +172,7 @@ static char *tmpfiles_exclusion(const char *path, const char *root)
 static void passable(struct facts *d, const char *dir)
 {
 	struct location_fact *l = &d->location;
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 	struct blocked_dir *b;
 	struct stat st;
 	int err;
@@ -200,7 +200,7 @@ static void passable(struct facts *d, const char *dir)
 static void traverse(struct facts *d, const char *path)
 {
 	char *p = go_clean_path(path);
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 	struct stat st;
 	int err = fsx_stat(&x, p, &st);
 

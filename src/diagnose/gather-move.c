@@ -34,7 +34,7 @@ static bool policy_says(const struct facts *d)
 void facts_look_for_move(struct facts *d)
 {
 	const char *bases[] = {"/var/tmp", "/tmp"};
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 
 	if (d->move_looked)
 		return;

@@ -52,7 +52,7 @@ static char *config_dir(const struct facts *d)
 /* FI, for PATH, unless gather_filesystems looked at it already. */
 static void place(struct facts *d, struct fsinfo *fi, const char *path)
 {
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 
 	if (path && !fi->path)
 		fsinfo_get(fi, path, &x);

@@ -74,7 +74,7 @@ static void run(struct facts *d)
 		.newuidmap = d->newuidmap, .newgidmap = d->newgidmap, .no_userns = d->rootful,
 		.timeout_ms = p->budget_ms,
 	};
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 	struct stat st;
 	bool shareable;
 

@@ -40,7 +40,7 @@ const struct lock_fact *facts_startup_lock(const struct facts *d, const char *pa
 static const struct dir_fact *decide(struct facts *d, const char *path, enum fsx_dir_use use)
 {
 	const struct dir_fact *known = facts_startup_dir(d, path, use);
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 	struct startup_fact *s = &d->startup;
 	struct dir_fact *f;
 
@@ -74,7 +74,7 @@ static char *runroot_suggestion(const struct facts *d)
 {
 	const char *xdg = userenv_get(&d->t.env, "XDG_RUNTIME_DIR");
 	char *cand[2], *found = NULL;
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 
 	cand[0] = xdg && *xdg == '/' ? go_join(xdg, "containers") : NULL;
 	cand[1] = xasprintf("/run/user/%u/containers", (unsigned)d->t.env.uid);
@@ -123,7 +123,7 @@ static bool roots(struct facts *d)
 /* A lock file of an additional store: opened read-only, created when missing. */
 static bool lock_usable(struct facts *d, const char *store, const char *sub, const char *lock)
 {
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 	struct startup_fact *s = &d->startup;
 	char *dir = go_join(store, sub), *at = NULL;
 	struct lock_fact *l;
@@ -194,7 +194,7 @@ done:
 
 void gather_database(struct facts *d)
 {
-	struct fsx x = {.as = d->t.as};
+	struct fsx x = facts_fsx(d);
 	struct stat st;
 	char *bolt;
 

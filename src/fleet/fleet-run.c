@@ -69,7 +69,7 @@ static void check_user(const struct fleet_options *o, struct fleet_user *u, stru
 {
 	struct diag_options dopt = {
 		.user = u->name, .cache = cache, .timeout_ms = ms, .podman_version = o->podman_version,
-		.policy = o->policy,
+		.policy = o->policy, .hold_identity = true,
 	};
 	struct diag d;
 

@@ -149,7 +149,7 @@ int model_build(struct model *m, const struct model_request *req)
 	c.v = m->version;
 	c.fs.as = req->as;
 	/* The model only looks, and asks what Podman asks, repeats included. */
-	c.fs.memo = fsx_memo_new();
+	c.fs.memo = req->memo ? req->memo : fsx_memo_new();
 	if (!m->rootless)
 		model_note(m, "running as root: this is the rootful configuration; "
 			      "use --user NAME for a user's rootless one");
@@ -167,7 +167,8 @@ int model_build(struct model *m, const struct model_request *req)
 	for (size_t i = 0; i < c.nmade; i++)
 		free(c.made[i]);
 	free(c.made);
-	fsx_memo_free(c.fs.memo);
+	if (!req->memo)
+		fsx_memo_free(c.fs.memo);
 	if (m->fatal && !fatal_said(m))
 		problem_add(&m->problems, PR_ERROR, NULL, 0, "Podman refuses to start", "%s", m->fatal_message);
 	return 0;

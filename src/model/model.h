@@ -115,6 +115,7 @@ struct model_request {
 	const struct identity *as;        /* read files as this user; NULL: as ourselves */
 	const char *podman_version;       /* --podman-version, or NULL */
 	const struct podman_version *known; /* already decided (fleet: once for all users), or NULL */
+	struct fsx_memo *memo;            /* the caller's memo for calls as AS (fsx.h); NULL: the model's own */
 };
 
 /* Compute the model. 0, or an errno when nfscheck itself could not work. */

@@ -796,6 +796,8 @@ static enum guard_status session_call(const struct identity *as, int per_call, s
 	bool late = false;
 	int left = guard_remaining_ms();
 
+	/* The helper may mount: an automounted home, on its first use. */
+	lw_table_suspect();
 	if (per_call > left)
 		per_call = left;
 	if (per_call <= 0 || guard_interrupted())

@@ -3,25 +3,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <libmount.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "exitcode.h"
+#include "forkmark.h"
 #include "fstypes.h"
 #include "localwalk.h"
 #include "mounts.h"
 #include "util.h"
-#include "msg.h"
 #include "walkcache.h"
 #include "xalloc.h"
 
@@ -32,9 +29,6 @@
 #define LW_AGAIN (-2)
 
 static bool enabled = true;
-
-/* The identity the walks are made as now (lw_ident_enter): NULL, our own. */
-static const struct identity *cur_as;
 
 void lw_set_enabled(bool on)
 {
@@ -66,47 +60,33 @@ static unsigned tab_gen;  /* counts the tables read */
  * -1 not known yet. */
 static int root_walkable = -1;
 
-/*
- * Whether this is a child of the process that opened tab_fd, asked at
- * every call without a system call: a page the kernel empties in each
- * child (MADV_WIPEONFORK, Linux 4.14) holds a mark the opener set. Where
- * the kernel cannot, getpid() tells, as it always did.
- */
-static volatile unsigned char *mark;
-static bool mark_usable;
-
-enum { MARK_TABLE, MARK_ROOT_IDS };
-
-/* Set mark I: it reads 1 in this process until it forks, 0 in the child. */
-static void mark_set(int i)
-{
-	if (!mark) {
-		void *m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		mark_usable = m != MAP_FAILED && madvise(m, (size_t)sysconf(_SC_PAGESIZE), MADV_WIPEONFORK) == 0;
-		if (m != MAP_FAILED && !mark_usable)
-			munmap(m, (size_t)sysconf(_SC_PAGESIZE));
-		mark = mark_usable ? m : (volatile unsigned char *)"\0";
-	}
-	if (mark_usable)
-		mark[i] = 1;
-}
-
-/* Whether this process is a child of the one that set mark I (or PID,
- * where the kernel cannot wipe a page, is not ours). */
-static bool forked_since(int i, pid_t pid)
-{
-	return mark_usable ? mark[i] == 0 : pid != getpid();
-}
-
 static bool forked(void)
 {
-	return forked_since(MARK_TABLE, tab_pid);
+	return fm_forked_since(FM_TABLE, tab_pid);
 }
 
 /* In a batch: whether the table was asked about already. */
 static bool batch, batch_asked;
+
+/*
+ * Between batches, in a command that changes nothing (the walk cache is
+ * on: diagnose, config, fleet), an answer "unchanged" stands for
+ * LW_TABLE_TRUST_MS, unless something may have mounted since: a child was
+ * forked or a helper answered (lw_table_suspect), and an automounted home
+ * mounts on its first use. A poll for each of a fleet user's fifty calls
+ * was a tenth of its system calls; a mount by another process is seen a
+ * few milliseconds later, as if it had come after the call. A stale table
+ * never lets a walk into a mount it did not prove: open_step checks the
+ * mount id the kernel gives.
+ */
+#define LW_TABLE_TRUST_MS 5.0
+static double asked_at;
+static bool suspect = true, atfork_set;
+
+void lw_table_suspect(void)
+{
+	suspect = true;
+}
 
 void lw_batch_begin(void)
 {
@@ -127,6 +107,8 @@ static bool table_fresh(void)
 	if (batch && batch_asked && tab_fd >= 0 && !forked())
 		return tab_ok;
 	batch_asked = batch;
+	if (!suspect && wc_enabled() && tab_fd >= 0 && !forked() && mono_ms() - asked_at < LW_TABLE_TRUST_MS)
+		return tab_ok;
 
 	/* A forked child shares the open file and would take the parent's
 	 * notice of a change when it polls: it opens its own. */
@@ -140,7 +122,10 @@ static bool table_fresh(void)
 		if (tab_fd < 0)
 			return false;
 		tab_pid = getpid();
-		mark_set(MARK_TABLE);
+		fm_set(FM_TABLE);
+		/* Any child may mount (an automounted home, on its first use). */
+		if (!atfork_set)
+			atfork_set = pthread_atfork(lw_table_suspect, NULL, NULL) == 0;
 	} else {
 		changed = poll(&p, 1, 0) != 0;
 	}
@@ -150,6 +135,8 @@ static bool table_fresh(void)
 		root_walkable = -1;
 		tab_gen++;
 	}
+	suspect = false;
+	asked_at = mono_ms();
 	return tab_ok;
 }
 
@@ -453,7 +440,7 @@ static int step(struct walk *w, const char *name, bool last, char **work, const 
 		if (rc == 0) {
 			rc = push(w, fd, mnt, path, NULL);
 			/* A directory walked through: the cache keeps it open. */
-			if (rc == 0 && w->use_cache && wc_put(w->canon, w->len[w->depth], fd, mnt, cur_as, tab_gen))
+			if (rc == 0 && w->use_cache && wc_put(w->canon, w->len[w->depth], fd, mnt, lw_ident_current(), tab_gen))
 				w->cached[w->depth] = true;
 			return rc;
 		}
@@ -502,7 +489,7 @@ static void start_cached(struct walk *w, const char *path, const char **p)
 	size_t len;
 	int mnt, fd;
 
-	if (!w->use_cache || !plain(path) || (fd = wc_find(path, cur_as, tab_gen, &mnt, &len)) < 0 ||
+	if (!w->use_cache || !plain(path) || (fd = wc_find(path, lw_ident_current(), tab_gen, &mnt, &len)) < 0 ||
 	    path[len] != '/' || !path[len + 1] || len >= sizeof(w->canon))
 		return;
 	w->depth = 1;
@@ -557,6 +544,9 @@ int lw_resolve(const char *path, int flags, struct lw_res *r)
 	r->fd = r->parent = -1;
 	if (!enabled || path[0] != '/' || strlen(path) >= PATH_MAX)
 		return LW_FALLBACK;
+	/* Outside lw_ident_enter a walk is our own: no user's identity kept. */
+	if (!lw_ident_inside())
+		lw_ident_settle();
 	w = xcalloc(1, sizeof(*w));
 	w->depth = -1;
 	w->flags = flags;
@@ -617,6 +607,8 @@ int lw_reopen(const struct lw_res *r, int flags, int *fd)
 	*fd = -1;
 	if (S_ISLNK(r->st.st_mode))
 		return LW_FALLBACK;
+	if (!lw_ident_inside())
+		lw_ident_settle();
 	if (r->parent < 0)
 		*fd = open("/", flags | O_CLOEXEC);
 	else
@@ -636,93 +628,3 @@ int lw_reopen(const struct lw_res *r, int flags, int *fd)
 	return 0;
 }
 
-static bool ident_is(unsigned uid, unsigned gid)
-{
-	/* setfs[ug]id(-1) changes nothing and returns the current value. */
-	return (unsigned)setfsuid((uid_t)-1) == uid && (unsigned)setfsgid((gid_t)-1) == gid;
-}
-
-/*
- * Root's own groups and filesystem GID, read once per process: a fleet run
- * switches identity some 65 times a user, and reading them at every switch
- * was five of its seventeen system calls. Nothing in this program changes
- * them but the switch below, which puts them back and proves it did.
- */
-static struct {
-	pid_t pid;
-	gid_t *groups;
-	int n;
-	unsigned egid;
-} root_ids;
-/* Another identity's file access is on (lw_ident_enter): none nests. */
-static bool ident_active;
-
-static bool root_ids_known(void)
-{
-	int n;
-
-	if (root_ids.groups && !forked_since(MARK_ROOT_IDS, root_ids.pid))
-		return true;
-	free(root_ids.groups);
-	root_ids.groups = NULL;
-	if (geteuid() != 0 || (n = getgroups(0, NULL)) < 0)
-		return false;
-	root_ids.groups = xcalloc((size_t)n + 1, sizeof(gid_t));
-	if (getgroups(n, root_ids.groups) != n) {
-		free(root_ids.groups);
-		root_ids.groups = NULL;
-		return false;
-	}
-	root_ids.n = n;
-	root_ids.egid = (unsigned)getegid();
-	root_ids.pid = getpid();
-	mark_set(MARK_ROOT_IDS);
-	return true;
-}
-
-bool lw_ident_enter(const struct identity *as, struct lw_ident *s)
-{
-	memset(s, 0, sizeof(*s));
-	if (!as)
-		return true;
-	/* Root's file access now: the snapshot is what we return to. Only
-	 * lw_ident_* change it, and lw_ident_leave proves its way back, so a
-	 * flag tells, where asking the kernel cost two credential changes. */
-	if (ident_active || !root_ids_known())
-		return false;
-	s->groups = root_ids.groups;
-	s->ngroups = root_ids.n;
-	s->fsuid = 0;
-	s->fsgid = root_ids.egid;
-	s->active = true;
-	/* Groups first: once fsuid is not 0, the kernel has dropped the
-	 * filesystem capabilities, but setgroups needs CAP_SETGID, not those. */
-	if (setgroups((size_t)as->ngroups, as->groups) != 0) {
-		lw_ident_leave(s);
-		return false;
-	}
-	setfsgid(as->gid);
-	setfsuid(as->uid);
-	if (!ident_is(as->uid, as->gid)) {
-		lw_ident_leave(s);
-		return false;
-	}
-	cur_as = as;
-	ident_active = true;
-	return true;
-}
-
-void lw_ident_leave(struct lw_ident *s)
-{
-	if (!s->active)
-		return;
-	cur_as = NULL;
-	ident_active = false;
-	/* fsuid back to 0 raises the filesystem capabilities again. setgroups
-	 * either sets the whole list or fails; its 0 is the proof. */
-	setfsuid(s->fsuid);
-	setfsgid(s->fsgid);
-	if (setgroups((size_t)s->ngroups, s->groups) != 0 || !ident_is(s->fsuid, s->fsgid))
-		nf_die(NF_EXIT_INCOMPLETE, "switching back to root's file access: %s", strerror(errno ? errno : EPERM));
-	memset(s, 0, sizeof(*s));
-}

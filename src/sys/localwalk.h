@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "guard.h"
+#include "fsident.h"
 #include "mounts.h"
 
 /* Not an errno: "cannot tell in-process; ask a guarded child". */
@@ -52,18 +53,6 @@ void lw_res_free(struct lw_res *r);
  * file on the same mount: 0 and *FD, an errno value, or LW_FALLBACK. */
 int lw_reopen(const struct lw_res *r, int flags, int *fd);
 
-/* The filesystem identity of another user, in this process (root only). */
-struct lw_ident {
-	gid_t *groups;
-	int ngroups;
-	unsigned fsuid, fsgid;
-	bool active;
-};
-/* Take AS's filesystem identity; false (nothing changed) when that is not
- * certain to work. AS NULL: nothing to do, true. */
-bool lw_ident_enter(const struct identity *as, struct lw_ident *s);
-/* Back to root's; dies if that cannot be proved. */
-void lw_ident_leave(struct lw_ident *s);
 
 /*
  * One operation's walks (a stat of every prefix, a stat then an access):
@@ -74,6 +63,10 @@ void lw_ident_leave(struct lw_ident *s);
  */
 void lw_batch_begin(void);
 void lw_batch_end(void);
+
+/* Something may have mounted or unmounted (a child ran): the next walk
+ * asks the kernel whether the mount table changed. */
+void lw_table_suspect(void);
 
 /* Whether a walk can start at all ("/" is a mount of a known local type);
  * checked again only after the mount table changed. A cheap first test. */
