@@ -102,21 +102,65 @@ static const struct prims libc_prims = {
 static bool local_eaccess;
 static unsigned long in_process_calls;
 
+/*
+ * Within one in-process operation, a path's stat asked again is the first
+ * answer: existing_prefix looks at a directory, then dir_allows looks at
+ * it again, and the operation is one moment, as it is in the child. An
+ * lstat that found no link answers a stat too; one that failed, with the
+ * same error.
+ */
+#define OP_STATS 8
+static struct op_stat {
+	char *path;
+	bool follow;
+	int rc;
+	struct stat st;
+} op_stats[OP_STATS];
+static size_t n_op_stats;
+
+static void op_stats_clear(void)
+{
+	for (size_t i = 0; i < n_op_stats; i++)
+		free(op_stats[i].path);
+	n_op_stats = 0;
+}
+
+static const struct op_stat *op_stat_find(const char *path, bool follow)
+{
+	for (size_t i = 0; i < n_op_stats; i++) {
+		const struct op_stat *o = &op_stats[i];
+
+		if (strcmp(o->path, path) != 0)
+			continue;
+		if (o->follow == follow || (!o->follow && (o->rc != 0 || !S_ISLNK(o->st.st_mode))))
+			return o;
+	}
+	return NULL;
+}
+
 static int local_stat(const char *path, bool follow, struct stat *st)
 {
+	const struct op_stat *known = op_stat_find(path, follow);
 	struct lw_res r;
-	int rc = lw_resolve(path, follow ? LW_FOLLOW : 0, &r);
+	int rc;
 
+	if (known) {
+		*st = known->st;
+		return known->rc;
+	}
+	rc = lw_resolve(path, LW_STAT_ONLY | (follow ? LW_FOLLOW : 0), &r);
 	if (rc == 0)
 		*st = r.st;
 	lw_res_free(&r);
+	if (rc != LW_FALLBACK && n_op_stats < OP_STATS)
+		op_stats[n_op_stats++] = (struct op_stat){xstrdup(path), follow, rc, rc == 0 ? *st : (struct stat){0}};
 	return rc;
 }
 
 static int local_access(const char *path, int mode)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, LW_FOLLOW, &r);
+	int rc = lw_resolve(path, LW_FOLLOW | LW_BORROW, &r);
 
 	if (rc == 0 && faccessat(r.fd, "", mode, AT_EMPTY_PATH | (local_eaccess ? AT_EACCESS : 0)) != 0)
 		rc = errno == EINVAL || errno == ENOSYS ? LW_FALLBACK : errno;
@@ -127,7 +171,7 @@ static int local_access(const char *path, int mode)
 static int local_realpath(const char *path, char **out)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, LW_FOLLOW | LW_LEXICAL_DOTS, &r);
+	int rc = lw_resolve(path, LW_STAT_ONLY | LW_FOLLOW | LW_LEXICAL_DOTS, &r);
 
 	*out = NULL;
 	if (rc == 0) {
@@ -141,7 +185,7 @@ static int local_realpath(const char *path, char **out)
 static int local_statfs(const char *path, struct statfs *sf)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, LW_FOLLOW, &r);
+	int rc = lw_resolve(path, LW_FOLLOW | LW_BORROW, &r);
 
 	if (rc == 0 && fstatfs(r.fd, sf) != 0)
 		rc = errno;
@@ -152,7 +196,7 @@ static int local_statfs(const char *path, struct statfs *sf)
 static int local_open_read(const char *path, int *fd)
 {
 	struct lw_res r;
-	int rc = lw_resolve(path, LW_FOLLOW, &r);
+	int rc = lw_resolve(path, LW_FOLLOW | LW_BORROW, &r);
 
 	*fd = -1;
 	/* A FIFO or device may block or act on open: only the child opens those. */
@@ -167,7 +211,7 @@ static int local_open_read(const char *path, int *fd)
 static int local_open_dir(const char *path, DIR **d, char **where)
 {
 	struct lw_res r;
-	int fd, rc = lw_resolve(path, LW_FOLLOW, &r);
+	int fd, rc = lw_resolve(path, LW_FOLLOW | LW_BORROW, &r);
 
 	*d = NULL;
 	*where = NULL;
@@ -571,6 +615,7 @@ static int in_process_batch(const struct identity *as, const struct req *r, stru
 	}
 	local_eaccess = as != NULL;
 	rc = run_op(&local_prims, &abs, out);
+	op_stats_clear();
 	free(joined);
 	local_eaccess = false;
 	lw_ident_leave(&id);

@@ -535,6 +535,65 @@ static int walk(struct walk *w, const char *path)
 	return rc;
 }
 
+/*
+ * PATH is "/" or a directory the cache holds, exactly: its stat without a
+ * walk (LW_STAT_ONLY). A cached directory is a canonical path walked as
+ * this identity; the entry's descriptor is the directory itself.
+ */
+static bool stat_known(const char *path, struct lw_res *r)
+{
+	size_t len;
+	int mnt, fd;
+
+	if (!root_ready())
+		return false;
+	if (strcmp(path, "/") == 0) {
+		r->st = root_st;
+		r->mnt_id = root_mnt;
+	} else if (!wc_enabled() || !plain(path) ||
+		   (fd = wc_find(path, lw_ident_current(), tab_gen, &mnt, &len)) < 0 || path[len] ||
+		   fstat(fd, &r->st) != 0) {
+		return false;
+	} else {
+		r->mnt_id = mnt;
+	}
+	r->canon = xstrdup(path);
+	return true;
+}
+
+/* Hand the walk's end to R: the last descriptor and its parent, each the
+ * caller's own, or lent (LW_BORROW), or none (LW_STAT_ONLY). */
+static int hand_over(struct walk *w, int flags, struct lw_res *r)
+{
+	bool stat_only = flags & LW_STAT_ONLY;
+
+	for (int d = w->depth; !stat_only && d >= 0 && d >= w->depth - 1; d--)
+		if (borrowed(w, d) && !(flags & LW_BORROW)) {
+			int fd = fcntl(w->fds[d], F_DUPFD_CLOEXEC, 0);
+
+			if (fd < 0)
+				return LW_FALLBACK;
+			w->fds[d] = fd;
+			w->cached[d] = false;
+		}
+	r->mnt_id = w->mnt[w->depth];
+	r->st = w->st;
+	r->canon = xstrdup(w->canon);
+	if (stat_only)
+		return 0;
+	r->fd = w->fds[w->depth];
+	r->fd_lent = borrowed(w, w->depth);
+	if (w->depth > 0) {
+		r->parent = w->fds[w->depth - 1];
+		r->parent_lent = borrowed(w, w->depth - 1);
+		r->name = xstrdup(strrchr(w->canon, '/') + 1);
+		w->depth -= 2;
+	} else {
+		w->depth--;
+	}
+	return 0;
+}
+
 int lw_resolve(const char *path, int flags, struct lw_res *r)
 {
 	struct walk *w;
@@ -547,6 +606,8 @@ int lw_resolve(const char *path, int flags, struct lw_res *r)
 	/* Outside lw_ident_enter a walk is our own: no user's identity kept. */
 	if (!lw_ident_inside())
 		lw_ident_settle();
+	if ((flags & LW_STAT_ONLY) && stat_known(path, r))
+		return 0;
 	w = xcalloc(1, sizeof(*w));
 	w->depth = -1;
 	w->flags = flags;
@@ -557,32 +618,8 @@ int lw_resolve(const char *path, int flags, struct lw_res *r)
 		w->use_cache = false;
 		rc = walk(w, path);
 	}
-	/* The caller closes what it gets: its own copies of "/" and of a
-	 * cached directory. */
-	for (int d = w->depth; rc == 0 && d >= 0 && d >= w->depth - 1; d--)
-		if (borrowed(w, d)) {
-			int fd = fcntl(w->fds[d], F_DUPFD_CLOEXEC, 0);
-
-			if (fd < 0) {
-				rc = LW_FALLBACK;
-			} else {
-				w->fds[d] = fd;
-				w->cached[d] = false;
-			}
-		}
-	if (rc == 0) {
-		r->fd = w->fds[w->depth];
-		r->mnt_id = w->mnt[w->depth];
-		r->st = w->st;
-		r->canon = xstrdup(w->canon);
-		if (w->depth > 0) {
-			r->parent = w->fds[w->depth - 1];
-			r->name = xstrdup(strrchr(w->canon, '/') + 1);
-			w->depth -= 2;
-		} else {
-			w->depth--;
-		}
-	}
+	if (rc == 0 && (rc = hand_over(w, flags, r)) != 0)
+		lw_res_free(r);
 	unwind(w);
 	free(w);
 	return rc;
@@ -590,9 +627,9 @@ int lw_resolve(const char *path, int flags, struct lw_res *r)
 
 void lw_res_free(struct lw_res *r)
 {
-	if (r->fd >= 0)
+	if (r->fd >= 0 && !r->fd_lent)
 		close(r->fd);
-	if (r->parent >= 0)
+	if (r->parent >= 0 && !r->parent_lent)
 		close(r->parent);
 	free(r->name);
 	free(r->canon);

@@ -29,6 +29,7 @@ struct lw_res {
 	char *canon;       /* the absolute path, symlinks resolved */
 	struct stat st;    /* what FD is (lstat-like: a symlink when not followed) */
 	int mnt_id;        /* the mount FD is on */
+	bool fd_lent, parent_lent; /* LW_BORROW: the walk's own, not the caller's to close */
 };
 
 /* Keep the directories walked through open for later walks (walkcache.h):
@@ -40,6 +41,10 @@ enum {
 	LW_FOLLOW = 1,        /* follow a symlink in the last component (a trailing slash always does) */
 	LW_LEXICAL_DOTS = 2,  /* "." and ".." as realpath(3) takes them: by name, without the
 			       * search permission the kernel's walk needs on the directory */
+	LW_BORROW = 4,        /* FD and PARENT may be lent ("/" or a cached directory): valid
+			       * until the next walk starts; lw_res_free leaves them open */
+	LW_STAT_ONLY = 8,     /* only ST, CANON and MNT_ID: no descriptor (FD and PARENT -1);
+			       * "/" or a cached directory is answered without a walk */
 };
 
 /*

@@ -376,6 +376,21 @@ int main(void)
 		ok(fsx_stat(&root, P("private/inner/f"), &st) == 0, "cached: root walks through its private directory");
 		is_int(fsx_stat(&nob, P("private/inner/f"), &st), EACCES,
 		       "cached: nobody then gets EACCES there, not root's directories from the cache");
+		/* A cached directory itself is answered from its descriptor
+		 * (LW_STAT_ONLY), only for the identity that walked it. */
+		is_int(fsx_stat(&nob, P("private/inner"), &st), EACCES,
+		       "cached: nobody's stat of root's cached directory itself is EACCES");
+		{
+			struct stat want, got;
+			char *real = NULL;
+
+			ok(stat(P("private/inner"), &want) == 0 && fsx_stat(&root, P("private/inner"), &got) == 0 &&
+			   got.st_ino == want.st_ino && got.st_dev == want.st_dev && got.st_mode == want.st_mode,
+			   "cached: root's stat of the cached directory itself is the directory's");
+			ok(fsx_realpath(&root, P("private/inner"), &real) == 0 && real && strcmp(real, P("private/inner")) == 0,
+			   "cached: and its realpath is its own path");
+			free(real);
+		}
 		lw_cache_enable(false);
 	}
 	cache_mode = false;
