@@ -49,11 +49,16 @@
 #define SHARE_SLOTS 256
 #define SHARE_BYTES 16384
 
+/* Users given to a worker ahead: the next one waits in its pipe, so a
+ * worker never waits for the parent between two users. */
+#define QUEUE 2
+
 struct worker {
 	pid_t pid;
 	int task;        /* parent writes "INDEX MS\n" */
 	int result;      /* worker writes one JSON line per user */
-	long busy;       /* the user in progress, or -1 */
+	long q[QUEUE];   /* the users given, in order: q[0] in progress */
+	int nq;
 	char *buf;
 	size_t len, cap;
 };
@@ -110,8 +115,16 @@ static _Noreturn void worker_main(const struct fleet_options *o, struct fleet_ru
 		j = fleet_user_json(&r->u[idx]);
 		json_object_object_add(j, "index", json_object_new_int64(idx));
 		text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
-		write_all(result, text, strlen(text));
-		write_all(result, "\n", 1);
+		{
+			size_t n = strlen(text);
+			char *out = xmalloc(n + 1);
+
+			/* One write: the parent wakes once per user. */
+			memcpy(out, text, n);
+			out[n] = '\n';
+			write_all(result, out, n + 1);
+			free(out);
+		}
 		json_object_put(j);
 	}
 	_exit(0);
@@ -151,7 +164,7 @@ static bool start_worker(const struct fleet_options *o, struct fleet_run *r, str
 	}
 	w->task = t[1];
 	w->result = res[0];
-	w->busy = -1;
+	w->nq = 0;
 	return true;
 }
 
@@ -168,6 +181,13 @@ static void stop_worker(struct worker *w, bool kill_it)
 	free(w->buf);
 	w->buf = NULL;
 }
+
+/* Which users were given to a worker, and where the search for the next
+ * one goes on. */
+struct order {
+	size_t next;
+	bool *started;
+};
 
 /* Users still waiting whose home is on MOUNT: the same dead server. */
 static void settle_dead(struct fleet_run *r, const char *mount, const bool *started)
@@ -187,7 +207,7 @@ static void settle_dead(struct fleet_run *r, const char *mount, const bool *star
 }
 
 /* Every complete line the worker sent: a user's result. */
-static void take_lines(struct fleet_run *r, struct worker *w, const bool *started)
+static void take_lines(struct fleet_run *r, struct worker *w, const struct order *ord)
 {
 	char *nl;
 
@@ -196,11 +216,13 @@ static void take_lines(struct fleet_run *r, struct worker *w, const bool *starte
 
 		*nl = '\0';
 		j = json_tokener_parse(w->buf);
-		if (j && json_object_object_get_ex(j, "index", &v) && json_object_get_int64(v) == w->busy) {
-			fleet_user_from_json(&r->u[w->busy], j);
-			if (r->u[w->busy].dead_mount)
-				settle_dead(r, r->u[w->busy].dead_mount, started);
-			w->busy = -1;
+		if (j && w->nq > 0 && json_object_object_get_ex(j, "index", &v) && json_object_get_int64(v) == w->q[0]) {
+			long i = w->q[0];
+
+			fleet_user_from_json(&r->u[i], j);
+			if (r->u[i].dead_mount)
+				settle_dead(r, r->u[i].dead_mount, ord->started);
+			memmove(w->q, w->q + 1, (size_t)--w->nq * sizeof(w->q[0]));
 		}
 		json_object_put(j);
 		w->len -= (size_t)(nl + 1 - w->buf);
@@ -208,7 +230,7 @@ static void take_lines(struct fleet_run *r, struct worker *w, const bool *starte
 	}
 }
 
-static void read_worker(struct fleet_run *r, struct worker *w, const bool *started)
+static void read_worker(struct fleet_run *r, struct worker *w, struct order *ord)
 {
 	ssize_t n;
 
@@ -220,32 +242,40 @@ static void read_worker(struct fleet_run *r, struct worker *w, const bool *start
 	if (n < 0 && errno == EINTR)
 		return;
 	if (n <= 0) {
-		/* The worker died: its user is not checked, the others go on. */
+		/* The worker died: its user is not checked, the others go on,
+		 * those queued behind it included. */
+		for (int j = 1; j < w->nq; j++) {
+			ord->started[w->q[j]] = false;
+			if ((size_t)w->q[j] < ord->next)
+				ord->next = (size_t)w->q[j];
+		}
 		stop_worker(w, true);
 		return;
 	}
 	w->len += (size_t)n;
-	take_lines(r, w, started);
+	take_lines(r, w, ord);
 }
 
 /* The next user to check, from *NEXT on, or -1. */
-static long next_user(const struct fleet_options *o, struct fleet_run *r, size_t *next, bool *started)
+static long next_user(const struct fleet_options *o, struct fleet_run *r, struct order *ord)
 {
-	while (*next < r->n) {
-		size_t i = (*next)++;
+	while (ord->next < r->n) {
+		size_t i = ord->next++;
 
+		if (ord->started[i])
+			continue;
 		if (r->u[i].verdict == FV_NOT_MOUNTED && !o->mount_homes)
 			continue;
 		if (r->u[i].verdict != FV_NOT_CHECKED && r->u[i].verdict != FV_NOT_MOUNTED)
 			continue;
-		started[i] = true;
+		ord->started[i] = true;
 		return (long)i;
 	}
 	return -1;
 }
 
-static bool dispatch(const struct fleet_options *o, struct fleet_run *r, struct worker *w, size_t *next,
-		     bool *started, double deadline)
+static bool dispatch(const struct fleet_options *o, struct fleet_run *r, struct worker *w, struct order *ord,
+		     double deadline)
 {
 	double left = deadline - mono_ms();
 	char line[64];
@@ -254,7 +284,11 @@ static bool dispatch(const struct fleet_options *o, struct fleet_run *r, struct 
 
 	if (left < USER_MIN_MS)
 		return false;
-	if ((i = next_user(o, r, next, started)) < 0)
+	/* A user queued behind another starts up to USER_MAX_MS later: only
+	 * while that still leaves it its full time. */
+	if (w->nq > 0 && left < 2.0 * USER_MAX_MS)
+		return false;
+	if ((i = next_user(o, r, ord)) < 0)
 		return false;
 	ms = left > USER_MAX_MS ? USER_MAX_MS : (int)left;
 	snprintf(line, sizeof(line), "%ld %d\n", i, ms);
@@ -262,29 +296,29 @@ static bool dispatch(const struct fleet_options *o, struct fleet_run *r, struct 
 		stop_worker(w, true);
 		return false;
 	}
-	w->busy = i;
+	w->q[w->nq++] = i;
 	return true;
 }
 
 static void mark_not_checked(struct fleet_run *r, struct worker *ws, int n)
 {
 	for (int k = 0; k < n; k++)
-		if (ws[k].pid > 0 && ws[k].busy >= 0)
-			r->u[ws[k].busy].summary = xstrdup("the run's --timeout came first");
+		for (int j = 0; ws[k].pid > 0 && j < ws[k].nq; j++)
+			r->u[ws[k].q[j]].summary = xstrdup("the run's --timeout came first");
 	for (size_t i = 0; i < r->n; i++)
 		if (r->u[i].verdict == FV_NOT_CHECKED && !r->u[i].summary)
 			r->u[i].summary = xstrdup("not checked: the run's --timeout came first");
 }
 
 /* Poll the busy workers until one answers or DEADLINE; false when none is busy. */
-static bool wait_results(struct fleet_run *r, struct worker *ws, int n, const bool *started, double deadline)
+static bool wait_results(struct fleet_run *r, struct worker *ws, int n, struct order *ord, double deadline)
 {
 	struct pollfd *p = xcalloc((size_t)n, sizeof(*p));
 	int np = 0, left;
 	bool any = false;
 
 	for (int k = 0; k < n; k++) {
-		p[k].fd = ws[k].pid > 0 && ws[k].busy >= 0 ? ws[k].result : -1;
+		p[k].fd = ws[k].pid > 0 && ws[k].nq > 0 ? ws[k].result : -1;
 		p[k].events = POLLIN;
 		any = any || p[k].fd >= 0;
 	}
@@ -292,7 +326,7 @@ static bool wait_results(struct fleet_run *r, struct worker *ws, int n, const bo
 	if (any && left > 0 && (np = poll(p, (nfds_t)n, left)) > 0)
 		for (int k = 0; k < n; k++)
 			if (p[k].fd >= 0 && (p[k].revents & (POLLIN | POLLHUP | POLLERR)))
-				read_worker(r, &ws[k], started);
+				read_worker(r, &ws[k], ord);
 	free(p);
 	return any && left > 0;
 }
@@ -327,8 +361,7 @@ void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 	double t0 = mono_ms(), deadline = t0 + o->timeout_ms - FINISH_MS;
 	int n = o->jobs > 0 ? o->jobs : 1;
 	struct worker *ws = xcalloc((size_t)n, sizeof(*ws));
-	bool *started = xcalloc(r->n + 1, sizeof(bool));
-	size_t next = 0;
+	struct order ord = {.started = xcalloc(r->n + 1, sizeof(bool))};
 	struct diag_cache *cache;
 
 	r->started = (double)time(NULL);
@@ -342,18 +375,18 @@ void fleet_check(const struct fleet_options *o, struct fleet_run *r)
 		bool busy = false;
 
 		for (int k = 0; k < n; k++)
-			if (ws[k].pid > 0 && ws[k].busy < 0)
-				dispatch(o, r, &ws[k], &next, started, deadline);
+			while (ws[k].pid > 0 && ws[k].nq < QUEUE && dispatch(o, r, &ws[k], &ord, deadline))
+				;
 		for (int k = 0; k < n; k++)
-			busy = busy || (ws[k].pid > 0 && ws[k].busy >= 0);
-		if (!busy || !wait_results(r, ws, n, started, deadline))
+			busy = busy || (ws[k].pid > 0 && ws[k].nq > 0);
+		if (!busy || !wait_results(r, ws, n, &ord, deadline))
 			break;
 	}
 	mark_not_checked(r, ws, n);
 	for (int k = 0; k < n; k++)
-		stop_worker(&ws[k], ws[k].busy >= 0);
+		stop_worker(&ws[k], ws[k].nq > 0);
 	free(ws);
-	free(started);
+	free(ord.started);
 	runshare_free(diag_cache_share(cache));
 	diag_cache_free(cache);
 	r->duration = (mono_ms() - t0) / 1000.0;

@@ -78,8 +78,10 @@ void subids_preload(void)
 	subids_lookup(&tmp, NULL, "", 0);
 	snap.all = tmp;
 	snap.usable = subids_files_answer(&snap.all);
-	for (int f = 0; f < 2; f++)
+	for (int f = 0; f < 2; f++) {
 		subid_owners_index(&snap.by_owner[f], &snap.all.files[f]);
+		subids_spans_index(&snap.all.files[f]);
+	}
 	snap.loaded = true;
 }
 

@@ -278,12 +278,15 @@ const struct subid_entry *subids_overlap(const struct subid_file *f, const struc
 	char num[32];
 
 	snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	if (!ours->count)
+		return NULL;
+	if (f->spans)
+		return subids_spans_overlap(f, ours->start, subid_last(ours->start, ours->count), name, num);
 	for (size_t i = 0; i < f->n; i++) {
 		const struct subid_entry *e = &f->v[i];
 
-		if ((name && strcmp(e->owner, name) == 0) || strcmp(e->owner, num) == 0)
-			continue;
-		if (ranges_meet(ours->start, ours->count, e))
+		if (ranges_meet(ours->start, ours->count, e) && !(name && strcmp(e->owner, name) == 0) &&
+		    strcmp(e->owner, num) != 0)
 			return e;
 	}
 	return NULL;
@@ -299,6 +302,7 @@ void subids_free(struct subids *s)
 	for (int f = 0; f < 2 && !s->shared_files; f++) {
 		for (size_t i = 0; i < s->files[f].n; i++)
 			free(s->files[f].v[i].owner);
+		subids_spans_free(&s->files[f]);
 		free(s->files[f].v);
 		free(s->files[f].path);
 	}

@@ -44,6 +44,7 @@ struct subid_file {
 	bool unlike_libsubid;     /* a line libsubid reads otherwise (octal, too long, rejected here) */
 	struct subid_entry *v;
 	size_t n;
+	struct subid_spans *spans; /* an index by start (subids_spans_index), or NULL */
 };
 
 struct subids {
@@ -104,6 +105,13 @@ const struct subid_entry *subids_overlap(const struct subid_file *f, const struc
 
 /* The last ID of START..START+COUNT-1 (ULONG_MAX when that would wrap). */
 unsigned long subid_last(unsigned long start, unsigned long count);
+
+/* Index F's lines by start, for many subids_overlap questions (fleet). */
+void subids_spans_index(struct subid_file *f);
+void subids_spans_free(struct subid_file *f);
+/* subids_overlap through the index: the same line. */
+const struct subid_entry *subids_spans_overlap(const struct subid_file *f, unsigned long start, unsigned long last,
+					       const char *name, const char *num);
 
 /* The first ID at or above 100000 free in both files for COUNT IDs; 0 when
  * no such range fits below SUBID_MAX. */

@@ -103,10 +103,12 @@ static bool same_identity(const struct entry *e, const struct identity *as)
 int wc_find(const char *path, const struct identity *as, unsigned gen, int *mnt, size_t *len)
 {
 	struct entry *best = NULL;
+	size_t plen;
 	double now;
 
 	if (!on || !used)
 		return -1;
+	plen = strlen(path);
 	now = mono_ms();
 	for (size_t i = 0; i < WC_MAX; i++) {
 		struct entry *e = &tab[i];
@@ -118,8 +120,9 @@ int wc_find(const char *path, const struct identity *as, unsigned gen, int *mnt,
 			used--;
 			continue;
 		}
-		if ((!best || e->len > best->len) && strncmp(path, e->path, e->len) == 0 &&
-		    (path[e->len] == '/' || path[e->len] == '\0') && same_identity(e, as))
+		/* Cheapest first: in fleet most entries are other users'. */
+		if (same_identity(e, as) && (!best || e->len > best->len) && e->len <= plen &&
+		    (path[e->len] == '/' || path[e->len] == '\0') && memcmp(path, e->path, e->len) == 0)
 			best = e;
 	}
 	if (!best)
