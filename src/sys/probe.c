@@ -346,51 +346,67 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 	return err;
 }
 
+/* newuidmap and newgidmap for B: 0 -> us, 1.. -> RS's ranges (none: our
+ * own ID alone, which both allow). */
+static bool map_with_tools(const struct probe_request *rq, pid_t pid, const struct idranges *const rs[2])
+{
+	const char *tools[2] = {rq->newuidmap, rq->newgidmap};
+	unsigned long ids[2] = {rq->uid, rq->gid};
+	pid_t run[2] = {-1, -1};
+	int fds[2] = {-1, -1}, errs[2] = {0, 0};
+	char *msgs[2] = {NULL, NULL};
+	bool ok = true;
+
+	for (int i = 0; i < 2; i++)
+		if (!tools[i]) {
+			guard_sendf("setup %s %d %s not found\n", i ? "gid_map" : "uid_map", ENOENT,
+				    i ? "newgidmap" : "newuidmap");
+			return false;
+		}
+	/* Both at once: neither waits for the other, which saves the
+	 * start-up of one setuid program from the probe's time. */
+	for (int i = 0; i < 2; i++) {
+		char **argv = map_argv(tools[i], pid, ids[i], rs[i]);
+
+		run[i] = start_map_tool(argv, &fds[i]);
+		errs[i] = run[i] < 0 ? errno : 0;
+		free_argv(argv);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (run[i] >= 0)
+			errs[i] = finish_map_tool(run[i], fds[i], &msgs[i]);
+		/* The first that failed is the one reported, as when they ran in turn. */
+		if (errs[i] && ok)
+			guard_sendf("setup %s %d %s\n", i ? "gid_map" : "uid_map", errs[i], msgs[i] ? msgs[i] : "");
+		ok = ok && !errs[i];
+		free(msgs[i]);
+	}
+	return ok;
+}
+
 /* Map B's namespace: 0 -> us, 1.. -> the subordinate ranges. */
 static bool map_ns(const struct probe_request *rq, pid_t pid)
 {
+	static const struct idranges none;
 	char buf[64];
 	int err;
 
 	if (rq->uids->n && rq->gids->n) {
-		const char *tools[2] = {rq->newuidmap, rq->newgidmap};
-		const struct idranges *rs[2] = {rq->uids, rq->gids};
-		unsigned long ids[2] = {rq->uid, rq->gid};
-
-		pid_t run[2] = {-1, -1};
-		int fds[2] = {-1, -1}, errs[2] = {0, 0};
-		char *msgs[2] = {NULL, NULL};
-		bool ok = true;
-
 		guard_sendf("map subids\n");
-		for (int i = 0; i < 2; i++)
-			if (!tools[i]) {
-				guard_sendf("setup %s %d %s not found\n", i ? "gid_map" : "uid_map", ENOENT,
-				      i ? "newgidmap" : "newuidmap");
-				return false;
-			}
-		/* Both at once: neither waits for the other, which saves the
-		 * start-up of one setuid program from the probe's time. */
-		for (int i = 0; i < 2; i++) {
-			char **argv = map_argv(tools[i], pid, ids[i], rs[i]);
-
-			run[i] = start_map_tool(argv, &fds[i]);
-			errs[i] = run[i] < 0 ? errno : 0;
-			free_argv(argv);
-		}
-		for (int i = 0; i < 2; i++) {
-			if (run[i] >= 0)
-				errs[i] = finish_map_tool(run[i], fds[i], &msgs[i]);
-			/* The first that failed is the one reported, as when they ran in turn. */
-			if (errs[i] && ok)
-				guard_sendf("setup %s %d %s\n", i ? "gid_map" : "uid_map", errs[i], msgs[i] ? msgs[i] : "");
-			ok = ok && !errs[i];
-			free(msgs[i]);
-		}
-		return ok;
+		return map_with_tools(rq, pid, (const struct idranges *const[2]){rq->uids, rq->gids});
 	}
 	/* No ranges: what Podman falls back to, one ID and nothing else. */
 	guard_sendf("map single\n");
+	/*
+	 * Podman writes that map itself. So do we, as the user; but root's
+	 * child that became the user is not dumpable, its /proc files stay
+	 * root's, and the write would fail where Podman's works. Making it
+	 * dumpable would let the user read our memory; the setuid tools map
+	 * one's own ID alone just the same (newgidmap denies setgroups first,
+	 * as the kernel requires).
+	 */
+	if (prctl(PR_GET_DUMPABLE) != 1 && rq->newuidmap && rq->newgidmap)
+		return map_with_tools(rq, pid, (const struct idranges *const[2]){&none, &none});
 	err = write_proc(pid, "setgroups", "deny");
 	snprintf(buf, sizeof(buf), "0 %u 1", (unsigned)rq->uid);
 	if (!err)
