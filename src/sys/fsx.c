@@ -51,6 +51,9 @@ struct prims {
 	int (*open_dir)(const char *path, DIR **d, char **where);
 	/* stat() of NAME in D, following links */
 	int (*stat_entry)(DIR *d, const char *where, const char *name, struct stat *st);
+	/* lstat()'s answer for PATH and its deepest existing prefix at once
+	 * (localwalk.h's lw_nearest); NULL, or LW_FALLBACK: ask prefix by prefix */
+	int (*nearest)(const char *path, int *rc_path, char **existing);
 };
 
 static int libc_stat(const char *path, bool follow, struct stat *st)
@@ -94,7 +97,7 @@ static int libc_stat_entry(DIR *d, const char *where, const char *name, struct s
 }
 
 static const struct prims libc_prims = {
-	libc_stat, libc_access, libc_realpath, libc_statfs, libc_open_read, libc_open_dir, libc_stat_entry,
+	libc_stat, libc_access, libc_realpath, libc_statfs, libc_open_read, libc_open_dir, libc_stat_entry, NULL,
 };
 
 /* In-process, acting for another user: access(2) then means the user's
@@ -245,6 +248,7 @@ static int local_stat_entry(DIR *d, const char *where, const char *name, struct 
 
 static const struct prims local_prims = {
 	local_stat, local_access, local_realpath, local_statfs, local_open_read, local_open_dir, local_stat_entry,
+	lw_nearest,
 };
 
 /* Read the open FD to its end; the result goes back as bytes. */
@@ -327,10 +331,20 @@ static int do_list(const struct prims *pr, const struct req *r, struct guard_out
  * with *RC LW_FALLBACK when the in-process calls cannot tell. */
 static char *existing_prefix(const struct prims *pr, const char *path, bool *whole, int *rc)
 {
-	char *p = xstrdup(path);
+	char *p;
 	struct stat st;
 
 	*whole = true;
+	/* One walk, where one can tell: the common case, a path missing its
+	 * last few directories. */
+	if (pr->nearest && pr->nearest(path, rc, &p) == 0) {
+		if (*rc == ENOENT) {
+			*whole = false;
+			*rc = 0;
+		}
+		return p;
+	}
+	p = xstrdup(path);
 	for (;;) {
 		char *slash;
 

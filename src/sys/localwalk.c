@@ -535,6 +535,8 @@ static int walk(struct walk *w, const char *path)
 	return rc;
 }
 
+static struct walk the_walk;
+
 /*
  * PATH is "/" or a directory the cache holds, exactly: its stat without a
  * walk (LW_STAT_ONLY). A cached directory is a canonical path walked as
@@ -594,22 +596,31 @@ static int hand_over(struct walk *w, int flags, struct lw_res *r)
 	return 0;
 }
 
-int lw_resolve(const char *path, int flags, struct lw_res *r)
+/* Whether a walk may start on PATH; root's own identity back when the walk
+ * is ours. */
+static bool walk_allowed(const char *path)
 {
-	struct walk *w;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	r->fd = r->parent = -1;
 	if (!enabled || path[0] != '/' || strlen(path) >= PATH_MAX)
-		return LW_FALLBACK;
+		return false;
 	/* Outside lw_ident_enter a walk is our own: no user's identity kept. */
 	if (!lw_ident_inside())
 		lw_ident_settle();
-	if ((flags & LW_STAT_ONLY) && stat_known(path, r))
-		return 0;
-	w = xcalloc(1, sizeof(*w));
+	return true;
+}
+
+/* Walk PATH with FLAGS in the_walk, which holds where it stopped. */
+static int walk_path(const char *path, int flags)
+{
+	/* One walk at a time (none nests, nothing walks from a signal
+	 * handler): the same few kilobytes each time, not a fresh zeroed
+	 * allocation; what a walk reads, go_root and push set first. */
+	struct walk *w = &the_walk;
+	int rc;
+
 	w->depth = -1;
+	w->links = 0;
+	w->floor = 0;
+	w->st_valid = false;
 	w->flags = flags;
 	w->use_cache = wc_enabled();
 	rc = walk(w, path);
@@ -618,11 +629,46 @@ int lw_resolve(const char *path, int flags, struct lw_res *r)
 		w->use_cache = false;
 		rc = walk(w, path);
 	}
-	if (rc == 0 && (rc = hand_over(w, flags, r)) != 0)
-		lw_res_free(r);
-	unwind(w);
-	free(w);
 	return rc;
+}
+
+int lw_resolve(const char *path, int flags, struct lw_res *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = r->parent = -1;
+	if (!walk_allowed(path))
+		return LW_FALLBACK;
+	if ((flags & LW_STAT_ONLY) && stat_known(path, r))
+		return 0;
+	rc = walk_path(path, flags);
+	if (rc == 0 && (rc = hand_over(&the_walk, flags, r)) != 0)
+		lw_res_free(r);
+	unwind(&the_walk);
+	return rc;
+}
+
+int lw_nearest(const char *path, int *rc_path, char **existing)
+{
+	size_t len = strlen(path);
+	int rc;
+
+	*existing = NULL;
+	/* A link on the way would make "how far the walk got" a place in its
+	 * target, not in PATH; so would "." and "..". */
+	if (!walk_allowed(path) || !plain(path) || (len > 1 && path[len - 1] == '/'))
+		return LW_FALLBACK;
+	rc = walk_path(path, LW_STAT_ONLY);
+	if (rc == ENOENT && the_walk.links == 0 && the_walk.depth >= 0)
+		*existing = xstrdup(the_walk.canon);
+	else if (rc != LW_FALLBACK && rc != ENOENT)
+		*existing = xstrdup(path);
+	unwind(&the_walk);
+	if (!*existing)
+		return LW_FALLBACK;
+	*rc_path = rc;
+	return 0;
 }
 
 void lw_res_free(struct lw_res *r)

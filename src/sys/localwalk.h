@@ -54,6 +54,15 @@ enum {
 int lw_resolve(const char *path, int flags, struct lw_res *r);
 void lw_res_free(struct lw_res *r);
 
+/*
+ * The deepest existing prefix of the absolute PATH, in one walk: 0 with
+ * *RC_PATH lstat's answer for PATH and *EXISTING PATH itself, or, when
+ * the answer is ENOENT, the longest prefix that exists (lstat of every
+ * longer one says ENOENT too). LW_FALLBACK when one walk cannot tell: a
+ * link on the way, ".", "..", "//" or a trailing slash in PATH.
+ */
+int lw_nearest(const char *path, int *rc_path, char **existing);
+
 /* Open what R names with FLAGS through its parent, checked to be the same
  * file on the same mount: 0 and *FD, an errno value, or LW_FALLBACK. */
 int lw_reopen(const struct lw_res *r, int flags, int *fd);

@@ -110,11 +110,12 @@ int wc_find(const char *path, const struct identity *as, unsigned gen, int *mnt,
 		return -1;
 	plen = strlen(path);
 	now = mono_ms();
-	for (size_t i = 0; i < WC_MAX; i++) {
+	for (size_t i = 0, seen = 0, live = used; i < WC_MAX && seen < live; i++) {
 		struct entry *e = &tab[i];
 
 		if (!e->path)
 			continue;
+		seen++;
 		if (e->gen != gen || now - e->made > WC_TTL_MS) {
 			drop(e);
 			used--;
@@ -139,10 +140,19 @@ bool wc_put(const char *path, size_t len, int fd, int mnt, const struct identity
 
 	if (!on || len < 2 || path[0] != '/')
 		return false;
-	for (size_t i = 0; i < WC_MAX; i++)
-		if (tab[i].path && tab[i].len == len && strncmp(tab[i].path, path, len) == 0 &&
-		    tab[i].gen == gen && same_identity(&tab[i], as))
-			return false; /* there already */
+	for (size_t i = 0; i < WC_MAX; i++) {
+		if (!tab[i].path)
+			continue;
+		if (same_identity(&tab[i], as)) {
+			if (tab[i].len == len && tab[i].gen == gen && memcmp(tab[i].path, path, len) == 0)
+				return false; /* there already */
+		} else if (as && !tab[i].self && tab[i].walk != walk_now) {
+			/* Another user's: fleet is done with them (it checks one
+			 * user after another), and every search would pass them. */
+			drop(&tab[i]);
+			used--;
+		}
+	}
 	if (!(e = free_slot()))
 		return false;
 	if (e->path)

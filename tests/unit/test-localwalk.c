@@ -257,6 +257,9 @@ static void local_paths(const struct fsx *x)
 		"private/secret", "private/open", "private/nope", "private/./open",
 		"private/../file", "private/../private/open", "private/.", "tmpfs/f", "tmpfs/l", "tmpfs",
 		"dir/sub/new/deeper", "mixed", "mixed/", "mixed/closed",
+		/* the deepest existing prefix in one walk (lw_nearest), and
+		 * where one walk cannot tell: a link or a file on the way */
+		"dir/sub/a/b/c", "file/x/y", "private/nope/x/y", "linkdir/sub/a/b", "dangling/a/b", "tmpfs/a/b",
 	};
 	static const char *const holding_mounts[] = {"", "dir/./sub/../..", "linkdir/.."};
 
