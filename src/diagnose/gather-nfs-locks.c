@@ -24,6 +24,8 @@
  * missing statd or a grace period makes it wait a minute or more. */
 #define LOCK_MS 4000
 #define LOCK_MIN_MS 500
+/* How long another user may take a blocked lock as theirs (fleet). */
+#define LOCK_BLOCKED_TTL_MS 30000.0
 /* Kept back for the checks after this one. */
 #define LOCK_RESERVE_MS 300
 /* This machine's rpcbind, asked once an NFSv3 lock has been tried. */
@@ -68,9 +70,10 @@ static bool from_probe(const struct facts *d, const struct fsinfo *fi, struct lo
 
 /*
  * The lock test on FI's mount, or, in a fleet run, the outcome another
- * worker's test had there: locks are tested once per mount per run. Only
- * an outcome the mount gave (works, fails, blocked for the whole wait) is
- * handed on; a file this user could not create is this user's own.
+ * worker's test had there: locks are tested once per mount per run, and a
+ * lock that blocked once per LOCK_BLOCKED_TTL_MS. Only an outcome the
+ * mount gave (works, fails, blocked for the whole wait) is handed on; a
+ * file this user could not create is this user's own.
  */
 static bool shared_lock_test(const struct facts *d, const struct fsinfo *fi, const char *dir, int ms,
 			     struct lock_result *lr)
@@ -94,7 +97,10 @@ static bool shared_lock_test(const struct facts *d, const struct fsinfo *fi, con
 			     (lr->outcome == LOCK_BLOCKED && ms >= LOCK_MS))) {
 		char *t = xasprintf("%d %d %.3f", (int)lr->outcome, lr->err, lr->ms);
 
-		runshare_put(share, key, t, strlen(t));
+		/* A lock that blocked may be a server briefly away, or in its
+		 * grace period after a restart: the users after a while test
+		 * again, not all the rest of the run. */
+		runshare_put_until(share, key, t, strlen(t), lr->outcome == LOCK_BLOCKED ? LOCK_BLOCKED_TTL_MS : 0);
 		free(t);
 	} else if (a == RS_MINE) {
 		runshare_drop(share, key);

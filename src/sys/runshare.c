@@ -26,6 +26,7 @@ struct slot {
 	int state;
 	pid_t owner;
 	size_t len;
+	double expires;        /* mono_ms() after which it is measured again; 0: never */
 	char key[KEY_MAX];
 	/* BYTES of data follow */
 };
@@ -126,6 +127,13 @@ enum runshare_answer runshare_get(struct runshare *s, const char *key, int wait_
 			unlock(s);
 			return sl ? RS_MINE : RS_ALONE;
 		}
+		/* Stale (runshare_put_until): the asker measures it again. */
+		if (sl->state == SLOT_DONE && sl->expires > 0 && mono_ms() > sl->expires) {
+			sl->state = SLOT_CLAIMED;
+			sl->owner = getpid();
+			unlock(s);
+			return RS_MINE;
+		}
 		if (sl->state == SLOT_DONE) {
 			*len = sl->len;
 			*data = xmalloc(sl->len + 1);
@@ -147,7 +155,8 @@ enum runshare_answer runshare_get(struct runshare *s, const char *key, int wait_
 	}
 }
 
-static void release(struct runshare *s, const char *key, const void *data, size_t len, bool publish)
+static void release(struct runshare *s, const char *key, const void *data, size_t len, bool publish,
+		    double ttl_ms)
 {
 	if (!s || !lock(s))
 		return;
@@ -159,6 +168,7 @@ static void release(struct runshare *s, const char *key, const void *data, size_
 		if (publish && len <= s->bytes) {
 			memcpy(sl + 1, data, len);
 			sl->len = len;
+			sl->expires = ttl_ms > 0 ? mono_ms() + ttl_ms : 0;
 			sl->state = SLOT_DONE;
 		} else {
 			sl->state = SLOT_EMPTY;
@@ -170,12 +180,17 @@ static void release(struct runshare *s, const char *key, const void *data, size_
 
 void runshare_put(struct runshare *s, const char *key, const void *data, size_t len)
 {
-	release(s, key, data, len, true);
+	release(s, key, data, len, true, 0);
+}
+
+void runshare_put_until(struct runshare *s, const char *key, const void *data, size_t len, double ttl_ms)
+{
+	release(s, key, data, len, true, ttl_ms);
 }
 
 void runshare_drop(struct runshare *s, const char *key)
 {
-	release(s, key, NULL, 0, false);
+	release(s, key, NULL, 0, false, 0);
 }
 
 void runshare_drop_mine(struct runshare *s)

@@ -31,6 +31,9 @@ void runshare_free(struct runshare *s);
 enum runshare_answer runshare_get(struct runshare *s, const char *key, int wait_ms, char **data, size_t *len);
 /* Publish the fact claimed with RS_MINE; one too big is dropped. */
 void runshare_put(struct runshare *s, const char *key, const void *data, size_t len);
+/* The same, for a fact that may pass (a server down for a while): after
+ * TTL_MS the next to ask measures it again (RS_MINE). */
+void runshare_put_until(struct runshare *s, const char *key, const void *data, size_t len, double ttl_ms);
 /* Give up a claim: the next to ask measures it. */
 void runshare_drop(struct runshare *s, const char *key);
 /* Give up every claim this process still holds (a user's checks are over). */
