@@ -39,6 +39,16 @@ t1=\$(date +%s.%N)
 "$NFSCHECK" fleet --policy policy.conf --jobs 2 --timeout 2 --json >short.json 2>>fleet.err
 echo \$? >short.rc
 echo "\$t1 \$(date +%s.%N)" >short.time
+# A worker killed mid-run: the user it was checking is not checked; the one
+# queued behind it, and every other user, are.
+"$NFSCHECK" fleet --policy policy.conf --jobs 2 --timeout 900 --json >killed.json 2>>fleet.err &
+fp=\$!
+w=
+for i in \$(seq 500); do w=\$(pgrep -P \$fp | head -1); [ -n "\$w" ] && break; sleep 0.01; done
+sleep 0.2
+[ -n "\$w" ] && kill -KILL "\$w"
+wait \$fp
+echo \$? >killed.rc
 # The sample: 50 users of every kind, each through diagnose --user.
 for kind in ok nosubid fewids noexec badconf; do
 	awk -v k=\$kind '\$2 == k { print \$1 }' env/kinds | head -50
@@ -112,6 +122,17 @@ ok $([ "$(cat "$top/short.rc")" = 2 ] && [ "$(jq .users_total "$sj")" = "$N" ] &
 bad=$(join <(jq -r '.users[] | select(.verdict != "not-checked") | "\(.user) \(.verdict)"' "$sj" | sort) \
 	<(jq -r '.users[] | "\(.user) \(.verdict)"' "$f" | sort) | awk '$2 != $3')
 ok $([ -z "$bad" ]; echo $?) "the users it did check have the full run's verdicts" || diag "$(echo "$bad" | head -5)"
+
+# The killed worker.
+kj=$top/killed.json
+ok $([ "$(cat "$top/killed.rc")" = 2 ] && [ "$(jq .users_total "$kj")" = "$N" ] &&
+	[ "$(jq '.users_by_verdict["not-checked"]' "$kj")" = 1 ]; echo $?) \
+	"a worker killed mid-run costs the one user it was checking (not checked: $(jq '.users_by_verdict["not-checked"]' "$kj"), exit $(cat "$top/killed.rc"))"
+ok $(jq -e '[.users[] | select(.verdict == "not-checked") | .summary] == ["not checked: its worker process died while checking it"]' \
+	"$kj" >/dev/null; echo $?) "and that user's summary says so"
+bad=$(join <(jq -r '.users[] | select(.verdict != "not-checked") | "\(.user) \(.verdict)"' "$kj" | sort) \
+	<(jq -r '.users[] | "\(.user) \(.verdict)"' "$f" | sort) | awk '$2 != $3')
+ok $([ -z "$bad" ]; echo $?) "the others have the full run's verdicts" || diag "$(echo "$bad" | head -5)"
 
 # The policy's [subids] minimum is what makes the fewids users fail.
 ok $([ "$(cat "$top/nopolicy.rc")" = 0 ] && [ "$(jq .users_by_verdict.ok "$top/nopolicy.json")" = 20 ]; echo $?) \

@@ -230,6 +230,17 @@ static void take_lines(struct fleet_run *r, struct worker *w, const struct order
 	}
 }
 
+/* The users queued behind the one W was checking go back to the others. */
+static void requeue_behind(struct worker *w, struct order *ord)
+{
+	for (int j = 1; j < w->nq; j++) {
+		ord->started[w->q[j]] = false;
+		if ((size_t)w->q[j] < ord->next)
+			ord->next = (size_t)w->q[j];
+	}
+	w->nq = w->nq > 0 ? 1 : 0;
+}
+
 static void read_worker(struct fleet_run *r, struct worker *w, struct order *ord)
 {
 	ssize_t n;
@@ -244,11 +255,9 @@ static void read_worker(struct fleet_run *r, struct worker *w, struct order *ord
 	if (n <= 0) {
 		/* The worker died: its user is not checked, the others go on,
 		 * those queued behind it included. */
-		for (int j = 1; j < w->nq; j++) {
-			ord->started[w->q[j]] = false;
-			if ((size_t)w->q[j] < ord->next)
-				ord->next = (size_t)w->q[j];
-		}
+		requeue_behind(w, ord);
+		if (w->nq && !r->u[w->q[0]].summary)
+			r->u[w->q[0]].summary = xstrdup("not checked: its worker process died while checking it");
 		stop_worker(w, true);
 		return;
 	}
@@ -293,6 +302,10 @@ static bool dispatch(const struct fleet_options *o, struct fleet_run *r, struct 
 	ms = left > USER_MAX_MS ? USER_MAX_MS : (int)left;
 	snprintf(line, sizeof(line), "%ld %d\n", i, ms);
 	if (write(w->task, line, strlen(line)) != (ssize_t)strlen(line)) {
+		/* The worker is gone: the user goes to another. */
+		ord->started[i] = false;
+		ord->next = (size_t)i < ord->next ? (size_t)i : ord->next;
+		requeue_behind(w, ord);
 		stop_worker(w, true);
 		return false;
 	}
