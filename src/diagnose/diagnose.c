@@ -39,8 +39,9 @@ static bool use_color(void)
  * gather_nfs_locks goes on with what gather_nfs_servers began, signal or
  * not, and runs only after it. USER: it looks at the system only through
  * fsx calls in the user's name (and the mount table, which anyone reads),
- * so a user's identity kept from the call before may stay (fsident.h);
- * before any other, root's own is put back. */
+ * so fleet keeps the user's identity from one call to the next while it
+ * runs (fsident.h); for any other, root's own is put back first and the
+ * user's is not kept after its calls. */
 static const struct {
 	void (*gather)(struct facts *);
 	bool looks, user;
@@ -62,8 +63,9 @@ static void gather_needs(struct diag *d, unsigned needs)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(gatherers) && (needs & ~d->f.gathered) >> i; i++)
 		if (!(d->f.gathered & (1u << i)) && !(gatherers[i].looks && guard_interrupted())) {
-			if (!gatherers[i].user)
-				lw_ident_settle();
+			/* Off (and root's own back) for the others: their calls in
+			 * the user's name give it back at once, as without it. */
+			lw_ident_hold(d->f.hold_identity && gatherers[i].user);
 			gatherers[i].gather(&d->f);
 		}
 }
@@ -179,8 +181,9 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	req.podman_version = o->podman_version;
 	/* Not with --podman-version: then nothing is found on PATH to share. */
 	req.known = o->podman_version ? NULL : diag_cache_podman(d->f.cache, userenv_get(&d->f.t.env, "PATH"));
-	/* From here on the model and the gatherers marked USER call in the
-	 * user's name, and nothing else looks (fsident.h). */
+	/* The model calls in the user's name, and nothing else looks; so do
+	 * the gatherers marked USER (fsident.h). */
+	d->f.hold_identity = o->hold_identity;
 	lw_ident_hold(o->hold_identity);
 	d->f.model_ok = model_build(&d->f.m, &req) == 0;
 	if (d->f.model_ok && !o->podman_version)

@@ -193,6 +193,9 @@ struct facts {
 	 * the model and the gatherers: nothing in diagnose changes what they
 	 * look at, and each asked again what another had (fsx.h's memo). */
 	struct fsx_memo *memo;
+	/* fleet: keep the user's identity between calls of the model and of
+	 * the gatherers marked USER (fsident.h) */
+	bool hold_identity;
 
 	unsigned gathered;         /* enum fact_set: the gatherers that ran */
 

@@ -11,9 +11,10 @@
  * needs root's own access gives it back first (lw_ident_settle): a call as
  * ourselves or as someone else, a walk outside lw_ident_enter, every
  * fork() (a handler runs before it: no child starts with a kept identity),
- * and diagnose before each gatherer that looks at the system in its own
- * name. Only the filesystem identity is kept: the process's own IDs and
- * capabilities never change.
+ * and the end of the hold. diagnose turns it on only while the model and
+ * the gatherers that look in nothing but the user's name run. Only the
+ * filesystem identity is kept: the process's own IDs and capabilities
+ * never change.
  */
 #ifndef NFSCHECK_FSIDENT_H
 #define NFSCHECK_FSIDENT_H
