@@ -52,7 +52,7 @@ target() { # NAME SOURCES... -- LIBS...
 target fuzz-conf-file $toml --
 target fuzz-conf-edit $toml conf/conf-edit.c --
 target fuzz-mounts $common sys/mounts.c --
-target fuzz-subids $common sys/subids.c sys/dynlib.c sys/subids-plan.c sys/subids-snapshot.c sys/subids-spans.c sys/nsswitch.c --
+target fuzz-subids $common sys/subids.c sys/dynlib.c sys/subids-plan.c sys/subids-snapshot.c sys/subids-spans.c sys/nsswitch.c sys/fsident.c sys/forkmark.c --
 target fuzz-boltdb $common model/boltdb.c --
 target fuzz-outsafe $common lib/outsafe.c --
 target fuzz-gobin $common sys/gobin.c --

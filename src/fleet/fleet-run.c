@@ -230,15 +230,19 @@ static void take_lines(struct fleet_run *r, struct worker *w, const struct order
 	}
 }
 
-/* The users queued behind the one W was checking go back to the others. */
-static void requeue_behind(struct worker *w, struct order *ord)
+/* W died: the user it was checking is not checked, those queued behind
+ * it go back to the others. */
+static void worker_died(struct fleet_run *r, struct worker *w, struct order *ord)
 {
 	for (int j = 1; j < w->nq; j++) {
 		ord->started[w->q[j]] = false;
 		if ((size_t)w->q[j] < ord->next)
 			ord->next = (size_t)w->q[j];
 	}
-	w->nq = w->nq > 0 ? 1 : 0;
+	if (w->nq && !r->u[w->q[0]].summary)
+		r->u[w->q[0]].summary = xstrdup("not checked: its worker process died while checking it");
+	w->nq = 0;
+	stop_worker(w, true);
 }
 
 static void read_worker(struct fleet_run *r, struct worker *w, struct order *ord)
@@ -253,12 +257,7 @@ static void read_worker(struct fleet_run *r, struct worker *w, struct order *ord
 	if (n < 0 && errno == EINTR)
 		return;
 	if (n <= 0) {
-		/* The worker died: its user is not checked, the others go on,
-		 * those queued behind it included. */
-		requeue_behind(w, ord);
-		if (w->nq && !r->u[w->q[0]].summary)
-			r->u[w->q[0]].summary = xstrdup("not checked: its worker process died while checking it");
-		stop_worker(w, true);
+		worker_died(r, w, ord);
 		return;
 	}
 	w->len += (size_t)n;
@@ -305,8 +304,7 @@ static bool dispatch(const struct fleet_options *o, struct fleet_run *r, struct 
 		/* The worker is gone: the user goes to another. */
 		ord->started[i] = false;
 		ord->next = (size_t)i < ord->next ? (size_t)i : ord->next;
-		requeue_behind(w, ord);
-		stop_worker(w, true);
+		worker_died(r, w, ord);
 		return false;
 	}
 	w->q[w->nq++] = i;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dynlib.h"
+#include "fsident.h"
 
 /* dlsym's answer is stored into a function pointer through memcpy; POSIX
  * requires the two to have the same size and representation. */
@@ -18,6 +19,9 @@ bool dynlib_load(struct dynlib *l)
 	if (l->state)
 		return l->state > 0;
 	l->state = -1;
+	/* A library is root's to load, not a fleet user's kept identity's
+	 * (fsident.h): a failure is remembered for the whole run. */
+	lw_ident_settle();
 	/* RTLD_NOW: a missing symbol fails here, not in the middle of a call. */
 	h = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {

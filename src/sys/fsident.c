@@ -187,6 +187,8 @@ void lw_ident_leave(struct lw_ident *s)
 		if (!s->kept)
 			keep(s->as);
 	} else {
+		/* The hold may have ended during the call: nothing is kept now. */
+		hold.kept = false;
 		back_to_root();
 	}
 	memset(s, 0, sizeof(*s));

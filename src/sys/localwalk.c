@@ -538,27 +538,17 @@ static int walk(struct walk *w, const char *path)
 static struct walk the_walk;
 
 /*
- * PATH is "/" or a directory the cache holds, exactly: its stat without a
- * walk (LW_STAT_ONLY). A cached directory is a canonical path walked as
- * this identity; the entry's descriptor is the directory itself.
+ * PATH is "/": its stat without a walk (LW_STAT_ONLY), as every walk
+ * starts. A cached directory is not answered so: the user may have
+ * renamed it and put a link in its place, which only a walk to its name
+ * sees.
  */
 static bool stat_known(const char *path, struct lw_res *r)
 {
-	size_t len;
-	int mnt, fd;
-
-	if (!root_ready())
+	if (strcmp(path, "/") != 0 || !root_ready())
 		return false;
-	if (strcmp(path, "/") == 0) {
-		r->st = root_st;
-		r->mnt_id = root_mnt;
-	} else if (!wc_enabled() || !plain(path) ||
-		   (fd = wc_find(path, lw_ident_current(), tab_gen, &mnt, &len)) < 0 || path[len] ||
-		   fstat(fd, &r->st) != 0) {
-		return false;
-	} else {
-		r->mnt_id = mnt;
-	}
+	r->st = root_st;
+	r->mnt_id = root_mnt;
 	r->canon = xstrdup(path);
 	return true;
 }

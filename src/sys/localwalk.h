@@ -42,9 +42,10 @@ enum {
 	LW_LEXICAL_DOTS = 2,  /* "." and ".." as realpath(3) takes them: by name, without the
 			       * search permission the kernel's walk needs on the directory */
 	LW_BORROW = 4,        /* FD and PARENT may be lent ("/" or a cached directory): valid
-			       * until the next walk starts; lw_res_free leaves them open */
+			       * until the next lw_resolve, lw_nearest or lw_reopen; lw_res_free
+			       * leaves them open */
 	LW_STAT_ONLY = 8,     /* only ST, CANON and MNT_ID: no descriptor (FD and PARENT -1);
-			       * "/" or a cached directory is answered without a walk */
+			       * "/" is answered without a walk */
 };
 
 /*

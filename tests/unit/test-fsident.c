@@ -144,6 +144,21 @@ int main(void)
 	call_as(&u1);
 	ok(!lw_ident_kept() && fsuid_now() == 0, "after it, a call goes back at once");
 
+	/* The hold ended during a call that started from a kept identity:
+	 * the call's end gives root's back, and nothing counts as kept. */
+	lw_ident_hold(true);
+	call_as(&u1);
+	if (lw_ident_enter(&u1, &id)) {
+		lw_ident_hold(false);
+		lw_ident_leave(&id);
+	}
+	ok(!lw_ident_kept() && fsuid_now() == 0 && reads_secret(), "a hold ended during a call: root's own after it");
+	lw_ident_hold(true);
+	ok(lw_ident_enter(&u1, &id) && fsuid_now() == 4400 && !reads_secret(),
+	   "and a new hold's first call takes the user's identity again");
+	lw_ident_leave(&id);
+	lw_ident_hold(false);
+
 	/* No nesting: a call inside a call is refused, kept or not. */
 	lw_ident_hold(true);
 	call_as(&u1);

@@ -394,6 +394,24 @@ int main(void)
 			   "cached: and its realpath is its own path");
 			free(real);
 		}
+		/* The cached directory renamed and a link put in its place, at
+		 * once: the name is a link now, whatever the cache holds. */
+		{
+			struct stat lst;
+			char *real = NULL;
+
+			dir("swap", 0755);
+			dir("swap/d", 0755);
+			mk("swap/d/f", "", 0644);
+			ok(fsx_stat(&root, P("swap/d/f"), &st) == 0, "cached: root walks through swap/d");
+			if (rename(P("swap/d"), P("swap/d.old")) != 0 || symlink("/proc", P("swap/d")) != 0)
+				ok(0, "swap/d replaced by a link");
+			ok(fsx_lstat(&root, P("swap/d"), &lst) == 0 && S_ISLNK(lst.st_mode),
+			   "cached: lstat of a cached directory replaced by a link says link");
+			ok(fsx_realpath(&root, P("swap/d"), &real) != 0 || (real && strcmp(real, "/proc") == 0),
+			   "cached: and its realpath is not the old directory (%s)", real ? real : "error");
+			free(real);
+		}
 		lw_cache_enable(false);
 	}
 	cache_mode = false;
