@@ -186,7 +186,8 @@ int diagnose_collect(struct diag *d, const struct diag_options *o)
 	d->f.hold_identity = o->hold_identity;
 	lw_ident_hold(o->hold_identity);
 	d->f.model_ok = model_build(&d->f.m, &req) == 0;
-	lw_ident_hold(false);
+	/* Still on through the two checks before the first gatherer: they
+	 * only read the model, and the first gatherer's own is USER. */
 	if (d->f.model_ok && !o->podman_version)
 		diag_cache_set_podman(d->f.cache, userenv_get(&d->f.t.env, "PATH"), &d->f.m.pv);
 	run_checks(d);
