@@ -8,9 +8,11 @@
 #include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -400,6 +402,120 @@ static int dot_allowed(const struct walk *w)
 	return 0;
 }
 
+/*
+ * The mount table's targets, hashed and sorted, once per table read: a
+ * path that is not among them has nothing mounted on it, as far as the
+ * table knows (the walk trusts it as long as open_step does).
+ */
+static uint64_t *targets;
+static size_t ntargets;
+static unsigned targets_gen;
+static pid_t targets_pid;
+
+static uint64_t path_hash(const char *p)
+{
+	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether something is mounted on PATH, by the table (a hash that
+ * collides says yes, which only costs the safe way). */
+static bool mount_target(const char *path)
+{
+	uint64_t h = path_hash(path);
+
+	if (!tab_ok)
+		return true;
+	if (!targets || targets_gen != tab_gen || targets_pid != tab_pid) {
+		struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+		struct libmnt_fs *fs;
+		size_t cap = 64;
+
+		free(targets);
+		targets = xcalloc(cap, sizeof(*targets));
+		ntargets = 0;
+		while (it && mnt_table_next_fs(tab.tb, it, &fs) == 0) {
+			const char *t = mnt_fs_get_target(fs);
+
+			if (!t)
+				continue;
+			if (ntargets == cap)
+				targets = xreallocarray(targets, cap *= 2, sizeof(*targets));
+			targets[ntargets++] = path_hash(t);
+		}
+		mnt_free_iter(it);
+		if (!it)
+			return true;
+		qsort(targets, ntargets, sizeof(*targets), cmp_u64);
+		targets_gen = tab_gen;
+		targets_pid = tab_pid;
+	}
+	return bsearch(&h, targets, ntargets, sizeof(h), cmp_u64) != NULL;
+}
+
+/*
+ * The last component of a walk that wants only its stat (LW_STAT_ONLY),
+ * in one statx instead of an open, a stat and a close, where that cannot
+ * leave the mount: nothing is mounted on PATH by the table (a mount point
+ * goes the safe way, open_step's), and the kernel's mount id afterwards
+ * must be the directory's. AT_NO_AUTOMOUNT and AT_STATX_DONT_SYNC keep
+ * even a mount that came since the table was read from starting an
+ * automount or asking a server. A link to follow goes the way it always
+ * did: LW_FALLBACK here means "take open_step", not "ask the child".
+ */
+static int stat_last(struct walk *w, const char *name, char *path)
+{
+	struct statx sx;
+	struct stat st;
+
+	if (w->len[w->depth] + 1 + strlen(name) >= PATH_MAX)
+		return LW_FALLBACK;
+	strcpy(path, w->canon);
+	if (w->depth > 0)
+		strcat(path, "/");
+	strcat(path, name);
+	if (mount_target(path))
+		return LW_FALLBACK;
+	if (statx(w->fds[w->depth], name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC,
+		  STATX_BASIC_STATS | STATX_MNT_ID, &sx) != 0)
+		return definite(errno) ? errno : LW_FALLBACK;
+	if (!(sx.stx_mask & STATX_MNT_ID) || (int)sx.stx_mnt_id != w->mnt[w->depth] ||
+	    (S_ISLNK(sx.stx_mode) && (w->flags & LW_FOLLOW)))
+		return LW_FALLBACK;
+	memset(&st, 0, sizeof(st));
+	st.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st.st_ino = sx.stx_ino;
+	st.st_mode = sx.stx_mode;
+	st.st_nlink = sx.stx_nlink;
+	st.st_uid = sx.stx_uid;
+	st.st_gid = sx.stx_gid;
+	st.st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+	st.st_size = (off_t)sx.stx_size;
+	st.st_blksize = (blksize_t)sx.stx_blksize;
+	st.st_blocks = (blkcnt_t)sx.stx_blocks;
+	st.st_atim.tv_sec = sx.stx_atime.tv_sec;
+	st.st_atim.tv_nsec = sx.stx_atime.tv_nsec;
+	st.st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+	st.st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+	st.st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+	st.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+	/* No descriptor: the walk ends here, and its caller wants none. */
+	if (push(w, -1, w->mnt[w->depth], path, &st) != 0)
+		return LW_FALLBACK;
+	w->cached[w->depth] = true;
+	return 0;
+}
+
 /* One component NAME; *REST is what follows it ("" or from a slash on). */
 static int step(struct walk *w, const char *name, bool last, char **work, const char **rest)
 {
@@ -447,6 +563,8 @@ static int step(struct walk *w, const char *name, bool last, char **work, const 
 		if (rc != ENOTDIR)
 			return rc;
 	}
+	if (last && !slash && (w->flags & LW_STAT_ONLY) && (rc = stat_last(w, name, path)) != LW_FALLBACK)
+		return rc;
 	rc = open_step(w, name, 0, &fd, &mnt, path);
 	if (rc)
 		return rc;
