@@ -297,6 +297,18 @@ static bool definite(int err)
 	return err == ENOENT || err == EACCES || err == ENOTDIR || err == ENAMETOOLONG;
 }
 
+/* PATH := the path of NAME in the walk's directory; false when too long. */
+static bool child_path(const struct walk *w, const char *name, char *path)
+{
+	if (w->len[w->depth] + 1 + strlen(name) >= PATH_MAX)
+		return false;
+	strcpy(path, w->canon);
+	if (w->depth > 0)
+		strcat(path, "/");
+	strcat(path, name);
+	return true;
+}
+
 /*
  * Open NAME in the current directory without following it; DIR is
  * O_DIRECTORY to open only a directory, else 0. Staying on the
@@ -310,12 +322,8 @@ static int open_step(struct walk *w, const char *name, int dir, int *fd, int *mn
 			       .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
 	int cur = w->fds[w->depth], want;
 
-	if (w->len[w->depth] + 1 + strlen(name) >= PATH_MAX)
+	if (!child_path(w, name, path))
 		return LW_FALLBACK;
-	strcpy(path, w->canon);
-	if (w->depth > 0)
-		strcat(path, "/");
-	strcat(path, name);
 	*fd = (int)syscall(SYS_openat2, cur, name, &how, sizeof(how));
 	*mnt = w->mnt[w->depth];
 	if (*fd >= 0)
@@ -478,12 +486,8 @@ static int stat_last(struct walk *w, const char *name, char *path)
 	struct statx sx;
 	struct stat st;
 
-	if (w->len[w->depth] + 1 + strlen(name) >= PATH_MAX)
+	if (!child_path(w, name, path))
 		return LW_FALLBACK;
-	strcpy(path, w->canon);
-	if (w->depth > 0)
-		strcat(path, "/");
-	strcat(path, name);
 	if (mount_target(path))
 		return LW_FALLBACK;
 	if (statx(w->fds[w->depth], name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC,
