@@ -37,10 +37,7 @@ static struct {
  * struct may be gone by the next call). */
 static struct {
 	bool on, kept, handler;
-	uid_t uid;
-	gid_t gid;
-	gid_t *groups;
-	int ngroups;
+	struct ident_copy id;
 } hold;
 
 static bool ident_is(unsigned uid, unsigned gid)
@@ -82,20 +79,36 @@ static void back_to_root(void)
 		nf_die(NF_EXIT_INCOMPLETE, "switching back to root's file access: %s", strerror(errno ? errno : EPERM));
 }
 
+void ident_copy_set(struct ident_copy *c, const struct identity *as)
+{
+	c->uid = as->uid;
+	c->gid = as->gid;
+	c->ngroups = as->ngroups;
+	c->groups = xreallocarray(c->groups, (size_t)as->ngroups + 1, sizeof(gid_t));
+	if (as->ngroups)
+		memcpy(c->groups, as->groups, (size_t)as->ngroups * sizeof(gid_t));
+}
+
+bool ident_copy_is(const struct ident_copy *c, const struct identity *as)
+{
+	return c->uid == as->uid && c->gid == as->gid && c->ngroups == as->ngroups &&
+	       (as->ngroups == 0 || memcmp(c->groups, as->groups, (size_t)as->ngroups * sizeof(gid_t)) == 0);
+}
+
+void ident_copy_free(struct ident_copy *c)
+{
+	free(c->groups);
+	memset(c, 0, sizeof(*c));
+}
+
 static bool kept_is(const struct identity *as)
 {
-	return hold.uid == as->uid && hold.gid == as->gid && hold.ngroups == as->ngroups &&
-	       (as->ngroups == 0 || memcmp(hold.groups, as->groups, (size_t)as->ngroups * sizeof(gid_t)) == 0);
+	return ident_copy_is(&hold.id, as);
 }
 
 static void keep(const struct identity *as)
 {
-	hold.uid = as->uid;
-	hold.gid = as->gid;
-	hold.ngroups = as->ngroups;
-	hold.groups = xreallocarray(hold.groups, (size_t)as->ngroups + 1, sizeof(gid_t));
-	if (as->ngroups)
-		memcpy(hold.groups, as->groups, (size_t)as->ngroups * sizeof(gid_t));
+	ident_copy_set(&hold.id, as);
 	hold.kept = true;
 }
 

@@ -36,6 +36,19 @@ bool lw_ident_enter(const struct identity *as, struct lw_ident *s);
  * cannot be proved. */
 void lw_ident_leave(struct lw_ident *s);
 
+/* A filesystem identity copied (the caller's struct may be gone later):
+ * the walk cache's entries and the hold keep one each. */
+struct ident_copy {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+};
+void ident_copy_set(struct ident_copy *c, const struct identity *as);
+/* Whether C is AS: the same UID, GID and groups in the same order. */
+bool ident_copy_is(const struct ident_copy *c, const struct identity *as);
+void ident_copy_free(struct ident_copy *c);
+
 /* The identity walks are made as now (inside lw_ident_enter); NULL: our own. */
 const struct identity *lw_ident_current(void);
 /* Whether a call is between lw_ident_enter and lw_ident_leave. */

@@ -78,8 +78,9 @@ static bool batch, batch_asked;
  * mounts on its first use. A poll for each of a fleet user's fifty calls
  * was a tenth of its system calls; a mount by another process is seen a
  * few milliseconds later, as if it had come after the call. A stale table
- * never lets a walk into a mount it did not prove: open_step checks the
- * mount id the kernel gives.
+ * never lets open_step into a mount it did not prove: it checks the mount
+ * id the kernel gives before going on. stat_last's one statx checks it
+ * after; its flags keep it from automounting or asking a server.
  */
 #define LW_TABLE_TRUST_MS 5.0
 static double asked_at;

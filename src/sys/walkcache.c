@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "fsident.h"
 #include "walkcache.h"
 #include "xalloc.h"
 
@@ -24,10 +25,7 @@ struct entry {
 	unsigned gen;
 	double made;
 	bool self;       /* walked as ourselves, not as another user */
-	uid_t uid;
-	gid_t gid;
-	gid_t *groups;
-	int ngroups;
+	struct ident_copy id; /* who walked it, when not SELF */
 	unsigned walk;   /* the walk that last took its descriptor (wc_walk_begin) */
 };
 
@@ -42,7 +40,7 @@ static void drop(struct entry *e)
 		return;
 	close(e->fd);
 	free(e->path);
-	free(e->groups);
+	ident_copy_free(&e->id);
 	memset(e, 0, sizeof(*e));
 	e->fd = -1;
 }
@@ -96,8 +94,7 @@ static bool same_identity(const struct entry *e, const struct identity *as)
 {
 	if (!as)
 		return e->self;
-	return !e->self && e->uid == as->uid && e->gid == as->gid && e->ngroups == as->ngroups &&
-	       (as->ngroups == 0 || memcmp(e->groups, as->groups, (size_t)as->ngroups * sizeof(gid_t)) == 0);
+	return !e->self && ident_copy_is(&e->id, as);
 }
 
 int wc_find(const char *path, const struct identity *as, unsigned gen, int *mnt, size_t *len)
@@ -166,14 +163,8 @@ bool wc_put(const char *path, size_t len, int fd, int mnt, const struct identity
 	e->gen = gen;
 	e->made = mono_ms();
 	e->self = as == NULL;
-	if (as) {
-		e->uid = as->uid;
-		e->gid = as->gid;
-		e->ngroups = as->ngroups;
-		e->groups = xcalloc((size_t)as->ngroups + 1, sizeof(gid_t));
-		if (as->ngroups)
-			memcpy(e->groups, as->groups, (size_t)as->ngroups * sizeof(gid_t));
-	}
+	if (as)
+		ident_copy_set(&e->id, as);
 	used++;
 	return true;
 }
