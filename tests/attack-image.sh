@@ -265,6 +265,36 @@ ok $? "the unit has one ExecStart, quoted by systemd's rules" || diag "want: $wa
 [ "$(cat "$case_dir/rc-undo")" -eq 0 ]; ok $? "and --undo finds it by the same path" || diag "$(cat "$case_dir/err")"
 unit_verifies "$case_dir/unit" "systemd-analyze verify accepts it"
 
+# --- paths that would forge a line of libmount's utab ---
+# fix --image records its mount there (_netdev, for systemd's ordering);
+# libmount writes the line, escaping what would end a field or the line.
+new_case utab-forge
+forge_mp="$home/u tab
+SRC=/dev/forged TARGET=/ ROOT=/ OPTS=x-forged"
+q_mp=$(printf %q "$forge_mp")
+ns_run <<EOF
+as_user mkdir $q_mp
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >/dev/null 2>&1
+"$NFSCHECK" fix --user $NS_NAME --undo >/dev/null 2>&1
+"$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G --mountpoint $q_mp >"$case_dir/out" 2>"$case_dir/err"
+echo \$? >"$case_dir/rc"
+cp /run/mount/utab "$case_dir/utab"
+findmnt --mtab -n -o OPTIONS / >"$case_dir/root-opts"
+findmnt --mtab -n -o OPTIONS --target $q_mp >"$case_dir/mp-opts"
+"$NFSCHECK" fix --user $NS_NAME --undo --mountpoint $q_mp >>"$case_dir/out" 2>>"$case_dir/err"
+echo \$? >"$case_dir/rc-undo"
+cat /run/mount/utab >"$case_dir/utab-after" 2>/dev/null
+EOF
+[ "$(cat "$case_dir/rc")" -le 1 ] && grep -q '^attached ' "$case_dir/out"
+ok $? "a newline and utab's own keys in the mountpoint: mounted" || diag "$(cat "$case_dir/err")"
+[ "$(wc -l <"$case_dir/utab")" -eq 1 ] && grep -q 'OPTS=_netdev$' "$case_dir/utab" &&
+	! grep -q '^SRC=/dev/forged' "$case_dir/utab"
+ok $? "utab has one line for it, no forged one" || diag "$(cat -A "$case_dir/utab")"
+! grep -q 'x-forged' "$case_dir/root-opts" && grep -q '_netdev' "$case_dir/mp-opts"
+ok $? "libmount gives / no forged option, and the mount its _netdev" || diag "$(cat "$case_dir/root-opts" "$case_dir/mp-opts")"
+[ "$(cat "$case_dir/rc-undo")" -eq 0 ] && [ ! -s "$case_dir/utab-after" ]
+ok $? "--undo removes the record" || diag "$(cat "$case_dir/err" "$case_dir/utab-after")"
+
 # --- item 9: --undo for A must not unmount B's store ---
 new_case undo-other
 add_victim

@@ -8,7 +8,11 @@
 # Boot 2: the unit attached the image before multi-user.target, podman
 # sees what was stored before and imports again. Boot 3: the journal of
 # boot 2's shutdown stops the unit before /mnt/nfs is unmounted, and XFS
-# mounts without log recovery. Boot 4: the NFS server is down at boot; the
+# mounts without log recovery. At every boot systemd orders the image's
+# mount as a network filesystem (_netdev, from utab), and the shutdown
+# before had no ordering cycle: as a local one it made a cycle through the
+# NFS home, and systemd dropped a stop job, some runs the home's unmount.
+# Boot 4: the NFS server is down at boot; the
 # mount fails after its timeout, the unit fails with it and boot goes on;
 # once the server is back, starting the unit attaches the image and podman
 # works. The guest side is tests/uml/boot-stage.sh.

@@ -26,7 +26,7 @@ img() {
 		losetup -j "$home/store.img" >"$case_dir/loops" 2>/dev/null || true
 		ls -la "$case_dir/units" >"$case_dir/unit-list" 2>&1
 		cat "$case_dir/units"/nfscheck-image-*.service >"$case_dir/unit" 2>/dev/null || true
-		${NS_AFTER:-}
+		$(eval echo "\"${NS_AFTER:-}\"")
 	EOF
 	rc=$(cat "$case_dir/rc")
 }
@@ -51,11 +51,14 @@ grep -q 'ok   probe: chown into subordinate IDs works' "$case_dir/out"; ok $? "c
 grep -q 'Verdict: nothing found that breaks rootless Podman' "$case_dir/out"; ok $? "create: diagnose passes afterwards"
 
 # Everything above ran in a namespace that is gone now; mount it again for the rest.
-NS_AFTER='ls -la "$home/.local/share/containers" > "$case_dir/root-listing" 2>&1'
+NS_AFTER='ls -ld "$home/.local/share/containers" > "$case_dir/root-listing" 2>&1'
 img --image "$home/$image" --size 1G
 ok $(( rc != 0 )) "re-attach an existing nfscheck image: exit 0" || diag "$(cat "$case_dir/err")"
 grep -q '^created ' "$case_dir/out"; ok $(( ! $? )) "re-attach: no new filesystem was made"
 uuid1=$(blkid -p -o value -s UUID "$home/$image")
+grep -q "^drwx------ .* $NS_NAME $NS_NAME " "$case_dir/root-listing"
+ok $? "re-attach: the store's root is the user's, mode 0700" || diag "$(cat "$case_dir/root-listing")"
+NS_AFTER=
 
 # Idempotent, --undo and re-attach in one namespace, where the mount stays between runs.
 ns_run <<EOF
@@ -63,16 +66,24 @@ $(eval echo "\"$NS_PRE\"")
 "$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/o1" 2>&1; echo \$? >"$case_dir/r1"
 "$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/o2" 2>&1; echo \$? >"$case_dir/r2"
 grep -c " $home/.local/share/containers " /proc/self/mountinfo >"$case_dir/n2"
+findmnt --mtab -n -o OPTIONS "$home/.local/share/containers" >"$case_dir/opts2"
+grep -c "TARGET=$home/.local/share/containers " /run/mount/utab >"$case_dir/u2"
 "$NFSCHECK" fix --user $NS_NAME --undo --image "$home/$image" >"$case_dir/o3" 2>&1; echo \$? >"$case_dir/r3"
 grep -c " $home/.local/share/containers " /proc/self/mountinfo >"$case_dir/n3"
+cat /run/mount/utab >"$case_dir/u3" 2>/dev/null
 losetup -j "$home/$image" >"$case_dir/l3"
 "$NFSCHECK" fix --user $NS_NAME --undo >"$case_dir/o4" 2>&1; echo \$? >"$case_dir/r4"
 EOF
 [ "$(cat "$case_dir/r2")" -eq 0 ] && grep -q 'already attached .*nothing to change' "$case_dir/o2"
 ok $? "second identical run: nothing to change"
 [ "$(cat "$case_dir/n2")" -eq 1 ]; ok $? "second identical run: still one mount, not two"
+# systemd orders a mount by the options libmount gives it: _netdev, from utab,
+# makes it a network filesystem, stopped before the home under it.
+grep -q '_netdev' "$case_dir/opts2" && [ "$(cat "$case_dir/u2")" -eq 1 ]
+ok $? "the mount is recorded once in utab as _netdev ($(cat "$case_dir/opts2"))" || diag "$(cat "$case_dir/u2")"
 [ "$(cat "$case_dir/r3")" -eq 0 ] && [ "$(cat "$case_dir/n3")" -eq 0 ]; ok $? "--undo: unmounted"
 [ ! -s "$case_dir/l3" ]; ok $? "--undo: the loop device is gone"
+! grep -q "TARGET=$home/" "$case_dir/u3"; ok $? "--undo: its utab record is gone" || diag "$(cat "$case_dir/u3")"
 [ -f "$home/$image" ] && [ "$(blkid -p -o value -s UUID "$home/$image")" = "$uuid1" ]; ok $? "--undo: the image is kept"
 [ "$(cat "$case_dir/r4")" -eq 0 ] && grep -q 'nothing is mounted' "$case_dir/o4"; ok $? "--undo again: nothing to do"
 

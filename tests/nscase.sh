@@ -50,6 +50,9 @@ ns_run() {
 	{
 		cat <<-EOF
 			mount -t tmpfs -o mode=1777 nscase-tmp /tmp
+			# libmount's utab (fix --image records its mounts there): the
+			# namespace's own, so no record outlives the mounts it names.
+			mkdir -p /run/mount && mount -t tmpfs -o mode=0755 nscase-utab /run/mount
 			mount --bind "$case_dir/etc-containers" /etc/containers
 			mount --bind "$case_dir/usr-containers" /usr/share/containers
 			for f in passwd group subuid subgid; do mount --bind "$case_dir/\$f" /etc/\$f; done

@@ -725,7 +725,7 @@ static int attach(struct job *j, char **dev, int *mfd, struct image_holder *h)
 	rec.holder_start = h->start;
 	if ((err = image_record_write(j->t.id.uid, &rec)) != 0) {
 		nf_error("fix: cannot record the mount in %s: %s; unmounted it again", IMAGE_STATE_DIR, strerror(err));
-		image_unmount_fd(*mfd);
+		image_unmount_fd(*mfd, j->mpres);
 		*mfd = -1;
 		return NF_EXIT_INCOMPLETE;
 	}
@@ -774,7 +774,7 @@ static int finish(struct job *j, const struct fix_options *o, const char *dev, i
 
 	if (verify(&j->t, j->mpres, dev)) {
 		printf("unmounted %s again: it failed the checks above\n", j->mpres);
-		image_unmount_fd(mfd);
+		image_unmount_fd(mfd, j->mpres);
 		image_record_remove(j->t.id.uid);
 		return NF_EXIT_PROBLEMS;
 	}

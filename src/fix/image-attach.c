@@ -19,6 +19,8 @@
 #include "image-attach.h"
 #include "loopdev.h"
 #include "mounts.h"
+#include "msg.h"
+#include "utab.h"
 #include "xalloc.h"
 
 struct mount_arg {
@@ -32,6 +34,7 @@ struct mount_res {
 	int err;
 	char dev[32];
 	char msg[256];
+	int utab_err;   /* the mount works; systemd only does not know it needs the network */
 	struct image_record rec;
 };
 
@@ -143,7 +146,7 @@ static int place(int mfd, const struct mount_arg *a, struct mount_res *r)
 	r->err = EXDEV;
 	snprintf(r->msg, sizeof(r->msg), "the directory was moved while it was being mounted; unmounted it again");
 	free(at);
-	image_unmount_fd(dup(mfd));
+	image_unmount_fd(dup(mfd), NULL);
 	return -1;
 }
 
@@ -169,10 +172,18 @@ static int mount_child(void *arg, struct guard_out *out)
 		snprintf(r.dev, sizeof(r.dev), "%s", dev);
 		probe_uuid(lfd, r.rec.uuid, sizeof(r.rec.uuid));
 		mfd = make_mount(dev, &r);
+		/* Recorded before the mount appears: systemd orders a mount unit by
+		 * the options it first sees (the default dependencies of 252 stay
+		 * when the options change later). */
+		if (mfd >= 0)
+			r.utab_err = utab_mark_netdev(dev, a->expect);
 		if (mfd >= 0 && (!root_is_users(mfd, a->uid, &r) || place(mfd, a, &r) != 0)) {
+			if (!r.utab_err)
+				utab_forget(a->expect);
 			close(mfd);
 			mfd = -1;
 		}
+
 	}
 	/* Autoclear: with no mount and no descriptor left, the device detaches. */
 	if (lfd >= 0)
@@ -180,7 +191,7 @@ static int mount_child(void *arg, struct guard_out *out)
 	free(dev);
 	guard_send_now(&r, sizeof(r));
 	if (mfd >= 0 && !guard_send_fds(&mfd, 1))
-		image_unmount_fd(mfd);
+		image_unmount_fd(mfd, a->expect);
 	return 0;
 }
 
@@ -211,20 +222,24 @@ int image_mount(int img_fd, int dir_fd, const char *name, uid_t uid, const char 
 		snprintf(msg, msglen, "%s", r.msg);
 		return r.err;
 	}
+	if (r.utab_err)
+		nf_warning("fix: cannot record %s as needing the network in /run/mount/utab: %s; at shutdown "
+			   "systemd may unmount the home under it first", expect, strerror(r.utab_err));
 	*dev = xstrdup(r.dev);
 	*mnt_fd = out.fds[0];
 	*rec = r.rec;
 	return 0;
 }
 
-void image_unmount_fd(int mnt_fd)
+void image_unmount_fd(int mnt_fd, const char *target)
 {
 	char path[64];
 
 	if (mnt_fd < 0)
 		return;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", mnt_fd);
-	umount2(path, MNT_DETACH);
+	if (umount2(path, MNT_DETACH) == 0 && target)
+		utab_forget(target);
 	close(mnt_fd);
 }
 

@@ -37,8 +37,8 @@ int image_mount(int img_fd, int dir_fd, const char *name, uid_t uid, const char 
 		char **dev, int *mnt_fd, struct image_record *rec, char *msg, size_t msglen);
 
 /* Unmount the mount whose root MNT_FD is (the loop device then detaches
- * itself), and close MNT_FD. */
-void image_unmount_fd(int mnt_fd);
+ * itself), close MNT_FD, and forget TARGET's record in utab (NULL: none). */
+void image_unmount_fd(int mnt_fd, const char *target);
 
 /* What is attached to loop device DEV now: backing file and UUID, read by
  * root under a deadline. 0 or errno. */

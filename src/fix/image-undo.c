@@ -29,6 +29,7 @@
 #include "mounts.h"
 #include "msg.h"
 #include "strbuf.h"
+#include "utab.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -162,6 +163,7 @@ static int undo_unmount(struct job *j, struct libmnt_fs *fs, int fd)
 		nf_error("fix: cannot unmount %s: %s", j->mpres, strerror(errno));
 		return NF_EXIT_PROBLEMS;
 	}
+	utab_forget(j->mpres);
 	image_record_remove(j->t.id.uid);
 	return NF_EXIT_OK;
 }

@@ -24,6 +24,20 @@ as_user() { timeout -s KILL 180 setpriv --reuid=$U --regid=$U --init-groups env 
 	PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR=/run/user/2345 "$@"; }
 mp=$H/.local/share/containers
 
+# systemd's unit for the image's mount is ordered as a network filesystem
+# (nfscheck records _netdev in utab): with the default Before=local-fs.target
+# of a local one, it closes a cycle through the NFS mount below it, and at
+# shutdown systemd drops a job (the NFS unmount, say) to break it.
+mount_order() {
+	local u bf r
+	u=$(systemd-escape -p --suffix=mount "$mp")
+	bf=" $(systemctl show -P Before "$u") "
+	case $bf in *" remote-fs.target "*) r=0 ;; *) r=1 ;; esac
+	case $bf in *" local-fs.target "*) r=1 ;; esac
+	t $r "$u is ordered before remote-fs.target, not local-fs.target (options $(systemctl show -P Options "$u"))"
+	[ $r -eq 0 ] || d "Before=$bf"
+}
+
 if [ "$stage" != 4 ]; then
 	findmnt -n -o FSTYPE,OPTIONS /mnt/nfs >/dev/null
 	t $? "the NFS home is mounted at boot ($(findmnt -n -o SOURCE,FSTYPE /mnt/nfs | tr -s ' '))"
@@ -41,6 +55,7 @@ case $stage in
 	rc=$?
 	t $rc "fix --image --persist in the root-squashed NFS home (exit $rc)"
 	[ $rc -eq 0 ] || d "$(tail -20 /tmp/fix.out)"
+	mount_order
 	systemctl is-enabled $unit >/tmp/en 2>&1
 	t $? "$unit is enabled ($(cat /tmp/en))"
 	as_user podman import /tmp/img.tar boot:one >/tmp/p.out 2>&1
@@ -62,6 +77,11 @@ case $stage in
 	b=$(systemctl show -P ActiveEnterTimestampMonotonic systemd-user-sessions.service)
 	c=$(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target)
 	t $([ "${a:-0}" -gt 0 ] && [ "$a" -le "$c" ]; echo $?) "the unit finished before multi-user.target (unit $a, target $c, user-sessions $b)"
+	mount_order
+	# The shutdown before this boot: no job dropped to break a cycle.
+	journalctl -b -1 --no-pager 2>/dev/null | grep -i "ordering cycle" >/tmp/cyc
+	t $([ ! -s /tmp/cyc ]; echo $?) "the previous shutdown had no ordering cycle ($(wc -l </tmp/cyc) lines)"
+	[ ! -s /tmp/cyc ] || d "$(head -8 /tmp/cyc)"
 	if [ "$stage" = 2 ]; then
 		as_user podman images --format '{{.Repository}}' >/tmp/p.out 2>&1
 		grep -q boot/one /tmp/p.out || grep -q localhost/boot /tmp/p.out
@@ -131,6 +151,7 @@ case $stage in
 	line=$(findmnt -n -o FSTYPE,OPTIONS "$mp")
 	case $line in xfs*rw,*) r=0 ;; *) r=1 ;; esac
 	t $r "the image is mounted read-write on $mp ($line)"
+	mount_order
 	as_user podman images --format '{{.Repository}}:{{.Tag}}' >/tmp/p.out 2>&1
 	grep -q 'boot:one' /tmp/p.out && grep -q 'boot:two' /tmp/p.out
 	t $? "the images stored at boots 1 and 2 are there ($(tr '\n' ' ' </tmp/p.out))"

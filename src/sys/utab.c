@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Why: a loop-mounted image on an NFS home is, to systemd, a local XFS, and
+ * a local mount is ordered before local-fs.target. It lies below the NFS
+ * mount, so it also comes after it, and the NFS mount comes after the
+ * network, which comes after local-fs.target (any service is after
+ * basic.target): an ordering cycle. At shutdown systemd breaks it by
+ * dropping one of the stop jobs, sometimes the NFS home's unmount. With
+ * "_netdev" the mount is ordered with remote-fs.target, after the network
+ * and before its own NFS home goes, as for `mount -o _netdev`.
+ *
+ * libmount writes the file (its format, its lock, its quoting): the target
+ * is a path in the user's home.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libmount.h>
+
+#include "utab.h"
+
+/* Run an update that SET (mnt_update_set_fs's result) prepared. 0, errno,
+ * or ABSENT when SET says there is no file to write. */
+static int update(struct libmnt_update *u, int set, int absent)
+{
+	int r = set == 0 ? mnt_update_table(u, NULL) : set;
+
+	mnt_free_update(u);
+	if (r > 0)
+		return absent;
+	/* libmount's own codes (a lock it could not take) are past errno's. */
+	return r == 0 ? 0 : -r < 4096 ? -r : EIO;
+}
+
+int utab_forget(const char *target)
+{
+	struct libmnt_update *u = mnt_new_update();
+
+	if (!u)
+		return ENOMEM;
+	return update(u, mnt_update_set_fs(u, 0, target, NULL), 0);
+}
+
+int utab_mark_netdev(const char *source, const char *target)
+{
+	struct libmnt_update *u;
+	struct libmnt_fs *fs;
+	int r;
+
+	/* A record left by a mount that went without an unmount (a crash, a
+	 * namespace torn down) would be merged into this one's too. */
+	if ((r = utab_forget(target)) != 0)
+		return r;
+	if (!(u = mnt_new_update()) || !(fs = mnt_new_fs())) {
+		mnt_free_update(u);
+		return ENOMEM;
+	}
+	if (mnt_fs_set_source(fs, source) != 0 || mnt_fs_set_target(fs, target) != 0 ||
+	    mnt_fs_set_options(fs, "_netdev") != 0)
+		r = -ENOMEM;
+	else
+		r = mnt_update_set_fs(u, 0, NULL, fs);
+	mnt_unref_fs(fs);
+	return update(u, r, EROFS);
+}
