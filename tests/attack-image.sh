@@ -295,6 +295,29 @@ ok $? "libmount gives / no forged option, and the mount its _netdev" || diag "$(
 [ "$(cat "$case_dir/rc-undo")" -eq 0 ] && [ ! -s "$case_dir/utab-after" ]
 ok $? "--undo removes the record" || diag "$(cat "$case_dir/err" "$case_dir/utab-after")"
 
+# libmount's lock waits for ever, and utab.lock is 0644 (libmount 2.38):
+# the user holds it (flock needs only a read-only descriptor) while root
+# attaches and detaches. Both go on without the record, and say so.
+new_case utab-lock
+ns_run <<EOF
+touch /run/mount/utab.lock && chmod 0644 /run/mount/utab.lock
+as_user flock -s /run/mount/utab.lock sleep 600 &
+sleep 0.5
+timeout -s KILL 100 "$NFSCHECK" fix --user $NS_NAME --image "$home/$image" --size 1G >"$case_dir/out" 2>"$case_dir/err"
+echo \$? >"$case_dir/rc"
+grep -c " $home/.local/share/containers " /proc/self/mountinfo >"$case_dir/n1"
+timeout -s KILL 30 "$NFSCHECK" fix --user $NS_NAME --undo >>"$case_dir/out" 2>>"$case_dir/err"
+echo \$? >"$case_dir/rc-undo"
+grep -c " $home/.local/share/containers " /proc/self/mountinfo >"$case_dir/n2"
+EOF
+[ "$(cat "$case_dir/rc")" -eq 0 ] && [ "$(cat "$case_dir/n1")" -eq 1 ]
+ok $? "utab.lock held by the user: the image is attached all the same" || diag "$(cat "$case_dir/err")"
+grep -q 'cannot record .* in /run/mount/utab: no answer before the deadline' "$case_dir/err"
+ok $? "and nfscheck says the record is missing" || diag "$(cat "$case_dir/err")"
+[ "$(cat "$case_dir/rc-undo")" -eq 0 ] && [ "$(cat "$case_dir/n2")" -eq 0 ] &&
+	grep -q "cannot remove .*record from /run/mount/utab: no answer before the deadline" "$case_dir/err"
+ok $? "--undo, the lock still held: unmounted, no hang, and says the record stays (exit $(cat "$case_dir/rc-undo"))" || diag "$(cat "$case_dir/err")"
+
 # --- item 9: --undo for A must not unmount B's store ---
 new_case undo-other
 add_victim

@@ -224,7 +224,7 @@ int image_mount(int img_fd, int dir_fd, const char *name, uid_t uid, const char 
 	}
 	if (r.utab_err)
 		nf_warning("fix: cannot record %s as needing the network in /run/mount/utab: %s; at shutdown "
-			   "systemd may unmount the home under it first", expect, strerror(r.utab_err));
+			   "systemd may unmount the home under it first", expect, nf_strerror(r.utab_err));
 	*dev = xstrdup(r.dev);
 	*mnt_fd = out.fds[0];
 	*rec = r.rec;

@@ -10,14 +10,25 @@
  * and before its own NFS home goes, as for `mount -o _netdev`.
  *
  * libmount writes the file (its format, its lock, its quoting): the target
- * is a path in the user's home.
+ * is a path in the user's home. Its lock waits for ever with signals
+ * blocked, and any user can hold it (libmount 2.38 makes utab.lock 0644,
+ * and flock needs only a read-only descriptor), so each update runs in a
+ * child that is given UTAB_MS.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <libmount.h>
+#include <stdlib.h>
 
+#include "guard.h"
 #include "utab.h"
+
+#define UTAB_MS 2000
+
+struct utab_req {
+	const char *source, *target;   /* source NULL: forget TARGET */
+};
 
 /* Run an update that SET (mnt_update_set_fs's result) prepared. 0, errno,
  * or ABSENT when SET says there is no file to write. */
@@ -29,10 +40,10 @@ static int update(struct libmnt_update *u, int set, int absent)
 	if (r > 0)
 		return absent;
 	/* libmount's own codes (a lock it could not take) are past errno's. */
-	return r == 0 ? 0 : -r < 4096 ? -r : EIO;
+	return r == 0 ? 0 : -r < 256 ? -r : EIO;
 }
 
-int utab_forget(const char *target)
+static int forget(const char *target)
 {
 	struct libmnt_update *u = mnt_new_update();
 
@@ -41,7 +52,7 @@ int utab_forget(const char *target)
 	return update(u, mnt_update_set_fs(u, 0, target, NULL), 0);
 }
 
-int utab_mark_netdev(const char *source, const char *target)
+static int mark(const char *source, const char *target)
 {
 	struct libmnt_update *u;
 	struct libmnt_fs *fs;
@@ -49,7 +60,7 @@ int utab_mark_netdev(const char *source, const char *target)
 
 	/* A record left by a mount that went without an unmount (a crash, a
 	 * namespace torn down) would be merged into this one's too. */
-	if ((r = utab_forget(target)) != 0)
+	if ((r = forget(target)) != 0)
 		return r;
 	if (!(u = mnt_new_update()) || !(fs = mnt_new_fs())) {
 		mnt_free_update(u);
@@ -62,4 +73,33 @@ int utab_mark_netdev(const char *source, const char *target)
 		r = mnt_update_set_fs(u, 0, NULL, fs);
 	mnt_unref_fs(fs);
 	return update(u, r, EROFS);
+}
+
+static int utab_child(void *arg, struct guard_out *out)
+{
+	const struct utab_req *rq = arg;
+
+	(void)out;
+	return rq->source ? mark(rq->source, rq->target) : forget(rq->target);
+}
+
+static int bounded(const char *source, const char *target)
+{
+	struct utab_req rq = {source, target};
+	struct guard_out out = {0};
+	int status = EIO;
+	enum guard_status g = guard_run(NULL, UTAB_MS, utab_child, &rq, &status, &out);
+
+	free(out.data);
+	return g == GUARD_OK ? status : g == GUARD_DEADLINE ? NF_EDEADLINE : EIO;
+}
+
+int utab_mark_netdev(const char *source, const char *target)
+{
+	return bounded(source, target);
+}
+
+int utab_forget(const char *target)
+{
+	return bounded(NULL, target);
 }
