@@ -183,7 +183,6 @@ static int mount_child(void *arg, struct guard_out *out)
 			close(mfd);
 			mfd = -1;
 		}
-
 	}
 	/* Autoclear: with no mount and no descriptor left, the device detaches. */
 	if (lfd >= 0)
