@@ -146,11 +146,13 @@ as_user /usr/sbin/mkfs.xfs -q -L nfscheck -p "$case_dir/proto" "$home/$image" >"
 echo \$? >"$case_dir/rc"
 grep " $home/" /proc/self/mountinfo >"$case_dir/mounts"
 losetup -j "$home/$image" >"$case_dir/loops" 2>&1
+cat /run/mount/utab >"$case_dir/utab" 2>/dev/null
 EOF
 [ "$(blkid -p -o value -s LABEL "$home/$image")" = nfscheck ]; ok $? "the user formatted an image labelled nfscheck" ||
 	diag "$(cat "$case_dir/mkfs")"
-[ "$(cat "$case_dir/rc")" -ne 0 ] && [ ! -s "$case_dir/mounts" ]
-ok $? "a root-owned filesystem root: refused, and nothing stays mounted" || diag "$(cat "$case_dir/mounts" "$case_dir/err")"
+[ "$(cat "$case_dir/rc")" -ne 0 ] && [ ! -s "$case_dir/mounts" ] && [ ! -s "$case_dir/utab" ]
+ok $? "a root-owned filesystem root: refused, and nothing stays mounted or in utab" ||
+	diag "$(cat "$case_dir/mounts" "$case_dir/utab" "$case_dir/err")"
 [ ! -s "$case_dir/loops" ]; ok $? "and no loop device stays attached" || diag "$(cat "$case_dir/loops")"
 grep -q 'belongs to UID 0' "$case_dir/err"; ok $? "and the message says whose root it is" || diag "$(cat "$case_dir/err")"
 
@@ -164,11 +166,13 @@ ns_run <<EOF
 echo \$? >"$case_dir/rc"
 grep " $home/" /proc/self/mountinfo >"$case_dir/mounts"
 losetup -j "$home/$image" >"$case_dir/loops" 2>&1
+cat /run/mount/utab >"$case_dir/utab" 2>/dev/null
 EOF
 grep -q 'FAIL probe' "$case_dir/out" && [ "$(cat "$case_dir/rc")" -ne 0 ]
 ok $? "no subordinate IDs: the verification fails" || diag "$(tail -5 "$case_dir/out")"
-[ ! -s "$case_dir/mounts" ] && [ ! -s "$case_dir/loops" ]
-ok $? "and the failed mount is unmounted and its loop device detached" || diag "$(cat "$case_dir/mounts" "$case_dir/loops")"
+[ ! -s "$case_dir/mounts" ] && [ ! -s "$case_dir/loops" ] && [ ! -s "$case_dir/utab" ]
+ok $? "and the failed mount is unmounted, its loop device detached and its utab record gone" ||
+	diag "$(cat "$case_dir/mounts" "$case_dir/loops" "$case_dir/utab")"
 
 # The user's own root but a setuid-root program inside: mounted nosuid,nodev.
 new_case setuid-image
@@ -315,7 +319,7 @@ ok $? "utab.lock held by the user: the image is attached all the same" || diag "
 grep -q 'cannot record .* in /run/mount/utab: no answer before the deadline' "$case_dir/err"
 ok $? "and nfscheck says the record is missing" || diag "$(cat "$case_dir/err")"
 [ "$(cat "$case_dir/rc-undo")" -eq 0 ] && [ "$(cat "$case_dir/n2")" -eq 0 ] &&
-	grep -q "cannot remove .*record from /run/mount/utab: no answer before the deadline" "$case_dir/err"
+	grep -q "cannot remove the record of .* from /run/mount/utab: no answer before the deadline" "$case_dir/err"
 ok $? "--undo, the lock still held: unmounted, no hang, and says the record stays (exit $(cat "$case_dir/rc-undo"))" || diag "$(cat "$case_dir/err")"
 
 # --- item 9: --undo for A must not unmount B's store ---

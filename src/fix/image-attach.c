@@ -20,7 +20,9 @@
 #include "loopdev.h"
 #include "mounts.h"
 #include "msg.h"
+#include "outsafe.h"
 #include "utab.h"
+#include "util.h"
 #include "xalloc.h"
 
 struct mount_arg {
@@ -28,7 +30,11 @@ struct mount_arg {
 	const char *name;
 	uid_t uid;
 	const char *expect;
+	double place_by;   /* mono_ms(): the last moment to place the mount */
 };
+
+/* Time kept to place the mount and hand it over after recording it. */
+#define PLACE_MARGIN_MS 1000
 
 struct mount_res {
 	int err;
@@ -150,6 +156,26 @@ static int place(int mfd, const struct mount_arg *a, struct mount_res *r)
 	return -1;
 }
 
+/* Record the mount in utab, then place it. The record comes first: systemd
+ * orders a mount unit by the options it first sees (252 keeps those default
+ * dependencies when the options change later). The user can make the record
+ * wait (see utab.c), so there must be time left to place the mount and hand
+ * it over: a mount placed as the deadline kills us would be in the tree
+ * with nobody knowing it. */
+static bool record_and_place(int mfd, const char *dev, const struct mount_arg *a, struct mount_res *r)
+{
+	r->utab_err = utab_mark_netdev(dev, a->expect);
+	if (mono_ms() > a->place_by) {
+		r->err = NF_EDEADLINE;
+		snprintf(r->msg, sizeof(r->msg), "no time was left to mount it before the deadline");
+	} else if (place(mfd, a, r) == 0) {
+		return true;
+	}
+	if (!r->utab_err)
+		utab_forget(a->expect);
+	return false;
+}
+
 static int mount_child(void *arg, struct guard_out *out)
 {
 	const struct mount_arg *a = arg;
@@ -172,14 +198,7 @@ static int mount_child(void *arg, struct guard_out *out)
 		snprintf(r.dev, sizeof(r.dev), "%s", dev);
 		probe_uuid(lfd, r.rec.uuid, sizeof(r.rec.uuid));
 		mfd = make_mount(dev, &r);
-		/* Recorded before the mount appears: systemd orders a mount unit by
-		 * the options it first sees (the default dependencies of 252 stay
-		 * when the options change later). */
-		if (mfd >= 0)
-			r.utab_err = utab_mark_netdev(dev, a->expect);
-		if (mfd >= 0 && (!root_is_users(mfd, a->uid, &r) || place(mfd, a, &r) != 0)) {
-			if (!r.utab_err)
-				utab_forget(a->expect);
+		if (mfd >= 0 && (!root_is_users(mfd, a->uid, &r) || !record_and_place(mfd, dev, a, &r))) {
 			close(mfd);
 			mfd = -1;
 		}
@@ -197,7 +216,8 @@ static int mount_child(void *arg, struct guard_out *out)
 int image_mount(int img_fd, int dir_fd, const char *name, uid_t uid, const char *expect, int timeout_ms,
 		char **dev, int *mnt_fd, struct image_record *rec, char *msg, size_t msglen)
 {
-	struct mount_arg a = {img_fd, dir_fd, name, uid, expect};
+	int left = guard_remaining_ms() < timeout_ms ? guard_remaining_ms() : timeout_ms;
+	struct mount_arg a = {img_fd, dir_fd, name, uid, expect, mono_ms() + left - PLACE_MARGIN_MS};
 	struct mount_res r = {0};
 	struct guard_out out;
 	int status;
@@ -221,13 +241,29 @@ int image_mount(int img_fd, int dir_fd, const char *name, uid_t uid, const char 
 		snprintf(msg, msglen, "%s", r.msg);
 		return r.err;
 	}
-	if (r.utab_err)
+	if (r.utab_err) {
+		char *p = out_oneline(expect);
+
 		nf_warning("fix: cannot record %s as needing the network in /run/mount/utab: %s; at shutdown "
-			   "systemd may unmount the home under it first", expect, nf_strerror(r.utab_err));
+			   "systemd may unmount the home under it first", p, nf_strerror(r.utab_err));
+		free(p);
+	}
 	*dev = xstrdup(r.dev);
 	*mnt_fd = out.fds[0];
 	*rec = r.rec;
 	return 0;
+}
+
+void image_utab_forget(const char *target)
+{
+	int err = utab_forget(target);
+
+	if (err) {
+		char *p = out_oneline(target);
+
+		nf_warning("fix: cannot remove the record of %s from /run/mount/utab: %s", p, nf_strerror(err));
+		free(p);
+	}
 }
 
 void image_unmount_fd(int mnt_fd, const char *target)
@@ -238,7 +274,7 @@ void image_unmount_fd(int mnt_fd, const char *target)
 		return;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", mnt_fd);
 	if (umount2(path, MNT_DETACH) == 0 && target)
-		utab_forget(target);
+		image_utab_forget(target);
 	close(mnt_fd);
 }
 

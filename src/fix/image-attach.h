@@ -36,6 +36,9 @@ struct image_record {
 int image_mount(int img_fd, int dir_fd, const char *name, uid_t uid, const char *expect, int timeout_ms,
 		char **dev, int *mnt_fd, struct image_record *rec, char *msg, size_t msglen);
 
+/* Forget TARGET's record in utab after its unmount; a failure is said. */
+void image_utab_forget(const char *target);
+
 /* Unmount the mount whose root MNT_FD is (the loop device then detaches
  * itself), close MNT_FD, and forget TARGET's record in utab (NULL: none). */
 void image_unmount_fd(int mnt_fd, const char *target);

@@ -144,7 +144,6 @@ static int undo_unmount(struct job *j, struct libmnt_fs *fs, int fd)
 {
 	struct strbuf pids = {0};
 	char target[64];
-	int err;
 	/*
 	 * The user's descriptor of the mounted directory is the only way root
 	 * reaches it on a root-squashed home, and it pins the mount: a plain
@@ -164,8 +163,7 @@ static int undo_unmount(struct job *j, struct libmnt_fs *fs, int fd)
 		nf_error("fix: cannot unmount %s: %s", j->mpres, strerror(errno));
 		return NF_EXIT_PROBLEMS;
 	}
-	if ((err = utab_forget(j->mpres)) != 0)
-		nf_warning("fix: cannot remove %s's record from /run/mount/utab: %s", j->mpres, nf_strerror(err));
+	image_utab_forget(j->mpres);
 	image_record_remove(j->t.id.uid);
 	return NF_EXIT_OK;
 }

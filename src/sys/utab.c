@@ -30,26 +30,32 @@ struct utab_req {
 	const char *source, *target;   /* source NULL: forget TARGET */
 };
 
-/* Run an update that SET (mnt_update_set_fs's result) prepared. 0, errno,
- * or ABSENT when SET says there is no file to write. */
-static int update(struct libmnt_update *u, int set, int absent)
+/* Run an update that SET (mnt_update_set_fs's result) prepared: 0 or errno.
+ * SET is 1 when libmount finds no file it may write. */
+static int update(struct libmnt_update *u, int set)
 {
 	int r = set == 0 ? mnt_update_table(u, NULL) : set;
 
 	mnt_free_update(u);
 	if (r > 0)
-		return absent;
+		return EROFS;
 	/* libmount's own codes (a lock it could not take) are past errno's. */
 	return r == 0 ? 0 : -r < 256 ? -r : EIO;
 }
 
+/* The last record for TARGET goes, whoever made it, as umount(8) does it:
+ * libmount keys records by target, and nfscheck mounts only where nothing
+ * is mounted. */
 static int forget(const char *target)
 {
 	struct libmnt_update *u = mnt_new_update();
+	int r;
 
 	if (!u)
 		return ENOMEM;
-	return update(u, mnt_update_set_fs(u, 0, target, NULL), 0);
+	r = update(u, mnt_update_set_fs(u, 0, target, NULL));
+	/* A utab nobody may write holds no record of ours. */
+	return r == EROFS || r == EACCES ? 0 : r;
 }
 
 static int mark(const char *source, const char *target)
@@ -72,7 +78,7 @@ static int mark(const char *source, const char *target)
 	else
 		r = mnt_update_set_fs(u, 0, NULL, fs);
 	mnt_unref_fs(fs);
-	return update(u, r, EROFS);
+	return update(u, r);
 }
 
 static int utab_child(void *arg, struct guard_out *out)
@@ -101,5 +107,11 @@ int utab_mark_netdev(const char *source, const char *target)
 
 int utab_forget(const char *target)
 {
-	return bounded(NULL, target);
+	int err;
+
+	/* The tidy-up after an unmount, which an interrupt must not cut short. */
+	guard_set_interruptible(false);
+	err = bounded(NULL, target);
+	guard_set_interruptible(true);
+	return err;
 }
