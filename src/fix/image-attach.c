@@ -172,7 +172,7 @@ static bool record_and_place(int mfd, const char *dev, const struct mount_arg *a
 		return true;
 	}
 	if (!r->utab_err)
-		utab_forget(a->expect);
+		image_utab_forget(a->expect);
 	return false;
 }
 

@@ -29,7 +29,6 @@
 #include "mounts.h"
 #include "msg.h"
 #include "strbuf.h"
-#include "utab.h"
 #include "util.h"
 #include "xalloc.h"
 
